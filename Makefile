@@ -1,0 +1,41 @@
+# One virtual environment in .venv; torch is the CPU build (the default wheel pulls CUDA, several GB).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+TORCH_SPEC := torch==2.13.0
+# Offices without /opt/wheels get the CPU build from PyTorch's own index.
+TORCH_SOURCE := $(if $(wildcard /opt/wheels/torch-2.13.0*),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple)
+INDEX ?= var/index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install test test-slow serve eval bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q $(TORCH_SOURCE) "$(TORCH_SPEC)"
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(PY) -m pytest -q
+
+test-slow: install
+	$(PY) -m pytest -q -m slow
+
+serve: install
+	$(VENV)/bin/zhengce serve --index $(INDEX) --corpus corpus --host $(HOST) --port $(PORT)
+
+eval: install
+	$(VENV)/bin/zhengce eval --dataset ../shared/eval/msgabench_govqa --split dev --json var/eval-msgabench.json
+	$(VENV)/bin/zhengce eval --dataset ../shared/eval/ncppolicies --split dev --json var/eval-ncppolicies.json
+
+bench: install
+	$(VENV)/bin/zhengce bench --out var/bench-report.json
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

