@@ -1,0 +1,255 @@
+"""Turn extracted text into clean paragraphs, one per line, and remember where each page starts.
+
+Extraction from PDFs and web pages leaves layout behind: spaces between every CJK character,
+lines wrapped mid-word with blank lines in between, page numbers and running headers, tables
+emitted one character per line, portal navigation around an article. Search, metadata rules and
+chunking all want the text a person reads, so every rule here undoes one of those artefacts.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+# Width and invisible-character normalisation: digits and Latin letters half-width, CJK punctuation kept.
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_FULLWIDTH_ALNUM.update({ord("％"): "%", ord("．"): ".", ord("＋"): "+", ord("／"): "/", ord("＝"): "="})
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u3000\u2002\u2003\u2009\u202f\t"), " ")
+# Half-width punctuation between CJK characters becomes the full-width form a 公文 uses.
+_TO_FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF_PUNCT_NEAR_CJK = re.compile(
+    f"(?<=[{CJK}])[,:;?!()]|[,:;?!()](?=[{CJK}])|(?<=[{CJK}][)])[,:;]"
+)
+# A 发文字号 year in any bracket style is written 〔2024〕, so identifiers match across documents.
+_DOC_NUMBER_BRACKETS = re.compile(
+    f"(?<=[{CJK}])\\s*[\\[［【〔(（]\\s*((?:19|20)\\d{{2}})\\s*[\\]］】〕)）]\\s*(?=\\d{{1,5}}\\s*号)"
+)
+
+# Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
+_NEAR_CJK = f"{CJK}{CJK_PUNCT}"
+_SPACE_NEAR_CJK = re.compile(f"(?<=[{_NEAR_CJK}]) +(?=\\S)|(?<=\\S) +(?=[{_NEAR_CJK}])")
+_COLUMN_GAP = re.compile(r" {4,}")  # a wide gap separates two layout columns (联系人 … 联系电话)
+_MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
+_KEEP_SPACE_AFTER = re.compile(f"^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
+
+# Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3".
+_PAGE_NUMBER = re.compile(
+    r"^(?:[—–－\-]+\s*\d{1,4}\s*[—–－\-]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
+    re.IGNORECASE,
+)
+
+# Portal boilerplate around a saved article (breadcrumbs, source lines, related-link lists).
+_WEB_LINE = re.compile(r"^(?:首页|您的位置|当前位置|网址[:：]|来源[:：].*时间[:：]|(?:发布时间|浏览次数|点击数|字号)[:：])")
+_WEB_TAIL = re.compile(r"^(?:相关知识|相关阅读|相关新闻|相关文章|相关链接|推荐资讯|推荐阅读|热点推荐|上一篇[:：]|下一篇[:：]|分享到|打印本页|关闭窗口)")
+
+TERMINAL = "。！？；：!?;…"
+_HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?=[^\d])|[（(]\d{1,2}[）)]"
+    r"|第[零〇一二三四五六七八九十百千\d]+[编章节条]|附件\s*\d*\s*[:：]?)"
+)
+_CN_DIGITS = "〇零一二三四五六七八九十○О0"
+_DATE_LINE = re.compile(
+    rf"^(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[{_CN_DIGITS}]{{4}}年[{_CN_DIGITS}]{{1,3}}月[{_CN_DIGITS}]{{1,3}}日)(?:印发|发布)?$"
+)
+_STANDALONE = re.compile(
+    rf"^(?:.{{0,30}}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开|[{CJK}]{{1,12}}〔\d{{4}}〕\d{{1,5}}号"
+    r"|(?:抄送|主送|联系人|联系电话|联系地址|通讯地址|邮政编码|邮编|编制单位|签发人|主题词|附件)[^。]{0,80}"
+    r"|[（(]此页无正文[）)]|特此(?:报告|通知|函告|批复|公告)。?)$"
+)
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int
+    indent: int  # leading spaces in the source: right-aligned lines are signatures and dates
+    standalone: bool = False  # known to be a paragraph of its own (a rebuilt table row)
+
+
+def clean_text(text: str) -> str:
+    """Clean text that has no pages (TXT, DOCX, HTML, text given directly)."""
+    return clean_pages([text])[0]
+
+
+def clean_pages(pages: list[str]) -> tuple[str, list[int]]:
+    """Clean a document given page by page; return its text and the offset where each page starts."""
+    pages = [_normalise_characters(page) for page in pages]
+    page_lines = [page.split("\n") for page in pages]
+    if len(page_lines) > 2:
+        _drop_running_headers(page_lines)
+    lines = [
+        line
+        for page_no, raw_lines in enumerate(page_lines, start=1)
+        for line in _split_page_lines(raw_lines, page_no)
+    ]
+    lines = _drop_web_boilerplate(lines)
+    lines = _rebuild_one_char_columns(lines)
+    return _join_paragraphs(lines, page_count=len(pages))
+
+
+def _normalise_characters(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = text.translate(_INVISIBLE).translate(_SPACES).translate(_FULLWIDTH_ALNUM)
+    text = _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
+    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _drop_running_headers(page_lines: list[list[str]]) -> None:
+    """Remove lines repeated at the top or bottom of most pages (running headers and footers)."""
+    edges = Counter()
+    for lines in page_lines:
+        content = [line for line in lines if line.strip()]
+        edges.update({_furniture_key(line) for line in content[:2] + content[-2:]})
+    repeated = {key for key, count in edges.items() if key and count >= max(3, len(page_lines) // 2)}
+    for lines in page_lines:
+        content_positions = [i for i, line in enumerate(lines) if line.strip()]
+        edge_positions = content_positions[:2] + content_positions[-2:]
+        for i in edge_positions:
+            if _furniture_key(lines[i]) in repeated:
+                lines[i] = ""
+
+
+def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
+    lines = []
+    for raw in raw_lines:
+        indent = len(raw) - len(raw.lstrip(" "))
+        for part in _COLUMN_GAP.split(raw.strip()):
+            text = _tidy_spaces(part.strip())
+            if text and not _PAGE_NUMBER.match(text):
+                lines.append(_Line(text, page, indent))
+                indent = 0
+    return lines
+
+
+def _tidy_spaces(line: str) -> str:
+    line = _MARKDOWN_HEADING.sub("", line)
+    kept = _KEEP_SPACE_AFTER.match(line)
+    head, rest = (kept.group().rstrip() + " ", line[kept.end():]) if kept else ("", line)
+    rest = _SPACE_NEAR_CJK.sub("", rest)
+    return head + re.sub(r" {2,}", " ", rest)
+
+
+def _drop_web_boilerplate(lines: list[_Line]) -> list[_Line]:
+    """Drop breadcrumbs and source lines near the top, and related-link lists at the end."""
+    kept = [line for i, line in enumerate(lines) if not (_WEB_LINE.match(line.text) and (i < 8 or line.text.startswith("网址")))]
+    half = len(kept) // 2
+    for i in range(half, len(kept)):
+        if _WEB_TAIL.match(kept[i].text) and len(kept[i].text) <= 12:
+            return kept[:i]
+    return kept
+
+
+def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
+    """Join a table extracted one or two characters per line back into one line per table row.
+
+    Row numbers arrive as their own short lines; a number that continues the sequence 1, 2, 3 ...
+    starts a new row, anything else is a fragment of the cell text (such as "20" "23" for 2023).
+    """
+    out: list[_Line] = []
+    i = 0
+    while i < len(lines):
+        run_end = i
+        while run_end < len(lines) and len(lines[run_end].text) <= 3:
+            run_end += 1
+        if run_end - i < 12:
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[list[_Line]] = [[]]
+        next_row = 1
+        for line in lines[i:run_end]:
+            if line.text == str(next_row):
+                rows.append([line])
+                next_row += 1
+            else:
+                rows[-1].append(line)
+        for row in rows:
+            if not row:
+                continue
+            number, cells = (row[0].text + " ", row[1:]) if row[0].text.isdigit() and len(row) > 1 else ("", row)
+            text = number + "".join(line.text for line in cells)
+            text = _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
+            text = re.sub(f"(?<=[^\\s{CJK_PUNCT}])(?=(?:牵头单位|配合单位|责任单位)：)", "；", text)
+            out.append(_Line(text, row[0].page, 0, standalone=True))
+        i = run_end
+    return out
+
+
+def _is_standalone(line: _Line, wide: bool) -> bool:
+    """A line that is a paragraph of its own: 文号, dates, labels, right-aligned signatures."""
+    text = line.text
+    if line.standalone or _STANDALONE.match(text) or _DATE_LINE.match(text):
+        return True
+    return wide and line.indent >= 8 and len(text) <= 30
+
+
+def _is_heading_line(text: str) -> bool:
+    return bool(_HEADING_START.match(text)) and len(text) <= 40 and text[-1] not in TERMINAL and "。" not in text
+
+
+def _join_paragraphs(lines: list[_Line], page_count: int) -> tuple[str, list[int]]:
+    """Re-join wrapped lines into paragraphs; each paragraph becomes one line of the output."""
+    lengths = [len(line.text) for line in lines if len(line.text) >= 8]
+    typical = statistics.quantiles(lengths, n=4)[2] if len(lengths) >= 4 else 0
+    paragraphs: list[list[_Line]] = []
+    for line in lines:
+        previous = paragraphs[-1][-1] if paragraphs else None
+        if previous is None or _breaks_between(previous, line, typical):
+            paragraphs.append([line])
+        else:
+            paragraphs[-1].append(line)
+
+    text_parts: list[str] = []
+    page_starts = [0] * max(page_count, 1)
+    seen_page = 1
+    offset = 0
+    for number, paragraph in enumerate(paragraphs):
+        if number:
+            text_parts.append("\n")
+            offset += 1
+        for k, line in enumerate(paragraph):
+            glue = " " if k and _needs_space(paragraph[k - 1].text, line.text) else ""
+            text_parts.append(glue)
+            offset += len(glue)
+            while seen_page < line.page:
+                page_starts[seen_page] = offset
+                seen_page += 1
+            text_parts.append(line.text)
+            offset += len(line.text)
+    for page in range(seen_page, page_count):
+        page_starts[page] = offset
+    return "".join(text_parts), page_starts if page_count > 1 else []
+
+
+def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
+    wide = typical > 0
+    if _is_standalone(previous, wide) or _is_standalone(line, wide):
+        return True
+    if _is_heading_line(previous.text) or _HEADING_START.match(line.text):
+        return True
+    if previous.text[-1] in TERMINAL or previous.text.endswith(("。”", "。」", "！”", "？”")):
+        return True
+    # A short unfinished line in wrapped text ends a title or label, not a sentence.
+    short = typical > 0 and len(previous.text) < 0.6 * typical
+    return short and "。" not in previous.text and previous.text[-1] not in "，、,（(《“"
+
+
+def _needs_space(left: str, right: str) -> bool:
+    return left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha()
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_CHAR.search(text))
