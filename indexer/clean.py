@@ -113,7 +113,10 @@ def _drop_running_headers(page_lines: list[list[str]]) -> None:
     for lines in page_lines:
         content = [line for line in lines if line.strip()]
         edges.update({_furniture_key(line) for line in content[:2] + content[-2:]})
-    repeated = {key for key, count in edges.items() if key and count >= max(3, len(page_lines) // 2)}
+    repeated = {
+        key for key, count in edges.items()
+        if key and count >= max(3, len(page_lines) // 2) and len(key) <= 40 and not key.endswith("。")
+    }
     for lines in page_lines:
         content_positions = [i for i, line in enumerate(lines) if line.strip()]
         edge_positions = content_positions[:2] + content_positions[-2:]
@@ -238,13 +241,18 @@ def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     wide = typical > 0
     if _is_standalone(previous, wide) or _is_standalone(line, wide):
         return True
+    if line.indent >= 2:  # a first-line indent opens a paragraph
+        return True
     if _is_heading_line(previous.text) or _HEADING_START.match(line.text):
         return True
     if previous.text[-1] in TERMINAL or previous.text.endswith(("。”", "。」", "！”", "？”")):
         return True
-    # A short unfinished line in wrapped text ends a title or label, not a sentence.
+    # A 主送 line ("区人大常委会：") follows a title line that stops short of the wrapping width.
+    if line.text[-1] in "：:" and len(line.text) <= 60 and len(previous.text) < 0.9 * typical:
+        return True
+    # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical
-    return short and "。" not in previous.text and previous.text[-1] not in "，、,（(《“"
+    return short and "。" not in previous.text and previous.text[-1] in "）)》”」"
 
 
 def _needs_space(left: str, right: str) -> bool:
