@@ -248,7 +248,7 @@ def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     if previous.text[-1] in TERMINAL or previous.text.endswith(("。”", "。」", "！”", "？”")):
         return True
     # A 主送 line ("区人大常委会：") follows a title line that stops short of the wrapping width.
-    if line.text[-1] in "：:" and len(line.text) <= 60 and len(previous.text) < 0.9 * typical:
+    if line.text[-1] in "：:" and len(line.text) <= 60 and len(previous.text) < 0.75 * typical:
         return True
     # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical

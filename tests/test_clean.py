@@ -86,3 +86,8 @@ def test_no_space_between_cjk_characters_and_no_blank_lines_in_any_seed(prefix):
     text = clean_text(seed(prefix))
     assert not SPACE_BETWEEN_CJK.search(text)
     assert "\n\n" not in text and text == text.strip()
+
+
+def test_wrapped_sentence_ending_in_a_colon_is_not_taken_for_a_salutation():
+    text = clean_text(seed("000"))
+    assert "王忞提出的关于《关于加强新就业女性群体权益保障的建议》的提案收悉，经研究，现将会办意见函告如下：" in text.split("\n")
