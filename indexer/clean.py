@@ -60,6 +60,7 @@ _CN_DIGITS = "〇零一二三四五六七八九十○О0"
 _DATE_LINE = re.compile(
     rf"^(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[{_CN_DIGITS}]{{4}}年[{_CN_DIGITS}]{{1,3}}月[{_CN_DIGITS}]{{1,3}}日)(?:印发|发布)?$"
 )
+_TITLE_END = re.compile(r"的(?:通知|答复|意见|会办意见|报告|复函|函|请示|决定|方案|计划|批复|通报|纪要|公告|通告)$")
 _STANDALONE = re.compile(
     rf"^(?:.{{0,30}}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开|[{CJK}]{{1,12}}〔\d{{4}}〕\d{{1,5}}号"
     r"|(?:抄送|主送|联系人|联系电话|联系地址|通讯地址|邮政编码|邮编|编制单位|签发人|主题词|附件)[^。]{0,80}"
@@ -248,7 +249,9 @@ def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     if previous.text[-1] in TERMINAL or previous.text.endswith(("。”", "。」", "！”", "？”")):
         return True
     # A 主送 line ("区人大常委会：") follows a title line that stops short of the wrapping width.
-    if line.text[-1] in "：:" and len(line.text) <= 60 and len(previous.text) < 0.75 * typical:
+    if line.text[-1] in "：:" and len(line.text) <= 60 and (
+        len(previous.text) < 0.75 * typical or _TITLE_END.search(previous.text)
+    ):
         return True
     # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical
