@@ -16,6 +16,7 @@ from indexer.models import DocMeta
 
 _DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})〔(\d{{4}})〕(\d{{1,5}})号")
 _DOC_NUMBER_ANY_BRACKET = re.compile(rf"([{CJK}]{{1,12}})\s*[\[［【〔(（]\s*(\d{{4}})\s*[\]］】〕)）]\s*(\d{{1,5}})\s*号")
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
 _ISSUER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)文件$")
 _ORG_SUFFIX = re.compile(r"(?:局|委|会|府|办|室|院|部|厅|处|署|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队)$")
 _ISO_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -51,7 +52,8 @@ def extract_metadata(text: str, title_hint: str | None = None, title: str | None
     doc_number = _find_doc_number(header)
     header_issuer = next((m.group(1) for line in header if (m := _ISSUER_LINE.match(line))), None)
     signature_issuer, date = _find_signature(lines)
-    title = title or _find_title(header) or (title_hint.strip() if title_hint else None)
+    hint = title_hint.strip() if title_hint and title_hint.strip() else None
+    title = title or _title_above_recipients(header) or hint or _first_title_line(header)
     recipients = _find_recipients(header, lines)
     issuer = signature_issuer or header_issuer or _standalone_org(header)
     return DocMeta(
@@ -127,27 +129,36 @@ def _find_signature(lines: list[str]) -> tuple[str | None, str | None]:
     return None, fallback_date
 
 
-def _find_title(header: list[str]) -> str | None:
-    """The title is the block of plain lines nearest above the 主送 line (or the first such block)."""
-    def is_plain(line: str) -> bool:
-        return not (
-            _DOC_NUMBER.fullmatch(line) or _ISSUER_LINE.match(line) or parse_date(line)
-            or line.startswith(("公开属性", "信息公开属性", "主动公开")) or _RECIPIENT_LINE.match(line)
-            or len(line) > 160 or "。" in line
-        )
+def _is_title_line(line: str) -> bool:
+    return not (
+        _DOC_NUMBER.fullmatch(line) or _ISSUER_LINE.match(line) or parse_date(line)
+        or line.startswith(("公开属性", "信息公开属性", "主动公开")) or _RECIPIENT_LINE.match(line)
+        or len(line) > 160 or "。" in line
+    )
 
+
+def _title_above_recipients(header: list[str]) -> str | None:
+    """The title is the block of plain lines nearest above the 主送 line."""
     recipient_at = next((i for i, line in enumerate(header) if _RECIPIENT_LINE.match(line)), None)
-    if recipient_at is not None:
-        block: list[str] = []
-        for line in reversed(header[:recipient_at]):
-            if is_plain(line):
-                block.insert(0, line)
-            elif block:
-                break
-        if block and not (len(block) == 1 and _ORG_SUFFIX.search(block[0]) and len(header[:recipient_at]) > 1):
-            return "".join(block)
-    first = next((line for line in header if is_plain(line) and not _ORG_SUFFIX.search(line)), None)
-    return first
+    if recipient_at is None:
+        return None
+    block: list[str] = []
+    for line in reversed(header[:recipient_at]):
+        if _is_title_line(line):
+            block.insert(0, line)
+        elif block:
+            break
+    if not block or (len(block) == 1 and _ORG_SUFFIX.search(block[0]) and recipient_at > 1):
+        return None
+    return "".join(block)
+
+
+def _first_title_line(header: list[str]) -> str | None:
+    """Without a 主送 line, a title can only be the opening line, and never a heading."""
+    for line in header[:3]:
+        if _is_title_line(line) and not _ORG_SUFFIX.search(line) and not _HEADING.match(line):
+            return line
+    return None
 
 
 def _find_recipients(header: list[str], lines: list[str]) -> list[str]:

@@ -88,3 +88,10 @@ def test_document_in_chinese_numeral_dates_and_bracket_variants():
 def test_absent_fields_are_null():
     meta = extract_metadata("这是一段没有任何公文要素的普通文字，只讲述一些情况。")
     assert meta.doc_number is None and meta.date is None and meta.issuer is None and meta.cc == []
+
+
+def test_declared_title_is_used_when_the_layout_shows_none():
+    text = clean_text("一、总体要求\n坚持以人民为中心，推进托育服务发展。\n二、主要任务\n扩大普惠托育供给。")
+    assert extract_metadata(text).title is None
+    assert extract_metadata(text, title_hint="关于推进托育服务发展的实施意见").title == "关于推进托育服务发展的实施意见"
+    assert extract_metadata(text, title_hint="关于推进托育服务发展的实施意见").doc_type == "意见"
