@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")
     evaluate.add_argument("--runs-dir", type=Path, default=None, help="where TREC run files go")
     evaluate.add_argument("--json", dest="json_out", type=Path, default=None, help="write results JSON")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the --max-queries sample")
+    evaluate.add_argument("--depth", type=int, default=300, help="chunks retrieved per query before aggregation")
+    evaluate.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
 
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
@@ -73,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # per-file problems are reported by the command itself; the parsers' own chatter is noise
+    for noisy in ("pypdf", "trafilatura", "htmldate", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     module_name, function_name = HANDLERS[args.command].split(":")
     handler = getattr(import_module(module_name), function_name)
     return int(handler(args) or 0)
