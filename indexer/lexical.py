@@ -1,0 +1,161 @@
+"""Lexical retrieval: jieba tokens plus whole identifiers, scored with BM25 (bm25s).
+
+jieba splits the things users search for verbatim - 普教办〔2024〕3号, 第153053号, 《...》 titles,
+"16个" - into fragments that also occur everywhere else. Those identifiers are therefore
+emitted a second time as single tokens, so an exact match scores like the rare term it is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+USER_DICT = DATA_DIR / "policy_terms.txt"
+
+# Function words that carry no retrieval signal; kept short so that policy vocabulary survives.
+STOPWORDS = frozenset(
+    "的 了 和 与 及 以及 或 或者 在 是 为 对 对于 等 将 把 被 之 其 于 以 而 也 都 就 并 并且 这 那 "
+    "该 各 由 从 向 到 给 让 使 已 已经 还 又 再 要 会 可 可以 能 个 一 一个 有 没有 不 中 上 下 "
+    "们 我 我们 你 他 她 它 如下 如 若 则 即 但 但是 因 因此 所 所以 通过 进行 关于 什么 多少 哪些 怎么 如何 吗 呢 吧 啊".split()
+)
+
+# Recorded in each index's manifest: tokens stored in an index were made by this recipe.
+# cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; BM25-only nDCG@10 on
+# 400 dev queries: MSGA 0.692 (plain cut 0.707), NCPP 0.871 (plain cut 0.865).
+TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/1"
+
+_OPEN = "〔[(【（"
+_CLOSE = "〕])】）"
+_DOC_NUMBER = re.compile(
+    rf"([\u4e00-\u9fff]{{0,12}})\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d\d)\s*[{re.escape(_CLOSE)}]\s*(\d{{1,5}})\s*号"
+)
+_PROPOSAL = re.compile(r"第\s*(\d{3,12})\s*号")
+_BOOK_TITLE = re.compile(r"《([^《》\n]{1,80})》")
+_COUNT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(个|次|岁|家|所|名|人|项|条|万|亿|元|天|周|年|月|日|倍|户|张|场|批|类|位|间|座|%)"
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and latin to ASCII) and lowercase: what both sides are matched on."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalize_doc_number(value: str) -> str:
+    """普教办[2024] 3号 / 普教办（2024）3号 / 普教办【2024】3号 -> 普教办〔2024〕3号."""
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", value))
+    match = _DOC_NUMBER.fullmatch(text)
+    if not match:
+        return text
+    issuer, year, number = match.groups()
+    return f"{issuer}〔{year}〕{int(number)}号"
+
+
+def identifier_tokens(text: str) -> list[str]:
+    """Whole-identifier tokens found in already-normalised text."""
+    tokens: list[str] = []
+    for match in _DOC_NUMBER.finditer(text):
+        prefix, year, number = match.groups()
+        core = f"〔{year}〕{int(number)}号"
+        tokens.append(core)
+        # the issuer abbreviation's start is unknown in running text (根据沪府发...): every suffix
+        tokens.extend(prefix[-length:] + core for length in range(2, len(prefix) + 1))
+    tokens.extend(f"第{int(m.group(1))}号" for m in _PROPOSAL.finditer(text))
+    tokens.extend("《" + _SPACE.sub("", m.group(1)) + "》" for m in _BOOK_TITLE.finditer(text))
+    tokens.extend(m.group(1) + m.group(2) for m in _COUNT.finditer(text))
+    return tokens
+
+
+class _Jieba:
+    """One private jieba tokenizer with the policy dictionary, built on first use."""
+
+    _lock = threading.Lock()
+    _tokenizer = None
+
+    @classmethod
+    def get(cls):
+        with cls._lock:
+            if cls._tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(USER_DICT))
+                cls._tokenizer = tokenizer
+            return cls._tokenizer
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token) and token not in STOPWORDS
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-engine cut (words and their sub-words) plus identifier tokens."""
+    normalized = normalize(text)
+    words = [t for t in _Jieba.get().cut_for_search(normalized) if _is_word(t.strip())]
+    return [w.strip() for w in words] + identifier_tokens(normalized)
+
+
+def query_terms(text: str) -> list[str]:
+    """Distinct query tokens worth highlighting (single characters would light up everything)."""
+    seen: dict[str, None] = {}
+    for token in tokenize(text):
+        if len(token) >= 2:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+class LexicalIndex:
+    """BM25 over token lists; row i scores chunk i of the index."""
+
+    FILE = "lexical.json"
+
+    def __init__(self, bm25, size: int, params: dict) -> None:
+        self._bm25 = bm25
+        self.size = size
+        self.params = params
+
+    @classmethod
+    def build(cls, token_lists: Sequence[list[str]], *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+        import bm25s
+
+        params = {"k1": k1, "b": b, "method": "lucene", "tokenizer": TOKENIZER}
+        if not token_lists:
+            return cls(None, 0, params)
+        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        bm25.index([list(tokens) for tokens in token_lists], show_progress=False)
+        return cls(bm25, len(token_lists), params)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row (0 where no query token occurs)."""
+        if self._bm25 is None:
+            return np.zeros(self.size, dtype=np.float32)
+        known = self._bm25.get_tokens_ids(query_tokens)
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(known), dtype=np.float32)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / self.FILE).write_text(json.dumps({"size": self.size, **self.params}), encoding="utf-8")
+        if self._bm25 is not None:
+            self._bm25.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        import bm25s
+
+        info = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        size = int(info.pop("size"))
+        bm25 = bm25s.BM25.load(str(directory), show_progress=False) if size else None
+        return cls(bm25, size, info)

