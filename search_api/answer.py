@@ -1,0 +1,152 @@
+"""Extractive answers: the sentences of the retrieved passages that best answer a question.
+
+An answer is only ever a sentence copied from a document, with the offsets that locate it in
+``Document.text``, so a reader can check every word against its source. Each sentence is scored
+by how close its meaning is to the question (cosine of the question's query embedding and the
+sentence's passage embedding, the same model as the index) plus how many of the question's
+character bigrams it contains, which rewards sentences that repeat the question's own terms
+(numbers, names) that a small embedding model blurs. Below a threshold measured on answerable
+and unanswerable questions (``answer_calibration.json``, written by ``search_api.calibration``)
+no answer is given: a wrong quote would look as authoritative as a right one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
+
+LEXICAL_WEIGHT = 0.5  # weight of bigram recall next to cosine similarity
+MAX_SENTENCES = 3
+# further sentences join the answer only when they score nearly as well as the best one
+RELATIVE_MARGIN = 0.05
+MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
+MAX_SENTENCE_CHARS = 240  # longer runs (lists without full stops) are cut at commas
+
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
+_CLAUSE_END = re.compile(r"[，,、：:]")
+_WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of ``text`` with surrounding whitespace trimmed; offsets index ``text``."""
+    spans: list[Span] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end() if match.group().strip() else match.start()
+        spans.extend(_trimmed_pieces(text, start, end))
+        start = match.end()
+    spans.extend(_trimmed_pieces(text, start, len(text)))
+    return spans
+
+
+def _trimmed_pieces(text: str, start: int, end: int) -> list[Span]:
+    """The trimmed span [start, end), cut at clause ends when it is too long to read as one quote."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start <= MAX_SENTENCE_CHARS:
+        return [Span(start, end)] if end > start else []
+    pieces: list[Span] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        window = text[start : start + MAX_SENTENCE_CHARS]
+        cuts = [m.end() for m in _CLAUSE_END.finditer(window)]
+        cut = start + (cuts[-1] if cuts else MAX_SENTENCE_CHARS)
+        pieces.extend(_trimmed_pieces(text, start, cut))
+        start = cut
+    pieces.extend(_trimmed_pieces(text, start, end))
+    return pieces
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the CJK/alphanumeric runs (single characters for one-character runs)."""
+    grams: set[str] = set()
+    for run in _WORD_CHARS.findall(text.lower()):
+        grams.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return grams
+
+
+def lexical_overlap(question: str, sentence: str) -> float:
+    """Share of the question's bigrams that the sentence contains."""
+    wanted = bigrams(question)
+    return len(wanted & bigrams(sentence)) / len(wanted) if wanted else 0.0
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    text: str
+    char_start: int  # offsets in the document's text
+    char_end: int
+    score: float
+    hit: object  # the search.Hit the sentence was read from
+
+
+@dataclass(frozen=True)
+class Answer:
+    sentences: list[ScoredSentence]  # empty when no sentence reaches the threshold
+    best_score: float | None  # the best sentence's score, answered or not (None: nothing to read)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.sentences)
+
+
+def candidate_sentences(hits: list) -> list[tuple[str, int, int, object]]:
+    """(text, start, end, hit) for each distinct sentence of the hits' chunks, in document offsets."""
+    seen: set[tuple[str, int, int]] = set()
+    candidates = []
+    for hit in hits:
+        chunk = hit.chunk
+        for span in split_sentences(chunk.text):
+            if span.end - span.start < MIN_SENTENCE_CHARS:
+                continue
+            start, end = chunk.char_start + span.start, chunk.char_start + span.end
+            key = (chunk.doc_id, start, end)
+            if key not in seen:
+                seen.add(key)
+                candidates.append((chunk.text[span.start : span.end], start, end, hit))
+    return candidates
+
+
+def score_sentences(question: str, hits: list, embedder) -> list[ScoredSentence]:
+    """Every candidate sentence of ``hits`` scored against ``question``, best first."""
+    candidates = candidate_sentences(hits)
+    if not candidates:
+        return []
+    query = embedder.encode_queries([question])[0]
+    vectors = embedder.encode_passages([text for text, *_ in candidates])
+    cosines = vectors @ query
+    scored = [
+        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text), hit)
+        for (text, start, end, hit), cos in zip(candidates, np.asarray(cosines, dtype=float))
+    ]
+    return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def extract_answer(question: str, hits: list, embedder, threshold: float) -> Answer:
+    """The 1-3 best sentences when the best reaches ``threshold``; otherwise no sentences."""
+    scored = score_sentences(question, hits, embedder)
+    if not scored:
+        return Answer([], None)
+    best = scored[0].score
+    if best < threshold:
+        return Answer([], best)
+    floor = max(threshold, best - RELATIVE_MARGIN)
+    return Answer([s for s in scored[:MAX_SENTENCES] if s.score >= floor], best)
+
+
+def load_threshold(path: Path = CALIBRATION_FILE) -> float:
+    """The measured threshold; run ``python -m search_api.calibration`` to measure it again."""
+    return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])

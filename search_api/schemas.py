@@ -1,0 +1,259 @@
+"""Request and response models: the HTTP contract, documented at /docs.
+
+Requests forbid unknown fields, so a typo in a filter name is an error instead of a silently
+unfiltered search. Length limits and the ``top_k`` range come from the settings and are checked in the
+endpoints (``app.check_top_k``, ``app.check_length``), so a deployment can change them without a
+code change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+Mode = Literal["hybrid", "dense", "lexical"]
+# top_k and limit are range-checked in the endpoints, against the configured maximum, so that
+# the error states the whole allowed range; the schema still tells clients the lower bound
+AT_LEAST_1 = {"minimum": 1}
+
+
+def _usable_text(value: str, field: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{field} must not be empty or only whitespace")
+    return value
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Filters(Request):
+    """Metadata filters; every given field must match. Dates are 成文日期 bounds, inclusive."""
+
+    issuer: str | None = Field(None, description="发文机关, e.g. 上海市普陀区教育局")
+    doc_type: str | None = Field(None, description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
+    region: str | None = Field(None, description="e.g. 上海市普陀区")
+    doc_number: str | None = Field(None, description="发文字号, e.g. 普教办〔2024〕3号")
+    date_from: dt.date | None = Field(None, description="YYYY-MM-DD")
+    date_to: dt.date | None = Field(None, description="YYYY-MM-DD")
+
+    @field_validator("issuer", "doc_type", "region", "doc_number")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _usable_text(value, info.field_name)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
+
+
+class SearchRequest(Request):
+    query: str = Field(..., min_length=1, description="what to look for, in Chinese or English")
+    top_k: int = Field(10, description="passages (or documents) to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    mode: Mode = "hybrid"
+    filters: Filters | None = None
+    by_document: bool = Field(False, description="group passages by document")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        return _usable_text(value, "query")
+
+
+class AskRequest(Request):
+    question: str = Field(..., min_length=1)
+    top_k: int = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    filters: Filters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return _usable_text(value, "question")
+
+
+class SimilarRequest(Request):
+    text: str = Field(..., min_length=1, description="the new proposal or draft, up to max_similar_chars")
+    top_k: int = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    filters: Filters | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _usable_text(value, "text")
+
+
+class DocumentQuery(Request):
+    """Query parameters of GET /documents."""
+
+    offset: int = Field(0, ge=0)
+    limit: int = Field(20, description="documents per page; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    issuer: str | None = None
+    doc_type: str | None = None
+    region: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DocumentQuery:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
+
+
+class Citation(BaseModel):
+    """Where a quote comes from: ``GET /documents/{doc_id}`` text[char_start:char_end] is the quote."""
+
+    doc_id: str
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    source: str
+    page: int | None
+    section: str
+    char_start: int
+    char_end: int
+
+
+class Passage(BaseModel):
+    rank: int
+    score: float
+    text: str
+    highlights: list[tuple[int, int]] = Field(description="[start, end) offsets of matched terms in text")
+    scores: dict[str, float] = Field(description="per-retriever scores behind the fused score")
+    citation: Citation
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    source: str
+    format: str
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    region: str | None
+    proposal_number: str | None
+    recipients: list[str]
+    cc: list[str]
+    chars: int
+
+
+class DocumentDetail(DocumentSummary):
+    text: str = Field(description="the cleaned text every citation offset refers to")
+    page_starts: list[int] = Field(description="offset of each page in text; empty if unpaged")
+    content_hash: str
+    chunks: int
+
+
+class DocumentResult(BaseModel):
+    rank: int
+    score: float
+    document: DocumentSummary
+    passages: list[Passage]
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: Mode
+    passages: list[Passage] = Field(description="ranked passages (empty when by_document)")
+    documents: list[DocumentResult] = Field(description="ranked documents (only when by_document)")
+
+
+class AnswerSentence(BaseModel):
+    text: str = Field(description="a sentence quoted verbatim from the cited document")
+    score: float
+    citation: Citation
+
+
+class AskResponse(BaseModel):
+    question: str
+    no_answer: bool
+    answer: str | None = Field(description="the answer sentences joined; null when no_answer")
+    message: str | None
+    threshold: float = Field(description="the measured score below which no answer is given")
+    sentences: list[AnswerSentence]
+    passages: list[Passage] = Field(description="the passages the sentences were taken from")
+
+
+class InputPart(BaseModel):
+    """A part of the /similar input (or of the document): text[char_start:char_end]."""
+
+    index: int
+    char_start: int
+    char_end: int
+    section: str = Field(description="heading path above the part, when the text has headings")
+
+
+class PrecedentMatch(BaseModel):
+    part: int = Field(description="index into parts: which part of the input this passage matches")
+    part_char_start: int
+    part_char_end: int
+    score: float
+    passage: Passage
+
+
+class SimilarDocument(BaseModel):
+    rank: int
+    score: float
+    document: DocumentSummary
+    matches: list[PrecedentMatch]
+
+
+class SimilarResponse(BaseModel):
+    parts: list[InputPart]
+    documents: list[SimilarDocument]
+
+
+class DocumentPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentSummary]
+
+
+class UploadedDocument(BaseModel):
+    file: str
+    doc_id: str
+    title: str | None
+    status: Literal["added", "unchanged"]
+
+
+class RejectedFile(BaseModel):
+    file: str
+    reason: str
+
+
+class UploadResponse(BaseModel):
+    indexed: list[UploadedDocument]
+    rejected: list[RejectedFile]
+    documents_total: int
+
+
+class DeleteResponse(BaseModel):
+    doc_id: str
+    deleted: bool
+    documents_total: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    model: str
+    documents: int
+    chunks: int
+    generation: str
+    built_at: str | None
+
+
+class Error(BaseModel):
+    detail: str

@@ -1,0 +1,54 @@
+"""`zhengce serve`: bring the index up to date with the corpus folder, then serve the API."""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+
+from pydantic import ValidationError
+
+from search_api.settings import Settings
+
+
+def settings_from_args(args: Namespace) -> Settings:
+    """Environment (ZHENGCE_*) first, command-line flags over it."""
+    flags = {
+        "index_dir": getattr(args, "index_dir", None),
+        "corpus_dir": getattr(args, "corpus", None),
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+    }
+    return Settings(**{name: value for name, value in flags.items() if value is not None})
+
+
+def refresh_index(settings: Settings) -> bool:
+    """Index new or changed files of the corpus folder; cheap when nothing changed.
+
+    Nothing is pruned: documents indexed from elsewhere (uploads, other folders) stay.
+    Returns False, after saying why, when the index cannot be brought up to date.
+    """
+    from indexer import store
+
+    try:
+        report = store.update_index([settings.corpus_dir], settings.index_dir, progress=True)
+    except (store.IndexLockedError, store.IndexMismatchError, FileNotFoundError, ValueError) as error:
+        print(f"zhengce serve: {error}", file=sys.stderr)
+        return False
+    print(store.format_report(report), file=sys.stderr)
+    return True
+
+
+def main_serve(args: Namespace) -> int:
+    import uvicorn
+
+    from search_api.app import create_app
+
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as error:
+        print(f"zhengce serve: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    if settings.corpus_dir is not None and not refresh_index(settings):
+        return 2
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    return 0
