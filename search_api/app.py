@@ -30,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -351,7 +352,8 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         app.state.service = await run_in_threadpool(load_service, settings, embedder)
         yield
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from this package, not a CDN: intranets are offline.
+    app = FastAPIOffline(
         title="zhengce 政策检索",
         version="0.1.0",
         description="Semantic search, extractive answers and precedent search over Chinese policy "

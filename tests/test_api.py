@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import hypothesis
@@ -102,6 +104,37 @@ def test_without_an_index_reads_answer_503_and_health_stays_up(tmp_path, e5):
         for response in (empty.get("/readyz"), empty.post("/search", json={"query": "托育"})):
             assert response.status_code == 503
             assert "no index" in response.json()["detail"]
+
+
+class PageAssets(HTMLParser):
+    """The script and stylesheet URLs a docs page makes the browser load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("src"):
+            self.urls.append(attributes["src"])
+        elif tag == "link" and attributes.get("rel") == "stylesheet":
+            self.urls.append(attributes["href"])
+
+
+@pytest.mark.parametrize("page, types", [("/docs", {"javascript", "css"}), ("/redoc", {"javascript"})])
+def test_docs_pages_load_every_asset_from_the_app_itself(client, page, types):
+    """Intranets have no internet: a CDN script would leave the page blank there."""
+    response = client.get(page)
+    assert response.status_code == 200
+    assert re.search(r"https?://", response.text) is None, "the page names another host"
+    assets = PageAssets()
+    assets.feed(response.text)
+    served = set()
+    for url in assets.urls:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        served.add(asset.headers["content-type"].split(";")[0].split("/")[1])
+    assert served == types
 
 
 # ------------------------------------------------------------------ search
