@@ -17,6 +17,7 @@ import io
 import itertools
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -46,6 +47,10 @@ _FORMATS = {".pdf": "pdf", ".txt": "txt", ".md": "txt", ".docx": "docx", ".html"
 _UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # C0/C1 control characters other than tab, newlines and form feed (a page break in text dumps).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# The same C0 characters as bytes: no byte of a GBK, GB18030 or Big5 character is one of them.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket",
+               stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -122,18 +127,28 @@ def _walk_supported(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def _read_bytes(path: Path) -> bytes:
-    """Checks that cost nothing come before reading, so a huge or wrong file is never loaded."""
-    if not path.exists():
-        raise IngestError(path, "file not found")
-    if not path.is_file():
-        raise IngestError(path, "not a regular file (a directory?)")
+def check_file(path: Path) -> os.stat_result:
+    """What a file is, checked before it is opened: reading a named pipe waits forever for a writer."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise IngestError(path, "file not found") from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+        raise IngestError(path, f"not a regular file ({kind})")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         kind = f"file type {suffix}" if suffix else "file without an extension"
         raise IngestError(path, f"unsupported {kind} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+    return info
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Checks that cost nothing come before reading, so a huge or wrong file is never loaded."""
+    size = check_file(path).st_size
     limit = max_file_bytes()
-    size = path.stat().st_size
     if size > limit:
         raise IngestError(path, f"file too large: {_mib(size)} > limit {_mib(limit)} (set ZHENGCE_MAX_FILE_BYTES to change it)")
     try:
@@ -315,7 +330,11 @@ def _decode_text(path: Path, data: bytes) -> str:
     if text is None:
         if b"\x00" in data and not data.startswith(_UNICODE_BOMS):
             raise IngestError(path, "binary content, not text (NUL bytes)")
-        text = _decode_detected(data)
+        if _has_utf8_lines(data):
+            text = _decode_mixed(path, data)
+        else:
+            detected = _decode_detected(data)
+            text = detected[0] if detected else None
     if text is None or _control_ratio(text) > _MAX_CONTROL_RATIO:
         raise IngestError(path, "binary content, not text")
     if not text.strip():
@@ -323,17 +342,49 @@ def _decode_text(path: Path, data: bytes) -> str:
     return text
 
 
-def _decode_detected(data: bytes) -> str | None:
+def _decode_detected(data: bytes) -> tuple[str, str] | tuple[()]:
+    """(text, encoding) of the best decoding of ``data``, or () when nothing decodes it."""
     matches = charset_normalizer.from_bytes(data)
     detected = [_prefer_superset(match.encoding) for match in matches]
     best_text = _decode_or_none(data, detected[0]) if detected else None
+    best = (best_text, detected[0]) if best_text is not None else ()
     best_score = _chinese_score(best_text) if best_text is not None else 0.0
     for encoding in ("gb18030", "big5"):
         text = _decode_or_none(data, encoding)
         score = _chinese_score(text) if text is not None else 0.0
         if score >= _MIN_CHINESE_SCORE and score > best_score:
-            best_text, best_score = text, score
-    return best_text
+            best, best_score = (text, encoding), score
+    return best
+
+
+def _has_utf8_lines(data: bytes) -> bool:
+    """Whether some non-ASCII line is valid UTF-8 although the whole file is not: a file edited in two encodings."""
+    return not data.startswith(_UNICODE_BOMS) and any(
+        not line.isascii() and _decode_or_none(line, "utf-8") is not None for line in data.split(b"\n")
+    )
+
+
+def _decode_mixed(path: Path, data: bytes) -> str:
+    """Decode a text whose lines are partly UTF-8 and partly in one legacy encoding (GBK, Big5 ...).
+
+    A line that is valid UTF-8 is UTF-8 (Chinese GBK lines practically never are: none of 300,000
+    lawrefbook lines is). The other lines are detected together, which gives charset-normalizer a
+    sample it can judge; "\n" never occurs inside a GBK, GB18030 or Big5 character.
+    """
+    lines = [(line, _decode_or_none(line, "utf-8")) for line in data.split(b"\n")]
+    legacy = [line for line, text in lines if text is None]
+    detected = _decode_detected(b"\n".join(legacy))
+    legacy_texts = detected[0].split("\n") if detected else []
+    if len(legacy_texts) != len(legacy):  # undetected, or a detected encoding where "\n" means something else
+        undecoded = b"".join(legacy)
+        if len(_CONTROL_BYTES.findall(undecoded)) > _MAX_CONTROL_RATIO * len(undecoded):
+            raise IngestError(path, "binary content, not text")
+        raise IngestError(
+            path, f"mixed encodings: UTF-8 in {len(lines) - len(legacy)} of {len(lines)} lines, no detectable "
+            "encoding in the others; save the file as UTF-8",
+        )
+    rest = iter(legacy_texts)
+    return "\n".join(text if text is not None else next(rest) for _, text in lines)
 
 
 def _prefer_superset(encoding: str) -> str:

@@ -566,7 +566,7 @@ def update_index(
 ) -> UpdateReport:
     """Bring the index in line with the files under ``paths``; embed only new or changed files."""
     from indexer.documents import load_document
-    from indexer.ingest import IngestError
+    from indexer.ingest import IngestError, check_file
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -584,6 +584,7 @@ def update_index(
                 state.dirty = True
         for key, path, source in _progress(progress, iterable=files, desc="reading", unit="file"):
             try:
+                check_file(path)  # before hashing it: reading a FIFO would block the run
                 sha = _sha256(path)
                 old = state.sources.get(key)
                 if old and old["sha256"] == sha and old["doc_id"] in state.documents:
