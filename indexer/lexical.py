@@ -14,6 +14,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -127,8 +128,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, token_lists: Sequence[list[str]], *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _import_bm25s()
         params = {"k1": k1, "b": b, "method": "lucene", "tokenizer": TOKENIZER}
         if not token_lists:
             return cls(None, 0, params)
@@ -153,9 +153,17 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _import_bm25s()
         info = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
         size = int(info.pop("size"))
         bm25 = bm25s.BM25.load(str(directory), show_progress=False) if size else None
         return cls(bm25, size, info)
+
+
+def _import_bm25s() -> ModuleType:
+    """bm25s, imported on first use; it sets its own logger to DEBUG on import, which would print
+    a line for every index it builds."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
