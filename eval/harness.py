@@ -14,7 +14,7 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -350,13 +350,12 @@ def _report_summary(report: Any) -> dict[str, Any]:
 
 def main_eval(args: Any) -> int:
     """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--max-queries N] [--json OUT] ...`."""
+    from indexer.chunk import ChunkSettings
     from indexer.store import IndexSettings
 
     settings = IndexSettings()
-    if getattr(args, "chunk_chars", None):
-        from indexer.chunk import ChunkSettings
-
-        settings.chunk = ChunkSettings.for_target(args.chunk_chars)
+    chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
+    settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
     try:
         results = run_eval(
             args.dataset,

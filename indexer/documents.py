@@ -56,8 +56,10 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
     return chunks
 
 
-def passage_text(doc: Document, chunk: Chunk) -> str:
+def passage_text(doc: Document, chunk: Chunk, heading_path: bool = True) -> str:
     """What the embedder reads: the title and heading path situate a passage the text alone doesn't."""
+    if not heading_path:
+        return chunk.text
     context = [part for part in (doc.meta.title, chunk.section) if part and part not in chunk.text[:60]]
     return "\n".join([*context, chunk.text])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.chunk import ChunkSettings, chunk_text
-from indexer.documents import chunk_document, document_from_text, load_document
+from indexer.documents import chunk_document, document_from_text, load_document, passage_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SEEDS = sorted(CORPUS.glob("*.txt"))
@@ -79,6 +79,15 @@ def test_a_sentence_longer_than_max_is_cut_at_clauses():
     sentence = "，".join(["推进托育服务体系建设"] * 40) + "。"
     chunks = chunk_text(sentence, ChunkSettings(target_chars=100, max_chars=150, min_chars=20))
     assert all(len(c.text) <= 150 for c in chunks) and "".join(c.text for c in chunks) == sentence
+
+
+def test_passages_carry_title_and_heading_path_unless_switched_off():
+    doc = load_document(next(CORPUS.glob("001_*.txt")))
+    chunk = next(c for c in chunk_document(doc) if "宝宝屋" in c.text)
+    with_path = passage_text(doc, chunk)
+    assert with_path.startswith(doc.meta.title + "\n") and chunk.section in with_path
+    assert with_path.endswith(chunk.text)
+    assert passage_text(doc, chunk, heading_path=False) == chunk.text
 
 
 def test_stable_ids_across_runs():
