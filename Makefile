@@ -35,7 +35,7 @@ eval: install
 	$(VENV)/bin/zhengce eval --dataset ../shared/eval/ncppolicies --split dev --json var/eval-ncppolicies.json
 
 bench: install
-	$(VENV)/bin/zhengce bench --out var/bench-report.json
+	$(VENV)/bin/zhengce bench --out eval/bench-report.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

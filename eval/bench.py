@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from indexer.store import nlist_for
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DEFAULT_CORPUS = SHARED / "corpus" / "lawrefbook" / "documents.jsonl"
@@ -85,7 +87,7 @@ class Plan:
 FULL = Plan(
     corpus_docs=None, sample_docs=150, sample_max_chars=2000, sizes=(10_000, 100_000, 1_000_000),
     hnsw_max_size=100_000, queries=300, latency_seconds=4.0, ef_search=(128, 256, 512),
-    nprobe=(16, 32, 64, 128, 256), http_clients=(1, 8, 32), http_requests=300, http_seconds=15.0,
+    nprobe=(16, 32, 64, 128, 256, 384, 512), http_clients=(1, 8, 32), http_requests=300, http_seconds=15.0,
 )
 QUICK = Plan(
     corpus_docs=60, sample_docs=3, sample_max_chars=800, sizes=(1_000, 5_000, 20_000), hnsw_max_size=5_000,
@@ -501,15 +503,6 @@ class GaussianProxy:
             block += mean
             out[start : start + len(block)] = unit_rows(block)
         return out
-
-
-def nlist_for(n: int) -> int:
-    """IVF lists: about 4*sqrt(n), at least 39 training points per list, at most 1024.
-
-    1024 caps k-means training (the store retrains on every update) at about a minute on 2 cores.
-    """
-    target = min(4 * math.sqrt(n), n / 39, 1024)
-    return max(1, 2 ** int(math.floor(math.log2(max(1.0, target)))))
 
 
 def build_faiss(factory: str, vectors: np.ndarray) -> tuple[Any, float]:
@@ -947,7 +940,24 @@ def conclude(queries: dict[str, Any] | None) -> dict[str, Any]:
         + " ".join(queries["skipped"])
     )
     return {"default_factory_large": choice["factory"], "search_params": params, "size": largest,
-            "met_targets": bool(good), "flat_up_to_chunks": flat_limit, "rule": rule, "reason": reason}
+            "met_targets": bool(good), "flat_up_to_chunks": flat_limit, "rule": rule, "reason": reason,
+            "store_rule": store_rule(), "store_follows": store_follows(flat_limit, choice)}
+
+
+def store_rule() -> str:
+    """What `zhengce index` does with the default factory "auto" (indexer/store.py)."""
+    from indexer.store import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
+
+    return (f"auto: Flat up to {FLAT_MAX_CHUNKS:,} chunks, above that IVF<nlist>,Flat (nlist about 4*sqrt(n), "
+            f"at most 1024) with nprobe={DEFAULT_SEARCH_PARAMS['IVF']['nprobe']}")
+
+
+def store_follows(flat_limit: int | None, choice: dict[str, Any]) -> bool:
+    """Whether the store's "auto" rule is the one this run measured (a mismatch means: update it)."""
+    from indexer.store import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
+
+    return (flat_limit == FLAT_MAX_CHUNKS and choice["factory"].startswith("IVF")
+            and choice["value"] == DEFAULT_SEARCH_PARAMS["IVF"]["nprobe"])
 
 
 def target_checks(report: dict[str, Any]) -> dict[str, Any]:
@@ -1011,7 +1021,9 @@ def format_table(report: dict[str, Any]) -> str:
                          f"{level.get('p95_ms', '-'):>8} {level.get('p99_ms', '-'):>8}")
     conclusion = report["conclusion"]
     lines += ["", f"Default FAISS factory for large indexes: {conclusion.get('default_factory_large')} "
-              f"{conclusion.get('search_params', '')}", f"  rule: {conclusion.get('rule', '-')}"]
+              f"{conclusion.get('search_params', '')}", f"  measured rule: {conclusion.get('rule', '-')}",
+              f"  store's rule: {conclusion.get('store_rule', '-')} "
+              f"({'follows the measurement' if conclusion.get('store_follows') else 'DIFFERS from the measurement'})"]
     for name, check in report["targets"].items():
         values = ", ".join(f"{k} {v}" for k, v in check.items() if k != "met")
         lines.append(f"  target {'met    ' if check['met'] else 'MISSED '} {name}: {values}")

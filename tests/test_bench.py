@@ -104,7 +104,8 @@ def test_conclusion_targets_and_table(report):
     largest = max(TINY.sizes)
     measured = {r["factory"] for r in report["queries"]["dense"] if r["size"] == largest}
     assert conclusion["size"] == largest and conclusion["default_factory_large"] in measured - {"Flat"}
-    assert conclusion["rule"]
+    assert conclusion["rule"] and conclusion["store_rule"].startswith("auto: Flat up to")
+    assert isinstance(conclusion["store_follows"], bool)
     assert all(isinstance(check["met"], bool) for check in report["targets"].values())
     assert any(name.startswith("share outside embedding") for name in report["targets"])
     json.dumps(report)  # the report is plain JSON

