@@ -806,6 +806,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_server(process: subprocess.Popen, grace_s: float = 30) -> None:
+    """SIGTERM for a clean uvicorn shutdown, SIGKILL if it does not come within ``grace_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_ready(base_url: str, process: subprocess.Popen, timeout_s: float) -> float:
     import httpx
 
@@ -883,12 +893,7 @@ def bench_http(plan: Plan, corpus: Corpus, work: Path, log: Progress) -> dict[st
                                                      plan.http_seconds)))
             rss = psutil.Process(process.pid).memory_info().rss
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
     return {
         "endpoint": "POST /search (hybrid, top_k 10)",
         "index_chunks": chunks,

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from eval.bench import stop_server
+
 REPO = Path(__file__).resolve().parents[1]
 TOPICS = ("托育服务", "垃圾分类", "河道治理", "老年助餐", "消防安全", "义务教育", "医疗保障", "公共交通", "旧区改造", "就业援助")
 
@@ -94,12 +96,7 @@ def live_server(index_dir: Path, env: dict[str, str], log_path: Path, timeout: f
                 time.sleep(0.2)
             yield base_url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_server(server)
 
 
 # ----------------------------------------------------------------------------- the load run
