@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.store import nlist_for
+from indexer.store import current_manifest, nlist_for
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -384,7 +384,7 @@ def bench_indexing(plan: Plan, corpus_path: Path, work: Path, log: Progress, mod
         "characters": sum(len(r["text"]) for r in rows),
         "chunks": len(passages),
         "passage_characters": sum(map(len, passages)),
-        "chunk_settings": read_manifest(full_dir).get("chunk"),
+        "chunk_settings": current_manifest(full_dir)["chunk"],
         "read_s": round(read_s, 3),
         "chunk_only_s": round(chunk_only_s, 3),
         "whole_corpus": whole_summary(whole, read_s),
@@ -401,10 +401,6 @@ def bench_indexing(plan: Plan, corpus_path: Path, work: Path, log: Progress, mod
 def generation_dir(index_dir: Path) -> Path:
     """The live generation's folder (the layout indexer/store.py documents)."""
     return index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    return json.loads((generation_dir(index_dir) / "manifest.json").read_text(encoding="utf-8"))
 
 
 def stage_seconds(runs: dict[str, Any], read_s: float) -> dict[str, float]:
@@ -595,15 +591,11 @@ def dense_study(vectors: np.ndarray, queries: np.ndarray, plan: Plan, log: Progr
 
 def one_thread(index: Any, queries: np.ndarray, plan: Plan) -> dict[str, float | int]:
     """The same exact search on one OpenMP thread: on a busy 2-core server FAISS's threads can
-    cost more than they save for a single query."""
-    import faiss
+    cost more than they save for a single query (the Searcher's setting)."""
+    from indexer.search import faiss_single_thread
 
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
+    with faiss_single_thread():
         return measure(lambda q: index.search(q.reshape(1, -1), DEPTH), queries, plan.latency_seconds)
-    finally:
-        faiss.omp_set_num_threads(threads)
 
 
 def tuned_row(results: list[dict[str, Any]]) -> dict[str, Any]:

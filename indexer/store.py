@@ -165,6 +165,13 @@ def _current_generation(index_dir: Path) -> str | None:
     return name or None
 
 
+def current_manifest(index_dir: Path | str) -> dict[str, Any] | None:
+    """The live generation's manifest without loading the index; None when there is no index."""
+    index_dir = Path(index_dir)
+    generation = _current_generation(index_dir)
+    return None if generation is None else _read_manifest(index_dir, generation)
+
+
 def _read_jsonl(path: Path) -> Iterator[Any]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -330,15 +337,20 @@ def _prepare(
         raise IndexMismatchError(f"settings name model {settings.model} but the embedder is {embedder.model_id}")
     if state.manifest:
         check_model(state.manifest, embedder.model_id, dim=embedder.dim, index_dir=index_dir)
-        new_chunk = json.loads(json.dumps(dataclasses.asdict(settings.chunk)))
-        if state.manifest.get("chunk") != new_chunk:  # new chunking: every document again
+        # compared as settings, so that a manifest written before a new chunk field gets its default
+        new_passages = _chunk_settings_from(state.manifest.get("chunk")) != settings.chunk or (
+            state.manifest.get("passage_prefix") != settings.passage_prefix
+        )
+        if new_passages:  # every document chunked and embedded again
             for doc_id in state.documents:
                 for table in (state.chunks, state.vectors, state.tokens):
                     table.pop(doc_id, None)
             state.dirty = True
-        if state.manifest.get("factory") != settings.factory or (
-            state.manifest.get("search_params_requested") or {}
-        ) != settings.search_params:
+        if (
+            state.manifest.get("factory") != settings.factory
+            or (state.manifest.get("search_params_requested") or {}) != settings.search_params
+            or state.manifest.get("query_prefix") != settings.query_prefix
+        ):
             state.dirty = True
     return settings, embedder
 
@@ -714,11 +726,11 @@ class _StoredModel:
 def main_index(args: Any) -> int:
     """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--json]`."""
     index_dir = Path(args.index_dir)
-    generation = _current_generation(index_dir)
+    manifest = current_manifest(index_dir)
     settings = None
     options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
-    if generation is None or any(getattr(args, name, None) is not None for name in options):
-        base = settings_from_manifest(_read_manifest(index_dir, generation)) if generation else IndexSettings()
+    if manifest is None or any(getattr(args, name, None) is not None for name in options):
+        base = settings_from_manifest(manifest) if manifest else IndexSettings()
         if args.model:
             base.model = args.model
         if args.query_prefix is not None:

