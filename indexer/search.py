@@ -12,6 +12,8 @@ import json
 import re
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -305,16 +307,12 @@ class Searcher:
 
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
-        # one query, one OpenMP thread: FAISS's threads cost more than they save on a single query
-        # (zhengce bench: exact search over 100k chunks 5.3 ms on one thread, 14.4 ms on two); a
-        # server gets its parallelism from concurrent requests. The setting is per calling thread.
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            ivf = faiss.try_extract_index_ivf(self.index.dense)  # IVF takes only its own parameter type
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf is not None
+                      else faiss.SearchParameters(sel=selector))
+        with faiss_single_thread():
             _, ids = self.index.dense.search(query_vector.reshape(1, -1).astype(np.float32), depth, params=params)
-        finally:
-            faiss.omp_set_num_threads(threads)
         return ids[0][ids[0] >= 0]
 
     def _fuse(
@@ -333,6 +331,21 @@ class Searcher:
             fused = dict(zip(union.tolist(), combined.tolist()))
         order = sorted(fused, key=lambda row: (-fused[row], row))
         return order, fused
+
+
+@contextmanager
+def faiss_single_thread() -> Iterator[None]:
+    """One query, one OpenMP thread: FAISS's threads cost more than they save on a single query
+    (zhengce bench: exact search over 100k chunks 5.7 ms on one thread, 15.5 ms on two); a server
+    gets its parallelism from concurrent requests. The setting is per calling thread."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
