@@ -330,9 +330,8 @@ def _decode_text(path: Path, data: bytes) -> str:
     if text is None:
         if b"\x00" in data and not data.startswith(_UNICODE_BOMS):
             raise IngestError(path, "binary content, not text (NUL bytes)")
-        if _has_utf8_lines(data):
-            text = _decode_mixed(path, data)
-        else:
+        text = _decode_mixed(path, data)
+        if text is None:
             detected = _decode_detected(data)
             text = detected[0] if detected else None
     if text is None or _control_ratio(text) > _MAX_CONTROL_RATIO:
@@ -357,21 +356,32 @@ def _decode_detected(data: bytes) -> tuple[str, str] | tuple[()]:
     return best
 
 
-def _has_utf8_lines(data: bytes) -> bool:
-    """Whether some non-ASCII line is valid UTF-8 although the whole file is not: a file edited in two encodings."""
-    return not data.startswith(_UNICODE_BOMS) and any(
-        not line.isascii() and _decode_or_none(line, "utf-8") is not None for line in data.split(b"\n")
-    )
+def _utf8_line(line: bytes) -> str | None:
+    """The line as UTF-8 when it is valid UTF-8 and not better read as GB18030.
+
+    A few short GBK sequences are valid UTF-8 too ("一" is D2 BB, UTF-8 for "һ"); such a line reads
+    as Chinese only in GB18030.
+    """
+    text = _decode_or_none(line, "utf-8")
+    if text is None or line.isascii():
+        return text
+    legacy = _decode_or_none(line, "gb18030")
+    return text if legacy is None or _chinese_score(text) >= _chinese_score(legacy) else None
 
 
-def _decode_mixed(path: Path, data: bytes) -> str:
-    """Decode a text whose lines are partly UTF-8 and partly in one legacy encoding (GBK, Big5 ...).
+def _decode_mixed(path: Path, data: bytes) -> str | None:
+    """Decode a text whose lines are partly UTF-8 and partly in one legacy encoding (GBK, Big5 ...);
+    None when no non-ASCII line is UTF-8 (a file in one encoding).
 
     A line that is valid UTF-8 is UTF-8 (Chinese GBK lines practically never are: none of 300,000
     lawrefbook lines is). The other lines are detected together, which gives charset-normalizer a
     sample it can judge; "\n" never occurs inside a GBK, GB18030 or Big5 character.
     """
-    lines = [(line, _decode_or_none(line, "utf-8")) for line in data.split(b"\n")]
+    if data.startswith(_UNICODE_BOMS):
+        return None
+    lines = [(line, _utf8_line(line)) for line in data.split(b"\n")]
+    if not any(text is not None and not line.isascii() for line, text in lines):
+        return None
     legacy = [line for line, text in lines if text is None]
     detected = _decode_detected(b"\n".join(legacy))
     legacy_texts = detected[0].split("\n") if detected else []

@@ -139,6 +139,12 @@ def test_gbk_gongwen_decodes_exactly(tmp_path: Path) -> None:
     assert extracted.title_hint is None
 
 
+def test_gbk_line_that_is_also_valid_utf8_stays_gbk(tmp_path: Path) -> None:
+    # "一" in GBK is D2 BB, which is UTF-8 for the Cyrillic "һ": the line must not be read as UTF-8
+    text = "上海市普陀区教育局\n一\n二、工作要求\n"
+    assert extract(write_gbk(tmp_path / "ladder.txt", text)).pages == [text]
+
+
 def test_gb18030_characters_outside_gbk_survive(tmp_path: Path) -> None:
     # 𠮷 and 䶮 exist only in GB18030; GBK decoding would fail on them.
     text = "关于表彰𠮷祥村先进集体和刘䶮同志的通报\n\n各镇人民政府：经研究，决定予以通报表彰。\n"
