@@ -9,6 +9,7 @@ search therefore never waits for a write and never sees a half-built index. Endp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -621,7 +622,9 @@ def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
             parsed.append((name, docs.load_document(saved, source=name)))
         except IngestError as error:
             rejected.append(schemas.RejectedFile(file=name, reason=error.reason))
-            shutil.rmtree(saved.parent, ignore_errors=True)
+            saved.unlink(missing_ok=True)  # the folder is per content: an indexed twin may live there
+            with contextlib.suppress(OSError):
+                saved.parent.rmdir()
     indexed = []
     with writing(service):
         known = set(service.searcher.index.documents) if service.searcher is not None else set()

@@ -398,7 +398,7 @@ def test_safe_filename(given, safe):
     assert safe_filename(given) == safe
 
 
-def test_corrupt_upload_is_refused_by_name_and_loses_nothing(client):
+def test_corrupt_upload_is_refused_by_name_and_loses_nothing(client, api_settings):
     before = client.get("/readyz").json()
     response = client.post("/documents", headers=HEADERS, files=[("files", ("坏文件.pdf", b"%PDF-1.7 not really a pdf"))])
     assert response.status_code == 422
@@ -406,10 +406,10 @@ def test_corrupt_upload_is_refused_by_name_and_loses_nothing(client):
     assert rejected[0]["file"] == "坏文件.pdf" and rejected[0]["reason"]
     assert client.get("/readyz").json()["generation"] == before["generation"]
 
+    good = "关于加强社区健身设施管理的通知。各街道要定期检查健身器材。".encode()
     mixed = client.post(
         "/documents", headers=HEADERS,
-        files=[("files", ("bad.docx", b"PK\x03\x04 junk")), ("files", ("tool.exe", b"MZ")),
-               ("files", ("good.txt", "关于加强社区健身设施管理的通知。各街道要定期检查健身器材。".encode()))],
+        files=[("files", ("bad.docx", b"PK\x03\x04 junk")), ("files", ("tool.exe", b"MZ")), ("files", ("good.txt", good))],
     )
     assert mixed.status_code == 200, mixed.text
     body = mixed.json()
@@ -417,6 +417,10 @@ def test_corrupt_upload_is_refused_by_name_and_loses_nothing(client):
     assert "unsupported" in body["rejected"][1]["reason"]
     assert [d["file"] for d in body["indexed"]] == ["good.txt"]
     assert body["documents_total"] == before["documents"] + 1
+    # the same bytes under a name that fails to parse share the content folder: only the new file goes
+    twin = client.post("/documents", headers=HEADERS, files=[("files", ("good.pdf", good))])
+    assert twin.status_code == 422
+    assert list(api_settings.upload_dir.glob("*/good.txt")) and not list(api_settings.upload_dir.glob("*/good.pdf"))
     client.delete(f"/documents/{body['indexed'][0]['doc_id']}", headers=HEADERS)
 
 
