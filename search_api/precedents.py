@@ -91,7 +91,7 @@ def find_precedents(
     if not parts or not allowed.any():
         return []
     rows = np.flatnonzero(allowed)
-    dense = np.asarray(index.embeddings, dtype=np.float32)[rows] @ vectors.T  # (rows, parts)
+    dense = (np.asarray(index.embeddings, dtype=np.float32) @ vectors.T)[rows]  # (rows, parts), no matrix copy
     best: dict[str, dict[int, tuple[float, int, float, float]]] = {}  # doc -> part -> (score, row, cos, bm25)
     for p, (part, text) in enumerate(zip(parts, texts)):
         lexical = np.asarray(index.lexical.scores(tokenize(text)), dtype=np.float32)[rows]
