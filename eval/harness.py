@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
-from eval.metrics import Qrels, Run, evaluate, metric_names, per_query, write_trec_run
+from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
@@ -160,13 +160,14 @@ def run_eval(
         else:
             searcher = base
         run, latencies = retrieve(searcher, dataset, spec, level, depth)
+        scores = per_query(run, qrels)
         entry: dict[str, Any] = {
             "mode": spec.mode,
             "fusion": {"fusion": searcher.fusion, "dense_weight": searcher.dense_weight, "rrf_k": searcher.rrf_k}
             if spec.mode == "hybrid" else None,
-            "metrics": evaluate(run, qrels),
+            "metrics": mean_over_queries(scores, metric_names()),
             "latency_ms": latency_summary(latencies),
-            "per_query": per_query(run, qrels),
+            "per_query": scores,
         }
         if runs_dir is not None:
             run_file = Path(runs_dir) / f"{dataset.name}-{split}-{spec.name}.trec"

@@ -25,7 +25,11 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean nDCG@k, MRR@k and Recall@k over every query in ``qrels``."""
     scores = per_query(run, qrels, ndcg_at=ndcg_at, mrr_at=mrr_at, recall_at=recall_at)
-    names = metric_names(ndcg_at=ndcg_at, mrr_at=mrr_at, recall_at=recall_at)
+    return mean_over_queries(scores, metric_names(ndcg_at=ndcg_at, mrr_at=mrr_at, recall_at=recall_at))
+
+
+def mean_over_queries(scores: dict[str, dict[str, float]], names: list[str]) -> dict[str, float]:
+    """The mean of each metric over ``per_query``'s scores (0 when no query is judged)."""
     return {name: fmean(q[name] for q in scores.values()) if scores else 0.0 for name in names}
 
 
