@@ -419,7 +419,7 @@ def _build_faiss(vectors: np.ndarray, factory: str) -> tuple[Any, str]:
     import faiss
 
     effective = resolve_factory(factory, len(vectors))
-    ivf = re.match(r"IVF(\d+)", effective)
+    ivf = re.search(r"IVF(\d+)", effective)
     if ivf:
         nlist = int(ivf.group(1))
         if len(vectors) == 0:
@@ -439,7 +439,7 @@ def _search_params(effective_factory: str, requested: dict[str, Any]) -> dict[st
         if family in effective_factory:
             params.update(defaults)
     if "IVF" in effective_factory:
-        nlist = int(re.match(r"IVF(\d+)", effective_factory).group(1))
+        nlist = int(re.search(r"IVF(\d+)", effective_factory).group(1))
         params["nprobe"] = min(params["nprobe"], nlist)
     params.update(requested)
     return params
