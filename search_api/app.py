@@ -206,7 +206,7 @@ def to_filters(filters: schemas.Filters | None):
 
     if filters is None:
         return None
-    values = filters.model_dump()
+    values = filters.model_dump(include=set(schemas.Filters.model_fields))
     for name in ("date_from", "date_to"):
         if values[name] is not None:
             values[name] = values[name].isoformat()
@@ -482,17 +482,8 @@ def register_routes(app: FastAPI) -> None:
     ) -> schemas.DocumentPage:
         """Indexed documents in id order, filtered by metadata, one page at a time."""
         check_top_k(params.limit, service.settings, ("query", "limit"))
-        date_from = params.date_from.isoformat() if params.date_from else None
-        date_to = params.date_to.isoformat() if params.date_to else None
-        selected = [
-            d
-            for d in sorted(searcher.index.documents.values(), key=lambda d: d.doc_id)
-            if (params.issuer is None or d.meta.issuer == params.issuer)
-            and (params.doc_type is None or d.meta.doc_type == params.doc_type)
-            and (params.region is None or d.meta.region == params.region)
-            and (date_from is None or (d.meta.date is not None and d.meta.date >= date_from))
-            and (date_to is None or (d.meta.date is not None and d.meta.date <= date_to))
-        ]
+        wanted = to_filters(params)
+        selected = [d for d in sorted(searcher.index.documents.values(), key=lambda d: d.doc_id) if wanted.matches(d)]
         page = selected[params.offset : params.offset + params.limit]
         return schemas.DocumentPage(
             total=len(selected), offset=params.offset, limit=params.limit, documents=[to_summary(d) for d in page]

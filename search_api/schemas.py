@@ -86,22 +86,11 @@ class SimilarRequest(Request):
         return _usable_text(value, "text")
 
 
-class DocumentQuery(Request):
-    """Query parameters of GET /documents."""
+class DocumentQuery(Filters):
+    """Query parameters of GET /documents: the search filters, with the same meaning, and a page."""
 
     offset: int = Field(0, ge=0)
     limit: int = Field(20, description="documents per page; 1..max_top_k", json_schema_extra=AT_LEAST_1)
-    issuer: str | None = None
-    doc_type: str | None = None
-    region: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DocumentQuery:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
-        return self
 
 
 class Citation(BaseModel):

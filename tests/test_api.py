@@ -309,6 +309,11 @@ def test_documents_are_listed_in_pages_and_filtered(client, corpus_index):
     assert [d["source"] for d in by_type["documents"]] == [SEED_000]
     dated = client.get("/documents", params={"date_from": "2024-01-01", "limit": 100}).json()
     assert dated["documents"] and all(d["date"] >= "2024-01-01" for d in dated["documents"])
+    # the same filter meanings as /search: issuer and region match a part, 文号 in any bracket style
+    by_issuer = client.get("/documents", params={"issuer": "教育局", "limit": 100}).json()
+    assert SEED_000 in [d["source"] for d in by_issuer["documents"]]
+    by_number = client.get("/documents", params={"doc_number": "普教办[2024]3号"}).json()
+    assert [d["source"] for d in by_number["documents"]] == [SEED_000]
 
 
 def test_document_detail_carries_the_cleaned_text_and_metadata(client, corpus_index):
