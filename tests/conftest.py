@@ -61,7 +61,7 @@ def minilm(minilm_dir):
 
 def lawrefbook_documents(ids: tuple[str, ...] = DISTRACTOR_IDS) -> list:
     """Selected lawrefbook laws as Documents (the corpus is read in place, never copied)."""
-    from indexer.documents import document_from_text
+    from indexer.gongwen.documents import document_from_text
 
     wanted, found = set(ids), []
     with LAWREFBOOK.open(encoding="utf-8") as handle:
@@ -75,7 +75,7 @@ def lawrefbook_documents(ids: tuple[str, ...] = DISTRACTOR_IDS) -> list:
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, e5) -> Path:
     """Three seed files (000 among them), plus a few childcare laws from lawrefbook when ../shared exists."""
-    from indexer.store import add_documents, update_index
+    from indexer.index.writer import add_documents, update_index
 
     corpus = tmp_path_factory.mktemp("seed-corpus")
     for seed in INDEXED_SEEDS:
@@ -89,14 +89,14 @@ def seed_index_dir(tmp_path_factory, e5) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_index(seed_index_dir):
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
-    return Index.load(seed_index_dir)
+    return LocalIndex.load(seed_index_dir)
 
 
 @pytest.fixture(scope="session")
 def seed_searcher(seed_index, e5):
-    from indexer.search import Searcher
+    from indexer.retrieval.search import Searcher
 
     return Searcher(seed_index, e5)
 
@@ -105,7 +105,7 @@ def seed_searcher(seed_index, e5):
 def corpus_index_dir(tmp_path_factory, e5) -> Path:
     """All five seed files of corpus/ and nothing else: what `make serve` indexes, and what the
     /ask threshold was calibrated on. Read-only: copy it before writing to it."""
-    from indexer.store import update_index
+    from indexer.index.writer import update_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
     update_index([CORPUS], index_dir, embedder=e5, progress=False)

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 
-from search_api.answer import CALIBRATION_FILE, split_sentences
+from indexer.retrieval.answers import CALIBRATION_FILE, split_sentences
 from search_api.app import create_app, safe_filename
 from search_api.settings import Settings
 
@@ -57,14 +57,14 @@ def api_settings(corpus_index_dir, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="module")
 def corpus_index(corpus_index_dir):
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
-    return Index.load(corpus_index_dir)
+    return LocalIndex.load(corpus_index_dir)
 
 
 @pytest.fixture(scope="module")
 def corpus_searcher(corpus_index, e5):
-    from indexer.search import Searcher
+    from indexer.retrieval.search import Searcher
 
     return Searcher(corpus_index, e5)
 
@@ -92,9 +92,9 @@ def test_health_and_readiness_describe_the_loaded_index(client, corpus_index):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready"
-    assert ready["model"] == corpus_index.model_id
+    assert ready["model"] == corpus_index.manifest.model_id
     assert ready["documents"] == len(corpus_index.documents) and ready["chunks"] == len(corpus_index.chunks)
-    assert ready["built_at"] == corpus_index.manifest["built_at"]
+    assert ready["built_at"] == corpus_index.manifest.built_at
 
 
 def test_without_an_index_reads_answer_503_and_health_stays_up(tmp_path, e5):
@@ -108,8 +108,9 @@ def test_without_an_index_reads_answer_503_and_health_stays_up(tmp_path, e5):
 
 def test_service_embeds_with_the_index_models_prefixes(tmp_path, monkeypatch, minilm_dir):
     """A sentence-transformers index built with prefixes is searched and extended with the same ones."""
-    from indexer.documents import document_from_text
-    from indexer.store import IndexSettings, add_documents
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.settings import IndexSettings
+    from indexer.index.writer import add_documents
     from search_api.app import load_service
 
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
@@ -222,7 +223,7 @@ def test_ask_quotes_the_sentence_about_12_free_sessions_from_seed_000(client):
 
 
 @pytest.mark.parametrize(
-    "question",  # from the calibration's answerable set (search_api/answer_calibration.json)
+    "question",  # from the calibration's answerable set (indexer/retrieval/answer_calibration.json)
     ["2019年市政府实事项目新增多少个普惠性托育点", "市妇联2018年对多少户家庭开展了入户调查",
      "浦东新区每个街镇配备几个家庭科学育儿指导站", "武汉市普惠性托育机构有多少家"],
 )
@@ -243,7 +244,7 @@ def test_ask_out_of_domain_question_gets_no_answer(client):
 def test_answer_threshold_was_measured_and_still_separates(client, corpus_searcher, e5):
     """The recorded calibration separates its two question sets, and re-measuring a sample with
     today's code lands each question on its recorded side of the threshold."""
-    from search_api.calibration import best_sentence
+    from eval.answer_threshold import best_sentence
 
     calibration = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     threshold = calibration["threshold"]

@@ -60,9 +60,9 @@ def verify(client: httpx.Client, citation: dict, quote: str) -> None:
 
 
 def test_make_serve_indexes_the_corpus_and_answers_over_http(tmp_path, corpus_index_dir, embed_cache_path):
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
-    expected = Index.load(corpus_index_dir)
+    expected = LocalIndex.load(corpus_index_dir)
     log_path = tmp_path / "serve.log"
     env = cli_env(embed_cache_path, ZHENGCE_MAX_BODY_BYTES=str(BODY_LIMIT))
     with make_serve(tmp_path / "index", env, log_path) as (base_url, server):

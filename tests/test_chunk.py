@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chunk import ChunkSettings, chunk_text
-from indexer.documents import chunk_document, document_from_text, load_document, passage_text
+from indexer.gongwen.chunk import ChunkSettings, chunk_text
+from indexer.gongwen.documents import chunk_document, document_from_text, load_document, passage_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SEEDS = sorted(CORPUS.glob("*.txt"))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.clean import clean_pages, clean_text
+from indexer.gongwen.clean import clean_pages, clean_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SPACE_BETWEEN_CJK = re.compile(r"[\u4e00-\u9fff][ \t\u3000]+[\u4e00-\u9fff]")

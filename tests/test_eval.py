@@ -234,10 +234,10 @@ def test_quality_gate_seeds_ndcg_stays_above_recorded_floor(seeds_eval) -> None:
 
 def test_passage_level_runs_name_judged_passages(seeds_eval) -> None:
     results, out = seeds_eval
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
     dataset = load_dataset(SEEDS)
-    index = Index.load(results["index"]["dir"])
+    index = LocalIndex.load(results["index"]["dir"])
     chunks = {chunk.chunk_id: chunk for chunk in index.chunks}
     run = read_trec_run(out / "runs" / "seeds-dev-hybrid.trec")
     assert set(run) == set(dataset.queries)
@@ -275,10 +275,10 @@ def test_seeds_document_level_reuses_the_index(seeds_eval, e5) -> None:
 def test_judgement_split_by_chunking_is_reported(seeds_eval) -> None:
     from eval.datasets import Judgment
     from eval.harness import check_judgments_findable
-    from indexer.store import Index
+    from indexer.index.local import LocalIndex
 
     results, _ = seeds_eval
-    index = Index.load(results["index"]["dir"])
+    index = LocalIndex.load(results["index"]["dir"])
     first, second = index.chunks[0], index.chunks[1]
     assert first.doc_id == second.doc_id
     source = index.documents[first.doc_id].source

@@ -22,14 +22,10 @@ from filegen import (
     write_gb18030,
     write_gbk,
 )
-from indexer.ingest import (
-    MAX_FILE_BYTES,
-    SUPPORTED_SUFFIXES,
-    IngestError,
-    extract,
-    iter_files,
-    max_file_bytes,
-)
+from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
+from indexer.errors import UnreadableFile
+from indexer.ingest import SUPPORTED_SUFFIXES, extract, iter_files
+from indexer.ingest.files import max_file_bytes
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -58,9 +54,9 @@ GONGWEN_GBK = """上海市普陀区教育局文件
 """
 
 
-def assert_refused(path: Path, reason: str) -> IngestError:
+def assert_refused(path: Path, reason: str) -> UnreadableFile:
     """The error names the file and says why, in the message a user sees."""
-    with pytest.raises(IngestError) as info:
+    with pytest.raises(UnreadableFile) as info:
         extract(path)
     error = info.value
     assert error.path == path
@@ -440,7 +436,7 @@ def test_iter_files_yields_named_files_as_given_once(tmp_path: Path) -> None:
     found = list(iter_files([unsupported, folder, folder / "a.txt", missing]))
 
     assert found == [unsupported, folder / "a.txt", missing]
-    with pytest.raises(IngestError, match="unsupported file type .xlsx"):
+    with pytest.raises(UnreadableFile, match="unsupported file type .xlsx"):
         extract(unsupported)
 
 
@@ -454,7 +450,7 @@ def test_iter_files_accepts_strings_and_does_not_follow_into_hidden_root_childre
 
 
 def test_ingest_error_carries_path_and_reason() -> None:
-    error = IngestError("corpus/x.pdf", "encrypted PDF: password required")
+    error = UnreadableFile("corpus/x.pdf", "encrypted PDF: password required")
     assert error.path == Path("corpus/x.pdf")
     assert error.reason == "encrypted PDF: password required"
     assert str(error) == "corpus/x.pdf: encrypted PDF: password required"

@@ -33,7 +33,7 @@ def queries() -> list[str]:
 def test_concurrent_searches_never_fail_or_see_a_half_built_index_while_uploads_land(
     tmp_path: Path, embed_cache_path: Path, e5
 ) -> None:
-    from indexer.store import update_index
+    from indexer.index.writer import update_index
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_notices(corpus, range(40))

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.clean import clean_text
-from indexer.metadata import extract_metadata, normalise_doc_number, parse_date
+from indexer.gongwen.clean import clean_text
+from indexer.gongwen.metadata import extract_metadata, parse_date
+from indexer.gongwen.numbers import find_doc_number
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -60,7 +61,7 @@ def test_seed_003_web_reply_has_no_doc_number_or_signature():
     "written", ["普教办〔2024〕3号", "普教办[2024]3号", "普教办（2024）3号", "普教办【2024】3号", "普教办 [ 2024 ] 3 号"]
 )
 def test_doc_number_variants_normalise(written):
-    assert normalise_doc_number(written) == "普教办〔2024〕3号"
+    assert find_doc_number(written) == "普教办〔2024〕3号"
 
 
 @pytest.mark.parametrize(

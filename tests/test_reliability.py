@@ -33,9 +33,14 @@ from filegen import (
     write_gb18030,
     write_gbk,
 )
-from indexer.ingest import MAX_FILE_BYTES, IngestError, extract
-from indexer.search import Searcher
-from indexer.store import Index, IndexLockedError, UpdateReport, format_report, update_index
+from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
+from indexer.errors import UnreadableFile
+from indexer.ingest import extract
+from indexer.retrieval.search import Searcher
+from indexer.index.local import LocalIndex
+from indexer.errors import IndexBusy
+from indexer.index.report import UpdateReport, format_report
+from indexer.index.writer import update_index
 from loadtest import cli_env, notice_code, notice_text, write_notices, zhengce_command
 
 API_KEY = "s3cret-key-for-tests"
@@ -52,12 +57,12 @@ def json_report(result: subprocess.CompletedProcess) -> dict:
 
 def assert_consistent(index_dir: Path):
     """The live generation loads, and its documents, chunks, vectors and manifest all agree."""
-    index = Index.load(index_dir)
+    index = LocalIndex.load(index_dir)
     assert (index_dir / "CURRENT").read_text().strip() == index.generation
     manifest = index.manifest
-    assert manifest["documents"] == len(index.documents)
-    assert manifest["chunks"] == len(index.chunks) == index.embeddings.shape[0] == index.dense.ntotal
-    assert {entry["doc_id"] for entry in manifest["sources"].values()} == set(index.documents)
+    assert manifest.documents == len(index.documents)
+    assert manifest.chunks == len(index.chunks) == index.embeddings.shape[0] == index.dense.ntotal
+    assert {entry["doc_id"] for entry in manifest.sources.values()} == set(index.documents)
     sources = [doc.source for doc in index.documents.values()]
     assert len(sources) == len(set(sources)), "a source is indexed twice"
     for chunk in index.chunks:
@@ -171,7 +176,7 @@ def test_folder_of_bad_documents_indexes_the_good_ones_and_reports_each_bad_one(
     refused = {item["source"]: item["reason"] for item in again["failed"]}
     assert set(refused) == set(BAD_FILES) | {"超长 文件.txt"}
     assert "file too large" in refused["超长 文件.txt"] and "limit 0.0 MiB (4096 bytes)" in refused["超长 文件.txt"]
-    assert Index.load(index_dir).generation == report["generation"]
+    assert LocalIndex.load(index_dir).generation == report["generation"]
 
 
 def test_folder_where_no_file_is_usable_exits_1_and_creates_an_empty_index(tmp_path: Path, embed_cache_path) -> None:
@@ -201,12 +206,12 @@ def test_mixed_encoding_file_that_cannot_be_decoded_says_so(tmp_path: Path) -> N
     """UTF-8 lines next to bytes in no detectable encoding: the reason names the encodings, not binary data."""
     path = tmp_path / "mixed.txt"
     path.write_bytes("关于做好托育服务工作的通知。\n".encode("utf-8") + bytes(range(0x80, 0x100)) * 3)
-    with pytest.raises(IngestError) as caught:
+    with pytest.raises(UnreadableFile) as caught:
         extract(path)
     assert caught.value.reason.startswith("mixed encodings: UTF-8 in 1 of 2 lines"), caught.value.reason
     noise = tmp_path / "noise.txt"
     noise.write_bytes("关于做好托育服务工作的通知。\n".encode("utf-8") + bytes(range(1, 256)) * 30)
-    with pytest.raises(IngestError, match="binary content, not text"):
+    with pytest.raises(UnreadableFile, match="binary content, not text"):
         extract(noise)
 
 
@@ -377,7 +382,7 @@ def test_lock_of_a_killed_writer_is_released(tmp_path: Path, embed_cache_path, e
     proc = subprocess.Popen(zhengce_command("index", corpus, "--index", index_dir), env=cli_env(embed_cache_path),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert wait_for(lambda: lock_holder(index_dir) == proc.pid, proc)
-    with pytest.raises(IndexLockedError, match=f"pid {proc.pid}"):
+    with pytest.raises(IndexBusy, match=f"pid {proc.pid}"):
         update_index([corpus], index_dir, embedder=e5, progress=False)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import LAWREFBOOK, SEED_000
-from indexer.lexical import identifier_tokens, normalize, normalize_doc_number, query_terms, tokenize
-from indexer.search import SearchFilters, Searcher, highlight_spans, parse_filters
+from indexer.index.lexical import identifier_tokens, normalize, query_terms, tokenize
+from indexer.gongwen.numbers import normalize_doc_number
+from indexer.retrieval.filters import SearchFilters, parse_filters
+from indexer.retrieval.search import Searcher, highlight_spans
 
 BAOBAO_QUERY = "普陀区社区宝宝屋覆盖了多少个街道镇"
 SEED_000_ID = SEED_000.name

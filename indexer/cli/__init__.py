@@ -8,15 +8,19 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from indexer.errors import UnreadableFile, ZhengceError
+
 # sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code
 HANDLERS = {
-    "inspect": "indexer.documents:main_inspect",
-    "index": "indexer.store:main_index",
-    "search": "indexer.search:main_search",
-    "serve": "search_api.server:main_serve",
-    "eval": "eval.harness:main_eval",
-    "bench": "eval.bench:main_bench",
+    "inspect": "indexer.cli.inspect:main_inspect",
+    "index": "indexer.cli.index:main_index",
+    "search": "indexer.cli.search:main_search",
+    "serve": "indexer.cli.serve:main_serve",
+    "eval": "indexer.cli.evaluate:main_eval",
+    "bench": "indexer.cli.bench:main_bench",
 }
+# exit codes per kind of error; any other exception is a bug and ends in a traceback
+EXIT_CODES = ((UnreadableFile, 1), (ZhengceError, 2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,8 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     module_name, function_name = HANDLERS[args.command].split(":")
     handler = getattr(import_module(module_name), function_name)
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except ZhengceError as error:
+        print(f"zhengce {args.command}: {error}", file=sys.stderr)
+        return exit_code(error)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def exit_code(error: ZhengceError) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+

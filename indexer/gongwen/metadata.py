@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer.clean import CJK
+from indexer.gongwen.clean import CJK
+from indexer.gongwen.numbers import find_doc_number
 from indexer.models import DocMeta
 
 _DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})〔(\d{{4}})〕(\d{{1,5}})号")
-_DOC_NUMBER_ANY_BRACKET = re.compile(rf"([{CJK}]{{1,12}})\s*[\[［【〔(（]\s*(\d{{4}})\s*[\]］】〕)）]\s*(\d{{1,5}})\s*号")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
 _ISSUER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)文件$")
 _ORG_SUFFIX = re.compile(r"(?:局|委|会|府|办|室|院|部|厅|处|署|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队)$")
@@ -67,12 +67,6 @@ def extract_metadata(text: str, title_hint: str | None = None, title: str | None
         doc_type=_find_doc_type(title),
         region=_find_region([header_issuer, signature_issuer, issuer, title], text),
     )
-
-
-def normalise_doc_number(text: str) -> str | None:
-    """普教办[2024]3号, 普教办（2024）3号 and 普教办【2024】3 号 all become 普教办〔2024〕3号."""
-    match = _DOC_NUMBER_ANY_BRACKET.search(text)
-    return f"{match.group(1)}〔{match.group(2)}〕{match.group(3)}号" if match else None
 
 
 def parse_date(text: str) -> str | None:

@@ -6,7 +6,7 @@ by how close its meaning is to the question (cosine of the question's query embe
 sentence's passage embedding, the same model as the index) plus how many of the question's
 character bigrams it contains, which rewards sentences that repeat the question's own terms
 (numbers, names) that a small embedding model blurs. Below a threshold measured on answerable
-and unanswerable questions (``answer_calibration.json``, written by ``search_api.calibration``)
+and unanswerable questions (``answer_calibration.json``, written by ``eval.answer_threshold``)
 no answer is given: a wrong quote would look as authoritative as a right one.
 """
 
@@ -148,5 +148,5 @@ def extract_answer(question: str, hits: list, embedder, threshold: float) -> Ans
 
 
 def load_threshold(path: Path = CALIBRATION_FILE) -> float:
-    """The measured threshold; run ``python -m search_api.calibration`` to measure it again."""
+    """The measured threshold; run ``python -m eval.answer_threshold`` to measure it again."""
     return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])

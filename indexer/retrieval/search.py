@@ -1,0 +1,243 @@
+"""Ranked, cited passages from an index: dense, lexical (BM25) or both fused.
+
+Each retriever contributes its best ``max(100, 5 * top_k)`` candidates; hybrid search fuses
+them either by reciprocal rank (RRF) or by a weighted sum of min-max normalised scores.
+Metadata filters select documents first; when the selection is small, its chunks are scored
+exhaustively, so a restrictive filter never loses a match the unfiltered search would cut.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.embed import Embedder
+from indexer.errors import BadInput
+from indexer.index.base import ChunkIndex
+from indexer.index.lexical import query_terms, tokenize
+from indexer.index.manifest import check_model
+from indexer.models import Chunk, Document
+from indexer.retrieval import fusion
+from indexer.retrieval.citations import citation_of
+from indexer.retrieval.filters import SearchFilters
+
+# Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): a 0.7/0.3 weighted sum of
+# min-max normalised scores, the middle of the dense weights 0.65-0.75 that score above both BM25
+# and dense on both sets (nDCG@10 MSGA 0.790 vs dense 0.779, NCPP 0.875 vs BM25 0.869); no RRF
+# setting does.
+DEFAULT_FUSION = "linear"  # "rrf" | "linear"
+DEFAULT_DENSE_WEIGHT = 0.7  # share of the dense retriever in either fusion
+DEFAULT_RRF_K = 60
+MIN_DEPTH = 100  # candidates per retriever: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
+DEPTH_FACTOR = 5
+MODES = ("hybrid", "dense", "lexical")
+FUSIONS = ("rrf", "linear")
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    chunk: Chunk
+    document: Document
+    highlights: list[tuple[int, int]]  # offsets in chunk.text of query terms
+    scores: dict[str, float] = field(default_factory=dict)  # dense, lexical (and fused) scores
+
+    def citation(self) -> dict[str, Any]:
+        return citation_of(self.chunk, self.document)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "chunk_id": self.chunk.chunk_id,
+            "citation": self.citation(),
+            "text": self.chunk.text,
+            "highlights": [list(span) for span in self.highlights],
+            "scores": self.scores,
+        }
+
+
+@dataclass
+class DocumentHit:
+    rank: int
+    score: float  # the best passage's score
+    document: Document
+    hits: list[Hit]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "doc_id": self.document.doc_id,
+            "source": self.document.source,
+            "meta": self.document.meta.to_dict(),
+            "passages": [hit.to_dict() for hit in self.hits],
+        }
+
+
+def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of ``terms`` in ``text``, tolerant of spaces and bracket styles."""
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        pattern = r"\s*".join(_char_pattern(ch) for ch in term)
+        if term[0].isdigit():  # "3" must not light up inside 2023
+            pattern = r"(?<!\d)" + pattern
+        if term[-1].isdigit():
+            pattern += r"(?!\d)"
+        spans.extend(m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE) if m.end() > m.start())
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _char_pattern(ch: str) -> str:
+    if ch in "〔[(【（":
+        return r"[〔\[(【（]"
+    if ch in "〕])】）":
+        return r"[〕\])】）]"
+    return re.escape(ch)
+
+
+class Searcher:
+    """Searches one loaded index; safe to share between threads."""
+
+    def __init__(
+        self,
+        index: ChunkIndex,
+        embedder: Embedder | None = None,
+        *,
+        fusion: str = DEFAULT_FUSION,
+        dense_weight: float = DEFAULT_DENSE_WEIGHT,
+        rrf_k: float = DEFAULT_RRF_K,
+    ) -> None:
+        if fusion not in FUSIONS:
+            raise BadInput(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise BadInput(f"dense_weight must lie in [0, 1], not {dense_weight}")
+        if rrf_k <= 0:
+            raise BadInput(f"rrf_k must be positive, not {rrf_k}")
+        if embedder is not None:
+            check_model(index.manifest, embedder.model_id, dim=embedder.dim, index_dir=index.generation)
+        self.index = index
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The index's own model, loaded on first dense query (lexical search never needs it)."""
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = self.index.manifest.load_embedder(cache=False)
+            return self._embedder
+
+    def search(
+        self, query: str, top_k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
+    ) -> list[Hit]:
+        ranked = self._ranked(query, top_k, mode, filters)
+        terms = query_terms(query)
+        hits = []
+        for rank, (row, score, scores) in enumerate(ranked, start=1):
+            chunk = self.index.chunks[row]
+            hits.append(Hit(rank, score, chunk, self.index.documents[chunk.doc_id],
+                            highlight_spans(chunk.text, terms), scores))
+        return hits
+
+    def search_documents(
+        self, query: str, top_k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+        passages_per_doc: int = 3,
+    ) -> list[DocumentHit]:
+        """Documents ranked by their best passage, each with up to ``passages_per_doc`` passages."""
+        if passages_per_doc < 1:
+            raise BadInput(f"passages_per_doc must be at least 1, not {passages_per_doc}")
+        total = len(self.index.chunks)
+        wanted = min(top_k, len(self.index.documents))
+        depth = min(total, max(MIN_DEPTH, top_k * passages_per_doc))
+        while True:
+            hits = self.search(query, depth, mode, filters)
+            grouped: dict[str, list[Hit]] = {}
+            for hit in hits:
+                grouped.setdefault(hit.document.doc_id, []).append(hit)
+            if len(grouped) >= wanted or len(hits) < depth or depth >= total:
+                break
+            depth = min(total, depth * 4)
+        documents = []
+        for rank, doc_hits in enumerate(list(grouped.values())[:wanted], start=1):
+            kept = doc_hits[:passages_per_doc]
+            for i, hit in enumerate(kept, start=1):
+                hit.rank = i
+            documents.append(DocumentHit(rank, kept[0].score, kept[0].document, kept))
+        return documents
+
+    # ------------------------------------------------------------------ ranking
+
+    def _ranked(
+        self, query: str, top_k: int, mode: str, filters: SearchFilters | None
+    ) -> list[tuple[int, float, dict[str, float]]]:
+        if mode not in MODES:
+            raise BadInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not query or not query.strip():
+            raise BadInput("query is empty")
+        total = len(self.index.chunks)
+        top_k = min(int(top_k), total)
+        if top_k <= 0:
+            return []
+        allowed = self.index.select(filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        pool = total if allowed is None else len(allowed)
+        top_k = min(top_k, pool)
+        depth = min(pool, max(MIN_DEPTH, DEPTH_FACTOR * top_k))
+
+        query_vector = self.embedder.encode_queries([query])[0] if mode != "lexical" else None
+        lexical = self.index.lexical(tokenize(query)) if mode != "dense" else None
+        dense_rows = self.index.dense_top_k(query_vector, depth, allowed) if query_vector is not None else None
+        lexical_rows = lexical.top_k(depth, allowed) if lexical is not None else None
+
+        fused: dict[int, float] | None = None
+        if mode == "dense":
+            order = dense_rows.tolist()
+        elif mode == "lexical":
+            order = lexical_rows.tolist()
+        else:
+            order, fused = self._fuse(dense_rows, lexical_rows, query_vector, lexical)
+        rows = np.asarray(order[:top_k], dtype=np.int64)
+        dense = self.index.dense_scores(query_vector, rows) if query_vector is not None else None
+        lexical_scores = lexical.scores(rows) if lexical is not None else None
+        ranked = []
+        for i, row in enumerate(rows.tolist()):
+            scores: dict[str, float] = {}
+            if dense is not None:
+                scores["dense"] = float(dense[i])
+            if lexical_scores is not None:
+                scores["lexical"] = float(lexical_scores[i])
+            if fused is not None:
+                scores["fused"] = fused[row]
+            score = scores["fused"] if fused is not None else scores["dense" if mode == "dense" else "lexical"]
+            ranked.append((row, score, scores))
+        return ranked
+
+    def _fuse(
+        self, dense_rows: np.ndarray, lexical_rows: np.ndarray, query_vector: np.ndarray, lexical: Any
+    ) -> tuple[list[int], dict[int, float]]:
+        if self.fusion == "rrf":
+            fused = fusion.reciprocal_rank([dense_rows, lexical_rows], [self.dense_weight, 1.0 - self.dense_weight],
+                                           self.rrf_k)
+        else:
+            union = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
+            combined = fusion.linear(self.index.dense_scores(query_vector, union), lexical.scores(union),
+                                     self.dense_weight)
+            fused = dict(zip(union.tolist(), combined.tolist()))
+        order = sorted(fused, key=lambda row: (-fused[row], row))
+        return order, fused
