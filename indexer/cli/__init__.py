@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
 
     evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
-    evaluate.add_argument("--dataset", type=Path, required=True)
+    evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")
     evaluate.add_argument("--split", default="dev")
     evaluate.add_argument("--retrievers", default="bm25,dense,hybrid")
     evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
     evaluate.add_argument("--no-heading-path", action="store_true",
                           help="embed and index passages without their document title and heading path")
+    evaluate.add_argument("--compare", nargs=2, default=None, metavar="RESULTS.json[:RETRIEVER]",
+                          help="paired randomisation test of two --json results (second minus first); no search")
+    evaluate.add_argument("--metric", default="nDCG@10", help="per-query metric --compare tests")
+    evaluate.add_argument("--answers", action="store_true",
+                          help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans")
 
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))

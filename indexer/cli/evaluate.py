@@ -1,4 +1,5 @@
-"""`zhengce eval --dataset DIR`: retrieval evaluation on a BEIR-layout dataset (eval.harness)."""
+"""`zhengce eval`: retrieval evaluation (eval.harness), answer accuracy (eval.answers) or a paired
+significance test of two results files (eval.significance)."""
 
 from __future__ import annotations
 
@@ -6,31 +7,53 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from eval.harness import DEFAULT_CACHE, DEFAULT_RUNS, format_table, run_eval
+from indexer.errors import BadInput
 from indexer.gongwen.chunk import ChunkSettings
 from indexer.index.settings import IndexSettings
 
 
 def main_eval(args: Any) -> int:
-    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--max-queries N] [--json OUT] ...`."""
+    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`
+    or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
+    if args.compare:
+        return _compare(args)
+    if args.dataset is None:
+        raise BadInput("--dataset is required (or --compare A.json B.json)")
     settings = IndexSettings()
     chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
     settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
-    results = run_eval(
-        args.dataset,
-        args.split,
-        args.retrievers,
-        args.level,
-        args.max_queries,
-        args.cache or DEFAULT_CACHE,
-        args.runs_dir or DEFAULT_RUNS,
-        seed=args.seed,
-        depth=args.depth,
-        settings=settings,
-    )
-    print(format_table(results))
+    if args.answers:
+        from eval.answers import DEFAULT_CACHE, format_answer_table, run_answer_eval
+
+        results = run_answer_eval(args.dataset, args.split, args.max_queries, args.cache or DEFAULT_CACHE,
+                                  seed=args.seed, settings=settings)
+        print(format_answer_table(results))
+    else:
+        from eval.harness import DEFAULT_CACHE, DEFAULT_RUNS, format_table, run_eval
+
+        results = run_eval(
+            args.dataset,
+            args.split,
+            args.retrievers,
+            args.level,
+            args.max_queries,
+            args.cache or DEFAULT_CACHE,
+            args.runs_dir or DEFAULT_RUNS,
+            seed=args.seed,
+            depth=args.depth,
+            settings=settings,
+        )
+        print(format_table(results))
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"results: {args.json_out}")
+    return 0
+
+
+def _compare(args: Any) -> int:
+    from eval.significance import compare, load_per_query
+
+    (name_a, scores_a), (name_b, scores_b) = (load_per_query(spec) for spec in args.compare)
+    print(compare(scores_a, scores_b, metric=args.metric, names=(name_a, name_b)).summary())
     return 0
