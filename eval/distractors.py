@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from eval.bench import DEFAULT_CORPUS, read_corpus, to_documents
+from eval.bench.corpus import DEFAULT_CORPUS, read_corpus, to_documents
+from indexer.errors import ZhengceError
 from indexer.retrieval.search import Searcher
 from indexer.index.local import LocalIndex
 from indexer.index.writer import add_documents, update_index
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         laws = to_documents(read_corpus(args.lawrefbook, args.sample, args.seed))
-    except (FileNotFoundError, ValueError) as error:
+    except ZhengceError as error:  # no corpus file, or a line that is not a document
         print(f"distractors: {error}", file=sys.stderr)
         return 2
     index_dir = args.index or REPO / "var" / f"distractors-{args.sample}-{args.seed}"

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from eval.bench import stop_server
+from eval import loadgen
+from eval.loadgen import free_port as free_port  # re-exported for the live-server tests
 
 REPO = Path(__file__).resolve().parents[1]
 TOPICS = ("托育服务", "垃圾分类", "河道治理", "老年助餐", "消防安全", "义务教育", "医疗保障", "公共交通", "旧区改造", "就业援助")
@@ -65,64 +63,26 @@ def cli_env(embed_cache: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def live_server(index_dir: Path, env: dict[str, str], log_path: Path, timeout: float = 180) -> Iterator[str]:
     """`zhengce serve` on 127.0.0.1 and a free port; yields its base URL once /readyz says ready."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            zhengce_command("serve", "--index", index_dir, "--host", "127.0.0.1", "--port", str(port)),
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=index_dir.parent,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"zhengce serve exited with {server.returncode}:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(base_url + "/readyz", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"server not ready after {timeout} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield base_url
-        finally:
-            stop_server(server)
+    with loadgen.live_server(index_dir, env, log_path, timeout_s=timeout, cwd=index_dir.parent) as server:
+        yield server.url
 
 
 # ----------------------------------------------------------------------------- the load run
 
 
 @dataclass
-class LoadResult:
-    latencies: list[float] = field(default_factory=list)  # seconds, successful searches
-    errors: list[str] = field(default_factory=list)  # every failure, described
+class LoadResult(loadgen.LoadResult):
+    """The load generator's counts plus what the load test checks besides the searches."""
+
     hits_checked: int = 0  # citations verified against GET /documents/{doc_id}
     readiness: list[tuple[int, int]] = field(default_factory=list)  # (documents, chunks) as polled
     uploaded: list[str] = field(default_factory=list)  # doc_ids uploaded during the run
-    seconds: float = 0.0
-
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
     def summary(self) -> str:
-        count = len(self.latencies)
-        return (
-            f"{count} searches in {self.seconds:.1f} s = {count / max(self.seconds, 1e-9):.1f} req/s; "
-            f"latency p50 {self.percentile(0.50) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
-            f"p99 {self.percentile(0.99) * 1000:.0f} ms, max {max(self.latencies, default=0) * 1000:.0f} ms; "
-            f"{self.hits_checked} citations verified; {len(self.uploaded)} uploads; {len(self.errors)} errors"
-        )
+        return f"{super().summary()}; {self.hits_checked} citations verified; {len(self.uploaded)} uploads"
 
 
 class _Documents:
@@ -142,38 +102,25 @@ class _Documents:
         return response.json()["text"] if response.status_code == 200 else None
 
 
-async def _searcher(
-    client: httpx.AsyncClient, documents: _Documents, queries: list[str], offset: int, result: LoadResult,
-    stop: asyncio.Event, budget: list[int],
-) -> None:
-    turn = offset
-    while not stop.is_set() and budget[0] > 0:
-        budget[0] -= 1
-        query = queries[turn % len(queries)]
-        turn += 1
-        started = time.perf_counter()
-        try:
-            response = await client.post("/search", json={"query": query, "top_k": 5})
-        except httpx.HTTPError as error:
-            result.errors.append(f"search {query!r}: {type(error).__name__}: {error}")
-            continue
-        elapsed = time.perf_counter() - started
-        if response.status_code != 200:
-            result.errors.append(f"search {query!r}: HTTP {response.status_code} {response.text[:200]}")
-            continue
+def citation_check(documents: _Documents, result: LoadResult) -> loadgen.Check:
+    """Each answer has passages, ranked 1..n, whose quotes are where their citations point."""
+
+    async def check(query: str, response: httpx.Response) -> str | None:
         passages = response.json().get("passages")
         if not passages:
-            result.errors.append(f"search {query!r}: no passages in {response.text[:200]}")
-            continue
-        result.latencies.append(elapsed)
+            return f"no passages in {response.text[:200]}"
+        wrong = []
         for rank, passage in enumerate(passages, start=1):
             cite = passage["citation"]
             text = await documents.text(cite["doc_id"])
             quoted = None if text is None else text[cite["char_start"] : cite["char_end"]]
             if passage["rank"] != rank or quoted != passage["text"]:
-                result.errors.append(f"search {query!r}: passage {rank} does not verify: {cite}")
+                wrong.append(f"passage {rank} does not verify: {cite}")
             else:
                 result.hits_checked += 1
+        return "; ".join(wrong) or None
+
+    return check
 
 
 async def _uploader(
@@ -216,22 +163,17 @@ async def run_load(
     """``clients`` searchers for ``seconds`` (or ``max_requests`` searches), while one client uploads."""
     result = LoadResult()
     stop = asyncio.Event()
-    budget = [max_requests]
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
-        documents = _Documents(client)
-        started = time.perf_counter()
+    async with loadgen.open_client(base_url, clients + 4) as client:
         pause = seconds / (len(upload_numbers) + 1)
-        tasks = [
-            asyncio.create_task(_searcher(client, documents, queries, i, result, stop, budget)) for i in range(clients)
-        ]
         background = [
             asyncio.create_task(_uploader(client, api_key, upload_numbers, result, stop, pause)),
             asyncio.create_task(_readiness_watcher(client, result, stop)),
         ]
-        await asyncio.wait(tasks, timeout=seconds)
+        await loadgen.search_load(
+            client, queries, clients=clients, max_requests=max_requests, seconds=seconds,
+            body=lambda query: {"query": query, "top_k": 5}, check=citation_check(_Documents(client), result),
+            into=result,
+        )
         stop.set()
-        await asyncio.gather(*tasks)
-        result.seconds = time.perf_counter() - started
         await asyncio.gather(*background)
     return result

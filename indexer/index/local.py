@@ -96,6 +96,10 @@ class LocalIndex:
     def lexical(self, tokens: list[str]) -> LocalLexicalQuery:
         return LocalLexicalQuery(self.lexical_index.scores(tokens))
 
+    def stored_tokens(self) -> list[list[str]]:
+        """Every row's BM25 tokens as the writer stored them, so they need not be made twice (the bench)."""
+        return [list(tokens) for tokens in read_jsonl(self.path / self.generation / "tokens.jsonl")]
+
 
 def current_generation(index_dir: Path) -> str | None:
     try:
