@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.errors import BadInput
@@ -35,6 +36,27 @@ def indexing_settings() -> IndexingSettings:
     """Read afresh on each call: tests and long-lived processes change the environment."""
     try:
         return IndexingSettings()
+    except ValidationError as error:
+        problems = "; ".join(f"ZHENGCE_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        raise BadInput(f"invalid setting: {problems}") from None
+
+
+class BackendSettings(BaseSettings):
+    """Where the index lives: ``local`` (a folder, needs nothing running) or ``milvus``."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHENGCE_", extra="ignore")
+
+    backend: Literal["local", "milvus"] = "local"
+    # a path ending in .db (Milvus Lite, in-process) or http://host:19530 (a server or cluster)
+    milvus_uri: str | None = None
+    milvus_token: SecretStr | None = None  # "user:password" or an API key, for a server with auth
+    milvus_collection: str = Field("zhengce", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$")
+
+
+def backend_settings(**overrides: object) -> BackendSettings:
+    """Environment first, non-None ``overrides`` (command-line flags) over it."""
+    try:
+        return BackendSettings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:
         problems = "; ".join(f"ZHENGCE_{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
         raise BadInput(f"invalid setting: {problems}") from None

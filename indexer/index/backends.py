@@ -6,16 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.config import backend_settings
 from indexer.embed import Embedder
 from indexer.errors import BadInput
 from indexer.index import writer
+from indexer.index.base import IndexBackend
 from indexer.index.local import LocalIndex, current_manifest
 from indexer.index.manifest import Manifest
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
 from indexer.models import Document
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "milvus")
 
 
 @dataclass
@@ -50,10 +52,20 @@ class LocalBackend:
         return writer.remove_documents(self.index_dir, doc_ids, progress=progress)
 
 
-def open_backend(name: str = "local", *, index_dir: Path | str | None = None) -> LocalBackend:
-    """The backend a configuration names."""
-    if name == "local":
+def open_backend(
+    name: str | None = None, *, index_dir: Path | str | None = None, milvus_uri: str | None = None,
+    milvus_token: str | None = None, collection: str | None = None,
+) -> IndexBackend:
+    """The backend a configuration names; arguments left None come from ``ZHENGCE_*`` settings."""
+    settings = backend_settings(backend=name, milvus_uri=milvus_uri, milvus_collection=collection)
+    if settings.backend == "local":
         if index_dir is None:
             raise BadInput("the local backend needs an index folder (--index DIR)")
         return LocalBackend(Path(index_dir))
-    raise BadInput(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    from indexer.index.milvus_writer import MilvusBackend  # pymilvus is imported only when it is used
+
+    if settings.milvus_uri is None:
+        raise BadInput("the milvus backend needs --milvus-uri (a path ending in .db for Milvus Lite, "
+                       "or http://host:19530) or ZHENGCE_MILVUS_URI")
+    token = milvus_token or (settings.milvus_token.get_secret_value() if settings.milvus_token else None)
+    return MilvusBackend(settings.milvus_uri, settings.milvus_collection, token)

@@ -1,0 +1,368 @@
+"""Writing a Milvus index: the local writer's incremental rules, committed as a new collection pair.
+
+Files and documents are compared by content hash exactly as for the local folder (the state,
+chunking and embedding steps are ``writer``'s own); only what changed is embedded. A commit builds
+the next generation's two collections completely, then moves the alias to it in one call, then
+drops generations older than the previous one: a reader (or a writer killed at any instant) only
+ever sees a complete generation. Vectors and tokens of unchanged documents are read back from the
+live generation, never recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexer.embed import Embedder
+from indexer.errors import BadInput, IndexBusy, NotFound, UnreadableFile
+from indexer.gongwen.documents import load_document
+from indexer.index import milvus
+from indexer.index.faiss_index import resolve_factory, search_params
+from indexer.index.lexical import LexicalIndex
+from indexer.index.local import doc_rows
+from indexer.index.manifest import Manifest
+from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusIndex, literal, query_all, token_id
+from indexer.index.report import UpdateReport
+from indexer.index.settings import IndexSettings
+from indexer.index.writer import _embed_pending, _prepare, _scan, _sha256, _State, _StoredModel, _versions
+from indexer.ingest import check_file
+from indexer.models import Chunk, Document
+
+INSERT_BATCH = 512
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+@dataclass
+class MilvusBackend:
+    """A Milvus collection (alias) on Milvus Lite, a Milvus server or a cluster."""
+
+    uri: str
+    collection: str = "zhengce"
+    token: str | None = None
+    name: str = "milvus"
+
+    @property
+    def client(self):
+        return milvus.connect(self.uri, self.token)
+
+    def describe(self) -> str:
+        return f"{self.uri} collection {self.collection}"
+
+    def current_manifest(self) -> Manifest | None:
+        live = milvus.live_collection(self.client, self.collection)
+        return None if live is None else milvus.read_manifest(self.client, self.collection, live)
+
+    def open(self, *, expect_model: str | None = None) -> MilvusIndex:
+        return MilvusIndex.load(self.client, self.collection, expect_model=expect_model, where=self.describe())
+
+    def update(
+        self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
+        embedder: Embedder | None = None, progress: bool = True,
+    ) -> UpdateReport:
+        """Bring the index in line with the files under ``paths``; embed only new or changed files."""
+        started = time.perf_counter()
+        report = UpdateReport(index_dir=self.describe())
+        with self._writer() as state:
+            settings, embedder = _prepare(state, self.describe(), settings, embedder)
+            read_started = time.perf_counter()
+            files = list(_scan(paths))
+            if prune:
+                seen = {key for key, _, _ in files}
+                for key in [k for k in state.sources if k not in seen]:
+                    entry = state.sources.pop(key)
+                    state.discard(entry["doc_id"])
+                    report.removed.append(entry["source"])
+                    state.dirty = True
+            for key, path, source in files:
+                try:
+                    check_file(path)
+                    sha = _sha256(path)
+                    old = state.sources.get(key)
+                    if old and old["sha256"] == sha and old["doc_id"] in state.documents:
+                        report.unchanged += 1
+                        continue
+                    doc = load_document(path, source)
+                except UnreadableFile as error:
+                    report.failed.append({"source": source, "reason": error.reason})
+                    continue
+                except OSError as error:
+                    report.failed.append({"source": source, "reason": error.strerror or str(error)})
+                    continue
+                twin = next((e["source"] for k, e in state.sources.items() if e["doc_id"] == doc.doc_id and k != key),
+                            None)
+                state.sources[key] = {"sha256": sha, "doc_id": doc.doc_id, "source": source}
+                state.dirty = True
+                if old:
+                    state.discard(old["doc_id"])
+                if twin is not None:
+                    report.skipped.append({"source": source, "reason": f"same content as {twin}"})
+                    continue
+                state.add(doc)
+                (report.updated if old else report.added).append(source)
+            report.timings["read"] = time.perf_counter() - read_started
+            return self._finish(state, settings, embedder, report, progress, started)
+
+    def add(
+        self, documents: Iterable[Document], settings: IndexSettings | None = None, *,
+        embedder: Embedder | None = None, progress: bool = True,
+    ) -> UpdateReport:
+        """Add built documents; one with a known ``source`` replaces that document."""
+        started = time.perf_counter()
+        report = UpdateReport(index_dir=self.describe())
+        with self._writer() as state:
+            settings, embedder = _prepare(state, self.describe(), settings, embedder)
+            by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
+            for doc in documents:
+                existing = state.documents.get(doc.doc_id)
+                if existing is not None and existing.content_hash == doc.content_hash:
+                    report.unchanged += 1
+                    continue
+                replaced = by_source.get(doc.source)
+                if replaced is not None and replaced != doc.doc_id:
+                    state.discard(replaced)
+                state.add(doc)
+                by_source[doc.source] = doc.doc_id
+                (report.updated if replaced or existing else report.added).append(doc.source)
+            return self._finish(state, settings, embedder, report, progress, started)
+
+    def remove(self, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport:
+        """Remove documents by id (file sources pointing at them are forgotten too)."""
+        started = time.perf_counter()
+        report = UpdateReport(index_dir=self.describe())
+        with self._writer() as state:
+            if state.manifest is None:
+                raise NotFound(f"no index in {self.describe()}")
+            for doc_id in doc_ids:
+                doc = state.documents.get(doc_id)
+                if doc is None:
+                    report.failed.append({"source": doc_id, "reason": "no such document in the index"})
+                    continue
+                for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
+                    del state.sources[key]
+                state.discard(doc_id)
+                report.removed.append(doc.source)
+            return self._finish(state, IndexSettings.of(state.manifest), _StoredModel(state.manifest), report,
+                                progress, started)
+
+    # ------------------------------------------------------------------ state and commit
+
+    @contextmanager
+    def _writer(self) -> Iterator[_State]:
+        """One writer per collection in this process; a second is told the index is busy.
+        (Milvus has no lock a second process could see: run one indexing process per collection.)"""
+        with _locks_guard:
+            lock = _locks.setdefault((self.uri, self.collection), threading.Lock())
+        if not lock.acquire(blocking=False):
+            raise IndexBusy(f"index {self.describe()} is being written by another run in this process")
+        try:
+            yield self._load_state()
+        finally:
+            lock.release()
+
+    def _load_state(self) -> _State:
+        client = self.client
+        live = milvus.live_collection(client, self.collection)
+        if live is None:
+            return _State(manifest=None)
+        index = self.open()
+        state = _State(manifest=index.manifest, sources=dict(index.manifest.sources))
+        state.documents = {d.doc_id: d for d in _all_documents(client, index.docs)}
+        rows = {r["row"]: r for r in query_all(client, live, "row >= 0", ["row", "chunk", "vector", "tokens"])}
+        ordered = [rows[i] for i in range(len(rows))]
+        chunk_list = [Chunk.from_dict(r["chunk"]) for r in ordered]
+        for doc_id, span in doc_rows(chunk_list).items():
+            part = ordered[span.start : span.stop]
+            state.chunks[doc_id] = chunk_list[span.start : span.stop]
+            state.vectors[doc_id] = np.asarray([r["vector"] for r in part], dtype=np.float32)
+            state.tokens[doc_id] = [list(r["tokens"]) for r in part]
+        for doc_id in state.documents:
+            state.chunks.setdefault(doc_id, [])
+            state.vectors.setdefault(doc_id, np.empty((0, index.manifest.dim), dtype=np.float32))
+            state.tokens.setdefault(doc_id, [])
+        return state
+
+    def _finish(
+        self, state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool,
+        started: float,
+    ) -> UpdateReport:
+        if any(doc_id not in state.vectors for doc_id in state.documents):
+            _embed_pending(state, settings, embedder, report, progress)
+        if state.dirty or state.manifest is None:
+            self._commit(state, settings, embedder, report)
+        else:
+            report.generation = state.manifest.generation
+        report.documents = len(state.documents)
+        report.chunks = sum(len(c) for c in state.chunks.values())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _commit(self, state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport) -> None:
+        client = self.client
+        order = list(state.documents)
+        chunks = [c for doc_id in order for c in state.chunks[doc_id]]
+        tokens = [t for doc_id in order for t in state.tokens[doc_id]]
+        vectors = np.concatenate([state.vectors[d] for d in order] or [np.empty((0, embedder.dim), np.float32)])
+        started = time.perf_counter()
+        lexical = LexicalIndex.build(tokens)
+        sparse = sparse_weights(lexical, tokens)
+        report.timings["bm25"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        live = milvus.live_collection(client, self.collection)
+        previous = milvus.generation_of(self.collection, live) if live else None
+        number = int(previous[1:]) + 1 if previous else 1
+        generation = f"g{number:06d}"
+        effective, index_params = dense_index(settings.factory, len(chunks))
+        chunks_name = milvus.chunks_collection(self.collection, generation)
+        docs_name = milvus.docs_collection(self.collection, generation)
+        for name in (chunks_name, docs_name):  # left by a run that died before switching: never live
+            if client.has_collection(name):
+                client.drop_collection(name)
+        _create_chunks(client, chunks_name, embedder.dim, index_params)
+        _create_docs(client, docs_name)
+        spans = doc_rows(chunks)
+        records = []
+        for row, chunk in enumerate(chunks):
+            meta = state.documents[chunk.doc_id].meta
+            records.append({
+                "row": row, "doc_id": chunk.doc_id, "vector": vectors[row].tolist(), "sparse": sparse[row],
+                "chunk": chunk.to_dict(), "tokens": tokens[row], **milvus.filter_fields(meta),
+            })
+            if len(records) == INSERT_BATCH:
+                client.insert(chunks_name, records)
+                records = []
+        if records:
+            client.insert(chunks_name, records)
+        manifest = Manifest(
+            model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
+            factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
+            search_params=search_params(effective, settings.search_params), bm25=lexical.params,
+            versions=_versions(), documents=len(order), chunks=len(chunks),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
+            backend="milvus",
+        )
+        doc_records = _pieces(MANIFEST_KEY, [json.dumps(manifest.to_dict(), ensure_ascii=False)], range(0))
+        for doc_id in order:
+            doc = state.documents[doc_id]
+            head = doc.to_dict()
+            del head["text"]
+            text = [doc.text[i : i + PIECE_CHARS] for i in range(0, len(doc.text), PIECE_CHARS)]
+            rows = spans.get(doc_id, range(0))
+            doc_records += [{**r, **milvus.filter_fields(doc.meta)}
+                            for r in _pieces(doc_id, [json.dumps(head, ensure_ascii=False), *text], rows)]
+        for start in range(0, len(doc_records), INSERT_BATCH):
+            client.insert(docs_name, doc_records[start : start + INSERT_BATCH])
+        client.flush(chunks_name)
+        client.flush(docs_name)
+        if live is None:
+            client.create_alias(chunks_name, self.collection)
+        else:
+            client.alter_alias(chunks_name, self.collection)  # the switch: one call
+        for name in client.list_collections():
+            old = name.startswith(self.collection + "_g") and name.endswith(("_chunks", "_docs"))
+            if old and generation not in name and (previous is None or previous not in name):
+                client.drop_collection(name)
+        report.timings["write"] = time.perf_counter() - started
+        report.generation = generation
+        report.rebuilt = True
+
+
+def sparse_weights(lexical: LexicalIndex, tokens: list[list[str]]) -> list[dict[int, float]]:
+    """Each chunk's BM25 weight per token, from bm25s's own score matrix: the inner product with a
+    query's token counts is the score bm25s gives that chunk."""
+    weights: list[dict[int, float]] = [dict() for _ in tokens]
+    if lexical.size:
+        bm25 = lexical._bm25
+        ids = {index: token_id(token) for token, index in bm25.vocab_dict.items()}
+        data, docs, indptr = (np.asarray(bm25.scores[k]) for k in ("data", "indices", "indptr"))
+        for term in range(len(indptr) - 1):
+            tid = ids[term]
+            for doc, value in zip(docs[indptr[term] : indptr[term + 1]].tolist(),
+                                  data[indptr[term] : indptr[term + 1]].tolist()):
+                weights[doc][tid] = weights[doc].get(tid, 0.0) + value
+    return [w or dict(NO_TOKENS) for w in weights]
+
+
+def dense_index(factory: str, n: int) -> tuple[str, dict]:
+    """The Milvus index for a FAISS-style factory: exact up to FLAT_MAX_CHUNKS, IVF_FLAT above
+    (the local backend's measured choice), HNSW when asked for."""
+    effective = resolve_factory(factory, n)
+    if effective == "Flat":
+        return effective, {"index_type": "FLAT", "params": {}}
+    if effective.startswith("IVF") and effective.endswith(",Flat"):
+        nlist = int(effective[3:-5])
+        nlist = min(nlist, max(1, n // 39))
+        return f"IVF{nlist},Flat", {"index_type": "IVF_FLAT", "params": {"nlist": nlist}}
+    if effective.startswith("HNSW") and effective[4:].isdigit():
+        return effective, {"index_type": "HNSW", "params": {"M": int(effective[4:]), "efConstruction": 200}}
+    raise BadInput(f"factory {factory!r} has no Milvus counterpart; use auto, Flat, IVF<n>,Flat or HNSW<m>")
+
+
+def _create_chunks(client, name: str, dim: int, dense_params: dict) -> None:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("row", DataType.INT64, is_primary=True)
+    schema.add_field("doc_id", DataType.VARCHAR, max_length=256)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("chunk", DataType.JSON)
+    schema.add_field("tokens", DataType.JSON)
+    _filter_fields(schema)
+    params = client.prepare_index_params()
+    params.add_index("vector", metric_type="IP", **dense_params)
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+
+
+def _create_docs(client, name: str) -> None:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=300)
+    schema.add_field("doc_id", DataType.VARCHAR, max_length=256)
+    schema.add_field("part", DataType.INT64)
+    schema.add_field("body", DataType.VARCHAR, max_length=65_535)
+    schema.add_field("row_start", DataType.INT64)
+    schema.add_field("row_end", DataType.INT64)
+    schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field in every collection
+    _filter_fields(schema)
+    params = client.prepare_index_params()
+    params.add_index("unused", index_type="FLAT", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+
+
+def _filter_fields(schema) -> None:
+    from pymilvus import DataType
+
+    for name, length in (("issuer", 4_096), ("region", 1_024), ("doc_type", 256), ("date", 32),
+                         ("doc_number", 1_024), ("proposal_number", 1_024)):
+        schema.add_field(name, DataType.VARCHAR, max_length=length)
+
+
+def _pieces(doc_id: str, bodies: list[str], rows: range) -> list[dict]:
+    empty = {"issuer": "", "region": "", "doc_type": "", "date": "", "doc_number": "", "proposal_number": ""}
+    if doc_id == MANIFEST_KEY:  # one JSON text cut to fit
+        text = bodies[0]
+        bodies = [text[i : i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)] or [""]
+    return [{"key": f"{doc_id}:{part}", "doc_id": doc_id, "part": part, "body": body, "row_start": rows.start,
+             "row_end": rows.stop, "unused": [0.0, 0.0], **empty} for part, body in enumerate(bodies)]
+
+
+def _all_documents(client, docs_name: str) -> Iterator[Document]:
+    """Every document of a generation with its text (the writer rebuilds from them)."""
+    pieces: dict[str, list[tuple[int, str]]] = {}
+    for record in query_all(client, docs_name, f"doc_id != {literal(MANIFEST_KEY)}", ["doc_id", "part", "body"]):
+        pieces.setdefault(record["doc_id"], []).append((record["part"], record["body"]))
+    for doc_id, parts in pieces.items():
+        first, *text = [body for _, body in sorted(parts)]
+        yield Document.from_dict({**json.loads(first), "text": "".join(text)})
