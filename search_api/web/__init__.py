@@ -1,0 +1,9 @@
+"""The staff web page (检索, 原文, 找先例, 问答, 文档库, 评测), as one router for the app."""
+
+from fastapi import APIRouter
+
+from search_api.web import api, pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(api.router)

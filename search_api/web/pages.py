@@ -1,0 +1,82 @@
+"""The staff web page: server-rendered Jinja2 pages whose scripts call the public JSON API.
+
+Everything the page needs ships in this package (templates/, static/): intranets have no CDN.
+Templates autoescape, and the scripts put document text into the page as text nodes only, so a
+document containing markup is shown, never run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path as PathParam, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from search_api.web.api import web_state
+from search_api.web.evaluation import latest_evaluation
+
+HERE = Path(__file__).parent
+STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.suffix in {".js", ".css", ".svg"}}
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+# the page loads scripts and styles from this server only; nothing inline runs
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+NAV = (("/", "检索"), ("/web/precedents", "找先例"), ("/web/ask", "问答"), ("/web/library", "文档库"), ("/web/evaluation", "评测"))
+
+router = APIRouter(include_in_schema=False)
+templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+
+
+def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
+    html = templates.get_template(name).render(request=request, title=title, nav=NAV, path=request.url.path, **context)
+    return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    return page(request, "search.html", "检索")
+
+
+@router.get("/web/precedents", response_class=HTMLResponse)
+def precedents_page(request: Request) -> HTMLResponse:
+    return page(request, "precedents.html", "找先例")
+
+
+@router.get("/web/ask", response_class=HTMLResponse)
+def ask_page(request: Request) -> HTMLResponse:
+    return page(request, "ask.html", "问答")
+
+
+@router.get("/web/library", response_class=HTMLResponse)
+def library_page(request: Request) -> HTMLResponse:
+    return page(request, "library.html", "文档库")
+
+
+@router.get("/web/doc/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: Annotated[str, PathParam(min_length=1, max_length=200)]) -> HTMLResponse:
+    return page(request, "document.html", "原文", doc_id=doc_id)
+
+
+@router.get("/web/evaluation", response_class=HTMLResponse)
+def evaluation_page(request: Request) -> HTMLResponse:
+    state = web_state(request)
+    evaluation, skipped = latest_evaluation(state.eval_dir)
+    marks = state.judgments.latest()
+    counts = {
+        "marks": len(marks),
+        "queries": len({m.query for m in marks}),
+        "relevant": sum(m.relevant for m in marks),
+    }
+    return page(
+        request, "evaluation.html", "评测", evaluation=evaluation, skipped=skipped, counts=counts,
+        index_dir=request.app.state.service.settings.index_dir, eval_dir=state.eval_dir,
+    )
+
+
+@router.get("/web/static/{name}")
+def static_file(name: str) -> FileResponse:
+    path = STATIC.get(name)
+    if path is None:
+        raise HTTPException(404, f"no static file {name!r}")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
