@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from indexer.gongwen.sentences import CLAUSE_END, sentence_spans
 from indexer.models import Chunk
 
 _CN_NUM = "零〇一二三四五六七八九十百千"
@@ -29,9 +30,7 @@ _LAW_LEVELS = (
 )
 _ATTACHMENT = re.compile(r"^附件\s*\d*\s*[:：]")
 _ARTICLE = _LAW_LEVELS[3][1]
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」』)）])|(?<=[。！？][”’」』])")
 _ENUMERATION = re.compile(r"[一二三四五六七八九十]+是")  # 一是…二是… runs: preferred cut points
-_CLAUSE_END = re.compile(r"(?<=[，、：:,])")
 TITLE_MAX_CHARS = 40
 
 
@@ -154,8 +153,13 @@ def _heading_title(line: str, marker_end: int, is_article: bool) -> str:
 
 
 def _split_long(text: str, start: int, end: int, settings: ChunkSettings) -> list[tuple[int, int]]:
-    """Cut an over-long paragraph at sentence ends, preferring 一是/二是 boundaries."""
-    sentences = _pieces(text, start, end, _SENTENCE_END, settings.max_chars)
+    """Cut an over-long paragraph at sentence ends, preferring 一是/二是 boundaries; a sentence
+    over max_chars at every clause mark (the packing below joins the clauses again)."""
+    sentences = [
+        piece for s_start, s_end in sentence_spans(text, start, end)
+        for piece in (_clauses(text, s_start, s_end, settings.max_chars)
+                      if s_end - s_start > settings.max_chars else [(s_start, s_end)])
+    ]
     spans: list[tuple[int, int]] = []
     chunk_start = sentences[0][0]
     chunk_end = chunk_start
@@ -173,15 +177,7 @@ def _split_long(text: str, start: int, end: int, settings: ChunkSettings) -> lis
     return spans
 
 
-def _pieces(text: str, start: int, end: int, boundary: re.Pattern[str], max_chars: int) -> list[tuple[int, int]]:
-    """Split [start, end) at ``boundary``; a piece still over max_chars is split at clauses, then hard."""
-    cuts = [m.start() for m in boundary.finditer(text, start, end) if start < m.start() < end]
-    pieces = []
-    for piece_start, piece_end in zip([start, *cuts], [*cuts, end]):
-        if piece_end - piece_start <= max_chars:
-            pieces.append((piece_start, piece_end))
-        elif boundary is _SENTENCE_END:
-            pieces.extend(_pieces(text, piece_start, piece_end, _CLAUSE_END, max_chars))
-        else:
-            pieces.extend((s, min(s + max_chars, piece_end)) for s in range(piece_start, piece_end, max_chars))
-    return pieces
+def _clauses(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """[start, end) cut after each clause mark; a clause over max_chars is cut hard."""
+    cuts = [m.end() for m in CLAUSE_END.finditer(text, start, end) if m.end() < end]
+    return [(s, min(s + max_chars, b)) for a, b in zip([start, *cuts], [*cuts, end]) for s in range(a, b, max_chars)]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.gongwen.sentences import split_sentences
+
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
 
 LEXICAL_WEIGHT = 0.5  # weight of bigram recall next to cosine similarity
@@ -26,48 +28,7 @@ MAX_SENTENCES = 3
 # further sentences join the answer only when they score nearly as well as the best one
 RELATIVE_MARGIN = 0.05
 MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
-MAX_SENTENCE_CHARS = 240  # longer runs (lists without full stops) are cut at commas
-
-_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
-_CLAUSE_END = re.compile(r"[，,、：:]")
 _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
-def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of ``text`` with surrounding whitespace trimmed; offsets index ``text``."""
-    spans: list[Span] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end() if match.group().strip() else match.start()
-        spans.extend(_trimmed_pieces(text, start, end))
-        start = match.end()
-    spans.extend(_trimmed_pieces(text, start, len(text)))
-    return spans
-
-
-def _trimmed_pieces(text: str, start: int, end: int) -> list[Span]:
-    """The trimmed span [start, end), cut at clause ends when it is too long to read as one quote."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end - start <= MAX_SENTENCE_CHARS:
-        return [Span(start, end)] if end > start else []
-    pieces: list[Span] = []
-    while end - start > MAX_SENTENCE_CHARS:
-        window = text[start : start + MAX_SENTENCE_CHARS]
-        cuts = [m.end() for m in _CLAUSE_END.finditer(window)]
-        cut = start + (cuts[-1] if cuts else MAX_SENTENCE_CHARS)
-        pieces.extend(_trimmed_pieces(text, start, cut))
-        start = cut
-    pieces.extend(_trimmed_pieces(text, start, end))
-    return pieces
 
 
 def bigrams(text: str) -> set[str]:
