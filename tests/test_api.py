@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 
 from indexer.retrieval.answers import CALIBRATION_FILE, split_sentences
-from search_api.app import create_app, safe_filename
+from search_api.app import create_app
+from search_api.uploads import safe_filename
 from search_api.settings import Settings
 
 API_KEY = "test-key-9f2c7a"
@@ -111,7 +112,7 @@ def test_service_embeds_with_the_index_models_prefixes(tmp_path, monkeypatch, mi
     from indexer.gongwen.documents import document_from_text
     from indexer.index.settings import IndexSettings
     from indexer.index.writer import add_documents
-    from search_api.app import load_service
+    from search_api.service import load_service
 
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
     built = IndexSettings(model=str(minilm_dir), query_prefix="query: ", passage_prefix="passage: ")

@@ -1,0 +1,61 @@
+"""Dependencies of the routes: the service, the generation a request reads, the API key, limits."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Path as PathParam, Request
+from fastapi.security import APIKeyHeader
+
+from indexer.errors import NotFound
+from search_api.errors import invalid
+from search_api.service import Service
+from search_api.settings import Settings
+
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="required for uploads and deletions")
+DOC_ID = Annotated[str, PathParam(min_length=1, max_length=200, description="document id from a citation")]
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def get_searcher(service: Annotated[Service, Depends(get_service)]) -> Any:
+    """The index generation current when the request arrived; later swaps do not affect it."""
+    searcher = service.searcher
+    if searcher is None:
+        raise HTTPException(503, service.load_error or "the index is not loaded yet")
+    return searcher
+
+
+def require_api_key(
+    service: Annotated[Service, Depends(get_service)],
+    given: Annotated[str | None, Depends(API_KEY_HEADER)],
+) -> None:
+    key = service.settings.api_key
+    if key is None:
+        raise HTTPException(403, "uploads and deletions are disabled: the server has no ZHENGCE_API_KEY set")
+    if given is None or not hmac.compare_digest(given.encode("utf-8"), key.get_secret_value().encode("utf-8")):
+        raise HTTPException(401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "X-API-Key"})
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+SearcherDep = Annotated[Any, Depends(get_searcher)]
+
+
+def check_top_k(value: int, settings: Settings, location: tuple[str, ...] = ("body", "top_k")) -> None:
+    if not 1 <= value <= settings.max_top_k:
+        raise invalid(location, f"top_k must be between 1 and {settings.max_top_k}", value)
+
+
+def check_length(value: str, limit: int, location: tuple[str, ...]) -> None:
+    if len(value) > limit:
+        raise invalid(location, f"{location[-1]} is {len(value)} characters; the limit is {limit}", len(value))
+
+
+def find_document(searcher: Any, doc_id: str) -> Any:
+    document = searcher.index.documents.get(doc_id)
+    if document is None:
+        raise NotFound(f"no document with doc_id {doc_id!r} in the index")
+    return document

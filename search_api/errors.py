@@ -1,0 +1,64 @@
+"""The one place where the error kinds of ``indexer.errors`` become HTTP statuses and messages.
+
+Routes raise ``BadInput``, ``NotFound``, ``IndexBusy`` ... and never build an error response
+themselves; anything that is not one of those kinds is a bug: a 500 with a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from indexer.errors import BadInput, IndexBusy, IndexMismatch, NotFound, UnreadableFile, ZhengceError
+
+log = logging.getLogger("zhengce.api")
+
+ECHO_CHARS = 200  # how much of a rejected input a 422 repeats back
+# most specific first; the base class last: an expected failure without a kind of its own
+STATUS_OF = ((BadInput, 422), (UnreadableFile, 422), (NotFound, 404), (IndexBusy, 409), (IndexMismatch, 409),
+             (ZhengceError, 503))
+
+
+def status_of(error: ZhengceError) -> int:
+    return next(status for kind, status in STATUS_OF if isinstance(error, kind))
+
+
+def invalid(field_path: tuple[str, ...], message: str, value: Any = None) -> RequestValidationError:
+    """A 422 in FastAPI's own error format, for limits that depend on the settings."""
+    return RequestValidationError([{"type": "value_error", "loc": field_path, "msg": message, "input": value}])
+
+
+def printable(value: Any) -> Any:
+    """An error detail safe to send back: long echoed inputs cut, unpaired surrogates replaced."""
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, str):
+        text = value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def install(app: FastAPI) -> None:
+    """Register the translations on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": [printable(e) for e in jsonable_encoder(error.errors())]}, status_code=422)
+
+    @app.exception_handler(ZhengceError)
+    async def expected(request: Request, error: ZhengceError) -> JSONResponse:
+        status = status_of(error)
+        headers = {"Retry-After": "5"} if isinstance(error, IndexBusy) else None
+        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)

@@ -1,0 +1,1 @@
+"""One APIRouter per resource: status, search (search, ask, similar), documents, jobs."""
