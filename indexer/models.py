@@ -17,13 +17,16 @@ class DocMeta:
 
     title: str | None = None
     doc_number: str | None = None  # 发文字号, normalised to 〔 〕: 普教办〔2024〕3号
-    issuer: str | None = None  # 发文机关
+    issuer: str | None = None  # 发文机关; co-signing bodies joined with 、 (for display and filters)
     date: str | None = None  # 成文日期, ISO 8601 (YYYY-MM-DD)
     recipients: list[str] = field(default_factory=list)  # 主送
     cc: list[str] = field(default_factory=list)  # 抄送
     proposal_number: str | None = None  # 第153053号提案 / 第20210141号建议
     doc_type: str | None = None  # 答复, 会办意见, 报告, 通知, 方案, 意见 ...
     region: str | None = None  # 上海市普陀区 ...
+    issuers: list[str] = field(default_factory=list)  # every co-signing body, in signature order
+    published: str | None = None  # the page's 发布日期 (ISO), never the 成文日期
+    index_number: str | None = None  # 索引号 of the 信息公开 table
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

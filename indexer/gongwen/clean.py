@@ -14,6 +14,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from indexer.gongwen.furniture import strip_furniture, strip_remnants
+from indexer.gongwen.heading import find_heading, is_masthead, is_salutation, starts_heading, zone_end
+from indexer.gongwen.infotable import PageFields, read_info_table
+from indexer.gongwen.numbers import doc_number_line
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
 _CJK_CHAR = re.compile(f"[{CJK}]")
@@ -30,7 +35,7 @@ _HALF_PUNCT_NEAR_CJK = re.compile(
 )
 # A 发文字号 year in any bracket style is written 〔2024〕, so identifiers match across documents.
 _DOC_NUMBER_BRACKETS = re.compile(
-    f"(?<=[{CJK}])\\s*[\\[［【〔(（]\\s*((?:19|20)\\d{{2}})\\s*[\\]］】〕)）]\\s*(?=\\d{{1,5}}\\s*号)"
+    f"(?<=[{CJK}])\\s*[\\[［【〔(（]\\s*((?:19|20)\\d{{2}})\\s*[\\]］】〕)）]\\s*(?=第?\\s*\\d{{1,5}}\\s*号)"
 )
 
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
@@ -62,9 +67,9 @@ _DATE_LINE = re.compile(
 )
 _TITLE_END = re.compile(r"的(?:通知|答复|意见|会办意见|报告|复函|函|请示|决定|方案|计划|批复|通报|纪要|公告|通告)$")
 _STANDALONE = re.compile(
-    rf"^(?:.{{0,30}}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开|[{CJK}]{{1,12}}〔\d{{4}}〕\d{{1,5}}号"
+    rf"^(?:.{{0,30}}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开"
     r"|(?:抄送|主送|联系人|联系电话|联系地址|通讯地址|邮政编码|邮编|编制单位|签发人|主题词|附件)[^。]{0,80}"
-    r"|[（(]此页无正文[）)]|特此(?:报告|通知|函告|批复|公告)。?)$"
+    r"|特此(?:报告|通知|函告|批复|公告)。?)$"
 )
 
 
@@ -74,19 +79,40 @@ class _Line:
     page: int
     indent: int  # leading spaces in the source: right-aligned lines are signatures and dates
     standalone: bool = False  # known to be a paragraph of its own (a rebuilt table row)
+    opens: bool = False  # first line of the document's heading: a paragraph starts here
+    closes: bool = False  # last line of the document's heading: its paragraph ends here
 
 
-def clean_text(text: str) -> str:
+class CleanText(str):
+    """Cleaned text that also carries what its page stated outside the document (信息公开 table,
+    source line): those lines are gone from the text, the metadata rules still read them."""
+
+    stated: PageFields
+
+    def __new__(cls, text: str, stated: PageFields | None = None) -> CleanText:
+        made = super().__new__(cls, text)
+        made.stated = stated or PageFields()
+        return made
+
+    def __reduce__(self):
+        return CleanText, (str(self), self.stated)
+
+
+def clean_text(text: str) -> CleanText:
     """Clean text that has no pages (TXT, DOCX, HTML, text given directly)."""
     return clean_pages([text])[0]
 
 
-def clean_pages(pages: list[str]) -> tuple[str, list[int]]:
+def clean_pages(pages: list[str]) -> tuple[CleanText, list[int]]:
     """Clean a document given page by page; return its text and the offset where each page starts."""
     pages = [_normalise_characters(page) for page in pages]
     page_lines = [page.split("\n") for page in pages]
     if len(page_lines) > 2:
         _drop_running_headers(page_lines)
+    page_lines[0], stated = read_info_table(page_lines[0])
+    for number, raw_lines in enumerate(page_lines):
+        page_lines[number], published = strip_furniture(raw_lines)
+        stated.set("published", published, "source line (来源/发布时间)")
     lines = [
         line
         for page_no, raw_lines in enumerate(page_lines, start=1)
@@ -94,11 +120,14 @@ def clean_pages(pages: list[str]) -> tuple[str, list[int]]:
     ]
     lines = _drop_web_boilerplate(lines)
     lines = _rebuild_one_char_columns(lines)
-    return _join_paragraphs(lines, page_count=len(pages))
+    lines = _mark_heading(lines)
+    text, page_starts = _join_paragraphs(lines, page_count=len(pages))
+    return CleanText(text, stated), page_starts
 
 
 def _normalise_characters(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = strip_remnants(text)
     text = text.translate(_INVISIBLE).translate(_SPACES).translate(_FULLWIDTH_ALNUM)
     text = _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
     return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
@@ -131,7 +160,7 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
     for raw in raw_lines:
         indent = len(raw) - len(raw.lstrip(" "))
         for part in _COLUMN_GAP.split(raw.strip()):
-            text = _tidy_spaces(part.strip())
+            text = _tidy_spaces(part.strip().strip("|｜").strip())  # a table cell's pipes are layout
             if text and not _PAGE_NUMBER.match(text):
                 lines.append(_Line(text, page, indent))
                 indent = 0
@@ -154,6 +183,27 @@ def _drop_web_boilerplate(lines: list[_Line]) -> list[_Line]:
         if _WEB_TAIL.match(kept[i].text) and len(kept[i].text) <= 12:
             return kept[:i]
     return kept
+
+
+def _mark_heading(lines: list[_Line]) -> list[_Line]:
+    """Mark the document's heading so it stays one paragraph of its own; above a heading that opens
+    a letter (a salutation follows), only 版头 lines are the document's: the rest is the page's."""
+    texts = [line.text for line in lines]
+    found = find_heading(texts)
+    if found is None:
+        return lines
+    first, last = found
+    lines[last].closes = True
+    if not starts_heading(texts[first]):
+        return lines
+    lines[first].opens = True
+    salutation = zone_end(texts)
+    if salutation < len(texts) and is_salutation(texts[salutation]):
+        return [
+            line for i, line in enumerate(lines)
+            if i >= first or is_masthead(line.text) or len(line.text) > 40 or re.search("[:：。]", line.text)
+        ]
+    return lines
 
 
 def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
@@ -195,7 +245,7 @@ def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
 def _is_standalone(line: _Line, wide: bool) -> bool:
     """A line that is a paragraph of its own: 文号, dates, labels, right-aligned signatures."""
     text = line.text
-    if line.standalone or _STANDALONE.match(text) or _DATE_LINE.match(text):
+    if line.standalone or _STANDALONE.match(text) or _DATE_LINE.match(text) or doc_number_line(text):
         return True
     return wide and line.indent >= 8 and len(text) <= 30
 
@@ -240,7 +290,7 @@ def _join_paragraphs(lines: list[_Line], page_count: int) -> tuple[str, list[int
 
 def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     wide = typical > 0
-    if _is_standalone(previous, wide) or _is_standalone(line, wide):
+    if previous.closes or line.opens or _is_standalone(previous, wide) or _is_standalone(line, wide):
         return True
     if line.indent >= 2:  # a first-line indent opens a paragraph
         return True

@@ -12,16 +12,16 @@ import re
 from collections import Counter
 
 from indexer.gongwen.clean import CJK
-from indexer.gongwen.numbers import find_doc_number
+from indexer.gongwen.dates import parse_date
+from indexer.gongwen.heading import (
+    ORG_SUFFIX, find_heading, heading_issuer, is_org, is_salutation, kind_of, zone_end,
+)
+from indexer.gongwen.infotable import PageFields
+from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal
 from indexer.models import DocMeta
 
-_DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})〔(\d{{4}})〕(\d{{1,5}})号")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
 _ISSUER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)文件$")
-_ORG_SUFFIX = re.compile(r"(?:局|委|会|府|办|室|院|部|厅|处|署|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队)$")
-_ISO_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_CN_DATE = re.compile(r"^([〇零一二三四五六七八九○О0]{4})年([〇零一二三四五六七八九十]{1,3})月([〇零一二三四五六七八九十]{1,3})日")
-_PROPOSAL = re.compile(r"第\s*(\d{1,10})\s*号\s*(?:\([^)]*\)|（[^）]*）)?\s*(代表建议|提案|建议|议案)")
 _RECIPIENT_LINE = re.compile(rf"^[{CJK}（）()、，,\s]{{1,120}}[:：]$")
 _LABEL = re.compile(r"^(主送|抄送)(?:单位|机关)?[:：]\s*(.*)$")
 _REGION = re.compile(
@@ -35,8 +35,18 @@ DOC_TYPES = (
     "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "提案", "建议",
     "法", "解释",
 )
+_OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
-_CN_NUMERALS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "О": 0, "0": 0}
+
+class _Found(dict):
+    """field -> (value, rule that found it); the first rule to find a value wins."""
+
+    def offer(self, name: str, value, rule: str) -> None:
+        if value and name not in self:
+            self[name] = (value, rule)
+
+    def value(self, name: str):
+        return self[name][0] if name in self else None
 
 
 def extract_metadata(text: str, title_hint: str | None = None, title: str | None = None) -> DocMeta:
@@ -45,50 +55,59 @@ def extract_metadata(text: str, title_hint: str | None = None, title: str | None
     ``title_hint`` (an HTML <title>, DOCX properties) is used when the layout shows no title;
     ``title`` (stated by a collection) replaces the layout's.
     """
+    return read_metadata(text, title_hint=title_hint, title=title)[0]
+
+
+def read_metadata(
+    text: str, title_hint: str | None = None, title: str | None = None
+) -> tuple[DocMeta, dict[str, str]]:
+    """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
+
+    Cleaned text from `clean_pages` carries what its page stated outside the document (the
+    信息公开 table, the source line); the document's own elements win over the page's.
+    """
+    stated: PageFields = getattr(text, "stated", None) or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    header_end = _body_start(lines)
-    header = lines[:header_end]
+    header = lines[:_body_start(lines)]
+    found = _Found()
+    found.offer("doc_number", _find_doc_number(header), "文号 line of the 版头")
+    _offer_stated(found, stated, "doc_number")
 
-    doc_number = _find_doc_number(header)
+    heading = find_heading(lines)
+    found.offer("title", title, "title given by the collection")
+    found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
+    _offer_stated(found, stated, "title")
+    found.offer("title", title_hint.strip() if title_hint else None, "title hint (HTML <title>, DOCX properties)")
+    found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
+    doc_title = found.value("title")
+
+    signers, signed, printed = _find_signature(lines)
     header_issuer = next((m.group(1) for line in header if (m := _ISSUER_LINE.match(line))), None)
-    signature_issuer, date = _find_signature(lines)
-    hint = title_hint.strip() if title_hint and title_hint.strip() else None
-    title = title or _title_above_recipients(header) or hint or _first_title_line(header)
-    recipients = _find_recipients(header, lines)
-    issuer = signature_issuer or header_issuer or _standalone_org(header)
-    return DocMeta(
-        title=title,
-        doc_number=doc_number,
-        issuer=issuer,
-        date=date,
-        recipients=recipients,
-        cc=_label_items(lines, "抄送"),
-        proposal_number=_find_proposal(title, text),
-        doc_type=_find_doc_type(title),
-        region=_find_region([header_issuer, signature_issuer, issuer, title], text),
-    )
+    found.offer("issuers", signers, "signature block")
+    found.offer("issuer", "、".join(signers), "signature block")
+    found.offer("issuer", header_issuer, "版头 (XX文件)")
+    _offer_stated(found, stated, "issuer")
+    found.offer("issuer", heading_issuer(doc_title) if heading else None, "heading (XX关于/对……)")
+    found.offer("issuer", _standalone_org(header), "版头 issuer line")
+    found.offer("date", signed, "signature date (成文日期)")
+    _offer_stated(found, stated, "date")
+    found.offer("date", printed, "印发 date")
+    for name in ("published", "index_number"):
+        _offer_stated(found, stated, name)
+    _find_proposal(found, doc_title, stated, lines, heading)
+    found.offer("recipients", _find_recipients(header, lines), "主送 line")
+    found.offer("cc", _label_items(lines, "抄送"), "抄送 line")
+    found.offer("doc_type", _find_doc_type(doc_title), "kind named at the end of the title")
+    issuer = found.value("issuer")
+    found.offer("region", _find_region([header_issuer, *signers, issuer, doc_title], text), "administrative prefix")
+    meta = DocMeta(**{name: value for name, (value, _) in found.items()})
+    if issuer and not meta.issuers:
+        meta.issuers = [issuer]
+    return meta, {name: rule for name, (_, rule) in found.items()}
 
 
-def parse_date(text: str) -> str | None:
-    """'2024年3月20日' or '二〇二四年三月五日' (at the start of text) as an ISO date."""
-    if match := _ISO_DATE.match(text):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _CN_DATE.match(text):
-        year = int("".join(str(_CN_NUMERALS[c]) for c in match.group(1)))
-        month, day = _cn_small_number(match.group(2)), _cn_small_number(match.group(3))
-    else:
-        return None
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _cn_small_number(numeral: str) -> int:
-    """一 .. 三十一 as written in dates."""
-    if "十" not in numeral:
-        return _CN_NUMERALS[numeral[0]]
-    tens, _, units = numeral.partition("十")
-    return (_CN_NUMERALS[tens] if tens else 1) * 10 + (_CN_NUMERALS[units] if units else 0)
+def _offer_stated(found: _Found, stated: PageFields, name: str) -> None:
+    found.offer(name, getattr(stated, name), stated.found_by.get(name, "page"))
 
 
 def _body_start(lines: list[str]) -> int:
@@ -100,57 +119,39 @@ def _body_start(lines: list[str]) -> int:
 
 
 def _find_doc_number(header: list[str]) -> str | None:
-    for line in header:
-        match = _DOC_NUMBER.fullmatch(line)
-        if match:
-            return line
-    return None
+    return next((number for line in header if (number := doc_number_line(line))), None)
 
 
-def _find_signature(lines: list[str]) -> tuple[str | None, str | None]:
-    """The 成文日期 is the last date line that is not an 印发 date; the issuer signs just above it."""
-    fallback_date = None
+def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None]:
+    """(signing bodies, 成文日期, 印发 date): the 成文日期 is the last date line that is not an
+    印发 date; the bodies sign on the lines just above it, one per line when several co-sign."""
+    printed = None
     for i in range(len(lines) - 1, -1, -1):
         date = parse_date(lines[i])
         if not date or len(lines[i]) > 16:
             continue
         if lines[i].endswith(("印发", "发布")):
-            fallback_date = fallback_date or date
+            printed = printed or date
             continue
-        signer = lines[i - 1] if i > 0 else ""
-        is_org = len(signer) <= 30 and _ORG_SUFFIX.search(signer) and not re.search(r"[，。：:；]", signer)
-        return (signer if is_org else None), date
-    return None, fallback_date
+        signers: list[str] = []
+        while i - len(signers) > 0 and len(signers) < 6 and is_org(lines[i - len(signers) - 1]):
+            signers.insert(0, lines[i - len(signers) - 1].lstrip("；;，, "))
+        return signers, date, printed
+    return [], None, printed
 
 
-def _is_title_line(line: str) -> bool:
-    return not (
-        _DOC_NUMBER.fullmatch(line) or _ISSUER_LINE.match(line) or parse_date(line)
-        or line.startswith(("公开属性", "信息公开属性", "主动公开")) or _RECIPIENT_LINE.match(line)
-        or len(line) > 160 or "。" in line
-    )
-
-
-def _title_above_recipients(header: list[str]) -> str | None:
-    """The title is the block of plain lines nearest above the 主送 line."""
-    recipient_at = next((i for i, line in enumerate(header) if _RECIPIENT_LINE.match(line)), None)
-    if recipient_at is None:
-        return None
-    block: list[str] = []
-    for line in reversed(header[:recipient_at]):
-        if _is_title_line(line):
-            block.insert(0, line)
-        elif block:
-            break
-    if not block or (len(block) == 1 and _ORG_SUFFIX.search(block[0]) and recipient_at > 1):
-        return None
-    return "".join(block)
+def _starts_at_salutation(lines: list[str]) -> bool:
+    end = zone_end(lines)
+    return end < len(lines) and is_salutation(lines[end]) and not any(kind_of(line) for line in lines[:end])
 
 
 def _first_title_line(header: list[str]) -> str | None:
-    """Without a 主送 line, a title can only be the opening line, and never a heading."""
+    """Without a heading that names its kind, a title can only be the opening line, and never a
+    section heading, an issuer, a date or a labelled line."""
     for line in header[:3]:
-        if _is_title_line(line) and not _ORG_SUFFIX.search(line) and not _HEADING.match(line):
+        plain = not re.search(r"[。：:]", line) and len(line) <= 160 and not _RECIPIENT_LINE.match(line)
+        if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line)
+                          or _ISSUER_LINE.match(line) or line.startswith(("公开属性", "信息公开属性", "主动公开"))):
             return line
     return None
 
@@ -183,18 +184,23 @@ def _split_items(value: str) -> list[str]:
 
 def _standalone_org(header: list[str]) -> str | None:
     """A 版头 that names the issuer on a line of its own (上海市妇女联合会) without 文件."""
-    for line in header[:6]:
-        if len(line) <= 30 and _ORG_SUFFIX.search(line) and not re.search(r"[，。：:；《]", line):
-            return line
-    return None
+    return next((line for line in header[:6] if is_org(line) and "《" not in line), None)
 
 
-def _find_proposal(title: str | None, text: str) -> str | None:
-    for haystack in (title or "", text[:600]):
-        match = _PROPOSAL.search(haystack)
-        if match:
-            return f"第{match.group(1)}号{match.group(2)}"
-    return None
+def _find_proposal(
+    found: _Found, title: str | None, stated: PageFields, lines: list[str], heading: tuple[int, int] | None
+) -> None:
+    """The 提案/建议号 the title names; else the page's table; else another heading above the
+    salutation; else the reply's opening sentences (您提出的《……》（第20240076号）收悉)."""
+    found.offer("proposal_number", find_proposal(title, need_kind=True) if title else None, "title")
+    _offer_stated(found, stated, "proposal_number")
+    end = zone_end(lines)
+    skip = range(heading[0], heading[1] + 1) if heading else range(0)
+    zone = [line for i, line in enumerate(lines[:end]) if i not in skip and kind_of(line)]
+    found.offer("proposal_number", find_proposal("\n".join(zone), need_kind=True), "heading above the salutation")
+    start = end + 1 if end < len(lines) and is_salutation(lines[end]) else end
+    opening = [DOC_NUMBER.sub("", line.split("。")[0]) for line in lines[max(start - 1, 0):start + _OPENING_LINES]]
+    found.offer("proposal_number", find_proposal("\n".join(opening)), "opening sentence of the reply")
 
 
 def _find_doc_type(title: str | None) -> str | None:

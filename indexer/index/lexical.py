@@ -18,7 +18,7 @@ from types import ModuleType
 
 import numpy as np
 
-from indexer.gongwen.numbers import DOC_NUMBER_IN_TEXT, PROPOSAL_IN_TEXT
+from indexer.gongwen.numbers import DOC_NUMBER_IN_TEXT, proposal_tokens
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = DATA_DIR / "policy_terms.txt"
@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
 # Recorded in each index's manifest: tokens stored in an index were made by this recipe.
 # cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; BM25-only nDCG@10 on
 # 400 dev queries: MSGA 0.692 (plain cut 0.707), NCPP 0.871 (plain cut 0.865).
-TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/1"
+TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/2"
 
 _BOOK_TITLE = re.compile(r"《([^《》\n]{1,80})》")
 _COUNT = re.compile(
@@ -51,12 +51,12 @@ def identifier_tokens(text: str) -> list[str]:
     """Whole-identifier tokens found in already-normalised text."""
     tokens: list[str] = []
     for match in DOC_NUMBER_IN_TEXT.finditer(text):
-        prefix, year, number = match.groups()
+        prefix, year, _, number = match.groups()  # 第 before the number is layout: 〔2025〕第1号 = 〔2025〕1号
         core = f"〔{year}〕{int(number)}号"
         tokens.append(core)
         # the issuer abbreviation's start is unknown in running text (根据沪府发...): every suffix
         tokens.extend(prefix[-length:] + core for length in range(2, len(prefix) + 1))
-    tokens.extend(f"第{int(m.group(1))}号" for m in PROPOSAL_IN_TEXT.finditer(text))
+    tokens.extend(proposal_tokens(text))  # 第0596号提案, 第〔27〕号, 第DH0271号, 250101号代表建议
     tokens.extend("《" + _SPACE.sub("", m.group(1)) + "》" for m in _BOOK_TITLE.finditer(text))
     tokens.extend(m.group(1) + m.group(2) for m in _COUNT.finditer(text))
     return tokens

@@ -1,0 +1,50 @@
+"""Dates as 公文 and 政务公开 pages print them, read to ISO 8601.
+
+A signature prints 2024年3月20日 or 二〇二四年三月五日 (二0一七年 with a Latin zero happens);
+a page's 信息公开 table prints 2018-12-14, 2020年09月23日 or 2023-11-30 09:00.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CN_DIGITS = "〇零一二三四五六七八九○О0"
+_CN_NUMERALS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "О": 0, "0": 0}
+_ISO_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DASHED_DATE = re.compile(r"((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_CN_DATE = re.compile(rf"([{_CN_DIGITS}]{{4}})年([{_CN_DIGITS}十]{{1,3}})月([{_CN_DIGITS}十]{{1,3}})日")
+DATE_ANYWHERE = re.compile(f"{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DATE.pattern}")
+
+
+def parse_date(text: str) -> str | None:
+    """'2024年3月20日', '二〇二四年三月五日' or '2018-12-14' (at the start of text) as an ISO date."""
+    text = text.lstrip()
+    for pattern in (_ISO_DATE, _DASHED_DATE):
+        if match := pattern.match(text):
+            return _iso(*(int(group) for group in match.groups()))
+    if match := _CN_DATE.match(text):
+        year = int("".join(str(_CN_NUMERALS[c]) for c in match.group(1)))
+        return _iso(year, _cn_small_number(match.group(2)), _cn_small_number(match.group(3)))
+    return None
+
+
+def find_date(text: str) -> str | None:
+    """The first date written anywhere in ``text``, as an ISO date."""
+    for match in DATE_ANYWHERE.finditer(text):
+        if date := parse_date(match.group()):
+            return date
+    return None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _cn_small_number(numeral: str) -> int:
+    """一 .. 三十一 as written in dates."""
+    if "十" not in numeral:
+        return int("".join(str(_CN_NUMERALS[c]) for c in numeral))
+    tens, _, units = numeral.partition("十")
+    return (_CN_NUMERALS[tens] if tens else 1) * 10 + (_CN_NUMERALS[units] if units else 0)

@@ -1,0 +1,117 @@
+"""Where a 公文's own heading is: 关于……的答复, 对……第N号提案的答复, XX局关于……的复函, XX关于印发……的通知.
+
+The heading stands above the salutation (主送: "王超斌委员：") and ends in the name of its kind
+(答复, 回复, 复函, 意见, 通知, 说明 ...). It may be printed over two or three lines, the issuer
+on the first ("三亚市吉阳区人民政府 / 对政协……会议 / 第0024号提案的会办意见"). Above it a 公文
+has only its 版头 (XX文件, the 文号, 公开属性); anything else above it on a web page is the page's.
+The same rules run on raw lines (cleaning) and on joined paragraphs (metadata).
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.gongwen.dates import parse_date
+from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
+
+# kinds a reply or other document names at the end of its heading; 建议/提案 name the proposal answered
+KINDS = (
+    "会办意见", "答复意见", "办理意见", "答复", "回复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议",
+    "意见", "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "说明",
+    "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法",
+)
+PROPOSAL_KINDS = ("代表建议", "建议", "提案", "议案")
+ORG_SUFFIX = re.compile(
+    r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处)$"
+)
+_ORG_THEN_SUBJECT = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?)(?:关于|对)")
+_SALUTATION = re.compile(
+    r"^尊敬的|^[\u4e00-\u9fff（）()、，,\d\s]{1,120}[:：]$|^[\u4e00-\u9fff（）()、，,\d]{1,40}(?:代表|委员|同志)们?[:：]?$"
+)
+_MASTHEAD = re.compile(
+    r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^(?:特急|加急|平急|特提|急件)$"
+    r"|^(?:绝密|机密|秘密)|^\d{1,8}$|★"
+)
+_SECTION_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])")
+_TRAILING_BRACKET = re.compile(r"[（(][^（）()]*[）)]$")
+ZONE_LINES = 25  # a heading stands near the top; the body's headings (一、…) come later
+
+
+def is_salutation(line: str) -> bool:
+    return bool(_SALUTATION.search(line)) and "。" not in line[:40]
+
+
+def is_masthead(line: str) -> bool:
+    """A 版头 element: issuer line, 文号, 公开属性, 份号, 密级, 紧急程度, 签发人, or the issuer alone."""
+    text = line.strip()
+    return bool(
+        _MASTHEAD.search(text) or doc_number_line(text) or parse_date(text) or is_org(text)
+    )
+
+
+def is_org(line: str) -> bool:
+    text = line.strip()
+    return len(text) <= 30 and bool(ORG_SUFFIX.search(text)) and not re.search(r"[，。：:；《、]", text)
+
+
+def kind_of(text: str) -> str | None:
+    """The kind a heading ends with (答复, 函 ...), brackets after it ignored; None if it names none
+    or a bracket is still open (《……行动计划 continues on the next line)."""
+    if any(text.count(left) > text.count(right) for left, right in ("《》", "（）", "()", "“”")):
+        return None
+    stem = _TRAILING_BRACKET.sub("", text.strip().rstrip("》」”\"' |"))
+    return next((kind for kind in (*KINDS, *PROPOSAL_KINDS) if stem.endswith(kind)), None)
+
+
+def _is_heading_text(line: str) -> bool:
+    text = line.strip()
+    return (
+        4 <= len(text) <= 120 and not re.search(r"[。：:；;！？]", text) and not _SECTION_MARK.match(text)
+        and not DOC_NUMBER.fullmatch(text) and not parse_date(text) and not is_salutation(text)
+    )
+
+
+def starts_heading(text: str) -> bool:
+    """关于……, 对……, or an issuer then 关于/对: the first line of a heading."""
+    if text.startswith(("关于", "对")):
+        return True
+    match = _ORG_THEN_SUBJECT.match(text)
+    return bool(match and (ORG_SUFFIX.search(match.group(1)) or re.search(r"(?:街道|[省市区县镇乡])$", match.group(1))))
+
+
+def zone_end(lines: list[str]) -> int:
+    """Index of the salutation or the first body paragraph: the heading stands above it."""
+    for i, line in enumerate(lines[:ZONE_LINES]):
+        if is_salutation(line) or (len(line) > 40 and "。" in line):
+            return i
+    return min(len(lines), ZONE_LINES)
+
+
+def find_heading(lines: list[str]) -> tuple[int, int] | None:
+    """(first, last) index of the heading's lines, or None when the text has no heading above its
+    salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议)."""
+    end = zone_end(lines)
+    for kinds in (KINDS, PROPOSAL_KINDS):
+        for last in range(end):
+            if _is_heading_text(lines[last]) and kind_of(lines[last]) in kinds:
+                return _first_line(lines, last), last
+    return None
+
+
+def _first_line(lines: list[str], last: int) -> int:
+    """Walk up from the heading's last line to its first (three lines at most)."""
+    first = last
+    while not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
+        above = lines[first - 1]
+        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()):
+            break
+        first -= 1
+    if first > 0 and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
+        first -= 1  # the issuer printed on its own line above 对……/关于……
+    return first
+
+
+def heading_issuer(title: str | None) -> str | None:
+    """The body a heading names before 关于/对 (湖南省卫生健康委对……的答复), if it is one."""
+    match = _ORG_THEN_SUBJECT.match(title or "")
+    return match.group(1) if match and ORG_SUFFIX.search(match.group(1)) else None
