@@ -25,7 +25,7 @@ import numpy as np
 from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
 from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
 from indexer.errors import BadInput
-from indexer.index.backends import open_backend
+from indexer.index.backends import collection_for, open_backend
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
@@ -102,6 +102,8 @@ def run_eval(
     settings: Any = None,
     embedder: Any = None,
     progress: bool = True,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate each retriever on (a seeded sample of) the split; returns everything as plain data.
 
@@ -119,9 +121,12 @@ def run_eval(
 
     settings = settings if settings is not None else IndexSettings()
     index_dir = Path(cache_dir) / index_key(full, settings)
-    backend = open_backend("local", index_dir=index_dir)
-    report = build_index(dataset, backend, settings, embedder=embedder, progress=progress)
-    index = backend.open()
+    # ``backend``: local (default) or milvus, one collection per index key in ``milvus_uri``
+    # (default: a Milvus Lite file in the cache folder)
+    store = open_backend(backend, index_dir=index_dir, milvus_uri=milvus_uri or str(Path(cache_dir) / "milvus.db"),
+                         collection=collection_for("eval_" + index_dir.name))
+    report = build_index(dataset, store, settings, embedder=embedder, progress=progress)
+    index = store.open()
     if dataset.is_passage_set:
         check_judgments_findable(dataset, index)
     qrels = judged_units(dataset, level)
@@ -139,7 +144,7 @@ def run_eval(
             "ids": query_ids,
         },
         "index": {
-            "dir": str(index_dir),
+            "dir": store.describe(),
             "settings": _index_identity(settings),
             "manifest": {k: v for k, v in index.manifest.to_dict().items() if k != "sources"},
             "update": _report_summary(report),

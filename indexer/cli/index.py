@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from indexer.gongwen.chunk import ChunkSettings
-from indexer.index.local import current_manifest
+from indexer.cli import backend_from_args
 from indexer.index.report import format_report
 from indexer.index.settings import IndexSettings
 from indexer.index.writer import update_index
 
 
 def main_index(args: Any) -> int:
-    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--json]`."""
-    index_dir = Path(args.index_dir)
-    manifest = current_manifest(index_dir)
+    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--ocr MODE] [--json]`."""
+    backend = backend_from_args(args)
+    manifest = backend.current_manifest()
     settings = None
     options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
     if manifest is None or any(getattr(args, name, None) is not None for name in options):
@@ -32,7 +31,11 @@ def main_index(args: Any) -> int:
         if args.chunk_chars:
             base.chunk = ChunkSettings.for_target(args.chunk_chars)
         settings = base
-    report = update_index(args.paths, index_dir, settings, prune=args.prune, progress=not args.json)
+    if backend.name == "local":
+        report = update_index(args.paths, backend.index_dir, settings, prune=args.prune, progress=not args.json,
+                              ocr=args.ocr)
+    else:  # OCR options are the local writer's for now
+        report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

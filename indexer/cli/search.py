@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from indexer.index.local import LocalIndex
+from indexer.cli import backend_from_args
 from indexer.retrieval.filters import parse_filters
 from indexer.retrieval.search import DocumentHit, Hit, Searcher
 
@@ -14,7 +13,7 @@ from indexer.retrieval.search import DocumentHit, Hit, Searcher
 def main_search(args: Any) -> int:
     """`zhengce search QUERY --index DIR [--top-k N] [--mode M] [--by-document] [--filter F=V] [--json]`."""
     filters = parse_filters(args.filter)
-    index = LocalIndex.load(Path(args.index_dir), expect_model=args.model)
+    index = backend_from_args(args).open(expect_model=args.model)
     searcher = Searcher(index)
     if args.by_document:
         results: list[Any] = searcher.search_documents(args.query, args.top_k, args.mode, filters)

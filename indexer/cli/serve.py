@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from indexer.errors import ZhengceError
 from indexer.index.report import format_report
-from indexer.index.writer import update_index
+from search_api.service import backend_for
 from search_api.settings import Settings
 
 
@@ -20,6 +20,9 @@ def settings_from_args(args: Namespace) -> Settings:
         "corpus_dir": getattr(args, "corpus", None),
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "backend": getattr(args, "backend", None),
+        "milvus_uri": getattr(args, "milvus_uri", None),
+        "milvus_collection": getattr(args, "milvus_collection", None),
     }
     return Settings(**{name: value for name, value in flags.items() if value is not None})
 
@@ -31,7 +34,7 @@ def refresh_index(settings: Settings) -> bool:
     Returns False, after saying why, when the index cannot be brought up to date.
     """
     try:
-        report = update_index([settings.corpus_dir], settings.index_dir, progress=True)
+        report = backend_for(settings).update([settings.corpus_dir], progress=True)
     except ZhengceError as error:
         print(f"zhengce serve: {error}", file=sys.stderr)
         return False

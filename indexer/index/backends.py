@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,11 @@ class LocalBackend:
 
     def remove(self, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport:
         return writer.remove_documents(self.index_dir, doc_ids, progress=progress)
+
+
+def collection_for(name: str) -> str:
+    """A Milvus collection name (letters, digits and _) made from any text, e.g. an index folder's name."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name if re.match(r"[A-Za-z_]", name) else "_" + name)
 
 
 def open_backend(
