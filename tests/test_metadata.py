@@ -6,7 +6,7 @@ import pytest
 
 from indexer.gongwen.clean import clean_text
 from indexer.gongwen.metadata import extract_metadata, parse_date
-from indexer.gongwen.numbers import find_doc_number
+from indexer.gongwen.numbers import find_doc_number, find_proposal, normalize_doc_number
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -96,3 +96,96 @@ def test_declared_title_is_used_when_the_layout_shows_none():
     assert extract_metadata(text).title is None
     assert extract_metadata(text, title_hint="关于推进托育服务发展的实施意见").title == "关于推进托育服务发展的实施意见"
     assert extract_metadata(text, title_hint="关于推进托育服务发展的实施意见").doc_type == "意见"
+
+
+# ----------------------------------------------------------------------------- published pages
+# Pages in layouts the labelled set does not show, written here: the rules must hold for the kind.
+
+RUN_TOGETHER_PAGE = """当前位置：首页 > 政务公开 > 建议提案办理 > 人大代表建议
+![](/images/banner.png)
+索引号：11440304/2024-00123 发布机构：深圳市福田区教育局 发文字号：深福教函[2024]15号 成文日期：2024年05月08日 发布日期：2024-05-20
+深圳市福田区教育局 深圳市福田区卫生健康局关于区七届人大三次会议
+第20240153号建议的答复
+来源：福田区教育局 发布时间：2024-05-20 10:12 浏览次数：321 【字体：大 中 小】
+李明代表：
+您提出的《关于增加社区托育点的建议》收悉，现答复如下：
+一、我区已建成社区托育点42个，覆盖全部街道。
+二、下一步将继续扩大普惠托位供给。
+深圳市福田区教育局
+深圳市福田区卫生健康局
+2024年5月8日
+[返回首页](http://www.szft.gov.cn/)  打印本页  关闭窗口
+主办单位：深圳市福田区人民政府办公室  网站标识码：4403040001
+粤ICP备12345678号  粤公网安备 44030402000001号
+"""
+
+
+def test_run_together_info_table_breadcrumb_source_line_and_co_signing_issuers():
+    text = clean_text(RUN_TOGETHER_PAGE)
+    meta = extract_metadata(text)
+    assert meta.doc_number == "深福教函〔2024〕15号"  # stated only in the table: kept as the 文号 line
+    assert meta.issuers == ["深圳市福田区教育局", "深圳市福田区卫生健康局"]
+    assert meta.issuer == "深圳市福田区教育局、深圳市福田区卫生健康局"
+    assert (meta.date, meta.published, meta.index_number) == ("2024-05-08", "2024-05-20", "11440304/2024-00123")
+    assert meta.proposal_number == "第20240153号建议"
+    assert meta.title == "深圳市福田区教育局深圳市福田区卫生健康局关于区七届人大三次会议第20240153号建议的答复"
+    for furniture in ("当前位置", "images", "索引号", "发布机构", "来源", "浏览次数", "字体", "返回首页", "打印本页",
+                      "关闭窗口", "主办单位", "网站标识码", "ICP备", "公网安备"):
+        assert furniture not in text, furniture
+    assert text.split("\n")[0] == "深福教函〔2024〕15号"
+
+
+def test_key_lines_with_values_below_and_a_signature_that_wins_over_the_table():
+    page = (
+        "信息公开\n索引号\nA0001/2023-0042\n发文机关\n某县住房和城乡建设局\n成文日期\n2023-06-30\n"
+        "文号\n某建函【2023】第8号\n发布日期\n2023年07月12日\n"
+        "对县政协十二届二次会议第〔15〕号提案的答复\n张华委员：\n你提出的关于老旧小区加装电梯的提案收悉，现答复如下：\n"
+        "我局已完成摸底调查，共有32个小区具备加装条件。\n某县住房和城乡建设局办公室\n二〇二三年六月二十八日\n"
+    )
+    meta = extract_metadata(clean_text(page))
+    assert meta.doc_number == "某建函〔2023〕第8号"
+    assert meta.date == "2023-06-28" and meta.published == "2023-07-12"  # the signature's date, not the table's
+    assert meta.issuer == "某县住房和城乡建设局办公室"
+    assert meta.proposal_number == "第15号提案" and meta.title == "对县政协十二届二次会议第〔15〕号提案的答复"
+
+
+def test_page_that_starts_at_the_salutation_has_no_title_and_finds_the_number_in_its_opening():
+    page = (
+        "类别：B\n王芳代表：\n您提出的《关于优化公交线路的建议》（250101号代表建议）收悉。经研究，现答复如下：\n"
+        "我局已会同公交集团调整12路公交线路。\n某市交通运输局\n2025年4月2日\n"
+    )
+    meta = extract_metadata(clean_text(page))
+    assert meta.title is None
+    assert meta.proposal_number == "第250101号代表建议"
+    assert (meta.issuer, meta.date) == ("某市交通运输局", "2025-04-02")
+
+
+def test_heading_names_the_issuer_when_nothing_else_does():
+    page = "湖南省卫生健康委对省十三届人大四次会议第0737号建议的答复\n张媛媛代表：\n您提出的建议收悉。我委高度重视，经认真研究，现答复如下：一是推进托育服务。"
+    meta = extract_metadata(clean_text(page))
+    assert meta.issuer == "湖南省卫生健康委" and meta.proposal_number == "第0737号建议"
+
+
+@pytest.mark.parametrize(
+    "written, iso",
+    [("2018-12-14", "2018-12-14"), ("2020年09月23日", "2020-09-23"), ("二0一七年五月二十六日", "2017-05-26"),
+     ("2023-11-30 09:00", "2023-11-30")],
+)
+def test_dates_as_pages_print_them(written, iso):
+    assert parse_date(written) == iso
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [("第153053号提案", "第153053号提案"), ("第DH0271号建议", "第DH0271号建议"), ("第A20250015号建议", "第A20250015号建议"),
+     ("第〔27〕号", "第27号"), ("250101号代表建议", "第250101号代表建议"), ("自编号027号", "第027号"),
+     ("第00956号(社会管理类094号)提案", "第00956号提案")],
+)
+def test_proposal_numbers_in_the_forms_staff_meet(written, expected):
+    assert find_proposal(written) == expected
+
+
+@pytest.mark.parametrize("written", ["临建建议字〔2025〕第1号", "临建建议字[2025]第1号", "临建建议字（2025）第1号", "临建建议字【2025】第1号"])
+def test_doc_number_with_di_in_any_bracket(written):
+    assert find_doc_number(written) == "临建建议字〔2025〕第1号"
+    assert normalize_doc_number(written) == normalize_doc_number("临建建议字〔2025〕1号")

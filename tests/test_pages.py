@@ -116,3 +116,62 @@ def test_no_chunk_holds_page_furniture(path, documents):
             found = [marker for marker in FURNITURE if marker in chunk.text]
             assert not found, f"{found} in chunk {chunk.index}: {chunk.text[:120]}"
             assert doc.text[chunk.char_start:chunk.char_end] == chunk.text
+
+
+BRACKETS = ("〔〕", "[]", "（）", "【】", "［］")
+
+
+def _typed_forms(number: str) -> list[str]:
+    """How staff may type a page's 文号 or 提案/建议号: every bracket style, with and without 第."""
+    if _WEN_HAO.search(number):
+        plain = normalize_doc_number(number)
+        return [plain.replace("〔", left).replace("〕", right) for left, right in BRACKETS] + [plain.replace("〕", "〕第")]
+    identifier = _number_key(number)
+    forms = [f"第{left}{identifier}{right}号" for left, right in BRACKETS]
+    return forms + ([f"第{identifier}号"] if len(identifier) >= 3 else [])
+
+
+@pytest.fixture(scope="module")
+def pages_searcher(tmp_path_factory, stand_in):
+    """A real index (FAISS + BM25) of the 27 pages as files; lexical search needs no meaningful vectors."""
+    import shutil
+
+    from indexer.index.local import LocalIndex
+    from indexer.index.writer import update_index
+    from indexer.retrieval.search import Searcher
+
+    corpus = tmp_path_factory.mktemp("pages")
+    for path in PAGE_FILES:
+        shutil.copy(path, corpus / path.name)
+    index_dir = tmp_path_factory.mktemp("pages-index") / "index"
+    update_index([corpus], index_dir, embedder=stand_in, progress=False)
+    return Searcher(LocalIndex.load(index_dir), stand_in)
+
+
+@needs_pages
+def test_a_number_typed_in_any_bracket_style_finds_its_page_first(pages_searcher):
+    numbered = {path.name: _label(path)["doc_number"] for path in PAGE_FILES if _label(path)["doc_number"]}
+    assert len(numbered) >= 15
+    missed = []
+    for source, number in numbered.items():
+        for query in _typed_forms(number):
+            hits = pages_searcher.search(query, top_k=3, mode="lexical")
+            if not hits or hits[0].document.source != source:
+                missed.append(f"{query!r}: {[hit.document.source for hit in hits]} (wanted {source})")
+    assert not missed, "\n".join(missed)
+
+
+@needs_pages
+def test_inspect_explain_names_the_rule_behind_every_field(capsys):
+    from indexer.cli import main
+
+    assert main(["inspect", str(PAGES / "033.txt"), "--explain", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    found_by = report["found_by"]
+    assert set(found_by) <= set(report["metadata"])
+    assert report["metadata"]["doc_number"] == "天环函〔2020〕193号"
+    assert found_by["date"] == "信息公开 table: 发文日期" and found_by["index_number"] == "信息公开 table: 索引号"
+    assert found_by["title"] == "heading above the salutation"
+    assert main(["inspect", str(PAGES / "027.txt"), "--explain"]) == 0
+    summary = capsys.readouterr().out
+    assert "福州市马尾区商务局  <- signature block" in summary and "2022-06-29  <- signature date" in summary

@@ -8,6 +8,8 @@ from argparse import Namespace
 
 from indexer.gongwen.chunk import ChunkSettings
 from indexer.gongwen.documents import chunk_document, load_document
+from indexer.gongwen.metadata import read_metadata
+from indexer.models import Document
 
 
 def main_inspect(args: Namespace) -> int:
@@ -15,12 +17,14 @@ def main_inspect(args: Namespace) -> int:
     settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
     doc = load_document(args.file)
     chunks = chunk_document(doc, settings)
+    found_by = explain_metadata(doc) if args.explain else None
     if args.json:
         report = {
             "doc_id": doc.doc_id,
             "source": doc.source,
             "format": doc.format,
             "metadata": doc.meta.to_dict(),
+            **({"found_by": found_by} if found_by is not None else {}),
             "text_length": len(doc.text),
             "pages": len(doc.page_starts) or None,
             "chunk_settings": settings.to_dict(),
@@ -31,10 +35,20 @@ def main_inspect(args: Namespace) -> int:
         return 0
     print(f"{doc.source}  doc_id={doc.doc_id}  format={doc.format}  {len(doc.text)} characters")
     for field, value in doc.meta.to_dict().items():
-        print(f"  {field:16} {value}")
+        rule = "" if found_by is None else f"  <- {found_by.get(field, 'not found')}"
+        print(f"  {field:16} {value}{rule}")
     print(f"{len(chunks)} chunks:")
     for chunk in chunks:
         page = f" p.{chunk.page}" if chunk.page else ""
         print(f"  [{chunk.index}] {chunk.char_start}-{chunk.char_end}{page}  {chunk.section or '(no heading)'}")
         print(f"      {chunk.text[:60]}{'…' if len(chunk.text) > 60 else ''}")
     return 0
+
+
+def explain_metadata(doc: Document) -> dict[str, str]:
+    """The rule that found each metadata field. A title the layout rules do not find came from the
+    file's declared title (HTML <title>, document properties), so it is read again with that hint."""
+    layout, found_by = read_metadata(doc.text)
+    if doc.meta.title and layout.title != doc.meta.title:
+        _, found_by = read_metadata(doc.text, title_hint=doc.meta.title)
+    return found_by

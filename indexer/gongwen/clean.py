@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from indexer.gongwen.furniture import strip_furniture, strip_remnants
-from indexer.gongwen.heading import find_heading, is_masthead, is_salutation, starts_heading, zone_end
+from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
 from indexer.gongwen.numbers import doc_number_line
 
@@ -121,6 +121,7 @@ def clean_pages(pages: list[str]) -> tuple[CleanText, list[int]]:
     lines = _drop_web_boilerplate(lines)
     lines = _rebuild_one_char_columns(lines)
     lines = _mark_heading(lines)
+    _mark_signatures(lines)
     text, page_starts = _join_paragraphs(lines, page_count=len(pages))
     return CleanText(text, stated), page_starts
 
@@ -204,6 +205,17 @@ def _mark_heading(lines: list[_Line]) -> list[_Line]:
             if i >= first or is_masthead(line.text) or len(line.text) > 40 or re.search("[:：。]", line.text)
         ]
     return lines
+
+
+def _mark_signatures(lines: list[_Line]) -> None:
+    """Bodies signing above a date line each stay a line of their own (co-signed replies)."""
+    for i, line in enumerate(lines):
+        if not _DATE_LINE.match(line.text):
+            continue
+        k = i - 1
+        while k >= 0 and i - k <= 6 and is_org(lines[k].text):
+            lines[k].standalone = True
+            k -= 1
 
 
 def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:

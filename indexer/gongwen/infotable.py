@@ -65,12 +65,14 @@ def read_info_table(lines: list[str]) -> tuple[list[str], PageFields]:
     fields = PageFields()
     end = next((i for i, line in enumerate(lines) if len(line.strip()) > 40 and _BODY_LINE.search(line)), len(lines))
     pairs, used = _keyed_pairs(lines, end)
+    source = "信息公开 table:"
     if len({key for key, _ in pairs}) < _MIN_KEYS:
         pairs, used = _bulleted_values(lines, end)
+        source = "信息公开 table (unlabelled list), read as"
         if not pairs:
             return lines, fields
     for key, value in pairs:
-        _read_pair(fields, key, value)
+        _read_pair(fields, key, value, f"{source} {key}")
     kept = [line for i, line in enumerate(lines) if i not in used]
     if fields.doc_number and not _prints(kept, fields.doc_number):
         kept.insert(min(used), fields.doc_number)
@@ -136,9 +138,8 @@ def _bulleted_values(lines: list[str], end: int) -> tuple[list[tuple[str, str]],
     return [pair for pair in pairs if pair[0] != "发布日期"] + latest, set(run)
 
 
-def _read_pair(fields: PageFields, key: str, value: str) -> None:
+def _read_pair(fields: PageFields, key: str, value: str, rule: str) -> None:
     name = _FIELD_OF_KEY.get(key)
-    rule = f"信息公开 table: {key}"
     if name is None or not value:
         return
     if name == "doc_number":

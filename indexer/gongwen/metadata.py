@@ -100,9 +100,9 @@ def read_metadata(
     found.offer("doc_type", _find_doc_type(doc_title), "kind named at the end of the title")
     issuer = found.value("issuer")
     found.offer("region", _find_region([header_issuer, *signers, issuer, doc_title], text), "administrative prefix")
+    if issuer:
+        found.offer("issuers", [issuer], found["issuer"][1])
     meta = DocMeta(**{name: value for name, (value, _) in found.items()})
-    if issuer and not meta.issuers:
-        meta.issuers = [issuer]
     return meta, {name: rule for name, (_, rule) in found.items()}
 
 

@@ -30,11 +30,12 @@ PROPOSAL = re.compile(
     rf"第\s*{_O}?\s*{_ID}\s*{_C}?\s*号\s*(?:[(（][^()（）]{{0,20}}[)）])?\s*({_KIND})?"
 )
 # 250101号代表建议 (no 第: only with the kind after it) and 自编号027号
-PROPOSAL_UNMARKED = re.compile(rf"(?<![第\dA-Za-z〔\[［(【（])([A-Za-z]{{0,4}}\d{{3,12}})\s*号\s*({_KIND})")
+PROPOSAL_UNMARKED = re.compile(rf"(?<![第\dA-Za-z])([A-Za-z]{{0,4}}\d{{3,12}})\s*号\s*({_KIND})")
 PROPOSAL_OWN_NUMBER = re.compile(rf"自编号\s*[:：]?\s*{_ID}\s*号")
-# in running text, for tokens: a bare 第N号 needs 3 digits (第1号 is everywhere); letters or brackets mark one
+# in running text, for tokens: a bare 第N号 needs 3 digits or its kind (第1号 is everywhere); letters or brackets mark one
 PROPOSAL_IN_TEXT = re.compile(
     rf"第\s*(?:{_O}\s*([A-Za-z]{{0,4}}\d{{1,12}})\s*{_C}|([A-Za-z]{{1,4}}\d{{1,12}}|\d{{3,12}}))\s*号"
+    rf"|第\s*(\d{{1,2}})\s*号\s*(?:{_KIND})"
     rf"|{PROPOSAL_UNMARKED.pattern}|{PROPOSAL_OWN_NUMBER.pattern}"
 )
 _SPACE = re.compile(r"\s+")
