@@ -7,6 +7,7 @@ them in its thread pool and embedding never blocks the event loop.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,11 +18,18 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from search_api import errors
-from search_api.guards import BodySizeLimit
-from search_api.routes import documents, search, status
-from search_api.service import load_service
+from search_api.audit import AuditLog
+from search_api.auth import AuthGate
+from search_api.guards import BodyDeadline, BodySizeLimit
+from search_api.jobs import Jobs
+from search_api.openapi import openapi_schema
+from search_api.routes import documents, jobs, search, status
+from search_api.service import Service, load_service
+from search_api.uploads import run_upload_job
 from search_api.settings import Settings
 from search_api.web import router as web_router
+
+log = logging.getLogger("zhengce.api")
 
 
 def create_app(settings: Settings | None = None, *, embedder: Any = None) -> FastAPI:
@@ -30,8 +38,11 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = await run_in_threadpool(load_service, settings, embedder)
+        service = await run_in_threadpool(start_service, settings, embedder)
+        app.state.service = service
         yield
+        service.stop()
+        service.jobs.stop()
 
     # /docs and /redoc load Swagger UI and ReDoc from this package, not a CDN: intranets are offline.
     app = FastAPIOffline(
@@ -42,7 +53,10 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         lifespan=lifespan,
         responses={422: {"description": "invalid request: the message says which field and why"}},
     )
+    # the last added runs first: keys are checked before any body is read
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_s)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(AuthGate, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -52,6 +66,23 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         )
     errors.install(app)
     # every router is included here, in one place (the staff web page adds its own)
-    for router in (status.router, search.router, documents.router, web_router):
+    for router in (status.router, search.router, documents.router, jobs.router, web_router):
         app.include_router(router)
+    app.openapi = lambda: openapi_schema(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def start_service(settings: Settings, embedder: Any) -> Service:
+    """Load the index, finish what a previous process left (jobs, orphaned uploads), start the
+    upload worker and the thread that follows CURRENT."""
+    service = load_service(settings, embedder)
+    service.audit = AuditLog(settings.audit_dir or settings.upload_dir.parent / "audit", settings.audit_keep_days)
+    service.jobs = Jobs(settings.upload_dir, lambda job, paths, options: run_upload_job(service, job, paths, options))
+    failed = service.jobs.recover(service.uses_upload)
+    if failed:
+        log.warning("marked %d unfinished upload jobs of a previous run failed", len(failed))
+    service.janitor()
+    service.audit.prune()
+    service.jobs.start()
+    service.watch()
+    return service

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path as PathParam, Request
 from fastapi.security import APIKeyHeader
 
 from indexer.errors import NotFound
+from search_api.auth import authorize, required_role
 from search_api.errors import invalid
 from search_api.service import Service
 from search_api.settings import Settings
@@ -29,19 +29,18 @@ def get_searcher(service: Annotated[Service, Depends(get_service)]) -> Any:
     return searcher
 
 
-def require_api_key(
-    service: Annotated[Service, Depends(get_service)],
-    given: Annotated[str | None, Depends(API_KEY_HEADER)],
-) -> None:
-    key = service.settings.api_key
-    if key is None:
-        raise HTTPException(403, "uploads and deletions are disabled: the server has no ZHENGCE_API_KEY set")
-    if given is None or not hmac.compare_digest(given.encode("utf-8"), key.get_secret_value().encode("utf-8")):
-        raise HTTPException(401, "missing or wrong X-API-Key header", headers={"WWW-Authenticate": "X-API-Key"})
+def caller(request: Request, service: Annotated[Service, Depends(get_service)],
+           given: Annotated[str | None, Depends(API_KEY_HEADER)]) -> dict[str, Any]:
+    """Who sends the request (checked already by ``auth.AuthGate``, before the body was read),
+    as the audit log records it."""
+    role = required_role(request.method, request.url.path, service.settings)
+    who = authorize(service.settings, given, role)
+    return {"key": who.name, "client": request.client.host if request.client else None}
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
+CallerDep = Annotated[dict[str, Any], Depends(caller)]
 
 
 def check_top_k(value: int, settings: Settings, location: tuple[str, ...] = ("body", "top_k")) -> None:

@@ -6,6 +6,7 @@ themselves; anything that is not one of those kinds is a bug: a 500 with a log l
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -26,6 +27,28 @@ STATUS_OF = ((BadInput, 422), (UnreadableFile, 422), (NotFound, 404), (IndexBusy
 
 def status_of(error: ZhengceError) -> int:
     return next(status for kind, status in STATUS_OF if isinstance(error, kind))
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def fault_status(error: OSError) -> int | None:
+    """507 for a full disk, 503 for a folder the server may not write; None: not a storage fault."""
+    if error.errno in DISK_FULL:
+        return 507
+    if error.errno in READ_ONLY:
+        return 503
+    return None
+
+
+def failure_message(error: Exception) -> str:
+    """What a person is told about a failed write."""
+    if isinstance(error, OSError) and fault_status(error) == 507:
+        return f"the disk is full ({error.filename or 'index or upload folder'}); nothing was changed: free space and retry"
+    if isinstance(error, OSError) and fault_status(error) == 503:
+        return f"cannot write {error.filename or 'the index or upload folder'} ({error.strerror}); nothing was changed"
+    return str(error)
 
 
 def invalid(field_path: tuple[str, ...], message: str, value: Any = None) -> RequestValidationError:
@@ -57,6 +80,15 @@ def install(app: FastAPI) -> None:
         status = status_of(error)
         headers = {"Retry-After": "5"} if isinstance(error, IndexBusy) else None
         return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+    @app.exception_handler(OSError)
+    async def storage(request: Request, error: OSError) -> JSONResponse:
+        status = fault_status(error)
+        if status is None:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+        log.error("storage fault on %s %s: %s", request.method, request.url.path, error)
+        return JSONResponse({"detail": failure_message(error)}, status_code=status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -1,9 +1,17 @@
-"""Request guards that run before a route: the body-size limit, applied while the body streams in."""
+"""Request guards that bound what a request may cost before a route runs: body size (declared or
+streamed), a deadline for a body that stops arriving, and strict, bounded JSON parsing."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+import asyncio
+import json
+import math
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -47,3 +55,92 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class BodyTimeout(HTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body stopped arriving for {seconds:g} s; send the whole body at once")
+
+
+class BodyDeadline:
+    """Refuses with 408 a body that stops arriving (a Content-Length longer than what is sent)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def timed_receive() -> Message:
+            try:
+                return await asyncio.wait_for(receive(), self.seconds)
+            except asyncio.TimeoutError:
+                raise BodyTimeout(self.seconds) from None
+
+        await self.app(scope, timed_receive, send)
+
+
+class JSONRefused(HTTPException):
+    """A JSON body refused before validation, in FastAPI's 422 error format."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(422, [{"type": "json_invalid", "loc": ["body"], "msg": message}])
+
+
+def strict_json(body: bytes, max_bytes: int, max_keys: int, max_containers: int) -> Any:
+    """JSON as RFC 8259 has it: UTF-8, finite numbers only, and bounded in size, keys and nesting."""
+    if len(body) > max_bytes:
+        raise JSONRefused(f"a JSON body may have at most {max_bytes} bytes; this one has {len(body)}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise JSONRefused(f"the body is not valid UTF-8 (byte {error.start}); send JSON encoded as UTF-8") from None
+    containers = text.count("{") + text.count("[")
+    if containers > max_containers:
+        raise JSONRefused(f"at most {max_containers} objects and arrays per body; this one has up to {containers}")
+    keys = 0
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal keys
+        keys += len(items)
+        if keys > max_keys:
+            raise JSONRefused(f"at most {max_keys} object keys per body")
+        return dict(items)
+
+    def finite(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):
+            raise JSONRefused(f"number {number[:40]} is out of range")
+        return value
+
+    def constant(name: str) -> Any:
+        raise JSONRefused(f"{name} is not JSON; numbers must be finite")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_float=finite, parse_constant=constant)
+    except json.JSONDecodeError as error:
+        raise JSONRefused(f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise JSONRefused("the JSON is nested too deeply") from None
+
+
+class StrictJSONRoute(APIRoute):
+    """Routes whose JSON bodies are parsed by ``strict_json`` with the service's limits."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if request.method in ("POST", "PUT", "PATCH") and (not kind or kind.endswith("json")):
+                settings = request.app.state.service.settings
+                body = await request.body()
+                parsed = body and strict_json(body, settings.max_json_bytes, settings.max_json_keys, settings.max_json_containers)
+                if body:
+                    request._json = parsed  # what Request.json() returns from now on
+            return await handler(request)
+
+        return strict

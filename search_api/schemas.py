@@ -32,10 +32,10 @@ class Request(BaseModel):
 class Filters(Request):
     """Metadata filters; every given field must match. Dates are 成文日期 bounds, inclusive."""
 
-    issuer: str | None = Field(None, description="发文机关, e.g. 上海市普陀区教育局")
-    doc_type: str | None = Field(None, description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
-    region: str | None = Field(None, description="e.g. 上海市普陀区")
-    doc_number: str | None = Field(None, description="发文字号, e.g. 普教办〔2024〕3号")
+    issuer: str | None = Field(None, min_length=1, pattern=r"\S", description="发文机关, e.g. 上海市普陀区教育局")
+    doc_type: str | None = Field(None, min_length=1, pattern=r"\S", description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
+    region: str | None = Field(None, min_length=1, pattern=r"\S", description="e.g. 上海市普陀区")
+    doc_number: str | None = Field(None, min_length=1, pattern=r"\S", description="发文字号, e.g. 普教办〔2024〕3号")
     date_from: dt.date | None = Field(None, description="YYYY-MM-DD")
     date_to: dt.date | None = Field(None, description="YYYY-MM-DD")
 
@@ -43,6 +43,13 @@ class Filters(Request):
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
         return None if value is None else _usable_text(value, info.field_name)
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object, info: ValidationInfo) -> object:
+        if value is not None and not isinstance(value, (str, dt.date)):  # 0 is not 1970-01-01
+            raise ValueError(f"{info.field_name} must be a date written YYYY-MM-DD")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Filters:
@@ -104,6 +111,8 @@ class Citation(BaseModel):
     doc_type: str | None
     source: str
     page: int | None
+    ocr: bool = Field(False, description="the page was read by OCR from a scan: the quote may hold recognition errors")
+    ocr_confidence: float | None = Field(None, description="mean OCR confidence of that page (0..1)")
     section: str
     char_start: int
     char_end: int
@@ -134,9 +143,18 @@ class DocumentSummary(BaseModel):
     chars: int
 
 
+class OcrPage(BaseModel):
+    """A page whose text was read by OCR from a scan."""
+
+    page: int
+    confidence: float | None = Field(description="mean recognition confidence of its lines (0..1); null if none read")
+    error: str | None = Field(None, description="why the page could not be read; its text is then missing")
+
+
 class DocumentDetail(DocumentSummary):
     text: str = Field(description="the cleaned text every citation offset refers to")
     page_starts: list[int] = Field(description="offset of each page in text; empty if unpaged")
+    ocr_pages: list[OcrPage] = Field(default_factory=list, description="the pages read by OCR, with their confidence")
     content_hash: str
     chunks: int
 
@@ -207,22 +225,31 @@ class DocumentPage(BaseModel):
     documents: list[DocumentSummary]
 
 
-class UploadedDocument(BaseModel):
+class FileOutcome(BaseModel):
+    """What became of one uploaded file."""
+
     file: str
-    doc_id: str
-    title: str | None
-    status: Literal["added", "unchanged"]
+    status: Literal["pending", "added", "unchanged", "replaced", "rejected", "conflict", "deleted"] = Field(
+        description="replaced: it replaced the document of the same name (replace=true); conflict: a different "
+        "document of that name is indexed, nothing was changed; deleted: it was deleted by id before, "
+        "this upload restored it"
+    )
+    doc_id: str | None = None
+    title: str | None = None
+    reason: str | None = Field(None, description="why a file was rejected or is in conflict")
+    replaced_doc_id: str | None = None
 
 
-class RejectedFile(BaseModel):
-    file: str
-    reason: str
+class Job(BaseModel):
+    """An upload being indexed in the background: GET /jobs/{job_id} until state is done or failed."""
 
-
-class UploadResponse(BaseModel):
-    indexed: list[UploadedDocument]
-    rejected: list[RejectedFile]
-    documents_total: int
+    job_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    created_at: str
+    finished_at: str | None = None
+    files: list[FileOutcome]
+    documents_total: int | None = Field(None, description="documents in the index when the job finished")
+    error: str | None = Field(None, description="why the job failed (disk full, index busy ...)")
 
 
 class DeleteResponse(BaseModel):

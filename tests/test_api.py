@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -74,6 +75,19 @@ def corpus_searcher(corpus_index, e5):
 def client(api_settings, e5):
     with TestClient(create_app(api_settings, embedder=e5)) as test_client:
         yield test_client
+
+
+def upload(client: TestClient, files: list, **params) -> dict:
+    """POST /documents (202 with a job), then GET /jobs/{id} until the job is done or failed."""
+    response = client.post("/documents", headers=HEADERS, files=files, params=params)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    deadline = time.monotonic() + 300
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+        job = client.get(f"/jobs/{job['job_id']}", headers=HEADERS).json()
+    return job
 
 
 def verify_citation(client: TestClient, citation: dict, quote: str) -> dict:
@@ -342,13 +356,9 @@ def test_unknown_doc_id_is_404(client, method, path):
 
 def test_upload_is_searchable_without_restart_and_delete_removes_it(client, api_settings):
     before = client.get("/readyz").json()
-    response = client.post(
-        "/documents", headers=HEADERS, files=[("files", ("无人机 配送通知.txt", UPLOADED_TEXT.encode("gb18030")))]
-    )
-    assert response.status_code == 200, response.text
-    report = response.json()
-    assert report["rejected"] == [] and report["documents_total"] == before["documents"] + 1
-    uploaded = report["indexed"][0]
+    report = upload(client, [("files", ("无人机 配送通知.txt", UPLOADED_TEXT.encode("gb18030")))])
+    assert report["state"] == "done" and report["documents_total"] == before["documents"] + 1
+    uploaded = report["files"][0]
     assert uploaded["file"] == "无人机 配送通知.txt" and uploaded["status"] == "added"
     doc_id = uploaded["doc_id"]
     assert client.get("/readyz").json()["generation"] != before["generation"]
@@ -358,8 +368,8 @@ def test_upload_is_searchable_without_restart_and_delete_removes_it(client, api_
     verify_citation(client, hits[0]["citation"], hits[0]["text"])
     assert list((api_settings.upload_dir).glob("*/无人机 配送通知.txt"))
 
-    again = client.post("/documents", headers=HEADERS, files=[("files", ("copy.txt", UPLOADED_TEXT.encode("gb18030")))])
-    assert again.json()["indexed"][0]["status"] == "unchanged"
+    again = upload(client, [("files", ("copy.txt", UPLOADED_TEXT.encode("gb18030")))])
+    assert again["files"][0]["status"] == "unchanged"
 
     deleted = client.delete(f"/documents/{doc_id}", headers=HEADERS)
     assert deleted.status_code == 200 and deleted.json()["documents_total"] == before["documents"]
@@ -384,16 +394,12 @@ def test_writes_are_disabled_without_a_configured_key(corpus_index_dir, tmp_path
 
 
 def test_path_traversal_file_names_stay_inside_the_upload_dir(client, api_settings, tmp_path):
-    response = client.post(
-        "/documents", headers=HEADERS,
-        files=[("files", ("../../../escaped 通知.txt", "关于社区食堂建设的通知。各街道要建设社区长者食堂，方便老年人就餐。".encode()))],
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["indexed"][0]["file"] == "escaped 通知.txt"
+    job = upload(client, [("files", ("../../../escaped 通知.txt", "关于社区食堂建设的通知。各街道要建设社区长者食堂，方便老年人就餐。".encode()))])
+    assert job["files"][0]["file"] == "escaped 通知.txt" and job["files"][0]["status"] == "added"
     saved = list(api_settings.upload_dir.rglob("escaped 通知.txt"))
     assert len(saved) == 1 and saved[0].resolve().is_relative_to(api_settings.upload_dir.resolve())
     assert not list(api_settings.upload_dir.parent.glob("escaped*"))
-    client.delete(f"/documents/{response.json()['indexed'][0]['doc_id']}", headers=HEADERS)
+    client.delete(f"/documents/{job['files'][0]['doc_id']}", headers=HEADERS)
 
 
 @pytest.mark.parametrize(
@@ -407,28 +413,23 @@ def test_safe_filename(given, safe):
 
 def test_corrupt_upload_is_refused_by_name_and_loses_nothing(client, api_settings):
     before = client.get("/readyz").json()
-    response = client.post("/documents", headers=HEADERS, files=[("files", ("坏文件.pdf", b"%PDF-1.7 not really a pdf"))])
-    assert response.status_code == 422
-    rejected = response.json()["rejected"]
-    assert rejected[0]["file"] == "坏文件.pdf" and rejected[0]["reason"]
+    job = upload(client, [("files", ("坏文件.pdf", b"%PDF-1.7 not really a pdf"))])
+    rejected = job["files"]
+    assert rejected[0]["file"] == "坏文件.pdf" and rejected[0]["status"] == "rejected" and rejected[0]["reason"]
     assert client.get("/readyz").json()["generation"] == before["generation"]
 
     good = "关于加强社区健身设施管理的通知。各街道要定期检查健身器材。".encode()
-    mixed = client.post(
-        "/documents", headers=HEADERS,
-        files=[("files", ("bad.docx", b"PK\x03\x04 junk")), ("files", ("tool.exe", b"MZ")), ("files", ("good.txt", good))],
-    )
-    assert mixed.status_code == 200, mixed.text
-    body = mixed.json()
-    assert [r["file"] for r in body["rejected"]] == ["bad.docx", "tool.exe"]
-    assert "unsupported" in body["rejected"][1]["reason"]
-    assert [d["file"] for d in body["indexed"]] == ["good.txt"]
+    body = upload(client, [("files", ("bad.docx", b"PK\x03\x04 junk")), ("files", ("tool.exe", b"MZ")),
+                           ("files", ("good.txt", good))])
+    assert [(f["file"], f["status"]) for f in body["files"]] == [("bad.docx", "rejected"), ("tool.exe", "rejected"),
+                                                                  ("good.txt", "added")]
+    assert "unsupported" in body["files"][1]["reason"]
     assert body["documents_total"] == before["documents"] + 1
     # the same bytes under a name that fails to parse share the content folder: only the new file goes
-    twin = client.post("/documents", headers=HEADERS, files=[("files", ("good.pdf", good))])
-    assert twin.status_code == 422
+    twin = upload(client, [("files", ("good.pdf", good))])
+    assert twin["files"][0]["status"] == "rejected"
     assert list(api_settings.upload_dir.glob("*/good.txt")) and not list(api_settings.upload_dir.glob("*/good.pdf"))
-    client.delete(f"/documents/{body['indexed'][0]['doc_id']}", headers=HEADERS)
+    client.delete(f"/documents/{body['files'][2]['doc_id']}", headers=HEADERS)
 
 
 def test_oversized_upload_and_body_are_413(corpus_index_dir, tmp_path, e5):

@@ -42,10 +42,11 @@ from indexer.index.local import CURRENT, GENERATION_PREFIX, current_generation, 
 from indexer.index.manifest import Manifest, check_model, same_model
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
-from indexer.ingest import check_file, iter_files
+from indexer.ingest import OcrMode, check_file, iter_files
 from indexer.models import Chunk, Document
 
 EMBED_BATCH = 64  # passages per embedder call: also how often computed vectors reach the cache
+DELETED = "deleted.json"  # the tombstones, inside each generation
 
 
 @dataclass
@@ -58,6 +59,9 @@ class _State:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     tokens: dict[str, list[list[str]]] = field(default_factory=dict)
     sources: dict[str, dict[str, str]] = field(default_factory=dict)  # file key -> {sha256, doc_id, source}
+    # tombstones: doc_id -> {source, sha256, deleted_at} of documents deleted by id; re-indexing
+    # a folder that still holds the file does not bring them back, adding them explicitly does
+    deleted: dict[str, dict[str, str]] = field(default_factory=dict)
     dirty: bool = False
 
     def add(self, doc: Document) -> None:
@@ -82,6 +86,8 @@ def _load_state(index_dir: Path) -> _State:
     gen_dir = index_dir / generation
     manifest = Manifest.read(gen_dir / "manifest.json")
     state = _State(manifest=manifest, sources=dict(manifest.sources))
+    if (gen_dir / DELETED).exists():
+        state.deleted = json.loads((gen_dir / DELETED).read_text(encoding="utf-8"))
     state.documents = {d["doc_id"]: Document.from_dict(d) for d in read_jsonl(gen_dir / "documents.jsonl")}
     embeddings = np.load(gen_dir / "embeddings.npy")
     chunk_list = [Chunk.from_dict(c) for c in read_jsonl(gen_dir / "chunks.jsonl")]
@@ -238,8 +244,6 @@ def _fsync_tree(directory: Path) -> None:
 
 def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: Embedder, report: UpdateReport) -> None:
     """Write a complete new generation, switch CURRENT to it atomically, drop older ones."""
-    import faiss
-
     order = list(state.documents)
     chunks = [c for doc_id in order for c in state.chunks[doc_id]]
     dim = embedder.dim
@@ -263,6 +267,26 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
     if gen_dir.exists():  # left by a run that crashed before switching: never live, safe to drop
         shutil.rmtree(gen_dir)
     gen_dir.mkdir()
+    try:
+        _write_generation(state, gen_dir, generation, order, chunks, vectors, tokens, dense, effective, lexical,
+                          settings, embedder)
+        _switch(index_dir, generation, previous)
+    except BaseException:  # disk full, read-only: the partial folder must not eat the space left
+        if current_generation(index_dir) != generation:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+        raise
+    report.timings["write"] = time.perf_counter() - started
+    report.generation = generation
+    report.rebuilt = True
+
+
+def _write_generation(
+    state: _State, gen_dir: Path, generation: str, order: list[str], chunks: list[Chunk], vectors: np.ndarray,
+    tokens: list[list[str]], dense: Any, effective: str, lexical: LexicalIndex, settings: IndexSettings,
+    embedder: Embedder,
+) -> None:
+    import faiss
+
     with (gen_dir / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for doc_id in order:
             handle.write(json.dumps(state.documents[doc_id].to_dict(), ensure_ascii=False) + "\n")
@@ -276,7 +300,7 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
     faiss.write_index(dense, str(gen_dir / "dense.faiss"))
     lexical.save(gen_dir / "lexical")
     manifest = Manifest(
-        model=settings.model, model_id=embedder.model_id, dim=dim, factory=settings.factory,
+        model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
         factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
         search_params=search_params(effective, settings.search_params), bm25=lexical.params,
@@ -284,8 +308,12 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
     )
     manifest.write(gen_dir / "manifest.json")
+    (gen_dir / DELETED).write_text(json.dumps(state.deleted, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(gen_dir)
 
+
+def _switch(index_dir: Path, generation: str, previous: str | None) -> None:
+    """Point CURRENT at ``generation`` atomically; keep it and ``previous``, drop older ones."""
     pointer = index_dir / (CURRENT + ".tmp")
     with pointer.open("w", encoding="utf-8") as handle:
         handle.write(generation + "\n")
@@ -300,9 +328,6 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
     for old in index_dir.glob(GENERATION_PREFIX + "*"):
         if old.name not in {generation, previous}:
             shutil.rmtree(old, ignore_errors=True)
-    report.timings["write"] = time.perf_counter() - started
-    report.generation = generation
-    report.rebuilt = True
 
 
 def _finish(
@@ -319,6 +344,16 @@ def _finish(
     report.chunks = sum(len(c) for c in state.chunks.values())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def deleted_documents(index_dir: Path | str) -> dict[str, dict[str, str]]:
+    """The tombstones of the live generation: doc_id -> {source, sha256, deleted_at}."""
+    generation = current_generation(Path(index_dir))
+    path = Path(index_dir) / str(generation) / DELETED
+    return json.loads(path.read_text(encoding="utf-8")) if generation and path.exists() else {}
+
+
+DELETED_REASON = "deleted from the index by id; add the file explicitly (upload it) to restore it"
 
 
 def _sha256(path: Path) -> str:
@@ -348,8 +383,12 @@ def update_index(
     prune: bool = False,
     embedder: Embedder | None = None,
     progress: bool = True,
+    ocr: OcrMode = "auto",
 ) -> UpdateReport:
-    """Bring the index in line with the files under ``paths``; embed only new or changed files."""
+    """Bring the index in line with the files under ``paths``; embed only new or changed files.
+
+    ``ocr`` (auto | off | force) says which pages are read by OCR (``indexer.ingest.extract``).
+    """
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -373,12 +412,18 @@ def update_index(
                 if old and old["sha256"] == sha and old["doc_id"] in state.documents:
                     report.unchanged += 1
                     continue
-                doc = load_document(path, source)
+                if any(entry.get("sha256") == sha for entry in state.deleted.values()):
+                    report.skipped.append({"source": source, "reason": DELETED_REASON})
+                    continue
+                doc = load_document(path, source, ocr)
             except UnreadableFile as error:
                 report.failed.append({"source": source, "reason": error.reason})
                 continue
             except OSError as error:
                 report.failed.append({"source": source, "reason": error.strerror or str(error)})
+                continue
+            if doc.doc_id in state.deleted:
+                report.skipped.append({"source": source, "reason": DELETED_REASON})
                 continue
             twin = next((e["source"] for k, e in state.sources.items() if e["doc_id"] == doc.doc_id and k != key), None)
             state.sources[key] = {"sha256": sha, "doc_id": doc.doc_id, "source": source}
@@ -410,6 +455,8 @@ def add_documents(
         settings, embedder = _prepare(state, index_dir, settings, embedder)
         by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
         for doc in documents:
+            if state.deleted.pop(doc.doc_id, None) is not None:  # added explicitly: the deletion is undone
+                state.dirty = True
             existing = state.documents.get(doc.doc_id)
             if existing is not None and existing.content_hash == doc.content_hash:
                 report.unchanged += 1
@@ -424,7 +471,11 @@ def add_documents(
 
 
 def remove_documents(index_dir: Path | str, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport:
-    """Remove documents by id (file sources pointing at them are forgotten too)."""
+    """Remove documents by id (file sources pointing at them are forgotten too).
+
+    Each removal leaves a tombstone, so re-indexing a folder that still holds the file does not
+    bring the document back; ``add_documents`` with the same document undoes it.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = UpdateReport(index_dir=str(index_dir))
@@ -437,6 +488,9 @@ def remove_documents(index_dir: Path | str, doc_ids: Iterable[str], *, progress:
             if doc is None:
                 report.failed.append({"source": doc_id, "reason": "no such document in the index"})
                 continue
+            shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]
+            state.deleted[doc_id] = {"source": doc.source, "sha256": shas[0] if shas else doc.content_hash,
+                                     "deleted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
                 del state.sources[key]
             state.discard(doc_id)

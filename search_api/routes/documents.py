@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Query, UploadFile
 
 from search_api import schemas
-from search_api.deps import DOC_ID, SearcherDep, ServiceDep, check_top_k, find_document, get_searcher, require_api_key
+from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, check_top_k, find_document, get_searcher
+from search_api.guards import StrictJSONRoute
 from search_api.responses import to_filters, to_summary
-from search_api.uploads import ingest_uploads, upload_folder
+from search_api.uploads import accept_uploads
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=StrictJSONRoute)
 ERRORS = {404: {"model": schemas.Error}, 503: {"model": schemas.Error}}
 WRITE_ERRORS = {401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 409: {"model": schemas.Error}}
 
@@ -46,31 +45,35 @@ def get_document(doc_id: DOC_ID, searcher: SearcherDep) -> schemas.DocumentDetai
 
 
 @router.post(
-    "/documents", response_model=schemas.UploadResponse,
-    responses={**WRITE_ERRORS, 413: {"model": schemas.Error}}, dependencies=[Depends(require_api_key)],
+    "/documents", status_code=202, response_model=schemas.Job,
+    responses={**WRITE_ERRORS, 408: {"model": schemas.Error}, 413: {"model": schemas.Error},
+               503: {"model": schemas.Error}, 507: {"model": schemas.Error}},
 )
 def upload_documents(
     files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT/MD (any Chinese encoding), HTML")],
     service: ServiceDep,
-) -> JSONResponse:
-    """Store and index the files; they are searchable when this returns. Needs X-API-Key."""
-    return ingest_uploads(service, files)
+    who: CallerDep,
+    replace: Annotated[bool, Query(description="replace an indexed document of the same name")] = False,
+) -> schemas.Job:
+    """Store the files and index them in the background: 202 with a job; GET /jobs/{job_id} tells
+    when they are searchable and what became of each file. Needs a key with the write role."""
+    return accept_uploads(service, files, replace, who["key"], who["client"])
 
 
 @router.delete(
-    "/documents/{doc_id}", response_model=schemas.DeleteResponse, responses={**ERRORS, **WRITE_ERRORS},
-    dependencies=[Depends(require_api_key)],
+    "/documents/{doc_id}", response_model=schemas.DeleteResponse,
+    responses={**ERRORS, **WRITE_ERRORS, 507: {"model": schemas.Error}},
 )
-def delete_document(doc_id: DOC_ID, service: ServiceDep) -> schemas.DeleteResponse:
-    """Remove a document from the index (and its uploaded original). Needs X-API-Key."""
-    with service.write_lock:
+def delete_document(doc_id: DOC_ID, service: ServiceDep, who: CallerDep) -> schemas.DeleteResponse:
+    """Remove a document and its uploaded original; re-indexing its folder does not bring it back
+    (upload it again to restore it). Needs a key with the admin role."""
+    with service.writing():
+        before = get_searcher(service).index.documents
         document = find_document(get_searcher(service), doc_id)
         service.backend.remove([doc_id])
         service.reload()
-        folder = upload_folder(document, service.settings)
-        if folder is not None and not any(
-            d.content_hash == document.content_hash for d in service.searcher.index.documents.values()
-        ):
-            shutil.rmtree(folder, ignore_errors=True)
+        service.forget_upload(doc_id, before)
         total = len(service.searcher.index.documents)
+    service.audit_write(who, "delete", "done", [{"doc_id": doc_id, "sha256": document.content_hash,
+                                                 "source": document.source}])
     return schemas.DeleteResponse(doc_id=doc_id, deleted=True, documents_total=total)

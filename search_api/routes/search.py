@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from indexer.retrieval import answers, precedents
 from search_api import schemas
 from search_api.deps import DOC_ID, SearcherDep, ServiceDep, check_length, check_top_k, find_document
+from search_api.guards import StrictJSONRoute
 from search_api.responses import to_citation, to_filters, to_passage, to_similar, to_summary
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJSONRoute)
 ERRORS = {404: {"model": schemas.Error}, 503: {"model": schemas.Error}}
 
 

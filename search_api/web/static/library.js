@@ -66,24 +66,25 @@
     }
   }
 
-  /* per-file outcomes from an upload answer: {indexed, rejected} now, a finished job's files later */
+  /* per-file outcomes: {indexed, rejected} of a synchronous upload, or a finished job's files */
+  const DONE = { added: "已索引", unchanged: "已索引（此前已有相同文件）", replaced: "已索引（替换了同名文件）", deleted: "已索引（恢复了已删除的文件）" };
   function outcomes(body) {
     const found = [];
-    for (const item of body.indexed || []) found.push({ ok: true, text: `已索引${item.status === "unchanged" ? "（此前已有相同文件）" : ""}：${item.title || item.file}` });
+    for (const item of body.indexed || []) found.push({ ok: true, text: `${DONE[item.status] || "已索引"}：${item.title || item.file}` });
     for (const item of body.rejected || []) found.push({ ok: false, text: `未索引：${item.reason}` });
     for (const item of body.files || []) {
-      const ok = ["indexed", "added", "unchanged", "done"].includes(item.status);
-      found.push({ ok, text: ok ? `已索引：${item.title || item.file}` : `未索引：${item.reason || item.error || item.status}` });
+      if (DONE[item.status]) found.push({ ok: true, text: `${DONE[item.status]}：${item.title || item.file}` });
+      else found.push({ ok: false, text: `未索引：${item.reason || item.status}` });
     }
+    if (body.state === "failed" && !found.length) found.push({ ok: false, text: `未索引：${body.error || "索引任务失败"}` });
     return found;
   }
 
   async function waitForJob(body) {
-    const id = body.job_id || body.id;
     for (;;) {
-      const job = await Z.api(`/jobs/${encodeURIComponent(id)}`, { key: key() });
-      if (!["queued", "pending", "running"].includes(job.status)) return job;
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      const job = await Z.api(`/jobs/${encodeURIComponent(body.job_id)}`, { key: key() });
+      if (job.state === "done" || job.state === "failed") return job;
+      await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
 

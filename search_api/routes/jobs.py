@@ -1,0 +1,25 @@
+"""Upload jobs: where a POST /documents stands, and what became of each of its files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path as PathParam
+
+from indexer.errors import NotFound
+from search_api import schemas
+from search_api.deps import CallerDep, ServiceDep
+from search_api.guards import StrictJSONRoute
+
+router = APIRouter(tags=["documents"], route_class=StrictJSONRoute)
+JOB_ID = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="job_id from POST /documents")]
+
+
+@router.get("/jobs/{job_id}", response_model=schemas.Job, responses={
+    401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 404: {"model": schemas.Error}})
+def get_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
+    """Progress and per-file outcomes of an upload. Needs a key with the write role."""
+    job = service.jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"no upload job {job_id}")
+    return job
