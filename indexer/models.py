@@ -38,6 +38,18 @@ class DocMeta:
 
 
 @dataclass
+class OcrPage:
+    """A page whose text came from OCR, so a reader knows a quote was recognised, not typed."""
+
+    page: int  # 1-based
+    confidence: float | None  # mean recognition confidence of its lines (0..1); None when nothing was read
+    error: str | None = None  # why the page could not be read; its text is then missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Document:
     """One ingested file, cleaned; ``doc_id`` is derived from the file's bytes, so it is stable."""
 
@@ -45,15 +57,20 @@ class Document:
     source: str  # file name as the user knows it (relative path for folder ingests)
     text: str  # cleaned text: every offset in the project points into this string
     meta: DocMeta
-    format: str  # pdf | txt | docx | html | json
+    format: str  # pdf | ofd | image | txt | docx | doc | wps | html | text
     content_hash: str  # sha256 of the raw bytes; decides whether a file changed
     page_starts: list[int] = field(default_factory=list)  # offset of each page; empty if unpaged
+    ocr_pages: list[OcrPage] = field(default_factory=list)  # the pages read by OCR, in page order
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of the character at ``offset``, or None for unpaged formats."""
         if not self.page_starts:
             return None
         return max(1, bisect_right(self.page_starts, offset))
+
+    def ocr_page(self, page: int | None) -> OcrPage | None:
+        """The OCR facts of a page, or None when its text was typed (or the format is unpaged)."""
+        return next((facts for facts in self.ocr_pages if facts.page == page), None)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -64,6 +81,7 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         fields = dict(data)
         fields["meta"] = DocMeta.from_dict(fields.get("meta") or {})
+        fields["ocr_pages"] = [OcrPage(**facts) for facts in fields.get("ocr_pages") or []]
         return cls(**fields)
 
 

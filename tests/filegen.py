@@ -188,3 +188,178 @@ def _write(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.write_bytes(data)
     return path
+
+
+# ----------------------------------------------------------------------------- scans, OFD-free office files
+
+# Debian's fonts-noto-cjk; the Simplified Chinese face of the collection is found by its name.
+NOTO_CJK_FILES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+)
+SCAN_DPI = 150
+_A4_PIXELS = (round(210 / 25.4 * SCAN_DPI), round(297 / 25.4 * SCAN_DPI))  # 1240 x 1754
+SEAL_RED = (214, 38, 46)
+
+
+def cjk_font_file() -> Path | None:
+    """The Noto CJK collection installed by fonts-noto-cjk, or None."""
+    return next((path for path in NOTO_CJK_FILES if path.is_file()), None)
+
+
+def _cjk_font(size: int):
+    from PIL import ImageFont
+
+    path = cjk_font_file()
+    if path is None:
+        raise FileNotFoundError("no Noto CJK font: install the Debian package fonts-noto-cjk")
+    for index in range(10):
+        font = ImageFont.truetype(str(path), size, index=index)
+        if font.getname()[0].endswith(" SC"):
+            return font
+    raise FileNotFoundError(f"{path} has no Simplified Chinese face")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[start : start + width] for start in range(0, len(text), width)] or [""]
+
+
+def render_gongwen_page(
+    lines: list[tuple[str, str]], *, seal_text: str | None = None, size: tuple[int, int] = _A4_PIXELS, seed: int = 0
+):
+    """A scanned 公文 page as a Pillow image, and the text printed on it (one string per line).
+
+    ``lines`` are (kind, text) with kind ``title`` (centred, large), ``centre``, ``left``, ``body``
+    (paragraph: two-character first-line indent, wrapped at 28 characters as GB/T 9704 sets) or
+    ``right``. With ``seal_text`` a red seal (公章) is stamped across the last two lines, as on a
+    signed document: multiplied onto the page like ink, so the text under it stays dark.
+    """
+    import numpy as np
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+    width, height = size
+    body_font, title_font = _cjk_font(33), _cjk_font(44)
+    char = body_font.getlength("国")
+    left, right = int((width - 28 * char) / 2), int((width + 28 * char) / 2)
+    page = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(page)
+    printed: list[str] = []
+    y = int(height * 0.12)
+    placed: list[tuple[int, int, int]] = []  # (x_centre, y_top, y_bottom) of each line drawn
+    for kind, text in lines:
+        font = title_font if kind == "title" else body_font
+        wrapped = _wrap(text, 20) if kind == "title" else _wrap(text, 26) if kind == "body" else [text]
+        if kind == "body":  # the first line is indented two characters, the next ones are not
+            first, rest = text[:26], text[26:]
+            wrapped = [first] + _wrap(rest, 28) if rest else [first]
+        for number, line in enumerate(wrapped):
+            length = font.getlength(line)
+            if kind in ("title", "centre"):
+                x = (width - length) / 2
+            elif kind == "right":
+                x = right - length - 2 * char
+            else:
+                x = left + (2 * char if kind == "body" and number == 0 else 0)
+            draw.text((x, y), line, font=font, fill=(20, 20, 20))
+            placed.append((int(x + length / 2), y, y + int(font.size * 1.2)))
+            printed.append(line)
+            y += int(font.size * 1.75)
+        y += int(char * 0.4) if kind == "title" else 0
+    if seal_text:
+        x_mid, top, _ = placed[-2]
+        page = ImageChops.multiply(page, _seal(size, (x_mid, top + int(char * 0.9)), seal_text))
+    rng = np.random.default_rng(seed)  # scanner noise and a little blur
+    pixels = np.asarray(page, dtype=np.int16) + rng.normal(0, 6, (height, width, 1)).astype(np.int16)
+    page = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5))
+    return page, printed
+
+
+def _seal(size: tuple[int, int], centre: tuple[int, int], text: str):
+    """A round red seal on white: ring, star and the issuer's name along the top of the ring."""
+    import math
+
+    from PIL import Image, ImageDraw
+
+    layer = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(layer)
+    cx, cy = centre
+    radius = 120
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=SEAL_RED, width=9)
+    star = [
+        (cx + (36 if k % 2 == 0 else 14) * math.sin(k * math.pi / 5), cy - (36 if k % 2 == 0 else 14) * math.cos(k * math.pi / 5))
+        for k in range(10)
+    ]
+    draw.polygon(star, fill=SEAL_RED)
+    font = _cjk_font(30)
+    sweep = math.radians(240)
+    for k, character in enumerate(text):
+        angle = -sweep / 2 + sweep * k / max(1, len(text) - 1)
+        glyph = Image.new("L", (40, 40), 0)
+        ImageDraw.Draw(glyph).text((5, 2), character, font=font, fill=255)
+        glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
+        gx = cx + (radius - 32) * math.sin(angle) - 20
+        gy = cy - (radius - 32) * math.cos(angle) - 20
+        layer.paste(Image.new("RGB", (40, 40), SEAL_RED), (int(gx), int(gy)), glyph)
+    return layer
+
+
+# The printed lines of the scanned notice: title, 文号, 主送, body with headings, signature, date.
+SCANNED_NOTICE = [
+    ("title", NOTICE_TITLE),
+    ("centre", NOTICE_PARAGRAPHS[0]),
+    ("left", NOTICE_PARAGRAPHS[1]),
+    ("body", NOTICE_PARAGRAPHS[2]),
+    ("body", NOTICE_PARAGRAPHS[3]),
+    ("body", NOTICE_PARAGRAPHS[4]),
+    ("body", NOTICE_PARAGRAPHS[5]),
+    ("body", NOTICE_PARAGRAPHS[6]),
+    ("right", NOTICE_PARAGRAPHS[7]),
+    ("right", NOTICE_PARAGRAPHS[8]),
+]
+
+
+def make_image_pdf(path: Path, images: list) -> Path:
+    """An image-only PDF, one scanned page per image, as a scanner without OCR writes it."""
+    first, *rest = [image.convert("RGB") for image in images]
+    first.save(path, "PDF", resolution=float(SCAN_DPI), save_all=True, append_images=rest)
+    return Path(path)
+
+
+def make_mixed_pdf(path: Path, text_page: str, scanned_page) -> Path:
+    """A typed page (real text layer) followed by a scanned attachment page (an image only)."""
+    from reportlab.lib.utils import ImageReader
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    text = pdf.beginText(57, A4[1] - 72)
+    text.setFont(CJK_FONT, 12, leading=20)
+    for line in text_page.splitlines():
+        for start in range(0, max(1, len(line)), _LINE_CHARS):
+            text.textLine(line[start : start + _LINE_CHARS])
+    pdf.drawText(text)
+    pdf.showPage()
+    pdf.drawImage(ImageReader(scanned_page.convert("RGB")), 0, 0, width=A4[0], height=A4[1])
+    pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def make_word97(path: Path, paragraphs: list[str]) -> Path:
+    """A Word 97-2003 binary file (.doc, or the same bytes under a .wps name) written by LibreOffice."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise FileNotFoundError("soffice not found: install the Debian package libreoffice-writer-nogui")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = make_docx(Path(tmp) / "source.docx", paragraphs)
+        profile = (Path(tmp) / "profile").as_uri()
+        subprocess.run(
+            [soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "doc:MS Word 97",
+             "--outdir", tmp, str(source)],
+            check=True, capture_output=True, timeout=180,
+        )
+        data = (Path(tmp) / "source.doc").read_bytes()
+    assert data.startswith(b"\xd0\xcf\x11\xe0"), "LibreOffice did not write an OLE2 (Word 97) file"
+    return _write(path, data)

@@ -15,7 +15,7 @@ from indexer.models import Document
 def main_inspect(args: Namespace) -> int:
     """`zhengce inspect FILE`: show what the pipeline makes of one file."""
     settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
-    doc = load_document(args.file)
+    doc = load_document(args.file, ocr=args.ocr)
     chunks = chunk_document(doc, settings)
     found_by = explain_metadata(doc) if args.explain else None
     if args.json:
@@ -27,6 +27,7 @@ def main_inspect(args: Namespace) -> int:
             **({"found_by": found_by} if found_by is not None else {}),
             "text_length": len(doc.text),
             "pages": len(doc.page_starts) or None,
+            "ocr_pages": [facts.to_dict() for facts in doc.ocr_pages],
             "chunk_settings": settings.to_dict(),
             "chunks": [chunk.to_dict() for chunk in chunks],
         }
@@ -37,9 +38,13 @@ def main_inspect(args: Namespace) -> int:
     for field, value in doc.meta.to_dict().items():
         rule = "" if found_by is None else f"  <- {found_by.get(field, 'not found')}"
         print(f"  {field:16} {value}{rule}")
+    for facts in doc.ocr_pages:
+        read = f"mean confidence {facts.confidence:.3f}" if facts.confidence is not None else "no text read"
+        print(f"  OCR p.{facts.page}  {facts.error or read}")
     print(f"{len(chunks)} chunks:")
     for chunk in chunks:
         page = f" p.{chunk.page}" if chunk.page else ""
+        page += " (OCR)" if doc.ocr_page(chunk.page) else ""
         print(f"  [{chunk.index}] {chunk.char_start}-{chunk.char_end}{page}  {chunk.section or '(no heading)'}")
         print(f"      {chunk.text[:60]}{'…' if len(chunk.text) > 60 else ''}")
     return 0

@@ -7,17 +7,18 @@ from pathlib import Path
 
 from indexer.gongwen.chunk import ChunkSettings, chunk_text
 from indexer.gongwen.clean import clean_pages, clean_text
-from indexer.ingest import extract
+from indexer.ingest import PAGED_FORMATS, OcrMode, extract
 from indexer.gongwen.metadata import extract_metadata
 from indexer.models import Chunk, Document
 
 DOC_ID_LENGTH = 16
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
+def load_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") -> Document:
     """Read, clean and describe one file; raises UnreadableFile with the reason when it can't."""
-    extracted = extract(path)
+    extracted = extract(path, ocr)
     text, page_starts = clean_pages(extracted.pages)
+    paged = extracted.format in PAGED_FORMATS
     return Document(
         doc_id=extracted.content_hash[:DOC_ID_LENGTH],
         source=source or path.name,
@@ -25,7 +26,8 @@ def load_document(path: Path, source: str | None = None) -> Document:
         meta=extract_metadata(text, title_hint=extracted.title_hint),
         format=extracted.format,
         content_hash=extracted.content_hash,
-        page_starts=page_starts if extracted.format == "pdf" else [],
+        page_starts=(page_starts or [0]) if paged else [],  # a one-page scan is cited as page 1
+        ocr_pages=extracted.ocr_pages,
     )
 
 

@@ -1,49 +1,83 @@
-"""Turn a file on disk into raw text, faithfully: decoding and extraction only, no cleaning.
+"""Turn a file on disk into raw text, faithfully: decoding, extraction and OCR only, no cleaning.
 
-One module per format (``pdf``, ``word``, ``webpage``, ``text``); ``files`` decides what is read
-at all. Cleaning (CJK spacing, hard line breaks, running headers) belongs to
-``indexer.gongwen.clean``, which needs to see the text as the file holds it. What this package
-guarantees is that every failure is an ``UnreadableFile`` that names the file and says why, so a
-folder ingest can report it and carry on with the next file.
+One module per format (``pdf``, ``ofd``, ``image``, ``word``, ``office``, ``webpage``, ``text``);
+``files`` decides what is read at all, ``ocr`` and ``layout`` read page images. Cleaning (CJK
+spacing, hard line breaks, running headers) belongs to ``indexer.gongwen.clean``, which needs to
+see the text as the file holds it. What this package guarantees is that every failure is an
+``UnreadableFile`` that names the file and says why, so a folder ingest can report it and carry
+on with the next file.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.errors import UnreadableFile
 from indexer.ingest.files import FORMATS, SUPPORTED_SUFFIXES, check_file, iter_files, read_bytes
+from indexer.ingest.image import extract_image
+from indexer.ingest.ocr import OcrMode
+from indexer.ingest.office import extract_via_docx, needs_conversion
+from indexer.ingest.ofd import extract_ofd
 from indexer.ingest.pdf import extract_pdf
 from indexer.ingest.text import decode_text
 from indexer.ingest.webpage import extract_html
 from indexer.ingest.word import extract_docx
+from indexer.models import OcrPage
 
-__all__ = ["SUPPORTED_SUFFIXES", "Extracted", "check_file", "extract", "iter_files"]
+PAGED_FORMATS = frozenset({"pdf", "ofd", "image"})
+
+__all__ = ["PAGED_FORMATS", "SUPPORTED_SUFFIXES", "Extracted", "OcrMode", "check_file", "extract", "iter_files"]
 
 
 @dataclass
 class Extracted:
-    """Raw text of one file: one string per PDF page, a single string for other formats."""
+    """Raw text of one file: one string per page (PDF, OFD, image), a single string for other formats."""
 
     pages: list[str]
-    format: str  # pdf | txt | docx | html
+    format: str  # pdf | ofd | image | txt | docx | doc | wps | html
     content_hash: str  # sha256 hex of the raw bytes
-    title_hint: str | None = None  # title the file declares (PDF/DOCX properties, HTML <title>)
+    title_hint: str | None = None  # title the file declares (PDF/OFD/DOCX properties, HTML <title>)
+    ocr_pages: list[OcrPage] = field(default_factory=list)  # the pages whose text came from OCR
 
 
-def extract(path: Path) -> Extracted:
-    """Read one file and return its text; raises UnreadableFile for anything unusable."""
+def extract(path: Path, ocr: OcrMode = "auto") -> Extracted:
+    """Read one file and return its text; raises UnreadableFile for anything unusable.
+
+    ``ocr``: ``auto`` reads pages without a text layer by OCR, ``off`` never runs OCR (such pages
+    are refused), ``force`` OCRs every PDF page even when it has a text layer.
+    """
     path = Path(path)
     data = read_bytes(path)
     content_hash = hashlib.sha256(data).hexdigest()
     fmt = FORMATS[path.suffix.lower()]
+    facts: list[OcrPage] = []
     if fmt == "pdf":
-        pages, title = extract_pdf(path, data)
+        pages, title, facts = extract_pdf(path, data, ocr)
+    elif fmt == "ofd":
+        pages, title, facts = extract_ofd(path, data, ocr)
+    elif fmt == "image":
+        pages, title, facts = extract_image(path, data, ocr)
+    elif fmt in ("doc", "wps"):
+        pages, title = extract_via_docx(path, data)
     elif fmt == "docx":
-        pages, title = extract_docx(path, data)
+        pages, title = _docx(path, data)
     elif fmt == "html":
         pages, title = extract_html(path, data)
     else:
         pages, title = [decode_text(path, data)], None
-    return Extracted(pages=pages, format=fmt, content_hash=content_hash, title_hint=title)
+    return Extracted(pages=pages, format=fmt, content_hash=content_hash, title_hint=title, ocr_pages=facts)
+
+
+def _docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
+    """python-docx first; a Word 97 or WPS file under a .docx name goes through LibreOffice."""
+    try:
+        return extract_docx(path, data)
+    except UnreadableFile as refused:
+        if not needs_conversion(data):
+            raise
+        try:
+            return extract_via_docx(path, data)
+        except UnreadableFile as unconverted:
+            raise UnreadableFile(path, f"{refused.reason}; read as a Word 97/WPS file: {unconverted.reason}") from None

@@ -10,8 +10,11 @@ from pathlib import Path
 from indexer.config import indexing_settings
 from indexer.errors import UnreadableFile
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".pdf", ".txt", ".md", ".docx", ".html", ".htm"})
-FORMATS = {".pdf": "pdf", ".txt": "txt", ".md": "txt", ".docx": "docx", ".html": "html", ".htm": "html"}
+FORMATS = {
+    ".pdf": "pdf", ".ofd": "ofd", ".txt": "txt", ".md": "txt", ".docx": "docx", ".doc": "doc", ".wps": "wps",
+    ".html": "html", ".htm": "html", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
+}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(FORMATS)
 _FILE_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket",
                stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 

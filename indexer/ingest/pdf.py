@@ -1,4 +1,8 @@
-"""PDF: one text per page from the text layer (pypdf); page numbers are kept for citations."""
+"""PDF: one text per page, from the text layer (pypdf) or, for a page without one, from OCR.
+
+Page numbers are kept for citations. Mixed files are common (a typed reply with a scanned
+attachment), so the choice is made page by page; pages for OCR are rendered by pypdfium2.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,38 @@ from pypdf.errors import DependencyError
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
+from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_pages
+from indexer.models import OcrPage
 
-# A PDF whose pages average fewer visible characters than this is a scan (page numbers at most).
+# A page with fewer visible characters than this has no text layer (a page number at most).
 MIN_CHARS_PER_PAGE = 10
 
 
-def extract_pdf(path: Path, data: bytes) -> tuple[list[str], str | None]:
+def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
+    """(page texts, title, OCR facts of the pages read by OCR)."""
+    pages, title = _text_layer(path, data)
+    if ocr == "force":
+        scanned = list(range(len(pages)))
+    else:
+        scanned = [i for i, page in enumerate(pages) if _visible(page) < MIN_CHARS_PER_PAGE]
+    if ocr == "off" or not scanned:
+        if sum(_visible(page) for page in pages) < MIN_CHARS_PER_PAGE * len(pages):
+            raise UnreadableFile(path, f"no text layer: OCR needed, and OCR is off ({_summary(pages)})")
+        return pages, nonblank(title), []
+    read = read_pages(path, [(i + 1, _renderer(path, data, i)) for i in scanned])
+    facts = []
+    for i in scanned:
+        text, page_facts = read[i + 1]
+        pages[i] = text
+        facts.append(page_facts)
+    if not any(_visible(page) for page in pages):
+        errors = sorted({f.error for f in facts if f.error})
+        detail = f"; {errors[0]}" if errors else ""
+        raise UnreadableFile(path, f"no text layer: OCR needed but it read no text ({len(pages)} pages{detail})")
+    return pages, nonblank(title), facts
+
+
+def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
     pages: list[str] = []
     title = None
     try:
@@ -33,7 +63,27 @@ def extract_pdf(path: Path, data: bytes) -> tuple[list[str], str | None]:
         raise UnreadableFile(path, "encrypted PDF: password required")
     if not pages:
         raise UnreadableFile(path, "not a readable PDF: it has no pages")
-    visible = sum(len("".join(page.split())) for page in pages)
-    if visible < MIN_CHARS_PER_PAGE * len(pages):
-        raise UnreadableFile(path, f"no text layer: OCR needed ({len(pages)} pages, {visible} characters of text)")
-    return pages, nonblank(title)
+    return pages, title
+
+
+def _renderer(path: Path, data: bytes, index: int):
+    """Renders page ``index`` when called, so only one page image is in memory at a time."""
+
+    def render():
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(data)
+        try:
+            return document[index].render(scale=RENDER_DPI / 72).to_pil()
+        finally:
+            document.close()
+
+    return render
+
+
+def _visible(page: str) -> int:
+    return len("".join(page.split()))
+
+
+def _summary(pages: list[str]) -> str:
+    return f"{len(pages)} pages, {sum(_visible(page) for page in pages)} characters of text"

@@ -15,6 +15,8 @@ def citation_of(chunk: Chunk, document: Document, start: int | None = None, end:
     """The citation of a chunk, or of the span ``start:end`` inside it (an answer sentence)."""
     meta = document.meta
     start = chunk.char_start if start is None else start
+    page = document.page_at(start)
+    ocr = document.ocr_page(page)  # a quote from a scanned page may hold recognition errors
     return {
         "doc_id": document.doc_id,
         "title": meta.title,
@@ -23,7 +25,9 @@ def citation_of(chunk: Chunk, document: Document, start: int | None = None, end:
         "date": meta.date,
         "doc_type": meta.doc_type,
         "source": document.source,
-        "page": document.page_at(start),
+        "page": page,
+        "ocr": ocr is not None,
+        "ocr_confidence": ocr.confidence if ocr else None,
         "section": chunk.section,
         "char_start": start,
         "char_end": chunk.char_end if end is None else end,

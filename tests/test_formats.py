@@ -1,0 +1,335 @@
+"""Every format an office holds: scanned PDFs and images (OCR), OFD, .doc/.wps, WPS-written .docx.
+
+All files are real: scans are rendered with Debian's Noto CJK font, stamped with a red seal and
+wrapped as image-only PDFs; Word 97 files are written by LibreOffice; OFD files are the real
+samples in ../shared/corpus/ofd. OCR runs on a few pages only (about 5-15 s a page here).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from filegen import (
+    NOTICE_PARAGRAPHS,
+    NOTICE_TITLE,
+    SCANNED_NOTICE,
+    SEAL_RED,
+    cjk_font_file,
+    make_docx,
+    make_image_pdf,
+    make_mixed_pdf,
+    make_word97,
+    render_gongwen_page,
+)
+from indexer.cli import main as zhengce
+from indexer.errors import UnreadableFile
+from indexer.gongwen.chunk import ChunkSettings
+from indexer.gongwen.documents import chunk_document, load_document
+from indexer.index.local import LocalIndex
+from indexer.index.settings import IndexSettings
+from indexer.index.writer import update_index
+from indexer.ingest import extract
+from indexer.ingest.ocr import seal_free
+from indexer.ingest.office import extract_via_docx, soffice
+from indexer.retrieval.citations import citation_of
+from indexer.retrieval.search import Searcher
+
+IN_CI = os.environ.get("CI") == "true"  # in CI a missing tool is a failure, not a skip
+needs_font = pytest.mark.skipif(
+    cjk_font_file() is None and not IN_CI, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk"
+)
+needs_soffice = pytest.mark.skipif(
+    soffice() is None and not IN_CI, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui"
+)
+OFD_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "ofd"
+needs_ofd = pytest.mark.skipif(not OFD_DIR.is_dir(), reason=f"OFD samples not found in {OFD_DIR}")
+ISSUER = NOTICE_PARAGRAPHS[7]
+
+
+def recovered(found: str, truth: str) -> float:
+    """1 - edit distance / length, whitespace ignored: the share of characters read right."""
+    a, b = "".join(found.split()), "".join(truth.split())
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return 1 - previous[-1] / len(b)
+
+
+# ----------------------------------------------------------------------------- scanned PDF with a seal
+
+
+@pytest.fixture(scope="module")
+def sealed_scan(tmp_path_factory):
+    """A one-page scanned 公文 with the issuer's red seal over its signature and date, as a Document."""
+    image, printed = render_gongwen_page(SCANNED_NOTICE, seal_text=ISSUER)
+    path = make_image_pdf(tmp_path_factory.mktemp("scan") / "扫描件 浦府办12号.pdf", [image])
+    return path, image, printed, load_document(path)
+
+
+@needs_font
+def test_sealed_scan_is_read_by_ocr_with_its_characters_and_metadata(sealed_scan) -> None:
+    path, _, printed, doc = sealed_scan
+    assert recovered(doc.text, "".join(printed)) >= 0.97, doc.text
+    assert doc.meta.doc_number == "浦府办〔2021〕12号"
+    assert doc.meta.date == "2021-05-13"
+    assert doc.meta.issuer == ISSUER  # the signature line under the seal
+    assert [facts.page for facts in doc.ocr_pages] == [1]
+    assert doc.ocr_pages[0].error is None and doc.ocr_pages[0].confidence > 0.9
+
+
+@needs_font
+def test_citations_of_a_scanned_page_carry_the_page_and_the_ocr_flag(sealed_scan) -> None:
+    _, _, _, doc = sealed_scan
+    chunks = chunk_document(doc)
+    assert chunks
+    for chunk in chunks:
+        citation = citation_of(chunk, doc)
+        assert citation["page"] == 1
+        assert citation["ocr"] is True and citation["ocr_confidence"] == doc.ocr_pages[0].confidence
+        assert doc.text[citation["char_start"] : citation["char_end"]] == chunk.text
+
+
+@needs_font
+def test_red_channel_removes_the_seal_and_keeps_the_ink(sealed_scan) -> None:
+    _, image, _, _ = sealed_scan
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    seal = (rgb[:, :, 0] > 170) & (rgb[:, :, 1] < 110) & (rgb[:, :, 2] < 110)  # red ink on paper
+    ink = rgb.max(axis=2) < 60  # black print, under the seal or not
+    grey = seal_free(image)[:, :, 0].astype(int)
+    assert seal.sum() > 5000 and ink.sum() > 5000
+    assert grey[seal].mean() > 170 and rgb[:, :, 1][seal].mean() < 110  # the seal is as light as paper
+    assert grey[ink].mean() < 80
+
+
+def test_ocr_off_refuses_a_scan_by_name_with_the_reason(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = make_image_pdf(tmp_path / "scan.pdf", [Image.new("RGB", (620, 877), "white")])
+    with pytest.raises(UnreadableFile) as caught:
+        extract(path, ocr="off")
+    assert caught.value.path == path and "no text layer: OCR needed, and OCR is off" in caught.value.reason
+
+
+# ----------------------------------------------------------------------------- mixed PDF, through the index
+
+ATTACHMENT = [
+    ("left", "附件"),
+    ("title", "社区托育服务点建设任务分工表"),
+    ("body", "各街镇负责社区托育服务点的选址和建设，区卫生健康委负责业务指导。"),
+]
+
+
+@needs_font
+def test_mixed_pdf_keeps_the_text_page_and_ocrs_the_scanned_page_through_the_index(tmp_path: Path, e5) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    typed = "\n".join([NOTICE_PARAGRAPHS[0], NOTICE_PARAGRAPHS[2], NOTICE_PARAGRAPHS[6]])
+    scan, printed = render_gongwen_page(ATTACHMENT, seed=1)
+    make_mixed_pdf(corpus / "通知及附件.pdf", typed, scan)
+    (corpus / "broken scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    settings = IndexSettings(chunk=ChunkSettings.for_target(120))  # small chunks: one starts on the scanned page
+    report = update_index([corpus], tmp_path / "index", settings, embedder=e5, progress=False)
+    assert report.added == ["通知及附件.pdf"]
+    assert report.failed == [{"source": "broken scan.png", "reason": report.failed[0]["reason"]}]
+    assert report.failed[0]["reason"].startswith("not a readable image")
+
+    index = LocalIndex.load(tmp_path / "index")  # the OCR facts survive the index folder
+    (doc,) = index.documents.values()
+    assert len(doc.page_starts) == 2
+    assert [(facts.page, facts.error) for facts in doc.ocr_pages] == [(2, None)]
+    page_one, page_two = doc.text[: doc.page_starts[1]], doc.text[doc.page_starts[1] :]
+    assert NOTICE_PARAGRAPHS[6] in page_one  # the text layer, verbatim
+    assert recovered(page_two, "".join(printed)) >= 0.97, page_two
+
+    citations = [citation_of(chunk, doc) for chunk in index.chunks]
+    assert {c["page"] for c in citations} == {1, 2}
+    for citation in citations:
+        scanned = citation["page"] == 2
+        assert citation["ocr"] is scanned
+        assert citation["ocr_confidence"] == (doc.ocr_pages[0].confidence if scanned else None)
+    hit = Searcher(index, e5).search("区卫生健康委负责业务指导", top_k=1)[0]
+    assert hit.citation()["page"] == 2 and hit.citation()["ocr"] is True
+
+
+# ----------------------------------------------------------------------------- images
+
+PNG_NOTICE = [
+    ("title", "关于做好防汛防台工作的通知"),
+    ("centre", "浦府办〔2024〕7号"),
+    ("body", "各街镇要加快排查地下空间积水隐患，落实防汛物资和抢险队伍。"),
+    ("right", "2024年6月3日"),
+]
+
+
+@needs_font
+def test_png_scan_is_ocrd_and_inspect_shows_the_ocr_facts(tmp_path: Path, capsys) -> None:
+    image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 900), seed=2)
+    path = tmp_path / "通知.png"
+    image.save(path)
+    assert zhengce(["inspect", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "image" and report["pages"] == 1
+    assert report["metadata"]["doc_number"] == "浦府办〔2024〕7号" and report["metadata"]["date"] == "2024-06-03"
+    (facts,) = report["ocr_pages"]
+    assert facts["page"] == 1 and facts["error"] is None and facts["confidence"] > 0.9
+    text = "".join(chunk["text"] for chunk in report["chunks"])
+    assert recovered(text, "".join(printed)) >= 0.97, text
+    assert {chunk["page"] for chunk in report["chunks"]} == {1}
+
+
+def test_image_files_are_refused_with_a_reason(tmp_path: Path) -> None:
+    from PIL import Image
+
+    broken = tmp_path / "cut.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buffer, "JPEG")
+    broken.write_bytes(buffer.getvalue()[:40])
+    with pytest.raises(UnreadableFile, match="not a readable image"):
+        extract(broken)
+    fine = tmp_path / "page.tif"
+    Image.new("RGB", (64, 64), "white").save(fine)
+    with pytest.raises(UnreadableFile, match="OCR is off"):
+        extract(fine, ocr="off")
+
+
+# ----------------------------------------------------------------------------- OFD
+
+# file -> a phrase of its text (read with an XML viewer); h.ofd is drawn without TextCode text
+OFD_TEXT = {
+    "n.ofd": "关于同意张阿三同志辞职的批复",
+    "signout.ofd": "府办专督〔2020〕24",
+    "zsbk.ofd": "建筑工程施工许可证",
+    "ano.ofd": "Web应用开发指南",
+    "doc1File.ofd": "一日不见兮，思之如狂。",
+    "SESV4SignDoc.ofd": "你好呀，OFD Reader&Writer！",
+    "keyword.ofd": "泰安市不动产证明第0014777号",
+    "1.ofd": "浙江增值税电子普通发票",
+}
+
+
+def _page_parts(path: Path) -> int:
+    with zipfile.ZipFile(path) as package:
+        return sum(1 for name in package.namelist() if "/Pages/Page_" in name and name.endswith("/Content.xml"))
+
+
+@needs_ofd
+@pytest.mark.parametrize("name", sorted(OFD_TEXT))
+def test_ofd_sample_text_is_read_page_by_page(name: str) -> None:
+    doc = load_document(OFD_DIR / name)
+    assert doc.format == "ofd" and not doc.ocr_pages
+    assert OFD_TEXT[name] in doc.text
+    assert len(doc.page_starts) == _page_parts(OFD_DIR / name)
+
+
+@needs_ofd
+def test_ofd_gongwen_gives_its_doc_number_issuer_title_and_pages() -> None:
+    doc = load_document(OFD_DIR / "n.ofd")
+    assert doc.meta.doc_number == "路卫发〔2011〕76号"
+    assert "路桥区卫生局" in doc.meta.issuer  # the file's own text prefixes its test marker 测试符
+    assert doc.meta.title == "关于同意张阿三同志辞职的批复" and doc.meta.date == "2011-03-10"
+    assert doc.page_at(doc.text.index("2011年3月10日印发")) == 2
+    assert doc.page_at(doc.text.index("区中医院：")) == 1
+
+
+@needs_ofd
+def test_ofd_without_text_or_page_images_is_refused_with_the_reason() -> None:
+    with pytest.raises(UnreadableFile) as caught:
+        extract(OFD_DIR / "h.ofd")
+    assert "no TextCode text and no page image to OCR" in caught.value.reason and "5 pages" in caught.value.reason
+
+
+def _scanned_ofd(path: Path, png: bytes) -> Path:
+    """A one-page OFD whose page is a picture only (a scan), as scanning stations write them."""
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    parts = {
+        "OFD.xml": f'<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:Title>防汛通知</ofd:Title>'
+                   "</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>3</ofd:MaxUnitID><ofd:PageArea>"
+                              "<ofd:PhysicalBox>0 0 210 152</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml"
+                              '</ofd:DocumentRes></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
+                              "</ofd:Pages></ofd:Document>",
+        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias><ofd:MultiMedia ID="2" Type="Image">'
+                                 "<ofd:MediaFile>scan.png</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias></ofd:Res>",
+        "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="3"><ofd:ImageObject ID="4" '
+                                          'ResourceID="2" Boundary="0 0 210 152" CTM="210 0 0 152 0 0"/></ofd:Layer>'
+                                          "</ofd:Content></ofd:Page>",
+    }
+    with zipfile.ZipFile(path, "w") as package:
+        for name, xml in parts.items():
+            package.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+        package.writestr("Doc_0/Res/scan.png", png)
+    return path
+
+
+@needs_font
+def test_ofd_of_page_images_is_read_by_ocr(tmp_path: Path) -> None:
+    image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 900), seed=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    doc = load_document(_scanned_ofd(tmp_path / "scan.ofd", buffer.getvalue()))
+    assert recovered(doc.text, "".join(printed)) >= 0.97, doc.text
+    assert doc.meta.doc_number == "浦府办〔2024〕7号"
+    assert [facts.page for facts in doc.ocr_pages] == [1]
+
+
+def test_damaged_ofd_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "cut.ofd"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(UnreadableFile, match="not a readable OFD") as caught:
+        extract(path)
+    assert caught.value.path == path
+    package = tmp_path / "no root.ofd"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody/></ofd:OFD>')
+    with pytest.raises(UnreadableFile, match="names no DocRoot"):
+        extract(package)
+
+
+# ----------------------------------------------------------------------------- .doc, .wps, WPS .docx
+
+WORD_NOTICE = [NOTICE_TITLE, *NOTICE_PARAGRAPHS]
+
+
+@needs_soffice
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_word97_file_is_read_through_libreoffice(tmp_path: Path, suffix: str) -> None:
+    path = make_word97(tmp_path / f"托育通知{suffix}", WORD_NOTICE)
+    doc = load_document(path)
+    assert doc.format == suffix[1:]
+    assert NOTICE_PARAGRAPHS[6] in doc.text
+    assert doc.meta.doc_number == "浦府办〔2021〕12号" and doc.meta.date == "2021-05-13"
+    assert doc.meta.title == NOTICE_TITLE
+
+
+@needs_soffice
+def test_word97_saved_under_a_docx_name_goes_through_libreoffice(tmp_path: Path) -> None:
+    """WPS saves Word 97 binaries under .docx names; python-docx refuses them, LibreOffice reads them."""
+    path = make_word97(tmp_path / "WPS保存.docx", WORD_NOTICE)
+    doc = load_document(path)
+    assert doc.format == "docx"
+    assert NOTICE_PARAGRAPHS[4] in doc.text and doc.meta.doc_number == "浦府办〔2021〕12号"
+
+
+def test_word97_without_libreoffice_names_the_package(tmp_path: Path, monkeypatch) -> None:
+    path = make_docx(tmp_path / "draft.doc", ["不是Word 97也没关系：先要找到LibreOffice"])
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # a machine without soffice on its PATH
+    with pytest.raises(UnreadableFile) as caught:
+        extract(path)
+    assert "libreoffice-writer-nogui" in caught.value.reason and caught.value.path == path
+
+
+@needs_soffice
+def test_a_conversion_past_its_time_limit_is_stopped_and_reported(tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "slow.doc", WORD_NOTICE)
+    with pytest.raises(UnreadableFile, match="did not finish converting it within"):
+        extract_via_docx(path, path.read_bytes(), timeout=0.2)
