@@ -72,6 +72,8 @@ _STANDALONE = re.compile(
     r"|特此(?:报告|通知|函告|批复|公告)。?)$"
 )
 
+_BARE_SALUTATION = re.compile(f"(?:尊敬的)?[{CJK}、，（）]{{2,30}}(?:代表|委员|同志)们?")
+
 
 @dataclass
 class _Line:
@@ -258,6 +260,8 @@ def _is_standalone(line: _Line, wide: bool) -> bool:
     """A line that is a paragraph of its own: 文号, dates, labels, right-aligned signatures."""
     text = line.text
     if line.standalone or _STANDALONE.match(text) or _DATE_LINE.match(text) or doc_number_line(text):
+        return True
+    if _BARE_SALUTATION.fullmatch(text):  # 杨艳委员 without its colon still opens the letter
         return True
     return wide and line.indent >= 8 and len(text) <= 30
 

@@ -32,7 +32,7 @@ _OTHER_KEYS = (
 ).split()
 _KEYS = sorted([*_FIELD_OF_KEY, *_OTHER_KEYS], key=len, reverse=True)
 _KEY = re.compile(
-    r"(?:^|(?<=[\s|｜•·]))(" + "|".join(r"\s{0,3}".join(key) for key in _KEYS) + r")\s*(?:[:：]|\s|$)"
+    r"(?:^|(?<=[\s|｜•·]))(" + "|".join(r"\s{0,6}".join(key) for key in _KEYS) + r")\s*(?:[:：]|\s|$)"
 )
 _BULLET = re.compile(r"^\s*[•·●◆■▪]\s*")
 _INDEX_NUMBER = re.compile(r"^(?=.*\d)[0-9A-Za-z]{3,}(?:[/-][0-9A-Za-z]+){1,4}$")
