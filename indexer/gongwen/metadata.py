@@ -14,7 +14,12 @@ from collections import Counter
 from indexer.gongwen.clean import CJK
 from indexer.gongwen.dates import parse_date
 from indexer.gongwen.heading import (
-    ORG_SUFFIX, find_heading, heading_issuer, is_org, is_salutation, kind_of, zone_end,
+    find_heading,
+    heading_issuer,
+    is_org,
+    is_salutation,
+    kind_of,
+    zone_end,
 )
 from indexer.gongwen.infotable import PageFields
 from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal
