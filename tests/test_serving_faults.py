@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.index.writer import remove_documents, update_index
-from loadtest import notice_text, write_notices
+from loadtest import cli_env, notice_text, write_notices, zhengce_command
 from search_api.app import create_app
 from search_api.settings import Settings
 
@@ -212,7 +212,7 @@ def test_a_full_disk_is_507_with_a_message_and_leaves_no_partial_files(make_clie
     assert not [p for p in (tiny_disk / "uploads").rglob("*") if p.is_file() and ".jobs" not in p.parts]
 
 
-def test_a_build_that_fails_removes_its_partial_generation(tmp_path, tiny_disk, e5, small_index):
+def test_a_build_that_fails_removes_its_partial_generation(tmp_path, tiny_disk, e5, small_index, embed_cache_path):
     index_dir = tiny_disk / "index"
     shutil.copytree(small_index, index_dir)
     before = sorted(p.name for p in index_dir.iterdir())
@@ -223,6 +223,9 @@ def test_a_build_that_fails_removes_its_partial_generation(tmp_path, tiny_disk, 
     write_notices(corpus, range(8300, 8310))
     with pytest.raises(OSError):
         update_index([corpus], index_dir, embedder=e5, progress=False)
+    cli = subprocess.run(zhengce_command("index", str(corpus), "--index", str(index_dir)), capture_output=True,
+                         text=True, timeout=300, env=cli_env(embed_cache_path))
+    assert cli.returncode == 2 and "Traceback" not in cli.stderr and "left as it was" in cli.stderr, cli.stderr
     assert sorted(p.name for p in index_dir.iterdir() if p.name not in (".lock", "writer.json")) == \
         sorted(n for n in before if n not in (".lock", "writer.json"))
 
@@ -277,6 +280,10 @@ def test_named_keys_have_roles_and_every_write_is_audited(make_client, tmp_path)
     entries = list(read_entries(tmp_path / "audit"))
     assert [(e["key"], e["action"]) for e in entries] == [("desk-1", "upload"), ("default", "delete")]
     assert entries[0]["documents"][0]["doc_id"] == doc_id and entries[1]["documents"][0]["sha256"]
+    read = subprocess.run(zhengce_command("audit", "--dir", str(tmp_path / "audit"), "--action", "delete", "--json"),
+                          capture_output=True, text=True, timeout=120)
+    assert read.returncode == 0, read.stderr
+    assert [json.loads(line)["documents"][0]["doc_id"] for line in read.stdout.splitlines()] == [doc_id]
 
 
 # 7. the contract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from importlib import import_module
@@ -18,8 +19,10 @@ HANDLERS = {
     "serve": "indexer.cli.serve:main_serve",
     "eval": "indexer.cli.evaluate:main_eval",
     "bench": "indexer.cli.bench:main_bench",
+    "audit": "indexer.cli.audit:main_audit",
     "judgments": "indexer.cli.judgments:main_judgments",
 }
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
 # exit codes per kind of error; any other exception is a bug and ends in a traceback
 EXIT_CODES = ((UnreadableFile, 1), (ZhengceError, 2))
 
@@ -100,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--judgments", type=Path, default=None,
                         help="judgments file (default ZHENGCE_JUDGMENTS_FILE, else judgments.jsonl beside the index)")
 
+    audit = commands.add_parser("audit", help="read the HTTP service's audit log")
+    audit.add_argument("--dir", default="var/audit", help="the audit folder (ZHENGCE_AUDIT_DIR; default var/audit)")
+    audit.add_argument("--since", default=None, help="first day, YYYY-MM-DD")
+    audit.add_argument("--until", default=None, help="last day, YYYY-MM-DD")
+    audit.add_argument("--action", default=None, help="upload, delete or search")
+    audit.add_argument("--key", default=None, help="only this key's name")
+    audit.add_argument("--json", action="store_true", help="one JSON record per line")
+
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
     bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -139,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     except ZhengceError as error:
         print(f"zhengce {args.command}: {error}", file=sys.stderr)
         return exit_code(error)
+    except OSError as error:  # a full disk or read-only folder is the operator's to fix, not a bug
+        if error.errno not in STORAGE_ERRNOS:
+            raise
+        print(f"zhengce {args.command}: {error.strerror}: {error.filename or ''}; the index was left as it was",
+              file=sys.stderr)
+        return 2
 
 
 def exit_code(error: ZhengceError) -> int:
