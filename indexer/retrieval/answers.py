@@ -28,6 +28,20 @@ MAX_SENTENCES = 3
 # further sentences join the answer only when they score nearly as well as the best one
 RELATIVE_MARGIN = 0.05
 MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
+# A question that asks for a number, a date, a list or a decision is answered by a sentence that
+# holds one: (what the question says, what the answering sentence has). Measured on the NCPP dev
+# gold spans (eval/results.md, answers).
+KIND_BONUS = 0.1
+_KINDS = (
+    (re.compile(r"几|多少|多大|多高|多长|比例|金额|标准"),
+     re.compile(r"\d|[一二两三四五六七八九十百千万]+[个次家元岁人项天周月年倍名所户条]")),
+    (re.compile(r"何时|什么时候|哪一?天|哪一?年|几月|时间|期限|截止|多久|日期"),
+     re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月|之日|起")),
+    (re.compile(r"哪些|哪几|包括|有何|主要内容|措施"), re.compile(r"[、；;]|一是|[（(][一二三1-9][）)]")),
+    (re.compile(r"是否|能否|可否|能不能|可不可以|需不需要|要不要|需要.*吗|可以.*吗"),
+     re.compile(r"可以|可|不得|应当|须|允许|不予|予以|暂停|暂缓|免|禁止|不再|无需|不需要|需要")),
+)
+_CONTINUES = ("：", ":", "；", ";", "，", ",")  # a sentence cut here runs on into the next one
 _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
 
@@ -89,23 +103,54 @@ def score_sentences(question: str, hits: list, embedder) -> list[ScoredSentence]
     query = embedder.encode_queries([question])[0]
     vectors = embedder.encode_passages([text for text, *_ in candidates])
     cosines = vectors @ query
+    wanted = [has for asks, has in _KINDS if asks.search(question)]
     scored = [
-        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text), hit)
+        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text)
+                       + kind_bonus(wanted, text), hit)
         for (text, start, end, hit), cos in zip(candidates, np.asarray(cosines, dtype=float))
     ]
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
+def kind_bonus(wanted: list[re.Pattern], sentence: str) -> float:
+    """KIND_BONUS when the sentence holds what the question asks for (a number, a date ...)."""
+    return KIND_BONUS if wanted and all(has.search(sentence) for has in wanted) else 0.0
+
+
+def continued(sentence: ScoredSentence) -> ScoredSentence:
+    """The sentence with the next one of its passage when it stops at a colon, semicolon or comma
+    (a list after 如下：, a clause cut for length), so a span across the cut is quoted whole."""
+    if not sentence.text.endswith(_CONTINUES):
+        return sentence
+    chunk = sentence.hit.chunk
+    for span in split_sentences(chunk.text):
+        start = chunk.char_start + span.start
+        if start >= sentence.char_end:
+            end = chunk.char_start + span.end
+            text = chunk.text[sentence.char_start - chunk.char_start : span.end]
+            return ScoredSentence(text, sentence.char_start, end, sentence.score, sentence.hit)
+    return sentence
+
+
+def select(scored: list[ScoredSentence], threshold: float) -> list[ScoredSentence]:
+    """The 1-3 best of ``scored`` (best first) when the best reaches ``threshold``; else none."""
+    if not scored or scored[0].score < threshold:
+        return []
+    floor = max(threshold, scored[0].score - RELATIVE_MARGIN)
+    chosen = [continued(s) for s in scored[:MAX_SENTENCES] if s.score >= floor]
+    return [s for i, s in enumerate(chosen) if not any(_inside(s, other) for other in chosen[:i])]
+
+
+def _inside(sentence: ScoredSentence, other: ScoredSentence) -> bool:
+    """Whether ``sentence`` is already quoted by ``other`` (a continued sentence took it in)."""
+    return (sentence.hit.chunk.doc_id == other.hit.chunk.doc_id
+            and other.char_start <= sentence.char_start and sentence.char_end <= other.char_end)
+
+
 def extract_answer(question: str, hits: list, embedder, threshold: float) -> Answer:
     """The 1-3 best sentences when the best reaches ``threshold``; otherwise no sentences."""
     scored = score_sentences(question, hits, embedder)
-    if not scored:
-        return Answer([], None)
-    best = scored[0].score
-    if best < threshold:
-        return Answer([], best)
-    floor = max(threshold, best - RELATIVE_MARGIN)
-    return Answer([s for s in scored[:MAX_SENTENCES] if s.score >= floor], best)
+    return Answer(select(scored, threshold), scored[0].score if scored else None)
 
 
 def load_threshold(path: Path = CALIBRATION_FILE) -> float:

@@ -1,0 +1,104 @@
+"""Answer sentence selection (indexer.retrieval.answers) and its yardstick (eval.answers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.retrieval import answers
+
+POLICY = (
+    "关于做好托育服务的通知\n"
+    "一、服务内容。社区宝宝屋为婴幼儿家庭提供免费托育服务，家长可以预约。"
+    "每个家庭每年享有12次免费服务。服务时间为2024年3月1日起。\n"
+    "二、申请材料包括：\n户口簿、出生医学证明和预约单。\n"
+    "三、其他事项。外地户籍家庭不得申请。"
+)
+
+
+def wanted(question: str) -> list:
+    return [has for asks, has in answers._KINDS if asks.search(question)]
+
+
+@pytest.mark.parametrize(("question", "answering", "not_answering"), [
+    ("每个家庭每年可以享受几次免费服务", "每个家庭每年享有12次免费服务。", "家长可以预约。"),
+    ("托育服务从什么时候开始", "服务时间为2024年3月1日起。", "家长可以预约。"),
+    ("申请需要哪些材料", "户口簿、出生医学证明和预约单。", "家长可以预约托育服务。"),
+    ("外地户籍家庭是否可以申请", "外地户籍家庭不得申请。", "社区宝宝屋提供托育服务。"),
+])
+def test_question_kind_favours_the_sentence_that_holds_the_answer(question, answering, not_answering) -> None:
+    assert answers.kind_bonus(wanted(question), answering) == answers.KIND_BONUS
+    assert answers.kind_bonus(wanted(question), not_answering) == 0.0
+    assert answers.kind_bonus(wanted("宝宝屋的服务内容"), answering) == 0.0  # no kind asked: no bonus
+
+
+@pytest.fixture(scope="module")
+def policy_searcher(tmp_path_factory, stand_in):
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.writer import add_documents
+    from indexer.retrieval.search import Searcher
+
+    index_dir = tmp_path_factory.mktemp("policy") / "index"
+    add_documents(index_dir, [document_from_text(POLICY, "policy.txt", doc_id="policy")], embedder=stand_in,
+                  progress=False)
+    return Searcher(LocalIndex.load(index_dir), stand_in)
+
+
+def test_sentence_cut_at_a_colon_is_quoted_with_the_next(policy_searcher, stand_in) -> None:
+    hits = policy_searcher.search("申请材料", top_k=3)
+    scored = answers.score_sentences("申请材料包括什么", hits, stand_in)
+    colon = next(s for s in scored if s.text.endswith("包括："))
+    whole = answers.continued(colon)
+    document = colon.hit.document
+    assert whole.text == "二、申请材料包括：\n户口簿、出生医学证明和预约单。"  # a list after a line break
+    assert document.text[whole.char_start : whole.char_end] == whole.text  # offsets still point at the source
+    assert answers.continued(whole) == whole  # a full sentence stays as it is
+    chosen = answers.select([colon, *(s for s in scored if s is not colon)], threshold=-10)
+    assert chosen[0].text == whole.text
+    assert not any(s.text == "户口簿、出生医学证明和预约单。" for s in chosen[1:])  # quoted once, not twice
+
+
+def test_answer_yardstick_reads_adjacent_sentences_as_one_quote(policy_searcher, stand_in) -> None:
+    from eval.answers import judge
+
+    hits = policy_searcher.search("免费服务 服务时间", top_k=3)
+    scored = {s.text: s for s in answers.score_sentences("免费服务几次", hits, stand_in)}
+    count, start = scored["每个家庭每年享有12次免费服务。"], scored["服务时间为2024年3月1日起。"]
+    across = "12次免费服务。服务时间为2024年3月1日"
+    assert judge([start, count], "policy", across)["contains_gold"]  # touching sentences read as one
+    apart = judge([count, scored["外地户籍家庭不得申请。"]], "other", "免费服务。外地户籍")
+    assert apart == {"answered": True, "contains_gold": False, "first_overlaps_gold": False,
+                     "first_from_gold_doc": False}
+    assert judge([count], "policy", "每年享有12次")["first_overlaps_gold"]  # the gold span inside the sentence
+    assert judge([], "policy", "12次") == {"answered": False, "contains_gold": False,
+                                           "first_overlaps_gold": False, "first_from_gold_doc": False}
+
+
+def test_answer_eval_reports_the_curve(tmp_path: Path, stand_in) -> None:
+    from eval.answers import format_answer_table, run_answer_eval
+
+    folder = tmp_path / "qa"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "answers").mkdir()
+    (folder / "corpus.jsonl").write_text(json.dumps({"_id": "policy", "title": "", "text": POLICY},
+                                                    ensure_ascii=False) + "\n", "utf-8")
+    questions = {"q1": "每个家庭每年享有几次免费服务", "q2": "外地户籍家庭是否可以申请"}
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n"
+                                                  for q, t in questions.items()), "utf-8")
+    (folder / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tpolicy\t1\nq2\tpolicy\t1\n", "utf-8")
+    gold = [{"query-id": "q1", "corpus-id": "policy", "answer": "每年享有12次免费服务"},
+            {"query-id": "q2", "corpus-id": "policy", "answer": "外地户籍家庭不得申请"}]
+    (folder / "answers" / "dev.jsonl").write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold), "utf-8")
+    from indexer.index.settings import IndexSettings
+
+    results = run_answer_eval(folder, cache_dir=tmp_path / "cache", embedder=stand_in, thresholds=[-10.0, 10.0],
+                              settings=IndexSettings(model=stand_in.model_id))
+    assert results["questions"] == 2
+    low, high = results["curve"]
+    assert (low["threshold"], low["unanswered"], low["first_from_gold_doc"]) == (-10.0, 0.0, 1.0)
+    assert (high["unanswered"], high["contains_gold"]) == (1.0, 0.0)  # nothing reaches 10
+    assert set(results["per_query"]) == {"q1", "q2"}
+    assert "threshold  contains gold" in format_answer_table(results)
