@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fastapi.testclient import TestClient
 from filegen import (
     NOTICE_PARAGRAPHS,
     NOTICE_TITLE,
@@ -40,6 +41,8 @@ from indexer.ingest.ocr import seal_free
 from indexer.ingest.office import extract_via_docx, soffice
 from indexer.retrieval.citations import citation_of
 from indexer.retrieval.search import Searcher
+from search_api.app import create_app
+from search_api.settings import Settings
 
 IN_CI = os.environ.get("CI") == "true"  # in CI a missing tool is a failure, not a skip
 needs_font = pytest.mark.skipif(
@@ -159,6 +162,14 @@ def test_mixed_pdf_keeps_the_text_page_and_ocrs_the_scanned_page_through_the_ind
         assert citation["ocr_confidence"] == (doc.ocr_pages[0].confidence if scanned else None)
     hit = Searcher(index, e5).search("区卫生健康委负责业务指导", top_k=1)[0]
     assert hit.citation()["page"] == 2 and hit.citation()["ocr"] is True
+
+    settings = Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads")
+    with TestClient(create_app(settings, embedder=e5)) as client:  # the real service over this index
+        detail = client.get(f"/documents/{doc.doc_id}").json()
+        assert detail["ocr_pages"] == [{"page": 2, "confidence": doc.ocr_pages[0].confidence, "error": None}]
+        found = client.post("/search", json={"query": "区卫生健康委负责业务指导", "top_k": 1}).json()
+        citation = found["passages"][0]["citation"]
+        assert (citation["page"], citation["ocr"], citation["ocr_confidence"]) == (2, True, doc.ocr_pages[0].confidence)
 
 
 # ----------------------------------------------------------------------------- images

@@ -39,6 +39,7 @@ def get_document(doc_id: DOC_ID, searcher: SearcherDep) -> schemas.DocumentDetai
         **to_summary(document).model_dump(),
         text=document.text,
         page_starts=list(document.page_starts),
+        ocr_pages=[facts.to_dict() for facts in document.ocr_pages],
         content_hash=document.content_hash,
         chunks=len(searcher.index.rows_of(doc_id)),
     )
