@@ -10,7 +10,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-slow serve eval bench clean
+.PHONY: install test test-fast test-slow lint serve eval bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ install: $(VENV)/.installed
 
 test: install
 	$(PY) -m pytest -q
+
+# the tier without the real model or the load test: storage, filters, fusion, API contract (seconds)
+test-fast: install
+	$(PY) -m pytest -q -m "not model and not slow"
+
+lint: install
+	$(PY) -m ruff check indexer search_api eval tests
+	$(PY) -m mypy
 
 test-slow: install
 	$(PY) -m pytest -q -m slow

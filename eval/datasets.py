@@ -14,9 +14,10 @@ import json
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from indexer.errors import BadInput
 

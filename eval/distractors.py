@@ -14,9 +14,9 @@ from pathlib import Path
 
 from eval.bench.corpus import DEFAULT_CORPUS, read_corpus, to_documents
 from indexer.errors import ZhengceError
-from indexer.retrieval.search import Searcher
 from indexer.index.local import LocalIndex
 from indexer.index.writer import add_documents, update_index
+from indexer.retrieval.search import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = ("普陀区社区宝宝屋覆盖了多少个街道镇", "1-3岁婴幼儿家庭每年可以享受几次免费社区托育服务")

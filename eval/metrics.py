@@ -7,11 +7,11 @@ query counts: one the run has no result for scores 0 (trec_eval would silently s
 from __future__ import annotations
 
 from pathlib import Path
-
-from indexer.errors import BadInput
 from statistics import fmean
 
 import pytrec_eval
+
+from indexer.errors import BadInput
 
 Run = dict[str, dict[str, float]]
 Qrels = dict[str, dict[str, int]]

