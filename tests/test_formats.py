@@ -15,20 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fastapi.testclient import TestClient
-from filegen import (
-    NOTICE_PARAGRAPHS,
-    NOTICE_TITLE,
-    SCANNED_NOTICE,
-    SEAL_RED,
-    cjk_font_file,
-    make_docx,
-    make_image_pdf,
-    make_mixed_pdf,
-    make_word97,
-    render_gongwen_page,
-)
+
 from indexer.cli import main as zhengce
 from indexer.errors import UnreadableFile
 from indexer.gongwen.chunk import ChunkSettings
@@ -43,6 +31,18 @@ from indexer.retrieval.citations import citation_of
 from indexer.retrieval.search import Searcher
 from search_api.app import create_app
 from search_api.settings import Settings
+
+from filegen import (
+    NOTICE_PARAGRAPHS,
+    NOTICE_TITLE,
+    SCANNED_NOTICE,
+    cjk_font_file,
+    make_docx,
+    make_image_pdf,
+    make_mixed_pdf,
+    make_word97,
+    render_gongwen_page,
+)
 
 IN_CI = os.environ.get("CI") == "true"  # in CI a missing tool is a failure, not a skip
 needs_font = pytest.mark.skipif(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from indexer.gongwen.chunk import ChunkSettings, chunk_text
 from indexer.gongwen.clean import clean_pages, clean_text
-from indexer.ingest import PAGED_FORMATS, OcrMode, extract
 from indexer.gongwen.metadata import extract_metadata
+from indexer.ingest import PAGED_FORMATS, OcrMode, extract
 from indexer.models import Chunk, Document
 
 DOC_ID_LENGTH = 16

@@ -18,8 +18,8 @@ from indexer.errors import UnreadableFile
 from indexer.ingest.files import FORMATS, SUPPORTED_SUFFIXES, check_file, iter_files, read_bytes
 from indexer.ingest.image import extract_image
 from indexer.ingest.ocr import OcrMode
-from indexer.ingest.office import extract_via_docx, needs_conversion
 from indexer.ingest.ofd import extract_ofd
+from indexer.ingest.office import extract_via_docx, needs_conversion
 from indexer.ingest.pdf import extract_pdf
 from indexer.ingest.text import decode_text
 from indexer.ingest.webpage import extract_html
