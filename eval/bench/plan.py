@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from eval.bench.timing import Progress
 
 # run in this order; "indexing" first, because it builds the indexes the others search
-SECTIONS = ("indexing", "queries", "memory", "http", "ocr")
+SECTIONS = ("indexing", "queries", "milvus", "memory", "http", "ocr")
 TOP_K = 10
 DEPTH = 100  # candidates the Searcher asks FAISS for: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
 RECALL_TARGET = 0.95

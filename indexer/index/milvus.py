@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +43,9 @@ PIECE_CHARS = 16_000  # VARCHAR holds 65,535 bytes: 16k characters of up to 4 UT
 SPARSE_DIMS = 2**32 - 2  # hashed token ids; the last id is reserved for token-less chunks
 NO_TOKENS = {SPARSE_DIMS: 1e-9}  # Milvus refuses an empty sparse vector; no query ever has this id
 GET_BATCH = 2_048  # rows fetched by primary key per call
+ROW_CACHE = 8_192  # rows whose vector, BM25 weights and record an index keeps (about 5 kB each)
+ROW_FIELDS = ["row", "vector", "sparse", "chunk"]
+MAX_RUNS = 16  # a filter lists runs of rows up to this many runs, single rows beyond
 MANIFEST_KEY = "manifest"
 
 
@@ -79,8 +83,12 @@ def connect(uri: str, token: str | None = None) -> Any:
     """One MilvusClient per URI and token in this process (Milvus Lite allows one owner per path)."""
     from pymilvus import MilvusClient, MilvusException
 
-    # its iterators warn on every Milvus Lite call; failures reach us as exceptions anyway
+    # On Milvus Lite, query iterators ask for a server timestamp Lite does not implement, then use
+    # the client's (correct: Lite is one process); pymilvus warns and Lite's gRPC server logs a
+    # traceback each time. Failures reach callers as exceptions either way.
     logging.getLogger("pymilvus").setLevel(logging.ERROR)
+    if uri.endswith(".db"):
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     if "://" not in uri and not uri.endswith(".db"):
         raise BadInput(f"milvus URI {uri!r}: use a path ending in .db (Milvus Lite) or http://host:port")
     with _clients_lock:
@@ -164,7 +172,7 @@ def rows_expr(rows: np.ndarray) -> str:
     rows = np.sort(np.asarray(rows, dtype=np.int64))
     breaks = np.flatnonzero(np.diff(rows) != 1) + 1
     starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]]
-    if len(starts) > 256:
+    if len(starts) > MAX_RUNS:
         return f"row in {rows.tolist()}"
     return " or ".join(f"(row >= {a} and row <= {b})" for a, b in zip(starts.tolist(), ends.tolist()))
 
@@ -197,6 +205,10 @@ class MilvusLexicalQuery:
         out = np.zeros(len(rows), dtype=np.float32)
         if not self.vector or not len(rows):
             return out
+        if len(rows) <= ROW_CACHE:  # the candidates of one search: their weights are usually fetched already
+            for i, weights in enumerate(self.index.fetch(rows, "sparse")):
+                out[i] = sum(count * weights.get(tid, 0.0) for tid, count in self.vector.items())
+            return out
         position = {row: i for i, row in enumerate(rows.tolist())}
         for start in range(0, len(rows), MAX_LIMIT):
             batch = rows[start : start + MAX_LIMIT]
@@ -210,7 +222,6 @@ class ChunkView(Sequence):
 
     def __init__(self, index: MilvusIndex, size: int) -> None:
         self._index, self._size = index, size
-        self._get = lru_cache(maxsize=65_536)(self._fetch)
 
     def __len__(self) -> int:
         return self._size
@@ -221,15 +232,12 @@ class ChunkView(Sequence):
         row = int(row)
         if not 0 <= row < self._size:
             raise IndexError(row)
-        return self._get(row)
+        return Chunk.from_dict(self._index.fetch(np.asarray([row]), "chunk")[0])
 
     def __iter__(self) -> Iterator[Chunk]:
         for start in range(0, self._size, GET_BATCH):
-            rows = self._index.fetch(np.arange(start, min(start + GET_BATCH, self._size)), "chunk")
-            yield from (Chunk.from_dict(value) for value in rows)
-
-    def _fetch(self, row: int) -> Chunk:
-        return Chunk.from_dict(self._index.fetch(np.asarray([row]), "chunk")[0])
+            rows = list(range(start, min(start + GET_BATCH, self._size)))
+            yield from (Chunk.from_dict(record["chunk"]) for record in self._index.records(rows, ["row", "chunk"]))
 
 
 class DocumentView(Mapping):
@@ -268,6 +276,8 @@ class MilvusIndex:
     search_params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._rows: OrderedDict[int, dict] = OrderedDict()  # row cache, least recently used first
+        self._rows_lock = threading.Lock()
         self.generation = generation_of(self.base, self.collection)
         self.docs = docs_collection(self.base, self.generation)
         self.documents = DocumentView(self, list(self.doc_rows))
@@ -344,13 +354,32 @@ class MilvusIndex:
         return [(int(hit["row"] if "row" in hit else hit["id"]), float(hit["distance"])) for hit in found]
 
     def fetch(self, rows: np.ndarray, field_name: str) -> list[Any]:
-        """One field of ``rows``, in the order given."""
-        values: dict[int, Any] = {}
+        """One field of ``rows``, in the order given. A search's candidates are fetched once, with
+        every field the Searcher will ask for next (vectors, BM25 weights, chunk records)."""
+        wanted = [int(row) for row in rows]
+        if len(wanted) > ROW_CACHE:  # a scan (precedents over a whole index): only this field, uncached
+            return [record[field_name] for record in self.records(wanted, ["row", field_name])]
+        with self._rows_lock:
+            found = {row: self._rows[row] for row in wanted if row in self._rows}
+            for row in found:
+                self._rows.move_to_end(row)
+        missing = [row for row in wanted if row not in found]
+        if missing:
+            fetched = self.records(missing, ROW_FIELDS)
+            found.update((int(record["row"]), record) for record in fetched)
+            with self._rows_lock:
+                self._rows.update((int(record["row"]), record) for record in fetched)
+                while len(self._rows) > ROW_CACHE:
+                    self._rows.popitem(last=False)
+        return [found[row][field_name] for row in wanted]
+
+    def records(self, rows: list[int], fields: list[str]) -> list[dict]:
+        """Records of ``rows`` in that order."""
+        by_row: dict[int, dict] = {}
         for start in range(0, len(rows), GET_BATCH):
-            batch = rows[start : start + GET_BATCH].tolist()
-            for record in self.client.get(self.collection, ids=batch, output_fields=[field_name]):
-                values[int(record["row"])] = record[field_name]
-        return [values[int(row)] for row in rows]
+            for record in self.client.get(self.collection, ids=rows[start : start + GET_BATCH], output_fields=fields):
+                by_row[int(record["row"])] = record
+        return [by_row[row] for row in rows]
 
     def stored_vectors(self, rows: np.ndarray) -> np.ndarray:
         if not len(rows):

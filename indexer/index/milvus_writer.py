@@ -152,6 +152,22 @@ class MilvusBackend:
             return self._finish(state, IndexSettings.of(state.manifest), _StoredModel(state.manifest), report,
                                 progress, started)
 
+    def write(
+        self, documents: Iterable[Document], chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]],
+        settings: IndexSettings, manifest: Manifest,
+    ) -> UpdateReport:
+        """A generation from chunks, vectors and tokens made elsewhere (``zhengce bench``: no model runs)."""
+        state = _State(manifest=None, documents={d.doc_id: d for d in documents}, dirty=True)
+        for doc_id, span in doc_rows(chunks).items():
+            state.chunks[doc_id] = chunks[span.start : span.stop]
+            state.vectors[doc_id] = vectors[span.start : span.stop]
+            state.tokens[doc_id] = tokens[span.start : span.stop]
+        state.documents = {d: state.documents[d] for d in state.chunks}
+        report = UpdateReport(index_dir=self.describe())
+        with self._writer():
+            self._commit(state, settings, _StoredModel(manifest), report)
+        return report
+
     # ------------------------------------------------------------------ state and commit
 
     @contextmanager
