@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from pathlib import Path
@@ -259,38 +260,49 @@ def test_ofd_without_text_or_page_images_is_refused_with_the_reason() -> None:
     assert "no TextCode text and no page image to OCR" in caught.value.reason and "5 pages" in caught.value.reason
 
 
-def _scanned_ofd(path: Path, png: bytes) -> Path:
-    """A one-page OFD whose page is a picture only (a scan), as scanning stations write them."""
+def _scanned_ofd(path: Path, pictures: list[bytes]) -> Path:
+    """An OFD whose pages are pictures only (scans), as scanning stations write them."""
     ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    pages = "".join(f'<ofd:Page ID="{10 + k}" BaseLoc="Pages/Page_{k}/Content.xml"/>' for k in range(len(pictures)))
+    media = "".join(
+        f'<ofd:MultiMedia ID="{100 + k}" Type="Image"><ofd:MediaFile>scan{k}.png</ofd:MediaFile></ofd:MultiMedia>'
+        for k in range(len(pictures))
+    )
     parts = {
         "OFD.xml": f'<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:Title>防汛通知</ofd:Title>'
                    "</ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
-        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>3</ofd:MaxUnitID><ofd:PageArea>"
+        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>200</ofd:MaxUnitID><ofd:PageArea>"
                               "<ofd:PhysicalBox>0 0 210 152</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml"
-                              '</ofd:DocumentRes></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
-                              "</ofd:Pages></ofd:Document>",
-        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias><ofd:MultiMedia ID="2" Type="Image">'
-                                 "<ofd:MediaFile>scan.png</ofd:MediaFile></ofd:MultiMedia></ofd:MultiMedias></ofd:Res>",
-        "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="3"><ofd:ImageObject ID="4" '
-                                          'ResourceID="2" Boundary="0 0 210 152" CTM="210 0 0 152 0 0"/></ofd:Layer>'
-                                          "</ofd:Content></ofd:Page>",
+                              f"</ofd:DocumentRes></ofd:CommonData><ofd:Pages>{pages}</ofd:Pages></ofd:Document>",
+        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>',
     }
+    for k in range(len(pictures)):
+        parts[f"Doc_0/Pages/Page_{k}/Content.xml"] = (
+            f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{150 + k}"><ofd:ImageObject ID="{170 + k}" ResourceID="{100 + k}" '
+            'Boundary="0 0 210 152" CTM="210 0 0 152 0 0"/></ofd:Layer></ofd:Content></ofd:Page>'
+        )
     with zipfile.ZipFile(path, "w") as package:
         for name, xml in parts.items():
             package.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
-        package.writestr("Doc_0/Res/scan.png", png)
+        for k, picture in enumerate(pictures):
+            package.writestr(f"Doc_0/Res/scan{k}.png", picture)
     return path
 
 
 @needs_font
-def test_ofd_of_page_images_is_read_by_ocr(tmp_path: Path) -> None:
+def test_ofd_of_page_images_is_read_by_ocr_and_a_page_that_fails_costs_only_that_page(tmp_path: Path, caplog) -> None:
     image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 900), seed=3)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    doc = load_document(_scanned_ofd(tmp_path / "scan.ofd", buffer.getvalue()))
+    damaged = buffer.getvalue()[:200]  # page 2's picture was cut off in transfer
+    with caplog.at_level(logging.WARNING, logger="indexer.ingest.ocr"):
+        doc = load_document(_scanned_ofd(tmp_path / "scan.ofd", [buffer.getvalue(), damaged]))
     assert recovered(doc.text, "".join(printed)) >= 0.97, doc.text
-    assert doc.meta.doc_number == "浦府办〔2024〕7号"
-    assert [facts.page for facts in doc.ocr_pages] == [1]
+    assert doc.meta.doc_number == "浦府办〔2024〕7号" and len(doc.page_starts) == 2
+    good, failed = doc.ocr_pages
+    assert (good.page, good.error) == (1, None) and good.confidence > 0.9
+    assert failed.page == 2 and failed.confidence is None and failed.error.startswith("OCR failed: ")
+    assert any("scan.ofd: page 2: OCR failed" in record.getMessage() for record in caplog.records)
 
 
 def test_damaged_ofd_is_refused_by_name(tmp_path: Path) -> None:
