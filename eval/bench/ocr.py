@@ -21,6 +21,7 @@ FONT_FILES = (Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
               Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"))
 PAGE_PIXELS = (1240, 1754)  # A4 at 150 dpi, the resolution the indexer renders PDF pages at
 CHARS_PER_LINE, LINES_PER_PAGE = 28, 22  # GB/T 9704: 28 characters a line, 22 lines a page
+PAGES = {"full": 5, "quick": 2}  # scanned pages per plan (one for any other, such as the tests' tiny plan)
 
 
 def bench_ocr(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def bench_ocr(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
     font = next((path for path in FONT_FILES if path.is_file()), None)
     if font is None:
         return {"skipped": "no Noto CJK font to print pages with (apt-get install fonts-noto-cjk)"}
-    sources = sorted((REPO / "corpus").glob("*.txt"))[: 2 if plan.name == "quick" else 5]
+    sources = sorted((REPO / "corpus").glob("*.txt"))[: PAGES.get(plan.name, 1)]
     folder = corpus.work / "ocr-scans"
     folder.mkdir()
     printed = {}
