@@ -10,7 +10,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-fast test-slow lint serve eval bench clean
+.PHONY: install test test-fast test-slow test-web lint serve eval bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: install
 
 test-slow: install
 	$(PY) -m pytest -q -m slow
+
+# the staff web page in Chromium; rewrites docs/screenshots/*.png
+test-web: install
+	$(PY) -m pytest -q tests/test_web.py
 
 serve: install
 	$(VENV)/bin/zhengce serve --index $(INDEX) --corpus corpus --host $(HOST) --port $(PORT)
