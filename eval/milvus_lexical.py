@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.harness import DEFAULT_CACHE, DEFAULT_DEPTH, Retriever, index_key, judged_units, resolve_level, retrieve
 from eval.datasets import load_dataset
+from eval.harness import DEFAULT_CACHE, DEFAULT_DEPTH, Retriever, index_key, judged_units, resolve_level, retrieve
 from eval.metrics import mean_over_queries, metric_names, per_query
 from indexer.gongwen.documents import passage_text
 from indexer.index.local import LocalIndex
@@ -76,7 +76,7 @@ def compare(dataset_dir: Path, split: str, cache_dir: Path) -> dict[str, Any]:
     index = LocalIndex.load(cache_dir / index_key(dataset, IndexSettings()))
     qrels = judged_units(dataset, level)
     spec = Retriever("bm25", "lexical")
-    scored = {"project tokens (bm25s, sparse vectors in Milvus)": Searcher(index)}
+    scored: dict[str, Any] = {"project tokens (bm25s, sparse vectors in Milvus)": Searcher(index)}
     work = tempfile.mkdtemp(prefix="milvus-lexical-")
     client = MilvusClient(str(Path(work) / "lexical.db"))
     for mode in JIEBA_MODES:

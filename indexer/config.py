@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +20,7 @@ class IndexingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHENGCE_", extra="ignore")
 
     # larger files are refused before they are read
-    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, gt=0)
+    max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, gt=0)
     # sqlite file of vectors shared by indexing, evaluation and the API; "off" disables it
     embed_cache: str | None = None
 
@@ -53,7 +53,7 @@ class BackendSettings(BaseSettings):
     milvus_collection: str = Field("zhengce", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$")
 
 
-def backend_settings(**overrides: object) -> BackendSettings:
+def backend_settings(**overrides: Any) -> BackendSettings:
     """Environment first, non-None ``overrides`` (command-line flags) over it."""
     try:
         return BackendSettings(**{k: v for k, v in overrides.items() if v is not None})

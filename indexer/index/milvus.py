@@ -226,7 +226,7 @@ class ChunkView(Sequence):
     def __len__(self) -> int:
         return self._size
 
-    def __getitem__(self, row):  # type: ignore[override]
+    def __getitem__(self, row):
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(self._size))]
         row = int(row)

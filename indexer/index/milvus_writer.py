@@ -17,11 +17,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from indexer.embed import Embedder
 from indexer.errors import BadInput, IndexBusy, NotFound, UnreadableFile
+from indexer.gongwen.chunk import ChunkSettings
 from indexer.gongwen.documents import load_document
 from indexer.index import milvus
 from indexer.index.faiss_index import resolve_factory, search_params
@@ -71,7 +73,7 @@ class MilvusBackend:
         started = time.perf_counter()
         report = UpdateReport(index_dir=self.describe())
         with self._writer() as state:
-            settings, embedder = _prepare(state, self.describe(), settings, embedder)
+            settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
             read_started = time.perf_counter()
             files = list(_scan(paths))
             if prune:
@@ -118,7 +120,7 @@ class MilvusBackend:
         started = time.perf_counter()
         report = UpdateReport(index_dir=self.describe())
         with self._writer() as state:
-            settings, embedder = _prepare(state, self.describe(), settings, embedder)
+            settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
             by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
             for doc in documents:
                 existing = state.documents.get(doc.doc_id)
@@ -206,11 +208,11 @@ class MilvusBackend:
         return state
 
     def _finish(
-        self, state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool,
-        started: float,
+        self, state: _State, settings: IndexSettings, embedder: Embedder | _StoredModel, report: UpdateReport,
+        progress: bool, started: float,
     ) -> UpdateReport:
         if any(doc_id not in state.vectors for doc_id in state.documents):
-            _embed_pending(state, settings, embedder, report, progress)
+            _embed_pending(state, settings, cast(Embedder, embedder), report, progress)
         if state.dirty or state.manifest is None:
             self._commit(state, settings, embedder, report)
         else:
@@ -220,7 +222,9 @@ class MilvusBackend:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _commit(self, state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport) -> None:
+    def _commit(
+        self, state: _State, settings: IndexSettings, embedder: Embedder | _StoredModel, report: UpdateReport
+    ) -> None:
         client = self.client
         order = list(state.documents)
         chunks = [c for doc_id in order for c in state.chunks[doc_id]]
@@ -259,7 +263,7 @@ class MilvusBackend:
             client.insert(chunks_name, records)
         manifest = Manifest(
             model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
-            factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
+            factory_effective=effective, chunk=settings.chunk or ChunkSettings(), query_prefix=settings.query_prefix,
             passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
             search_params=search_params(effective, settings.search_params), bm25=lexical.params,
             versions=_versions(), documents=len(order), chunks=len(chunks),
@@ -295,7 +299,7 @@ class MilvusBackend:
 def sparse_weights(lexical: LexicalIndex, tokens: list[list[str]]) -> list[dict[int, float]]:
     """Each chunk's BM25 weight per token, from bm25s's own score matrix: the inner product with a
     query's token counts is the score bm25s gives that chunk."""
-    weights: list[dict[int, float]] = [dict() for _ in tokens]
+    weights: list[dict[int, float]] = [{} for _ in tokens]
     if lexical.size:
         bm25 = lexical._bm25
         ids = {index: token_id(token) for token, index in bm25.vocab_dict.items()}
@@ -379,6 +383,6 @@ def _all_documents(client, docs_name: str) -> Iterator[Document]:
     pieces: dict[str, list[tuple[int, str]]] = {}
     for record in query_all(client, docs_name, f"doc_id != {literal(MANIFEST_KEY)}", ["doc_id", "part", "body"]):
         pieces.setdefault(record["doc_id"], []).append((record["part"], record["body"]))
-    for doc_id, parts in pieces.items():
+    for parts in pieces.values():
         first, *text = [body for _, body in sorted(parts)]
         yield Document.from_dict({**json.loads(first), "text": "".join(text)})
