@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from typing import Any
 
 from docx import Document
 from docx.shared import Pt
@@ -13,6 +14,7 @@ from search_api import schemas
 
 PART_EXCERPT = 80  # characters of the pasted text shown above the passages that match that part
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # Word files are XML
 
 
 def chinese_date(value: str | None) -> str | None:
@@ -32,10 +34,20 @@ def citation_text(issuer: str | None, title: str | None, doc_number: str | None,
 
 def one_line(text: str) -> str:
     """A quote as it goes into a draft: the document's line breaks removed."""
-    return re.sub(r"\s*\n\s*", "", text).strip()
+    return re.sub(r"\s*\n\s*", "", _NOT_IN_XML.sub("", text)).strip()
+
+
+def xml_safe(value: Any) -> Any:
+    """The same data without the characters an XML (Word) file cannot hold."""
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    return _NOT_IN_XML.sub("", value) if isinstance(value, str) else value
 
 
 def precedents_docx(text: str, result: schemas.SimilarResponse, made: datetime) -> bytes:
+    result = schemas.SimilarResponse.model_validate(xml_safe(result.model_dump()))
     document = Document()
     document.styles["Normal"].font.size = Pt(11)
     document.add_heading("参考材料", level=0)
