@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.gongwen.clean import clean_text
+from indexer.gongwen.clean import clean, clean_text
 from indexer.gongwen.metadata import extract_metadata, parse_date
 from indexer.gongwen.numbers import find_doc_number, find_proposal, normalize_doc_number
 
@@ -121,8 +121,7 @@ RUN_TOGETHER_PAGE = """当前位置：首页 > 政务公开 > 建议提案办理
 
 
 def test_run_together_info_table_breadcrumb_source_line_and_co_signing_issuers():
-    text = clean_text(RUN_TOGETHER_PAGE)
-    meta = extract_metadata(text)
+    meta, text = page_metadata(RUN_TOGETHER_PAGE)
     assert meta.doc_number == "深福教函〔2024〕15号"  # stated only in the table: kept as the 文号 line
     assert meta.issuers == ["深圳市福田区教育局", "深圳市福田区卫生健康局"]
     assert meta.issuer == "深圳市福田区教育局、深圳市福田区卫生健康局"
@@ -135,6 +134,12 @@ def test_run_together_info_table_breadcrumb_source_line_and_co_signing_issuers()
     assert text.split("\n")[0] == "深福教函〔2024〕15号"
 
 
+def page_metadata(page: str):
+    """Metadata of a published page's text, with what the page stated outside the document."""
+    cleaned = clean([page])
+    return extract_metadata(cleaned.text, stated=cleaned.stated), cleaned.text
+
+
 def test_key_lines_with_values_below_and_a_signature_that_wins_over_the_table():
     page = (
         "信息公开\n索引号\nA0001/2023-0042\n发文机关\n某县住房和城乡建设局\n成文日期\n2023-06-30\n"
@@ -142,7 +147,7 @@ def test_key_lines_with_values_below_and_a_signature_that_wins_over_the_table():
         "对县政协十二届二次会议第〔15〕号提案的答复\n张华委员：\n你提出的关于老旧小区加装电梯的提案收悉，现答复如下：\n"
         "我局已完成摸底调查，共有32个小区具备加装条件。\n某县住房和城乡建设局办公室\n二〇二三年六月二十八日\n"
     )
-    meta = extract_metadata(clean_text(page))
+    meta, _ = page_metadata(page)
     assert meta.doc_number == "某建函〔2023〕第8号"
     assert meta.date == "2023-06-28" and meta.published == "2023-07-12"  # the signature's date, not the table's
     assert meta.issuer == "某县住房和城乡建设局办公室"
@@ -154,7 +159,7 @@ def test_page_that_starts_at_the_salutation_has_no_title_and_finds_the_number_in
         "类别：B\n王芳代表：\n您提出的《关于优化公交线路的建议》（250101号代表建议）收悉。经研究，现答复如下：\n"
         "我局已会同公交集团调整12路公交线路。\n某市交通运输局\n2025年4月2日\n"
     )
-    meta = extract_metadata(clean_text(page))
+    meta, _ = page_metadata(page)
     assert meta.title is None
     assert meta.proposal_number == "第250101号代表建议"
     assert (meta.issuer, meta.date) == ("某市交通运输局", "2025-04-02")
@@ -162,7 +167,7 @@ def test_page_that_starts_at_the_salutation_has_no_title_and_finds_the_number_in
 
 def test_heading_names_the_issuer_when_nothing_else_does():
     page = "湖南省卫生健康委对省十三届人大四次会议第0737号建议的答复\n张媛媛代表：\n您提出的建议收悉。我委高度重视，经认真研究，现答复如下：一是推进托育服务。"
-    meta = extract_metadata(clean_text(page))
+    meta, _ = page_metadata(page)
     assert meta.issuer == "湖南省卫生健康委" and meta.proposal_number == "第0737号建议"
 
 

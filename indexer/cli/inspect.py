@@ -7,17 +7,15 @@ import sys
 from argparse import Namespace
 
 from indexer.gongwen.chunk import ChunkSettings
-from indexer.gongwen.documents import chunk_document, load_document
-from indexer.gongwen.metadata import read_metadata
-from indexer.models import Document
+from indexer.gongwen.documents import chunk_document, read_document
 
 
 def main_inspect(args: Namespace) -> int:
     """`zhengce inspect FILE`: show what the pipeline makes of one file."""
     settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
-    doc = load_document(args.file, ocr=args.ocr)
+    doc, rules = read_document(args.file, ocr=args.ocr)
     chunks = chunk_document(doc, settings)
-    found_by = explain_metadata(doc) if args.explain else None
+    found_by = rules if args.explain else None
     if args.json:
         report = {
             "doc_id": doc.doc_id,
@@ -48,12 +46,3 @@ def main_inspect(args: Namespace) -> int:
         print(f"  [{chunk.index}] {chunk.char_start}-{chunk.char_end}{page}  {chunk.section or '(no heading)'}")
         print(f"      {chunk.text[:60]}{'…' if len(chunk.text) > 60 else ''}")
     return 0
-
-
-def explain_metadata(doc: Document) -> dict[str, str]:
-    """The rule that found each metadata field. A title the layout rules do not find came from the
-    file's declared title (HTML <title>, document properties), so it is read again with that hint."""
-    layout, found_by = read_metadata(doc.text)
-    if doc.meta.title and layout.title != doc.meta.title:
-        _, found_by = read_metadata(doc.text, title_hint=doc.meta.title)
-    return found_by

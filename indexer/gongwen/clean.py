@@ -85,28 +85,30 @@ class _Line:
     closes: bool = False  # last line of the document's heading: its paragraph ends here
 
 
-class CleanText(str):
-    """Cleaned text that also carries what its page stated outside the document (信息公开 table,
-    source line): those lines are gone from the text, the metadata rules still read them."""
+@dataclass
+class Cleaned:
+    """A document's cleaned text, where each page starts in it, and what its page stated outside the
+    document (信息公开 table, source line): those lines are gone from the text, the metadata rules
+    still read them."""
 
+    text: str
+    page_starts: list[int]
     stated: PageFields
 
-    def __new__(cls, text: str, stated: PageFields | None = None) -> CleanText:
-        made = super().__new__(cls, text)
-        made.stated = stated or PageFields()
-        return made
 
-    def __reduce__(self):
-        return CleanText, (str(self), self.stated)
-
-
-def clean_text(text: str) -> CleanText:
+def clean_text(text: str) -> str:
     """Clean text that has no pages (TXT, DOCX, HTML, text given directly)."""
-    return clean_pages([text])[0]
+    return clean([text]).text
 
 
-def clean_pages(pages: list[str]) -> tuple[CleanText, list[int]]:
-    """Clean a document given page by page; return its text and the offset where each page starts."""
+def clean_pages(pages: list[str]) -> tuple[str, list[int]]:
+    """The cleaned text of a document given page by page, and the offset where each page starts."""
+    cleaned = clean(pages)
+    return cleaned.text, cleaned.page_starts
+
+
+def clean(pages: list[str]) -> Cleaned:
+    """Clean a document given page by page."""
     pages = [_normalise_characters(page) for page in pages]
     page_lines = [page.split("\n") for page in pages]
     if len(page_lines) > 2:
@@ -125,7 +127,7 @@ def clean_pages(pages: list[str]) -> tuple[CleanText, list[int]]:
     lines = _mark_heading(lines)
     _mark_signatures(lines)
     text, page_starts = _join_paragraphs(lines, page_count=len(pages))
-    return CleanText(text, stated), page_starts
+    return Cleaned(text, page_starts, stated)
 
 
 def _normalise_characters(text: str) -> str:

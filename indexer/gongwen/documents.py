@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 from indexer.gongwen.chunk import ChunkSettings, chunk_text
-from indexer.gongwen.clean import clean_pages, clean_text
-from indexer.gongwen.metadata import extract_metadata
+from indexer.gongwen.clean import clean
+from indexer.gongwen.metadata import extract_metadata, read_metadata
 from indexer.ingest import PAGED_FORMATS, OcrMode, extract
 from indexer.models import Chunk, Document
 
@@ -16,19 +16,26 @@ DOC_ID_LENGTH = 16
 
 def load_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") -> Document:
     """Read, clean and describe one file; raises UnreadableFile with the reason when it can't."""
+    return read_document(path, source, ocr)[0]
+
+
+def read_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") -> tuple[Document, dict[str, str]]:
+    """The document, and for each metadata field the rule that found it (`zhengce inspect --explain`)."""
     extracted = extract(path, ocr)
-    text, page_starts = clean_pages(extracted.pages)
+    cleaned = clean(extracted.pages)
+    meta, found_by = read_metadata(cleaned.text, title_hint=extracted.title_hint, stated=cleaned.stated)
     paged = extracted.format in PAGED_FORMATS
-    return Document(
+    document = Document(
         doc_id=extracted.content_hash[:DOC_ID_LENGTH],
         source=source or path.name,
-        text=text,
-        meta=extract_metadata(text, title_hint=extracted.title_hint),
+        text=cleaned.text,
+        meta=meta,
         format=extracted.format,
         content_hash=extracted.content_hash,
-        page_starts=(page_starts or [0]) if paged else [],  # a one-page scan is cited as page 1
+        page_starts=(cleaned.page_starts or [0]) if paged else [],  # a one-page scan is cited as page 1
         ocr_pages=extracted.ocr_pages,
     )
+    return document, found_by
 
 
 def document_from_text(text: str, source: str, *, title: str | None = None, doc_id: str | None = None) -> Document:
@@ -36,13 +43,13 @@ def document_from_text(text: str, source: str, *, title: str | None = None, doc_
 
     A given title wins over the one the layout rules find: collections state their titles.
     """
-    cleaned = clean_text(text)
+    cleaned = clean([text])
     content_hash = hashlib.sha256(f"{title or ''}\n{text}".encode()).hexdigest()
     return Document(
         doc_id=doc_id or content_hash[:DOC_ID_LENGTH],
         source=source,
-        text=cleaned,
-        meta=extract_metadata(cleaned, title=title),
+        text=cleaned.text,
+        meta=extract_metadata(cleaned.text, title=title, stated=cleaned.stated),
         format="text",
         content_hash=content_hash,
     )

@@ -54,24 +54,26 @@ class _Found(dict):
         return self[name][0] if name in self else None
 
 
-def extract_metadata(text: str, title_hint: str | None = None, title: str | None = None) -> DocMeta:
+def extract_metadata(
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
+) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
     ``title_hint`` (an HTML <title>, DOCX properties) is used when the layout shows no title;
-    ``title`` (stated by a collection) replaces the layout's.
+    ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
+    outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated)[0]
 
 
 def read_metadata(
-    text: str, title_hint: str | None = None, title: str | None = None
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
-    Cleaned text from `clean_pages` carries what its page stated outside the document (the
-    信息公开 table, the source line); the document's own elements win over the page's.
+    The document's own elements win over what its page stated (the 信息公开 table, the source line).
     """
-    stated: PageFields = getattr(text, "stated", None) or PageFields()
+    stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     header = lines[:_body_start(lines)]
     found = _Found()
