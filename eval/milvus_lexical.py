@@ -1,11 +1,16 @@
-"""Which lexical scoring the Milvus backend uses: Milvus's own BM25 function (jieba analyzer, on the
-server) or the project's BM25 over its own tokens, stored as sparse vectors.
+"""Lexical retrieval on each backend, and the choice of lexical scoring for Milvus: the project's
+BM25 over its own tokens (stored as sparse vectors) or Milvus's own BM25 function (jieba analyzer).
 
-``python -m eval.milvus_lexical --dataset ../shared/eval/msgabench_govqa`` reads the local eval
-index that ``zhengce eval`` built for the split, writes its passages (title, heading path, text:
-what the project's BM25 reads) into a Milvus Lite collection with a BM25 function per jieba mode,
-and scores every dev query with each, beside the project's BM25 on the same chunks, as
-``zhengce eval`` scores its ``bm25`` retriever (chunk hits -> judged units by max).
+``python -m eval.milvus_lexical --dataset ../shared/eval/msgabench_govqa`` indexes the split's
+corpus exactly as ``zhengce eval`` does, but with a zero-vector stand-in model (lexical scores do
+not read vectors, and embedding a dev corpus takes minutes), into the local backend and into a
+Milvus Lite file; then it scores every query of the split with each lexical retriever as
+``zhengce eval`` scores ``bm25`` (chunk hits -> judged units by max):
+
+- local: bm25s over the project's tokens (the local backend);
+- milvus: the same tokens' BM25 weights as sparse vectors in Milvus (the Milvus backend);
+- Milvus BM25 function, jieba exact / search: Milvus's server-side BM25 over the passage text
+  (title, heading path, text: what the project's tokens are made from), queried with the raw text.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eval.datasets import load_dataset
-from eval.harness import DEFAULT_CACHE, DEFAULT_DEPTH, Retriever, index_key, judged_units, resolve_level, retrieve
+from eval.harness import DEFAULT_DEPTH, Retriever, build_index, judged_units, resolve_level, retrieve
 from eval.metrics import mean_over_queries, metric_names, per_query
 from indexer.gongwen.documents import passage_text
-from indexer.index.local import LocalIndex
+from indexer.index.backends import open_backend
+from indexer.index.base import ChunkIndex
 from indexer.index.settings import IndexSettings
 from indexer.retrieval.search import Hit, Searcher
 
@@ -29,14 +37,26 @@ JIEBA_MODES = ("exact", "search")
 BATCH = 512
 
 
+class ZeroEmbedder:
+    """Stands in for the model where only lexical scores are measured: every vector is zero."""
+
+    model_id = "zero-vectors"
+    dim = 8
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+    encode_passages = encode_queries
+
+
 @dataclass
 class MilvusBM25Searcher:
-    """Lexical search by Milvus's BM25 function over the raw query text (what a Milvus-native
-    deployment would do); scores come back negated on Milvus Lite, so they are negated again."""
+    """Lexical search by Milvus's BM25 function over the raw query text; Milvus Lite returns BM25
+    scores negated, so their magnitude is the score."""
 
     client: Any
     collection: str
-    index: LocalIndex
+    index: ChunkIndex
 
     def search(self, query: str, top_k: int, mode: str = "lexical") -> list[Hit]:
         found = self.client.search(self.collection, data=[query], anns_field="sparse", limit=min(top_k, 16_384),
@@ -48,7 +68,7 @@ class MilvusBM25Searcher:
         return hits
 
 
-def build_collection(client: Any, name: str, index: LocalIndex, mode: str) -> None:
+def build_bm25_collection(client: Any, name: str, index: ChunkIndex, mode: str) -> None:
     from pymilvus import DataType, Function, FunctionType
 
     schema = client.create_schema(auto_id=False)
@@ -68,38 +88,46 @@ def build_collection(client: Any, name: str, index: LocalIndex, mode: str) -> No
         client.insert(name, records[start : start + BATCH])
 
 
-def compare(dataset_dir: Path, split: str, cache_dir: Path) -> dict[str, Any]:
+def compare(dataset_dir: Path, split: str, work: Path) -> dict[str, Any]:
     from pymilvus import MilvusClient
 
     dataset = load_dataset(dataset_dir, split)
     level = resolve_level(dataset, "auto")
-    index = LocalIndex.load(cache_dir / index_key(dataset, IndexSettings()))
     qrels = judged_units(dataset, level)
-    spec = Retriever("bm25", "lexical")
-    scored: dict[str, Any] = {"project tokens (bm25s, sparse vectors in Milvus)": Searcher(index)}
-    work = tempfile.mkdtemp(prefix="milvus-lexical-")
-    client = MilvusClient(str(Path(work) / "lexical.db"))
+    settings = IndexSettings(model=ZeroEmbedder.model_id, embed_cache=False)
+    uri = str(work / "milvus.db")
+    searchers: dict[str, Any] = {}
+    for name in ("local", "milvus"):
+        backend = open_backend(name, index_dir=work / "local", milvus_uri=uri, collection="lexical")
+        build_index(dataset, backend, settings, embedder=ZeroEmbedder(), progress=False)
+        searchers[name] = Searcher(backend.open(), ZeroEmbedder())
+    index = searchers["local"].index
+    client = MilvusClient(str(work / "bm25-function.db"))
     for mode in JIEBA_MODES:
-        build_collection(client, f"bm25_{mode}", index, mode)
-        scored[f"Milvus BM25 function, jieba {mode}"] = MilvusBM25Searcher(client, f"bm25_{mode}", index)
+        build_bm25_collection(client, f"bm25_{mode}", index, mode)
+        searchers[f"Milvus BM25 function, jieba {mode}"] = MilvusBM25Searcher(client, f"bm25_{mode}", index)
+    spec = Retriever("bm25", "lexical")
     results = {}
-    for name, searcher in scored.items():
-        run, _ = retrieve(searcher, dataset, spec, level, DEFAULT_DEPTH)
-        results[name] = mean_over_queries(per_query(run, qrels), metric_names())
-    return {"dataset": dataset.name, "split": split, "queries": len(dataset.queries), "chunks": len(index.chunks),
-            "results": results}
+    for name, searcher in searchers.items():
+        run, latencies = retrieve(searcher, dataset, spec, level, DEFAULT_DEPTH)
+        results[name] = {**mean_over_queries(per_query(run, qrels), metric_names()),
+                         "p50_ms": float(np.percentile(latencies, 50))}
+    return {"dataset": dataset.name, "split": split, "level": level, "queries": len(dataset.queries),
+            "chunks": len(index.chunks), "results": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, required=True)
     parser.add_argument("--split", default="dev")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where zhengce eval keeps its indexes")
     parser.add_argument("--json", dest="json_out", type=Path, default=None)
     args = parser.parse_args()
-    report = compare(args.dataset, args.split, args.cache)
+    with tempfile.TemporaryDirectory(prefix="milvus-lexical-") as work:
+        report = compare(args.dataset, args.split, Path(work))
+    print(f"{report['dataset']} {report['split']}: {report['queries']} queries, {report['chunks']} chunks")
     for name, metrics in report["results"].items():
-        print(f"{name:<52} nDCG@10 {metrics['nDCG@10']:.3f}  R@10 {metrics['R@10']:.3f}")
+        print(f"  {name:<36} nDCG@10 {metrics['nDCG@10']:.3f}  MRR@10 {metrics['MRR@10']:.3f}  "
+              f"R@10 {metrics['R@10']:.3f}  R@100 {metrics['R@100']:.3f}  p50 {metrics['p50_ms']:.1f} ms")
     if args.json_out:
         args.json_out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
 

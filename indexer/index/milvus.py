@@ -45,6 +45,8 @@ NO_TOKENS = {SPARSE_DIMS: 1e-9}  # Milvus refuses an empty sparse vector; no que
 GET_BATCH = 2_048  # rows fetched by primary key per call
 ROW_CACHE = 8_192  # rows whose vector, BM25 weights and record an index keeps (about 5 kB each)
 ROW_FIELDS = ["row", "vector", "sparse", "chunk"]
+SCORE_FIELDS = ["row", "vector", "sparse"]
+PREFETCH_RECORDS = 512  # fetches up to this many rows bring the chunk records along
 MAX_RUNS = 16  # a filter lists runs of rows up to this many runs, single rows beyond
 MANIFEST_KEY = "manifest"
 
@@ -354,21 +356,25 @@ class MilvusIndex:
         return [(int(hit["row"] if "row" in hit else hit["id"]), float(hit["distance"])) for hit in found]
 
     def fetch(self, rows: np.ndarray, field_name: str) -> list[Any]:
-        """One field of ``rows``, in the order given. A search's candidates are fetched once, with
-        every field the Searcher will ask for next (vectors, BM25 weights, chunk records)."""
+        """One field of ``rows``, in the order given. A search's candidates are fetched once with the
+        fields the Searcher asks for next: vectors and BM25 weights, and for a few hundred rows (the
+        ones about to be shown) their chunk records too."""
         wanted = [int(row) for row in rows]
         if len(wanted) > ROW_CACHE:  # a scan (precedents over a whole index): only this field, uncached
             return [record[field_name] for record in self.records(wanted, ["row", field_name])]
         with self._rows_lock:
-            found = {row: self._rows[row] for row in wanted if row in self._rows}
+            found = {row: self._rows[row] for row in wanted if field_name in self._rows.get(row, ())}
             for row in found:
                 self._rows.move_to_end(row)
         missing = [row for row in wanted if row not in found]
         if missing:
-            fetched = self.records(missing, ROW_FIELDS)
-            found.update((int(record["row"]), record) for record in fetched)
+            fields = ROW_FIELDS if len(missing) <= PREFETCH_RECORDS or field_name == "chunk" else SCORE_FIELDS
+            fetched = self.records(missing, fields)
             with self._rows_lock:
-                self._rows.update((int(record["row"]), record) for record in fetched)
+                for record in fetched:
+                    row = int(record["row"])
+                    found[row] = {**self._rows.pop(row, {}), **record}
+                    self._rows[row] = found[row]
                 while len(self._rows) > ROW_CACHE:
                     self._rows.popitem(last=False)
         return [found[row][field_name] for row in wanted]
