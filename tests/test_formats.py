@@ -356,3 +356,40 @@ def test_a_conversion_past_its_time_limit_is_stopped_and_reported(tmp_path: Path
     path = make_docx(tmp_path / "slow.doc", WORD_NOTICE)
     with pytest.raises(UnreadableFile, match="did not finish converting it within"):
         extract_via_docx(path, path.read_bytes(), timeout=0.2)
+
+
+# ----------------------------------------------------------------------------- --ocr on the command line
+
+
+def test_index_with_ocr_off_refuses_scans_by_name_and_indexes_the_rest(tmp_path: Path, capsys, embed_cache_path, monkeypatch) -> None:
+    from PIL import Image
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_image_pdf(corpus / "扫描件.pdf", [Image.new("RGB", (620, 877), "white")])
+    Image.new("RGB", (620, 877), "white").save(corpus / "照片.jpg")
+    make_docx(corpus / "通知.docx", NOTICE_PARAGRAPHS)
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
+    assert zhengce(["index", str(corpus), "--index", str(tmp_path / "index"), "--ocr", "off", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == ["通知.docx"]
+    reasons = {item["source"]: item["reason"] for item in report["failed"]}
+    assert set(reasons) == {"扫描件.pdf", "照片.jpg"}
+    assert all("OCR is off" in reason for reason in reasons.values())
+
+
+def test_ocr_force_reads_a_page_that_has_a_text_layer(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    from filegen import CJK_FONT
+
+    path = tmp_path / "typed.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(320, 120))  # a small page: OCR of it takes a second or two
+    pdf.setFont(CJK_FONT, 18)
+    pdf.drawString(30, 60, "浦府办〔2021〕12号")
+    pdf.showPage()
+    pdf.save()
+    assert extract(path).ocr_pages == []  # auto: the text layer is used
+    forced = extract(path, ocr="force")
+    assert [facts.page for facts in forced.ocr_pages] == [1]
+    assert "".join(forced.pages[0].split()) == "浦府办〔2021〕12号"
