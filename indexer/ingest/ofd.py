@@ -20,6 +20,7 @@ from PIL import Image
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import Box, page_lines
+from indexer.ingest.limits import check_zip
 from indexer.ingest.ocr import OcrMode, read_pages
 from indexer.models import OcrPage
 
@@ -30,6 +31,7 @@ _XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 def extract_ofd(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
     """(page texts, title from DocInfo, OCR facts of the pages read from their images)."""
+    check_zip(path, data)  # a small package must not expand into gigabytes of XML
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         names = set(package.namelist())
