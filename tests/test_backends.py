@@ -212,6 +212,7 @@ def test_citations_verify_against_documents_over_http(backend, seeds, e5, tmp_pa
 
 
 def test_configuration_errors_are_clear(monkeypatch):
+    monkeypatch.delenv("ZHENGCE_MILVUS_URI", raising=False)
     with pytest.raises(BadInput, match="--milvus-uri"):
         open_backend("milvus")
     with pytest.raises(BadInput, match="ZHENGCE_BACKEND"):
@@ -230,3 +231,23 @@ def test_an_empty_milvus_collection_is_not_found(tmp_path):
     assert backend.current_manifest() is None
     with pytest.raises(NotFound, match="no index"):
         backend.open()
+
+
+def test_cli_index_and_search_on_milvus(tmp_path, monkeypatch, capsys, e5, seeds):
+    import json
+
+    from indexer.cli import main
+
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(e5.cache.path))  # the session's cache: no re-embedding
+    where = ["--backend", "milvus", "--milvus-uri", str(tmp_path / "cli.db"), "--milvus-collection", "cli"]
+    assert main(["index", str(seeds), *where, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["added"]) == 3 and report["generation"] == "g000001"
+    assert main(["index", str(seeds), *where]) == 0
+    assert "unchanged 3" in capsys.readouterr().out
+    assert main(["search", QUESTION, *where, "--top-k", "2", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits[0]["citation"]["source"] == SEED_000.name
+    monkeypatch.delenv("ZHENGCE_MILVUS_URI", raising=False)
+    assert main(["search", QUESTION, "--backend", "milvus"]) == 2  # no URI anywhere
+    assert "--milvus-uri" in capsys.readouterr().err
