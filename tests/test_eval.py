@@ -348,3 +348,18 @@ def test_retriever_names_select_fusion_settings() -> None:
                         ("hybrid-linear-heavy", "cannot read 'heavy'"), ("bm25,bm25", "named twice")):
         with pytest.raises(ValueError, match=reason):
             parse_retrievers(bad)
+
+
+def test_precedent_set_is_complete_and_judges_real_files() -> None:
+    from eval.precedents import PRECEDENTS, load_set
+    from indexer.errors import NotFound
+
+    try:
+        files, queries, qrels = load_set(PRECEDENTS)
+    except NotFound as missing:
+        pytest.skip(f"precedent corpus absent: {missing}")
+    assert len(queries) >= 20 and set(qrels) == set(queries)
+    assert len(files) == 32  # corpus/ (5 seeds) + ../shared/corpus/pages (27 replies)
+    for query_id, judged in qrels.items():
+        assert set(judged) <= set(files), query_id  # every judgement names a document of the corpus
+        assert 2 in judged.values(), query_id  # at least one document handles the very matter
