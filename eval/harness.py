@@ -64,14 +64,16 @@ def parse_retrievers(spec: str) -> list[Retriever]:
 
 
 def fusion_options(variant: str) -> dict[str, Any]:
-    """``rrf``, ``rrf-k30``, ``rrf-w0.7``, ``linear-0.7`` (= ``linear-w0.7``) -> Searcher fusion arguments.
+    """``rrf``, ``rrf-k30``, ``rrf-w0.7``, ``linear-0.7`` (= ``linear-w0.7``), ``learned`` -> Searcher fusion arguments.
 
     ``kN`` is the RRF constant, ``wX`` the dense retriever's weight; a bare number is k for RRF
     and the dense weight for linear fusion.
     """
     method, *params = variant.split("-")
-    if method not in {"rrf", "linear"}:
-        raise BadInput(f"unknown hybrid variant {variant!r}: use rrf or linear, e.g. rrf-k60, linear-0.7")
+    if method not in {"rrf", "linear", "learned"}:
+        raise BadInput(f"unknown hybrid variant {variant!r}: use rrf, linear or learned, e.g. rrf-k60, linear-0.7")
+    if method == "learned" and params:
+        raise BadInput(f"hybrid variant {variant!r}: the learned ranker takes no parameters (its model file has them)")
     options: dict[str, Any] = {"fusion": method}
     for param in params:
         try:

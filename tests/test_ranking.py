@@ -77,3 +77,134 @@ def test_cli_compare_prints_difference_and_p(tmp_path: Path, capsys) -> None:
     assert "name one" in capsys.readouterr().err
     assert main(["eval"]) == 2
     assert "--dataset is required" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- learned ranking
+
+NOTICES = {
+    "flood": ("防汛工作通知", "沪水务〔2024〕12号 各区要落实防汛值班制度，加强河道巡查和泵站检修。汛期来临前完成排水设施检查。"),
+    "care": ("托育服务方案", "各街道推进社区宝宝屋建设，为3岁以下婴幼儿家庭提供每年12次免费托育服务。托育机构从业人员持证上岗。"),
+    "school": ("招生工作意见", "义务教育阶段学校招生实行免试就近入学，严禁以考试方式选拔学生。民办学校招生纳入统一管理。"),
+    "tax": ("减税政策说明", "对小型微利企业年应纳税所得额不超过一百万元的部分减按百分之二十五计入应纳税所得额。"),
+}
+
+
+@pytest.fixture(scope="module")
+def notice_index(tmp_path_factory, stand_in):
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.writer import add_documents
+
+    index_dir = tmp_path_factory.mktemp("notices") / "index"
+    docs = [document_from_text(text, f"{key}.txt", title=title, doc_id=key) for key, (title, text) in NOTICES.items()]
+    add_documents(index_dir, docs, embedder=stand_in, progress=False)
+    return LocalIndex.load(index_dir)
+
+
+def test_features_describe_each_candidate(notice_index, stand_in) -> None:
+    from indexer.index.lexical import tokenize
+    from indexer.retrieval.rerank import FEATURES, features
+
+    query = "沪水务〔2024〕12号 防汛值班制度"
+    rows = np.arange(len(notice_index.chunks))
+    x = features(notice_index, query, stand_in.encode_queries([query])[0], notice_index.lexical(tokenize(query)), rows)
+    assert x.shape == (len(rows), len(FEATURES)) and np.isfinite(x).all()
+    column = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    doc_of = [notice_index.chunks[r].doc_id for r in rows]
+    flood = [i for i, d in enumerate(doc_of) if d == "flood"]
+    others = [i for i, d in enumerate(doc_of) if d != "flood"]
+    assert (column["identifier_match"][flood] == 1.0).all() and (column["identifier_match"][others] == 0.0).all()
+    assert (column["cover_text"][flood] == 1.0).all()  # every query term is in the flood notice
+    assert (column["cover_text"][others] < 0.5).all()
+    # the longest verbatim piece, punctuation aside: 沪水务〔2024〕12号 (10 of the query's 16 characters)
+    assert column["longest_match"][flood].max() == pytest.approx(10 / 16)
+    assert column["lexical_rank_log"][flood].min() == 0.0  # BM25's best candidate is the flood notice
+    assert column["is_doc_best"].sum() == len(set(doc_of))  # one best candidate per document
+    assert (column["question_x_dense"] == 0).all()  # keywords, not a question
+
+
+def test_learned_fusion_ranks_with_the_shipped_model(notice_index, stand_in) -> None:
+    from indexer.retrieval.rerank import MODEL_FILE, LinearRanker
+    from indexer.retrieval.search import Searcher
+
+    model = LinearRanker.load()
+    assert model.training["rebuild"].startswith("python -m eval.learn")
+    searcher = Searcher(notice_index, stand_in, fusion="learned")
+    hits = searcher.search("小型微利企业应纳税所得额怎么计算", top_k=4)
+    assert hits[0].document.doc_id == "tax"
+    assert all(1.0 < h.scores["fused"] < 2.0 for h in hits)  # every candidate was in the re-scored pool
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.score for h in hits}) == len(hits)  # distinct model scores stay distinct
+    assert MODEL_FILE.stat().st_size < 10_000  # a small file
+
+
+def test_model_file_must_match_the_features(tmp_path: Path) -> None:
+    from indexer.errors import ZhengceError
+    from indexer.retrieval.rerank import MODEL_FILE, LinearRanker
+
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    stale = tmp_path / "model.json"
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ZhengceError, match="other features"):
+        LinearRanker.load(stale)
+
+
+def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
+    from eval.learn import QueryCandidates, cross_validate, fit, folds_of
+    from indexer.retrieval.rerank import FEATURES
+
+    rng = np.random.default_rng(0)
+    useful = FEATURES.index("cover_text")
+    sets = []
+    for name in ("a", "b"):
+        queries = []
+        for q in range(30):
+            x = rng.normal(size=(12, len(FEATURES)))
+            labels = np.zeros(12, dtype=int)
+            labels[q % 12] = 1
+            x[:, useful] = labels * 2.0 + rng.normal(scale=0.3, size=12)  # the relevant candidate stands out
+            units = [f"{name}{q}-{i}" for i in range(12)]
+            queries.append(QueryCandidates(f"q{q}", units, x, labels, []))
+        qrels = {q.query_id: {q.units[q.labels.argmax()]: 1} for q in queries}
+        sets.append({"dataset": name, "split": "dev", "qrels": qrels, "queries": queries})
+    fold = folds_of(sets, 5, seed=0)
+    assert len(fold) == 60 and set(fold.values()) == set(range(5))
+    for k in range(5):  # each fold holds a fifth of each set
+        assert [sum(1 for (d, _), f in fold.items() if d == name and f == k) for name in "ab"] == [6, 6]
+    model = fit([q for s in sets for q in s["queries"]], list(range(len(FEATURES))))
+    assert np.argmax(model.weights) == useful and model.weights[useful] > 0
+    held_out = cross_validate(sets, list(range(len(FEATURES))))
+    assert set(held_out) == {"a", "b"}
+    assert np.mean([s["nDCG@10"] for s in held_out["a"].values()]) > 0.95  # learned from the other folds
+
+
+def test_hybrid_top_10_is_the_top_of_the_ranking_the_eval_measures(tmp_path: Path, stand_in) -> None:
+    """Min-max fusion depends on the candidates it spans: a top 10 fused over 100 + 100 candidates
+    ranked differently from the top 300 the dev figures come from (fused over 1,500 + 1,500)."""
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.writer import add_documents
+    from indexer.retrieval.search import Searcher
+
+    rng = np.random.default_rng(7)
+    words = ["托育", "养老", "防汛", "招生", "减税", "公交", "停车", "垃圾", "电梯", "河道", "补贴", "社区",
+             "街道", "服务", "建设", "管理", "资金", "学校", "企业", "居民"]
+    docs = []
+    for d in range(150):
+        sentences = ["".join(rng.choice(words, size=8)) + "。" for _ in range(60)]
+        docs.append(document_from_text("\n\n".join(sentences), f"d{d}.txt", doc_id=f"d{d}"))
+    add_documents(tmp_path / "index", docs, embedder=stand_in, progress=False)
+    searcher = Searcher(LocalIndex.load(tmp_path / "index"), stand_in)
+    assert len(searcher.index.chunks) > 300  # more than the 100 + 100 a top 10 used to fuse
+    for query in ("托育服务补贴", "社区停车管理", "河道防汛资金", "学校招生"):
+        top = [h.chunk.chunk_id for h in searcher.search(query, top_k=10)]
+        assert top == [h.chunk.chunk_id for h in searcher.search(query, top_k=300)][:10], query
+
+
+def test_learned_retriever_name_takes_no_parameters() -> None:
+    from eval.harness import parse_retrievers
+
+    assert parse_retrievers("hybrid-learned")[0].fusion == {"fusion": "learned"}
+    with pytest.raises(BadInput, match="takes no parameters"):
+        parse_retrievers("hybrid-learned-0.5")

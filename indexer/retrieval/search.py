@@ -1,7 +1,9 @@
 """Ranked, cited passages from an index: dense, lexical (BM25) or both fused.
 
-Each retriever contributes its best ``max(100, 5 * top_k)`` candidates; hybrid search fuses
-them either by reciprocal rank (RRF) or by a weighted sum of min-max normalised scores.
+Each retriever contributes its best ``max(100, 5 * top_k)`` candidates (hybrid: at least
+``FUSION_DEPTH``); hybrid search fuses them by reciprocal rank (RRF), by a weighted sum of min-max
+normalised scores, or (``fusion="learned"``, opt-in) re-scores the top of that sum with the learned
+ranker of ``indexer.retrieval.rerank``.
 Metadata filters select documents first; when the selection is small, its chunks are scored
 exhaustively, so a restrictive filter never loses a match the unfiltered search would cut.
 """
@@ -21,7 +23,7 @@ from indexer.index.base import ChunkIndex
 from indexer.index.lexical import query_terms, tokenize
 from indexer.index.manifest import check_model
 from indexer.models import Chunk, Document
-from indexer.retrieval import fusion
+from indexer.retrieval import fusion, rerank
 from indexer.retrieval.citations import citation_of
 from indexer.retrieval.filters import SearchFilters
 
@@ -34,8 +36,12 @@ DEFAULT_DENSE_WEIGHT = 0.7  # share of the dense retriever in either fusion
 DEFAULT_RRF_K = 60
 MIN_DEPTH = 100  # candidates per retriever: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
 DEPTH_FACTOR = 5
+# Hybrid search fuses at least this many candidates per retriever, whatever top_k: min-max scaling
+# depends on the candidates it spans, and the dev figures were measured at this depth (top 300 x 5).
+# Fusing only 100 + 100 for a top 10 scored lower (eval/results.md, fusion depth).
+FUSION_DEPTH = 1500
 MODES = ("hybrid", "dense", "lexical")
-FUSIONS = ("rrf", "linear")
+FUSIONS = ("rrf", "linear", "learned")
 
 
 @dataclass
@@ -133,6 +139,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._ranker = rerank.LinearRanker.load() if fusion == "learned" else None
 
     @property
     def embedder(self) -> Embedder:
@@ -198,7 +205,7 @@ class Searcher:
             return []
         pool = total if allowed is None else len(allowed)
         top_k = min(top_k, pool)
-        depth = min(pool, max(MIN_DEPTH, DEPTH_FACTOR * top_k))
+        depth = min(pool, max(MIN_DEPTH, DEPTH_FACTOR * top_k, FUSION_DEPTH if mode == "hybrid" else 0))
 
         query_vector = self.embedder.encode_queries([query])[0] if mode != "lexical" else None
         lexical = self.index.lexical(tokenize(query)) if mode != "dense" else None
@@ -211,7 +218,7 @@ class Searcher:
         elif mode == "lexical":
             order = lexical_rows.tolist()
         else:
-            order, fused = self._fuse(dense_rows, lexical_rows, query_vector, lexical)
+            order, fused = self._fuse(query, dense_rows, lexical_rows, query_vector, lexical)
         rows = np.asarray(order[:top_k], dtype=np.int64)
         dense = self.index.dense_scores(query_vector, rows) if query_vector is not None else None
         lexical_scores = lexical.scores(rows) if lexical is not None else None
@@ -229,7 +236,7 @@ class Searcher:
         return ranked
 
     def _fuse(
-        self, dense_rows: np.ndarray, lexical_rows: np.ndarray, query_vector: np.ndarray, lexical: Any
+        self, query: str, dense_rows: np.ndarray, lexical_rows: np.ndarray, query_vector: np.ndarray, lexical: Any
     ) -> tuple[list[int], dict[int, float]]:
         if self.fusion == "rrf":
             fused = fusion.reciprocal_rank([dense_rows, lexical_rows], [self.dense_weight, 1.0 - self.dense_weight],
@@ -239,5 +246,12 @@ class Searcher:
             combined = fusion.linear(self.index.dense_scores(query_vector, union), lexical.scores(union),
                                      self.dense_weight)
             fused = dict(zip(union.tolist(), combined.tolist()))
+            if self._ranker is not None:
+                # the learned model re-scores both retrievers' top candidates; its scores, mapped into
+                # (1, 2) by arctan (order kept: a sigmoid rounds large scores to equal floats), rank
+                # them above the rest of the linear order (in [0, 1])
+                pool = rerank.pool_rows(dense_rows, lexical_rows)
+                learned = self._ranker.score(rerank.features(self.index, query, query_vector, lexical, pool))
+                fused.update(zip(pool.tolist(), (1.5 + np.arctan(learned) / np.pi).tolist()))
         order = sorted(fused, key=lambda row: (-fused[row], row))
         return order, fused
