@@ -73,8 +73,12 @@ def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
     seed: int = 0, settings: Any = None, embedder: Any = None, thresholds: list[float] | None = None,
+    index_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Answer accuracy of /ask's selection over (a seeded sample of) the split, per threshold."""
+    """Answer accuracy of /ask's selection over (a seeded sample of) the split, per threshold.
+
+    ``index_dir``: read this built index (e.g. the one a ``zhengce eval --json`` run names)
+    instead of bringing the dataset's cached index up to date."""
     from indexer.index.settings import IndexSettings
     from indexer.retrieval.answers import load_threshold, score_sentences, select
     from indexer.retrieval.search import Searcher
@@ -83,8 +87,9 @@ def run_answer_eval(
     full = load_dataset(Path(dataset_dir), split)
     gold = load_answers(dataset_dir, split)
     query_ids = [q for q in sample_query_ids(full, max_queries, seed) if q in gold]
-    backend = open_backend("local", index_dir=Path(cache_dir) / index_key(full, settings))
-    build_index(full, backend, settings, embedder=embedder, progress=False)
+    backend = open_backend("local", index_dir=index_dir or Path(cache_dir) / index_key(full, settings))
+    if index_dir is None:
+        build_index(full, backend, settings, embedder=embedder, progress=False)
     index = backend.open()
     if embedder is None:
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)

@@ -18,22 +18,6 @@ POLICY = (
 )
 
 
-def wanted(question: str) -> list:
-    return [has for asks, has in answers._KINDS if asks.search(question)]
-
-
-@pytest.mark.parametrize(("question", "answering", "not_answering"), [
-    ("每个家庭每年可以享受几次免费服务", "每个家庭每年享有12次免费服务。", "家长可以预约。"),
-    ("托育服务从什么时候开始", "服务时间为2024年3月1日起。", "家长可以预约。"),
-    ("申请需要哪些材料", "户口簿、出生医学证明和预约单。", "家长可以预约托育服务。"),
-    ("外地户籍家庭是否可以申请", "外地户籍家庭不得申请。", "社区宝宝屋提供托育服务。"),
-])
-def test_question_kind_favours_the_sentence_that_holds_the_answer(question, answering, not_answering) -> None:
-    assert answers.kind_bonus(wanted(question), answering) == answers.KIND_BONUS
-    assert answers.kind_bonus(wanted(question), not_answering) == 0.0
-    assert answers.kind_bonus(wanted("宝宝屋的服务内容"), answering) == 0.0  # no kind asked: no bonus
-
-
 @pytest.fixture(scope="module")
 def policy_searcher(tmp_path_factory, stand_in):
     from indexer.gongwen.documents import document_from_text

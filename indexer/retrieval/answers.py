@@ -28,19 +28,6 @@ MAX_SENTENCES = 3
 # further sentences join the answer only when they score nearly as well as the best one
 RELATIVE_MARGIN = 0.05
 MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
-# A question that asks for a number, a date, a list or a decision is answered by a sentence that
-# holds one: (what the question says, what the answering sentence has). Measured on the NCPP dev
-# gold spans (eval/results.md, answers).
-KIND_BONUS = 0.1
-_KINDS = (
-    (re.compile(r"几|多少|多大|多高|多长|比例|金额|标准"),
-     re.compile(r"\d|[一二两三四五六七八九十百千万]+[个次家元岁人项天周月年倍名所户条]")),
-    (re.compile(r"何时|什么时候|哪一?天|哪一?年|几月|时间|期限|截止|多久|日期"),
-     re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月|之日|起")),
-    (re.compile(r"哪些|哪几|包括|有何|主要内容|措施"), re.compile(r"[、；;]|一是|[（(][一二三1-9][）)]")),
-    (re.compile(r"是否|能否|可否|能不能|可不可以|需不需要|要不要|需要.*吗|可以.*吗"),
-     re.compile(r"可以|可|不得|应当|须|允许|不予|予以|暂停|暂缓|免|禁止|不再|无需|不需要|需要")),
-)
 _CONTINUES = ("：", ":", "；", ";", "，", ",")  # a sentence cut here runs on into the next one
 _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
@@ -103,18 +90,11 @@ def score_sentences(question: str, hits: list, embedder) -> list[ScoredSentence]
     query = embedder.encode_queries([question])[0]
     vectors = embedder.encode_passages([text for text, *_ in candidates])
     cosines = vectors @ query
-    wanted = [has for asks, has in _KINDS if asks.search(question)]
     scored = [
-        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text)
-                       + kind_bonus(wanted, text), hit)
+        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text), hit)
         for (text, start, end, hit), cos in zip(candidates, np.asarray(cosines, dtype=float))
     ]
     return sorted(scored, key=lambda s: s.score, reverse=True)
-
-
-def kind_bonus(wanted: list[re.Pattern], sentence: str) -> float:
-    """KIND_BONUS when the sentence holds what the question asks for (a number, a date ...)."""
-    return KIND_BONUS if wanted and all(has.search(sentence) for has in wanted) else 0.0
 
 
 def continued(sentence: ScoredSentence) -> ScoredSentence:
