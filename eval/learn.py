@@ -50,11 +50,11 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
     (so the features belong to the very index behind that run's figures), into one pickle."""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
-    from indexer.index.local import LocalIndex
     from indexer.index.lexical import tokenize
+    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
     from indexer.retrieval.fusion import linear
-    from indexer.retrieval.search import DEPTH_FACTOR, MIN_DEPTH
+    from indexer.retrieval.search import DEPTH_FACTOR, FUSION_DEPTH, MIN_DEPTH
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
@@ -67,7 +67,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
     embedder = index.manifest.load_embedder(cache=settings.embed_cache)
     query_ids = sorted(dataset.queries)
     vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
-    retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth))  # what Searcher.search(top_k=300) reads
+    retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))  # what hybrid search reads
     queries = []
     for query_id, vector in zip(query_ids, vectors):
         text = dataset.queries[query_id]
@@ -213,8 +213,9 @@ def report(sets: list[dict[str, Any]], seed: int = 0) -> dict[str, dict[str, Any
             result = compare(baselines[dataset], scores, names=(f"{dataset}:linear-0.7-pool", f"{dataset}:{name}"))
             rows.setdefault(name, {})[dataset] = result
             print(result.summary())
-            if harness[dataset] and name == "learned":
-                against = compare(harness[dataset], scores, names=(f"{dataset}:hybrid-harness", f"{dataset}:{name}"))
+            measured = harness[dataset]
+            if measured is not None and name == "learned":
+                against = compare(measured, scores, names=(f"{dataset}:hybrid-harness", f"{dataset}:{name}"))
                 rows.setdefault(f"{name}-vs-harness", {})[dataset] = against
                 print(against.summary())
     return rows

@@ -68,7 +68,7 @@ def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACH
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
     id_of = {index.documents[doc_id].source: doc_id for doc_id in index.documents}
     corpus_id = {id_of[path.name]: name for name, path in files.items() if path.name in id_of}
-    searcher = Searcher(index, embedder, **({"fusion": fusion} if fusion else {}))
+    searcher = Searcher(index, embedder, fusion=fusion) if fusion else Searcher(index, embedder)
     similar, by_document = {}, {}
     for query_id, text in queries.items():
         parts = input_parts(text, index)
