@@ -25,8 +25,8 @@ from search_api.jobs import Jobs
 from search_api.openapi import openapi_schema
 from search_api.routes import documents, jobs, search, status
 from search_api.service import Service, load_service
-from search_api.uploads import run_upload_job
 from search_api.settings import Settings
+from search_api.uploads import run_upload_job
 from search_api.web import router as web_router
 
 log = logging.getLogger("zhengce.api")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path as PathParam, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
 
 from indexer.errors import NotFound
-from search_api.auth import authorize, required_role
+from search_api.auth import ANONYMOUS, SCOPE_KEY, authorize, required_role
 from search_api.errors import invalid
 from search_api.service import Service
 from search_api.settings import Settings
@@ -38,7 +40,15 @@ def caller(request: Request, service: Annotated[Service, Depends(get_service)],
     return {"key": who.name, "client": request.client.host if request.client else None}
 
 
+def reader(request: Request) -> dict[str, Any]:
+    """Who sends a read, as ``auth.AuthGate`` identified them (no key: "anonymous"); unlike ``caller``
+    it declares no key in the schema, since reads are open unless ``require_key_for_read``."""
+    who = request.scope.get(SCOPE_KEY, ANONYMOUS)
+    return {"key": who.name, "client": request.client.host if request.client else None}
+
+
 ServiceDep = Annotated[Service, Depends(get_service)]
+ReaderDep = Annotated[dict[str, Any], Depends(reader)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 CallerDep = Annotated[dict[str, Any], Depends(caller)]
 
@@ -46,6 +56,16 @@ CallerDep = Annotated[dict[str, Any], Depends(caller)]
 def check_top_k(value: int, settings: Settings, location: tuple[str, ...] = ("body", "top_k")) -> None:
     if not 1 <= value <= settings.max_top_k:
         raise invalid(location, f"top_k must be between 1 and {settings.max_top_k}", value)
+
+
+def count_of(request: BaseModel, name: str, settings: Settings, location: tuple[str, ...]) -> int:
+    """``request.<name>`` (top_k, limit) checked against ``max_top_k``; a default the client did not
+    send is lowered to the maximum instead, as the schema states (``openapi.openapi_schema``)."""
+    value = getattr(request, name)
+    if name not in request.model_fields_set:
+        return min(value, settings.max_top_k)
+    check_top_k(value, settings, location)
+    return value
 
 
 def check_length(value: str, limit: int, location: tuple[str, ...]) -> None:

@@ -12,13 +12,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from indexer.errors import BadInput, IndexBusy, IndexMismatch, NotFound, UnreadableFile, ZhengceError
 
 log = logging.getLogger("zhengce.api")
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 ECHO_CHARS = 200  # how much of a rejected input a 422 repeats back
 # most specific first; the base class last: an expected failure without a kind of its own
 STATUS_OF = ((BadInput, 422), (UnreadableFile, 422), (NotFound, 404), (IndexBusy, 409), (IndexMismatch, 409),
@@ -68,12 +72,24 @@ def printable(value: Any) -> Any:
     return value
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at the request's path (the Allow header of a 405)."""
+    return [method for method in METHODS if any(
+        route.matches({**request.scope, "method": method})[0] == Match.FULL for route in app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     """Register the translations on ``app``."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": [printable(e) for e in jsonable_encoder(error.errors())]}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 405:  # Starlette names only the first matching route's methods
+            error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(ZhengceError)
     async def expected(request: Request, error: ZhengceError) -> JSONResponse:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,10 +91,18 @@ class JSONRefused(HTTPException):
         super().__init__(422, [{"type": "json_invalid", "loc": ["body"], "msg": message}])
 
 
+class JSONTooLarge(HTTPException):
+    """A JSON body over ``max_json_bytes``: 413, like any body over its limit."""
+
+    def __init__(self, limit: int, size: int | None = None) -> None:
+        has = "" if size is None else f"; this one has {size}"
+        super().__init__(413, f"a JSON body may have at most {limit} bytes{has}")
+
+
 def strict_json(body: bytes, max_bytes: int, max_keys: int, max_containers: int) -> Any:
     """JSON as RFC 8259 has it: UTF-8, finite numbers only, and bounded in size, keys and nesting."""
     if len(body) > max_bytes:
-        raise JSONRefused(f"a JSON body may have at most {max_bytes} bytes; this one has {len(body)}")
+        raise JSONTooLarge(max_bytes, len(body))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -127,17 +136,58 @@ def strict_json(body: bytes, max_bytes: int, max_keys: int, max_containers: int)
         raise JSONRefused("the JSON is nested too deeply") from None
 
 
-class StrictJSONRoute(APIRoute):
-    """Routes whose JSON bodies are parsed by ``strict_json`` with the service's limits."""
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The body, read only while it stays within ``limit`` bytes (chunked bodies declare no length)."""
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise JSONTooLarge(limit)
+        parts.append(part)
+    request._body = b"".join(parts)  # what Request.body() returns from now on
+    return request._body
+
+
+def query_names(route: APIRoute) -> set[str]:
+    """The query parameters a route declares (a model's fields for ``Annotated[Model, Query()]``)."""
+    from pydantic import BaseModel
+
+    names: set[str] = set()
+    dependants = [route.dependant]
+    while dependants:
+        dependant = dependants.pop()
+        dependants.extend(dependant.dependencies)
+        for param in dependant.query_params:
+            kind = param.field_info.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                names.update(f.alias or name for name, f in kind.model_fields.items())
+            else:
+                names.add(param.alias)
+    return names
+
+
+class StrictRoute(APIRoute):
+    """Routes that refuse undeclared query parameters (a typo is an error, not an ignored filter)
+    and parse JSON bodies by ``strict_json`` with the service's limits."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        parameters = query_names(self)
 
         async def strict(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - parameters)
+            if unknown:
+                raise RequestValidationError([{
+                    "type": "extra_forbidden", "loc": ["query", unknown[0][:100]], "input": None,
+                    "msg": f"unknown query parameter; this operation takes {', '.join(sorted(parameters)) or 'none'}",
+                }])
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if request.method in ("POST", "PUT", "PATCH") and (not kind or kind.endswith("json")):
                 settings = request.app.state.service.settings
-                body = await request.body()
+                declared = request.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > settings.max_json_bytes:  # refused unread
+                    raise JSONTooLarge(settings.max_json_bytes, int(declared))
+                body = await read_bounded(request, settings.max_json_bytes)
                 parsed = body and strict_json(body, settings.max_json_bytes, settings.max_json_keys, settings.max_json_containers)
                 if body:
                     request._json = parsed  # what Request.json() returns from now on

@@ -7,6 +7,7 @@ document uses them). The janitor removes upload files that no job and no documen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -71,7 +72,7 @@ class Jobs:
 
     def claimed_paths(self) -> set[Path]:
         """Files of jobs not finished yet: the janitor leaves them alone."""
-        claimed = set()
+        claimed: set[Path] = set()
         for record in self._records():
             if record["job"]["state"] in ("queued", "running"):
                 claimed.update(Path(p) for p in record["paths"])
@@ -127,10 +128,8 @@ def _mtime(path: Path) -> float:
 def remove_upload(path: Path) -> None:
     """Remove one saved original and its content folder when that is left empty."""
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # not empty: another name of the same content is kept
         path.parent.rmdir()
-    except OSError:
-        pass
 
 
 def sweep_orphans(upload_dir: Path, keep: set[str], claimed: set[Path], older_than_s: float) -> list[Path]:
@@ -146,8 +145,7 @@ def sweep_orphans(upload_dir: Path, keep: set[str], claimed: set[Path], older_th
         if entry.is_file() and entry.name.startswith(".part-") and _mtime(entry) < cutoff:
             entry.unlink(missing_ok=True)
             removed.append(entry)
-        elif entry.is_dir() and not any(p in claimed for p in entry.iterdir()):
-            if all(_mtime(p) < cutoff for p in entry.iterdir()):
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry)
+        elif entry.is_dir() and not any(p in claimed or _mtime(p) >= cutoff for p in entry.iterdir()):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
     return removed

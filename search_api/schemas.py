@@ -2,21 +2,41 @@
 
 Requests forbid unknown fields, so a typo in a filter name is an error instead of a silently
 unfiltered search. Length limits and the ``top_k`` range come from the settings and are checked in the
-endpoints (``app.check_top_k``, ``app.check_length``), so a deployment can change them without a
+endpoints (``deps.top_k``, ``deps.check_length``), so a deployment can change them without a
 code change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # top_k and limit are range-checked in the endpoints, against the configured maximum, so that
 # the error states the whole allowed range; the schema still tells clients the lower bound
 AT_LEAST_1 = {"minimum": 1}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _a_number(value: object) -> object:
+    if isinstance(value, (bool, str)):  # true is not 1, "5" is not 5 (JSON's 5.0 is, as JSON Schema says)
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_a_number)]
 
 
 def _usable_text(value: str, field: str) -> str:
@@ -30,14 +50,15 @@ class Request(BaseModel):
 
 
 class Filters(Request):
-    """Metadata filters; every given field must match. Dates are 成文日期 bounds, inclusive."""
+    """Metadata filters; every given field must match. Dates are 成文日期 bounds, inclusive;
+    a date_from after date_to is refused (422)."""
 
     issuer: str | None = Field(None, min_length=1, pattern=r"\S", description="发文机关, e.g. 上海市普陀区教育局")
     doc_type: str | None = Field(None, min_length=1, pattern=r"\S", description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
     region: str | None = Field(None, min_length=1, pattern=r"\S", description="e.g. 上海市普陀区")
     doc_number: str | None = Field(None, min_length=1, pattern=r"\S", description="发文字号, e.g. 普教办〔2024〕3号")
-    date_from: dt.date | None = Field(None, description="YYYY-MM-DD")
-    date_to: dt.date | None = Field(None, description="YYYY-MM-DD")
+    date_from: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
+    date_to: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
 
     @field_validator("issuer", "doc_type", "region", "doc_number")
     @classmethod
@@ -47,7 +68,10 @@ class Filters(Request):
     @field_validator("date_from", "date_to", mode="before")
     @classmethod
     def _iso_date(cls, value: object, info: ValidationInfo) -> object:
-        if value is not None and not isinstance(value, (str, dt.date)):  # 0 is not 1970-01-01
+        # 0 (or "0" in a query string) is not 1970-01-01: only YYYY-MM-DD is a date here
+        if value is not None and not isinstance(value, dt.date) and not (
+            isinstance(value, str) and ISO_DATE.fullmatch(value)
+        ):
             raise ValueError(f"{info.field_name} must be a date written YYYY-MM-DD")
         return value
 
@@ -60,10 +84,10 @@ class Filters(Request):
 
 class SearchRequest(Request):
     query: str = Field(..., min_length=1, description="what to look for, in Chinese or English")
-    top_k: int = Field(10, description="passages (or documents) to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    top_k: Count = Field(10, description="passages (or documents) to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     mode: Mode = "hybrid"
     filters: Filters | None = None
-    by_document: bool = Field(False, description="group passages by document")
+    by_document: StrictBool = Field(False, description="group passages by document")
 
     @field_validator("query")
     @classmethod
@@ -73,7 +97,7 @@ class SearchRequest(Request):
 
 class AskRequest(Request):
     question: str = Field(..., min_length=1)
-    top_k: int = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    top_k: Count = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 
     @field_validator("question")
@@ -84,13 +108,19 @@ class AskRequest(Request):
 
 class SimilarRequest(Request):
     text: str = Field(..., min_length=1, description="the new proposal or draft, up to max_similar_chars")
-    top_k: int = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
+    top_k: Count = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
         return _usable_text(value, "text")
+
+
+class SimilarQuery(Request):
+    """Query parameters of GET /documents/{doc_id}/similar."""
+
+    top_k: int = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
 
 
 class DocumentQuery(Filters):

@@ -194,6 +194,18 @@ class Service:
             self.audit.record(key=who.get("key", "anonymous"), client=who.get("client"), action=action,
                               outcome=outcome, documents=documents, **details)
 
+    def audit_read(self, who: dict[str, Any], action: str, text: str, doc_ids: list[str], **details: Any) -> None:
+        """Log a search, question or precedent lookup when ``audit_searches`` is on: the text itself
+        (``audit_query_text=store``) or only its SHA-256 (``hash``, the default: a digest proves what was
+        asked when the text is shown, without keeping it), and the documents returned."""
+        if self.audit is None or not self.settings.audit_searches:
+            return
+        from search_api.audit import query_digest
+
+        query = {"query": text} if self.settings.audit_query_text == "store" else {"query_sha256": query_digest(text)}
+        self.audit.record(key=who.get("key", "anonymous"), client=who.get("client"), action=action, outcome="done",
+                          documents=[{"doc_id": d} for d in dict.fromkeys(doc_ids)], **query, **details)
+
     def writing(self, wait_s: float = WRITE_WAIT_S) -> Any:
         """The process's one writer slot; IndexBusy (409) when an upload job holds it too long."""
         service = self

@@ -8,7 +8,6 @@ deleted documents came back, faults were 500s, replicas never noticed a new CURR
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import shutil
 import subprocess
@@ -23,9 +22,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.index.writer import remove_documents, update_index
-from loadtest import cli_env, notice_text, write_notices, zhengce_command
 from search_api.app import create_app
 from search_api.settings import Settings
+
+from loadtest import cli_env, notice_code, notice_text, write_notices, zhengce_command
 
 KEY = "serving-test-key-0123"
 HEADERS = {"X-API-Key": KEY}
@@ -284,6 +284,31 @@ def test_named_keys_have_roles_and_every_write_is_audited(make_client, tmp_path)
                           capture_output=True, text=True, timeout=120)
     assert read.returncode == 0, read.stderr
     assert [json.loads(line)["documents"][0]["doc_id"] for line in read.stdout.splitlines()] == [doc_id]
+
+
+@pytest.mark.parametrize("kept", ["hash", "store"])
+def test_searches_are_audited_when_asked_with_the_query_hashed_or_stored(make_client, tmp_path, kept):
+    from search_api.audit import query_digest, read_entries
+
+    quiet = make_client(audit_dir=tmp_path / "quiet")
+    assert quiet.post("/search", json={"query": notice_code(8001)}).status_code == 200
+    assert list(read_entries(tmp_path / "quiet")) == []  # off by default: searches are not logged
+    client = make_client(audit_dir=tmp_path / "audit", audit_searches=True, audit_query_text=kept,
+                         api_keys={"desk-2": {"key": "desk-two-key-0123456", "role": "read"}})
+    found = client.post("/search", json={"query": notice_code(8001), "mode": "lexical", "top_k": 2},
+                        headers={"X-API-Key": "desk-two-key-0123456"}).json()
+    assert client.post("/ask", json={"question": "垃圾分类工作有哪些要求"}).status_code == 200
+    assert client.post("/similar", json={"text": notice_text(8003)}).status_code == 200
+    entries = list(read_entries(tmp_path / "audit"))
+    assert [(e["key"], e["action"]) for e in entries] == [("desk-2", "search"), ("anonymous", "ask"),
+                                                          ("anonymous", "similar")]
+    search = entries[0]
+    assert [d["doc_id"] for d in search["documents"]] == [p["citation"]["doc_id"] for p in found["passages"]]
+    if kept == "store":
+        assert search["query"] == notice_code(8001) and "query_sha256" not in search
+    else:
+        assert search["query_sha256"] == query_digest(notice_code(8001)) and "query" not in search
+        assert all(notice_code(8001) not in day.read_text(encoding="utf-8") for day in (tmp_path / "audit").iterdir())
 
 
 # 7. the contract

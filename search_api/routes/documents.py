@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from search_api import schemas
-from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, check_top_k, find_document, get_searcher
-from search_api.guards import StrictJSONRoute
+from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, count_of, find_document, get_searcher
+from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_summary
 from search_api.uploads import accept_uploads
 
-router = APIRouter(tags=["documents"], route_class=StrictJSONRoute)
+router = APIRouter(tags=["documents"], route_class=StrictRoute)
 ERRORS = {404: {"model": schemas.Error}, 503: {"model": schemas.Error}}
 WRITE_ERRORS = {401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 409: {"model": schemas.Error}}
 
@@ -22,12 +22,12 @@ def list_documents(
     params: Annotated[schemas.DocumentQuery, Query()], service: ServiceDep, searcher: SearcherDep
 ) -> schemas.DocumentPage:
     """Indexed documents in id order, filtered by metadata, one page at a time."""
-    check_top_k(params.limit, service.settings, ("query", "limit"))
+    limit = count_of(params, "limit", service.settings, ("query", "limit"))
     wanted = to_filters(params)
     selected = [d for d in sorted(searcher.index.documents.values(), key=lambda d: d.doc_id) if wanted.matches(d)]
-    page = selected[params.offset : params.offset + params.limit]
+    page = selected[params.offset : params.offset + limit]
     return schemas.DocumentPage(
-        total=len(selected), offset=params.offset, limit=params.limit, documents=[to_summary(d) for d in page]
+        total=len(selected), offset=params.offset, limit=limit, documents=[to_summary(d) for d in page]
     )
 
 
@@ -54,11 +54,15 @@ def upload_documents(
     files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT/MD (any Chinese encoding), HTML")],
     service: ServiceDep,
     who: CallerDep,
+    response: Response,
     replace: Annotated[bool, Query(description="replace an indexed document of the same name")] = False,
 ) -> schemas.Job:
-    """Store the files and index them in the background: 202 with a job; GET /jobs/{job_id} tells
-    when they are searchable and what became of each file. Needs a key with the write role."""
-    return accept_uploads(service, files, replace, who["key"], who["client"])
+    """Store the files and index them in the background: 202 with a job (its URL in Location);
+    GET /jobs/{job_id} tells when they are searchable and what became of each file. Needs a key with
+    the write role."""
+    job = accept_uploads(service, files, replace, who["key"], who["client"])
+    response.headers["Location"] = f"/jobs/{job.job_id}"
+    return job
 
 
 @router.delete(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam
+from fastapi import APIRouter
+from fastapi import Path as PathParam
 
 from indexer.errors import NotFound
 from search_api import schemas
 from search_api.deps import CallerDep, ServiceDep
-from search_api.guards import StrictJSONRoute
+from search_api.guards import StrictRoute
 
-router = APIRouter(tags=["documents"], route_class=StrictJSONRoute)
+router = APIRouter(tags=["documents"], route_class=StrictRoute)
 JOB_ID = Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$", description="job_id from POST /documents")]
 
 

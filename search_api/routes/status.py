@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from search_api import schemas
 from search_api.deps import SearcherDep
+from search_api.guards import StrictRoute
 
-router = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"], route_class=StrictRoute)
 
 
 @router.get("/healthz", response_model=schemas.Health)
