@@ -125,11 +125,10 @@ def citation_check(documents: _Documents, result: LoadResult) -> loadgen.Check:
 
 async def _uploader(
     client: httpx.AsyncClient, api_key: str, numbers: list[int], result: LoadResult, stop: asyncio.Event,
-    pause: float,
 ) -> None:
-    """Uploads notices one by one; each must be searchable as soon as its job says done."""
+    """Uploads notices one after another until the searchers stop; each must be searchable as soon
+    as its job says done."""
     for number in numbers:
-        await asyncio.sleep(pause)
         if stop.is_set():
             return
         files = {"files": (f"上传 通知 {number}.txt", notice_text(number).encode("utf-8"), "text/plain")}
@@ -165,13 +164,13 @@ async def run_load(
     base_url: str, *, clients: int, seconds: float, max_requests: int, queries: list[str], api_key: str,
     upload_numbers: list[int],
 ) -> LoadResult:
-    """``clients`` searchers for ``seconds`` (or ``max_requests`` searches), while one client uploads."""
+    """``clients`` searchers for ``seconds`` (or ``max_requests`` searches), while one client uploads
+    the ``upload_numbers`` notices back to back (none: the searchers alone)."""
     result = LoadResult()
     stop = asyncio.Event()
     async with loadgen.open_client(base_url, clients + 4) as client:
-        pause = seconds / (len(upload_numbers) + 1)
         background = [
-            asyncio.create_task(_uploader(client, api_key, upload_numbers, result, stop, pause)),
+            asyncio.create_task(_uploader(client, api_key, upload_numbers, result, stop)),
             asyncio.create_task(_readiness_watcher(client, result, stop)),
         ]
         await loadgen.search_load(
