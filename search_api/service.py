@@ -9,6 +9,7 @@ never by the writer's, so a search never waits for an upload being embedded.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -233,6 +234,9 @@ def backend_for(settings: Settings) -> Any:
 
 def load_service(settings: Settings, embedder: Any = None) -> Service:
     """The writer's model, the query models, the index itself, and the /ask threshold."""
+    # one OpenMP thread per model instance (read when the engine first loads): the query workers are
+    # the parallelism; an OpenMP team per instance oversubscribes the cores and stalls searches for seconds
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if embedder is None:
         embedder = _index_embedder(settings)
     threshold = settings.answer_threshold if settings.answer_threshold is not None else answers.load_threshold()
