@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -26,7 +26,7 @@ from pydantic import (
 Mode = Literal["hybrid", "dense", "lexical"]
 # top_k and limit are range-checked in the endpoints, against the configured maximum, so that
 # the error states the whole allowed range; the schema still tells clients the lower bound
-AT_LEAST_1 = {"minimum": 1}
+AT_LEAST_1: dict[str, Any] = {"minimum": 1}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -63,7 +63,7 @@ class Filters(Request):
     @field_validator("issuer", "doc_type", "region", "doc_number")
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else _usable_text(value, info.field_name)
+        return None if value is None else _usable_text(value, info.field_name or "filter")
 
     @field_validator("date_from", "date_to", mode="before")
     @classmethod
@@ -303,3 +303,8 @@ class Readiness(BaseModel):
 
 class Error(BaseModel):
     detail: str
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error statuses, each answered with an ``Error`` body."""
+    return {status: {"model": Error} for status in statuses}

@@ -21,6 +21,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
+from indexer.errors import IndexBusy, UnreadableFile
+from indexer.index.local import LocalIndex
+from indexer.index.report import UpdateReport, format_report
+from indexer.index.writer import update_index
+from indexer.ingest import extract
+from indexer.retrieval.search import Searcher
+
 from filegen import (
     make_binary_txt,
     make_corrupt_pdf,
@@ -33,14 +41,6 @@ from filegen import (
     write_gb18030,
     write_gbk,
 )
-from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
-from indexer.errors import UnreadableFile
-from indexer.ingest import extract
-from indexer.retrieval.search import Searcher
-from indexer.index.local import LocalIndex
-from indexer.errors import IndexBusy
-from indexer.index.report import UpdateReport, format_report
-from indexer.index.writer import update_index
 from loadtest import cli_env, notice_code, notice_text, write_notices, zhengce_command
 
 API_KEY = "s3cret-key-for-tests"
@@ -126,7 +126,7 @@ def write_bad_corpus(folder: Path) -> None:
     make_binary_txt(folder / "image.txt")
     make_junk_docx(folder / "report.docx")
     (folder / "子目录 2024/mixed encodings.txt").write_bytes(
-        "关于做好防汛防台工作的通知。\n".encode("utf-8") + "各街道要加快排查地下空间积水隐患。\n".encode("gbk")
+        "关于做好防汛防台工作的通知。\n".encode() + "各街道要加快排查地下空间积水隐患。\n".encode("gbk")
     )
     (folder / "关于 托育服务 的通知 (2021).txt").write_text(
         "关于加快社区托育点建设的通知\n\n为加快社区托育点建设进度，每个街镇至少建成一个社区托育点。", encoding="utf-8"
@@ -218,12 +218,12 @@ def test_file_with_utf8_and_legacy_lines_decodes_each_line(tmp_path: Path, legac
 def test_mixed_encoding_file_that_cannot_be_decoded_says_so(tmp_path: Path) -> None:
     """UTF-8 lines next to bytes in no detectable encoding: the reason names the encodings, not binary data."""
     path = tmp_path / "mixed.txt"
-    path.write_bytes("关于做好托育服务工作的通知。\n".encode("utf-8") + bytes(range(0x80, 0x100)) * 3)
+    path.write_bytes("关于做好托育服务工作的通知。\n".encode() + bytes(range(0x80, 0x100)) * 3)
     with pytest.raises(UnreadableFile) as caught:
         extract(path)
     assert caught.value.reason.startswith("mixed encodings: UTF-8 in 1 of 2 lines"), caught.value.reason
     noise = tmp_path / "noise.txt"
-    noise.write_bytes("关于做好托育服务工作的通知。\n".encode("utf-8") + bytes(range(1, 256)) * 30)
+    noise.write_bytes("关于做好托育服务工作的通知。\n".encode() + bytes(range(1, 256)) * 30)
     with pytest.raises(UnreadableFile, match="binary content, not text"):
         extract(noise)
 
@@ -295,7 +295,7 @@ def test_kill_9_at_any_point_keeps_the_last_good_index_and_the_next_run_complete
     tmp_path: Path, embed_cache_path: Path, e5
 ) -> None:
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    write_notices(corpus, range(0, 4))
+    write_notices(corpus, range(4))
     write_phase = update_index([corpus], index_dir, embedder=e5, progress=False).timings["write"]
     good_sources = {p.name for p in corpus.iterdir()}
     env = cli_env(embed_cache_path)

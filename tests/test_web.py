@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import CORPUS, REPO
 from loadtest import cli_env, free_port, zhengce_command
 

@@ -33,8 +33,11 @@ E5_PREFIXES = ("query: ", "passage: ")
 
 @runtime_checkable
 class Embedder(Protocol):
-    model_id: str
-    dim: int
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 

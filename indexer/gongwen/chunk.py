@@ -144,7 +144,7 @@ def _heading_title(line: str, marker_end: int, is_article: bool) -> str:
     """A heading line is its own title; an inline heading ends at its first sentence mark."""
     if is_article:
         return line[:marker_end]
-    lead = re.match(r"[^。！？；：:]*", line[marker_end:]).group()
+    lead = line[marker_end:][: len(re.split(r"[。！？；：:]", line[marker_end:], maxsplit=1)[0])]
     if marker_end + len(lead) < len(line) and len(lead) <= TITLE_MAX_CHARS:
         return line[: marker_end + len(lead)]
     if len(line) <= TITLE_MAX_CHARS:

@@ -43,7 +43,7 @@ _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_NEAR_CJK}]) +(?=\\S)|(?<=\\S) +(?=[{_NEAR_CJK}])")
 _COLUMN_GAP = re.compile(r" {4,}")  # a wide gap separates two layout columns (联系人 … 联系电话)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
-_KEEP_SPACE_AFTER = re.compile(f"^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
+_KEEP_SPACE_AFTER = re.compile("^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
 
 # Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3".
 _PAGE_NUMBER = re.compile(
@@ -67,7 +67,7 @@ _DATE_LINE = re.compile(
 )
 _TITLE_END = re.compile(r"的(?:通知|答复|意见|会办意见|报告|复函|函|请示|决定|方案|计划|批复|通报|纪要|公告|通告)$")
 _STANDALONE = re.compile(
-    rf"^(?:.{{0,30}}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开"
+    r"^(?:.{0,30}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开"
     r"|(?:抄送|主送|联系人|联系电话|联系地址|通讯地址|邮政编码|邮编|编制单位|签发人|主题词|附件)[^。]{0,80}"
     r"|特此(?:报告|通知|函告|批复|公告)。?)$"
 )
@@ -144,7 +144,7 @@ def _furniture_key(line: str) -> str:
 
 def _drop_running_headers(page_lines: list[list[str]]) -> None:
     """Remove lines repeated at the top or bottom of most pages (running headers and footers)."""
-    edges = Counter()
+    edges: Counter[str] = Counter()
     for lines in page_lines:
         content = [line for line in lines if line.strip()]
         edges.update({_furniture_key(line) for line in content[:2] + content[-2:]})

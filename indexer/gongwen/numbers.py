@@ -81,14 +81,18 @@ def find_proposal(text: str, *, need_kind: bool = False) -> str | None:
             found.append((match.start(), f"第{ident}号{kind}"))
             break
     for pattern in (PROPOSAL_UNMARKED, PROPOSAL_OWN_NUMBER):
-        if match := pattern.search(text):
-            found.append((match.start(), f"第{match.group(1).upper()}号{match.group(2) if pattern is PROPOSAL_UNMARKED else ''}"))
+        if unmarked := pattern.search(text):
+            kind = unmarked.group(2) if pattern is PROPOSAL_UNMARKED else ""
+            found.append((unmarked.start(), f"第{unmarked.group(1).upper()}号{kind}"))
     return min(found)[1] if found else None
 
 
 def proposal_key(identifier: str) -> str:
     """The form a 提案/建议号 is searched by: DH0271 -> dh271, 0596 -> 596 (leading zeros are layout)."""
-    letters, digits = re.fullmatch(r"([A-Za-z]*)(\d+)", identifier).groups()
+    match = re.fullmatch(r"([A-Za-z]*)(\d+)", identifier)
+    if match is None:
+        return identifier.lower()
+    letters, digits = match.groups()
     return f"{letters.lower()}{int(digits)}"
 
 

@@ -3,7 +3,6 @@ index (or a new index), then chunks, tokens and vectors for every document that 
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ import numpy as np
 
 from indexer.embed import CachedEmbedder, Embedder, load_embedder
 from indexer.errors import IndexMismatch
-from indexer.gongwen.chunk import ChunkSettings
 from indexer.gongwen.documents import chunk_document, passage_text
 from indexer.index.lexical import tokenize
 from indexer.index.manifest import Manifest, check_model, same_model
@@ -36,8 +34,6 @@ def _prepare(
             settings = IndexSettings.of(state.manifest)
         else:
             settings = IndexSettings(model=embedder.model_id) if embedder is not None else IndexSettings()
-    if settings.chunk is None:
-        settings = dataclasses.replace(settings, chunk=ChunkSettings())
     if state.manifest:
         check_model(state.manifest, settings.model, index_dir=index_dir)
     if embedder is None:

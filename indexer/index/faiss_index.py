@@ -60,7 +60,7 @@ def search_params(effective_factory: str, requested: dict[str, Any]) -> dict[str
         if family in effective_factory:
             params.update(defaults)
     if "IVF" in effective_factory:
-        nlist = int(re.search(r"IVF(\d+)", effective_factory).group(1))
+        nlist = int(re.findall(r"IVF(\d+)", effective_factory)[0])
         params["nprobe"] = min(params["nprobe"], nlist)
     params.update(requested)
     return params
@@ -82,8 +82,8 @@ def search_with_selection(dense: Any, query_vector: np.ndarray, depth: int, rows
     if rows is not None:
         selector = faiss.IDSelectorBatch(rows.astype(np.int64))
         ivf = faiss.try_extract_index_ivf(dense)
-        params = (faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf is not None
-                  else faiss.SearchParameters(sel=selector))
+        params = (faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf is not None  # type: ignore[call-arg]
+                  else faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]  # SWIG takes keywords its stubs omit
     with faiss_single_thread():
         _, ids = dense.search(query_vector.reshape(1, -1).astype(np.float32), depth, params=params)
     return ids[0][ids[0] >= 0]

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def current_manifest(index_dir: Path | str) -> Manifest | None:
     return None if generation is None else Manifest.read(index_dir / generation / "manifest.json")
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl(path: Path) -> Iterator[Any]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)

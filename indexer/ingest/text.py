@@ -58,7 +58,7 @@ def _decode_detected(data: bytes) -> tuple[str, str] | tuple[()]:
     for encoding in ("gb18030", "big5"):
         text = _decode_or_none(data, encoding)
         score = _chinese_score(text) if text is not None else 0.0
-        if score >= _MIN_CHINESE_SCORE and score > best_score:
+        if text is not None and score >= _MIN_CHINESE_SCORE and score > best_score:
             best, best_score = (text, encoding), score
     return best
 

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.embed import Embedder
 from indexer.gongwen.sentences import split_sentences
+from indexer.retrieval.search import Hit
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
 
@@ -52,7 +54,7 @@ class ScoredSentence:
     char_start: int  # offsets in the document's text
     char_end: int
     score: float
-    hit: object  # the search.Hit the sentence was read from
+    hit: Hit  # the passage the sentence was read from
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Answer:
         return bool(self.sentences)
 
 
-def candidate_sentences(hits: list) -> list[tuple[str, int, int, object]]:
+def candidate_sentences(hits: list[Hit]) -> list[tuple[str, int, int, Hit]]:
     """(text, start, end, hit) for each distinct sentence of the hits' chunks, in document offsets."""
     seen: set[tuple[str, int, int]] = set()
     candidates = []
@@ -82,7 +84,7 @@ def candidate_sentences(hits: list) -> list[tuple[str, int, int, object]]:
     return candidates
 
 
-def score_sentences(question: str, hits: list, embedder) -> list[ScoredSentence]:
+def score_sentences(question: str, hits: list[Hit], embedder: Embedder) -> list[ScoredSentence]:
     """Every candidate sentence of ``hits`` scored against ``question``, best first."""
     candidates = candidate_sentences(hits)
     if not candidates:
@@ -127,7 +129,7 @@ def _inside(sentence: ScoredSentence, other: ScoredSentence) -> bool:
             and other.char_start <= sentence.char_start and sentence.char_end <= other.char_end)
 
 
-def extract_answer(question: str, hits: list, embedder, threshold: float) -> Answer:
+def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold: float) -> Answer:
     """The 1-3 best sentences when the best reaches ``threshold``; otherwise no sentences."""
     scored = score_sentences(question, hits, embedder)
     return Answer(select(scored, threshold), scored[0].score if scored else None)

@@ -213,12 +213,13 @@ class Searcher:
         lexical_rows = lexical.top_k(depth, allowed) if lexical is not None else None
 
         fused: dict[int, float] | None = None
-        if mode == "dense":
-            order = dense_rows.tolist()
-        elif mode == "lexical":
-            order = lexical_rows.tolist()
-        else:
+        if dense_rows is not None and lexical_rows is not None:
+            assert query_vector is not None and lexical is not None
             order, fused = self._fuse(query, dense_rows, lexical_rows, query_vector, lexical)
+        else:
+            ranked_rows = dense_rows if dense_rows is not None else lexical_rows
+            assert ranked_rows is not None
+            order = ranked_rows.tolist()
         rows = np.asarray(order[:top_k], dtype=np.int64)
         dense = self.index.dense_scores(query_vector, rows) if query_vector is not None else None
         lexical_scores = lexical.scores(rows) if lexical is not None else None

@@ -13,8 +13,8 @@ from search_api.responses import to_filters, to_summary
 from search_api.uploads import accept_uploads
 
 router = APIRouter(tags=["documents"], route_class=StrictRoute)
-ERRORS = {404: {"model": schemas.Error}, 503: {"model": schemas.Error}}
-WRITE_ERRORS = {401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 409: {"model": schemas.Error}}
+ERRORS = schemas.error_responses(404, 503)
+WRITE_ERRORS = (401, 403, 409)
 
 
 @router.get("/documents", response_model=schemas.DocumentPage, responses={503: {"model": schemas.Error}})
@@ -47,8 +47,7 @@ def get_document(doc_id: DOC_ID, searcher: SearcherDep) -> schemas.DocumentDetai
 
 @router.post(
     "/documents", status_code=202, response_model=schemas.Job,
-    responses={**WRITE_ERRORS, 408: {"model": schemas.Error}, 413: {"model": schemas.Error},
-               503: {"model": schemas.Error}, 507: {"model": schemas.Error}},
+    responses=schemas.error_responses(*WRITE_ERRORS, 408, 413, 503, 507),
 )
 def upload_documents(
     files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT/MD (any Chinese encoding), HTML")],
@@ -67,7 +66,7 @@ def upload_documents(
 
 @router.delete(
     "/documents/{doc_id}", response_model=schemas.DeleteResponse,
-    responses={**ERRORS, **WRITE_ERRORS, 507: {"model": schemas.Error}},
+    responses=schemas.error_responses(404, 503, *WRITE_ERRORS, 507),
 )
 def delete_document(doc_id: DOC_ID, service: ServiceDep, who: CallerDep) -> schemas.DeleteResponse:
     """Remove a document and its uploaded original; re-indexing its folder does not bring it back

@@ -13,7 +13,7 @@ from search_api.guards import StrictRoute
 from search_api.responses import to_citation, to_filters, to_passage, to_similar, to_summary
 
 router = APIRouter(route_class=StrictRoute)
-ERRORS = {404: {"model": schemas.Error}, 503: {"model": schemas.Error}}
+ERRORS = schemas.error_responses(404, 503)
 
 
 @router.post("/search", response_model=schemas.SearchResponse, responses=ERRORS, tags=["search"])
