@@ -173,7 +173,7 @@ class Service:
 
     def deleted_ids(self) -> set[str]:
         """Documents deleted by id from the live generation (their tombstones)."""
-        from indexer.index.writer import deleted_documents
+        from indexer.index.writer_state import deleted_documents
 
         backend = self.backend
         return set(deleted_documents(backend.index_dir)) if backend.name == "local" else set()

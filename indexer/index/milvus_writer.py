@@ -22,19 +22,20 @@ from typing import cast
 import numpy as np
 
 from indexer.embed import Embedder
-from indexer.errors import BadInput, IndexBusy, NotFound, UnreadableFile
+from indexer.errors import BadInput, IndexBusy, NotFound
 from indexer.gongwen.chunk import ChunkSettings
-from indexer.gongwen.documents import load_document
 from indexer.index import milvus
+from indexer.index.changes import apply_documents, apply_files, apply_removals
+from indexer.index.embedding import _embed_pending, _prepare, _StoredModel
 from indexer.index.faiss_index import resolve_factory, search_params
+from indexer.index.generation import _versions
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import doc_rows
 from indexer.index.manifest import Manifest
 from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusIndex, literal, query_all, token_id
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
-from indexer.index.writer import _embed_pending, _prepare, _scan, _sha256, _State, _StoredModel, _versions
-from indexer.ingest import check_file
+from indexer.index.writer_state import _State
 from indexer.models import Chunk, Document
 
 INSERT_BATCH = 512
@@ -75,40 +76,7 @@ class MilvusBackend:
         with self._writer() as state:
             settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
             read_started = time.perf_counter()
-            files = list(_scan(paths))
-            if prune:
-                seen = {key for key, _, _ in files}
-                for key in [k for k in state.sources if k not in seen]:
-                    entry = state.sources.pop(key)
-                    state.discard(entry["doc_id"])
-                    report.removed.append(entry["source"])
-                    state.dirty = True
-            for key, path, source in files:
-                try:
-                    check_file(path)
-                    sha = _sha256(path)
-                    old = state.sources.get(key)
-                    if old and old["sha256"] == sha and old["doc_id"] in state.documents:
-                        report.unchanged += 1
-                        continue
-                    doc = load_document(path, source)
-                except UnreadableFile as error:
-                    report.failed.append({"source": source, "reason": error.reason})
-                    continue
-                except OSError as error:
-                    report.failed.append({"source": source, "reason": error.strerror or str(error)})
-                    continue
-                twin = next((e["source"] for k, e in state.sources.items() if e["doc_id"] == doc.doc_id and k != key),
-                            None)
-                state.sources[key] = {"sha256": sha, "doc_id": doc.doc_id, "source": source}
-                state.dirty = True
-                if old:
-                    state.discard(old["doc_id"])
-                if twin is not None:
-                    report.skipped.append({"source": source, "reason": f"same content as {twin}"})
-                    continue
-                state.add(doc)
-                (report.updated if old else report.added).append(source)
+            apply_files(state, paths, report, prune=prune, progress=progress)
             report.timings["read"] = time.perf_counter() - read_started
             return self._finish(state, settings, embedder, report, progress, started)
 
@@ -121,18 +89,7 @@ class MilvusBackend:
         report = UpdateReport(index_dir=self.describe())
         with self._writer() as state:
             settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
-            by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
-            for doc in documents:
-                existing = state.documents.get(doc.doc_id)
-                if existing is not None and existing.content_hash == doc.content_hash:
-                    report.unchanged += 1
-                    continue
-                replaced = by_source.get(doc.source)
-                if replaced is not None and replaced != doc.doc_id:
-                    state.discard(replaced)
-                state.add(doc)
-                by_source[doc.source] = doc.doc_id
-                (report.updated if replaced or existing else report.added).append(doc.source)
+            apply_documents(state, documents, report)
             return self._finish(state, settings, embedder, report, progress, started)
 
     def remove(self, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport:
@@ -142,15 +99,7 @@ class MilvusBackend:
         with self._writer() as state:
             if state.manifest is None:
                 raise NotFound(f"no index in {self.describe()}")
-            for doc_id in doc_ids:
-                doc = state.documents.get(doc_id)
-                if doc is None:
-                    report.failed.append({"source": doc_id, "reason": "no such document in the index"})
-                    continue
-                for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
-                    del state.sources[key]
-                state.discard(doc_id)
-                report.removed.append(doc.source)
+            apply_removals(state, doc_ids, report)
             return self._finish(state, IndexSettings.of(state.manifest), _StoredModel(state.manifest), report,
                                 progress, started)
 
