@@ -40,7 +40,7 @@ Count = Annotated[int, BeforeValidator(_a_number)]
 
 
 def _usable_text(value: str, field: str) -> str:
-    if not value.strip():
+    if isinstance(value, str) and not value.strip():  # anything else is refused by its type
         raise ValueError(f"{field} must not be empty or only whitespace")
     return value
 
@@ -60,7 +60,7 @@ class Filters(Request):
     date_from: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
     date_to: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
 
-    @field_validator("issuer", "doc_type", "region", "doc_number")
+    @field_validator("issuer", "doc_type", "region", "doc_number", mode="before")  # before the pattern: a clearer message
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
         return None if value is None else _usable_text(value, info.field_name or "filter")
@@ -83,35 +83,35 @@ class Filters(Request):
 
 
 class SearchRequest(Request):
-    query: str = Field(..., min_length=1, description="what to look for, in Chinese or English")
+    query: str = Field(..., min_length=1, pattern=r"\S", description="what to look for, in Chinese or English")
     top_k: Count = Field(10, description="passages (or documents) to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     mode: Mode = "hybrid"
     filters: Filters | None = None
     by_document: StrictBool = Field(False, description="group passages by document")
 
-    @field_validator("query")
+    @field_validator("query", mode="before")  # before the pattern: a clearer message
     @classmethod
     def _query(cls, value: str) -> str:
         return _usable_text(value, "query")
 
 
 class AskRequest(Request):
-    question: str = Field(..., min_length=1)
+    question: str = Field(..., min_length=1, pattern=r"\S")
     top_k: Count = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 
-    @field_validator("question")
+    @field_validator("question", mode="before")  # before the pattern: a clearer message
     @classmethod
     def _question(cls, value: str) -> str:
         return _usable_text(value, "question")
 
 
 class SimilarRequest(Request):
-    text: str = Field(..., min_length=1, description="the new proposal or draft, up to max_similar_chars")
+    text: str = Field(..., min_length=1, pattern=r"\S", description="the new proposal or draft, up to max_similar_chars")
     top_k: Count = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 
-    @field_validator("text")
+    @field_validator("text", mode="before")  # before the pattern: a clearer message
     @classmethod
     def _text(cls, value: str) -> str:
         return _usable_text(value, "text")

@@ -93,7 +93,9 @@ def test_memory_and_http_sections(report):
     assert m["rss_loaded_mib"] > 0 and "mib_per_100k_chunks" in m
     h = report["http"]
     assert h["index_chunks"] == m["chunks"]
-    assert [level["clients"] for level in h["levels"]] == list(TINY.http_clients)
+    assert [level["clients"] for level in h["levels"]] == sorted({1, 8, *TINY.http_clients})  # 8 vs 1: the ratio
+    rate = {level["clients"]: level["requests_per_second"] for level in h["levels"]}
+    assert h["scaling_8_vs_1"] == round(rate[8] / rate[1], 2)
     for level in h["levels"]:
         assert level["ok"] == level["requests"] >= 1 and level["outcomes"] == {"200": level["ok"]}
         assert level["requests_per_second"] > 0
