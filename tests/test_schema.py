@@ -22,6 +22,10 @@ from search_api.settings import Settings
 
 load_all_checks()
 ALL_CHECKS = CHECKS.get_all()
+# A multipart file part is bytes, whatever they spell: "true" sent as a file is a file (named like its
+# field, so the job reports it rejected by type). Schemathesis counts it as a schema-violating request,
+# so for uploads the check that such requests are refused is left out; every other check still runs.
+UPLOAD_CHECKS = [check for check in ALL_CHECKS if check.__name__ != "negative_data_rejection"]
 EXAMPLES = 25  # per operation and phase; the stateful phase runs SCENARIOS scenarios of up to STEPS calls
 SCENARIOS, STEPS = 30, 8
 SETTINGS = {"deadline": None, "database": None, "suppress_health_check": list(hypothesis.HealthCheck)}
@@ -110,8 +114,9 @@ def test_call_sequences_keep_the_contract():
             called.add((case.method.upper(), case.path, response.status_code))
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(response, checks=ALL_CHECKS, transport_kwargs=kwargs or None,
-                                   recorder=self.recorder)
+            upload = (case.method.upper(), case.path) == ("POST", "/documents")
+            case.validate_response(response, checks=UPLOAD_CHECKS if upload else ALL_CHECKS,
+                                   transport_kwargs=kwargs or None, recorder=self.recorder)
 
     # The server keeps its state between scenarios and finishes upload jobs in the background, so a
     # replayed scenario can meet a job that is done where it was running (no Location to follow):
