@@ -361,7 +361,11 @@ def test_a_conversion_past_its_time_limit_is_stopped_and_reported(tmp_path: Path
 # ----------------------------------------------------------------------------- --ocr on the command line
 
 
-def test_index_with_ocr_off_refuses_scans_by_name_and_indexes_the_rest(tmp_path: Path, capsys, embed_cache_path, monkeypatch) -> None:
+@pytest.mark.parametrize("backend", ["local", "milvus"])
+def test_index_with_ocr_off_refuses_scans_by_name_and_indexes_the_rest(
+    tmp_path: Path, capsys, embed_cache_path, monkeypatch, backend: str
+) -> None:
+    """Both writers take --ocr (the Milvus one read every scan by OCR whatever the flag said)."""
     from PIL import Image
 
     corpus = tmp_path / "corpus"
@@ -370,7 +374,9 @@ def test_index_with_ocr_off_refuses_scans_by_name_and_indexes_the_rest(tmp_path:
     Image.new("RGB", (620, 877), "white").save(corpus / "照片.jpg")
     make_docx(corpus / "通知.docx", NOTICE_PARAGRAPHS)
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
-    assert zhengce(["index", str(corpus), "--index", str(tmp_path / "index"), "--ocr", "off", "--json"]) == 0
+    where = (["--index", str(tmp_path / "index")] if backend == "local" else
+             ["--backend", "milvus", "--milvus-uri", str(tmp_path / "index.db"), "--milvus-collection", "ocr_off"])
+    assert zhengce(["index", str(corpus), *where, "--ocr", "off", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["added"] == ["通知.docx"]
     reasons = {item["source"]: item["reason"] for item in report["failed"]}

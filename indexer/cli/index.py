@@ -9,7 +9,6 @@ from indexer.cli import backend_from_args
 from indexer.gongwen.chunk import ChunkSettings
 from indexer.index.report import format_report
 from indexer.index.settings import IndexSettings
-from indexer.index.writer import update_index
 
 
 def main_index(args: Any) -> int:
@@ -31,11 +30,7 @@ def main_index(args: Any) -> int:
         if args.chunk_chars:
             base.chunk = ChunkSettings.for_target(args.chunk_chars)
         settings = base
-    if backend.name == "local":
-        report = update_index(args.paths, backend.index_dir, settings, prune=args.prune, progress=not args.json,
-                              ocr=args.ocr)
-    else:  # OCR options are the local writer's for now
-        report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json)
+    report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json, ocr=args.ocr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

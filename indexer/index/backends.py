@@ -16,6 +16,7 @@ from indexer.index.local import LocalIndex, current_manifest
 from indexer.index.manifest import Manifest
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
+from indexer.ingest import OcrMode
 from indexer.models import Document
 
 BACKENDS = ("local", "milvus")
@@ -39,9 +40,10 @@ class LocalBackend:
 
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
-        embedder: Embedder | None = None, progress: bool = True,
+        embedder: Embedder | None = None, progress: bool = True, ocr: OcrMode = "auto",
     ) -> UpdateReport:
-        return writer.update_index(paths, self.index_dir, settings, prune=prune, embedder=embedder, progress=progress)
+        return writer.update_index(paths, self.index_dir, settings, prune=prune, embedder=embedder, progress=progress,
+                                   ocr=ocr)
 
     def add(
         self, documents: Iterable[Document], settings: IndexSettings | None = None, *,

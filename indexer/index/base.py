@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from indexer.embed import Embedder
     from indexer.index.report import UpdateReport
     from indexer.index.settings import IndexSettings
+    from indexer.ingest import OcrMode
     from indexer.retrieval.filters import SearchFilters
 
 
@@ -91,7 +92,7 @@ class IndexBackend(Protocol):
 
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
-        embedder: Embedder | None = None, progress: bool = True,
+        embedder: Embedder | None = None, progress: bool = True, ocr: OcrMode = "auto",
     ) -> UpdateReport:
         """Bring the index in line with the files under ``paths``; embed only new or changed files."""
         ...

@@ -36,6 +36,7 @@ from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusInd
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
+from indexer.ingest import OcrMode
 from indexer.models import Chunk, Document
 
 INSERT_BATCH = 512
@@ -68,7 +69,7 @@ class MilvusBackend:
 
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
-        embedder: Embedder | None = None, progress: bool = True,
+        embedder: Embedder | None = None, progress: bool = True, ocr: OcrMode = "auto",
     ) -> UpdateReport:
         """Bring the index in line with the files under ``paths``; embed only new or changed files."""
         started = time.perf_counter()
@@ -76,7 +77,7 @@ class MilvusBackend:
         with self._writer() as state:
             settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
             read_started = time.perf_counter()
-            apply_files(state, paths, report, prune=prune, progress=progress)
+            apply_files(state, paths, report, prune=prune, progress=progress, ocr=ocr)
             report.timings["read"] = time.perf_counter() - read_started
             return self._finish(state, settings, embedder, report, progress, started)
 
