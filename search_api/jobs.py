@@ -1,8 +1,8 @@
 """Upload jobs: indexed one at a time by a background thread, each recorded in a JSON file.
 
 A job survives nothing but finishes or fails cleanly: a server that starts finds the jobs a
-previous process left unfinished, marks them failed and removes their files (unless an indexed
-document uses them). The janitor removes upload files that no job and no document claims.
+process that is gone left unfinished, marks them failed and removes their files (unless an
+indexed document uses them); the jobs of a sibling worker that still runs are left to it. The janitor removes upload files that no job and no document claims.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from search_api import schemas
+from search_api.workers import is_alive, process_identity
 
 log = logging.getLogger("zhengce.api")
 JOBS_DIR = ".jobs"
@@ -40,6 +41,7 @@ class Jobs:
         self._queue: queue.SimpleQueue[tuple[schemas.Job, list[Path], dict[str, Any]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
+        self._owner = process_identity()  # the process whose thread runs the jobs it accepted
 
     def start(self) -> None:
         self._worker = threading.Thread(target=self._loop, name="zhengce-upload-jobs", daemon=True)
@@ -66,8 +68,8 @@ class Jobs:
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             part = self.folder / f".{job.job_id}.tmp"
-            part.write_text(json.dumps({"job": job.model_dump(), "paths": [str(p) for p in paths]}, ensure_ascii=False),
-                            encoding="utf-8")
+            record = {"job": job.model_dump(), "paths": [str(p) for p in paths], "owner": self._owner}
+            part.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
             os.replace(part, self.folder / f"{job.job_id}.json")
 
     def claimed_paths(self) -> set[Path]:
@@ -79,11 +81,11 @@ class Jobs:
         return claimed
 
     def recover(self, in_use: Callable[[Path], bool]) -> list[str]:
-        """Mark the jobs a previous process left unfinished failed; remove their unused files."""
+        """Mark the jobs that a process no longer running left unfinished failed; remove their unused files."""
         failed = []
         for record in self._records():
             job = schemas.Job.model_validate(record["job"])
-            if job.state in ("queued", "running"):
+            if job.state in ("queued", "running") and not is_alive(record.get("owner")):
                 job.state, job.finished_at = "failed", now()
                 job.error = "the server stopped before this job finished; upload the files again"
                 for path in map(Path, record["paths"]):

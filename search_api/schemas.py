@@ -299,6 +299,7 @@ class Readiness(BaseModel):
     chunks: int
     generation: str
     built_at: str | None
+    worker_pid: int = Field(description="the server process that answered (zhengce serve --workers N runs N)")
 
 
 class Error(BaseModel):

@@ -9,26 +9,33 @@ never by the writer's, so a search never waits for an upload being embedded.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import queue
 import shutil
+import signal
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from indexer.errors import IndexBusy, ZhengceError
+from indexer.errors import ZhengceError
 from indexer.retrieval import answers
+from search_api.jobs import JOBS_DIR
 from search_api.settings import Settings
+from search_api.workers import Workers
 
 log = logging.getLogger("zhengce.api")
 RECENT_QUERIES = 4096  # query vectors kept in memory, looked up without any model lock
 JANITOR_S = 600.0  # how often orphaned upload files are looked for
 WRITE_WAIT_S = 30.0  # a delete waits this long for a running upload job, then answers 409
+SETTLE_S = 60.0  # a finished write waits at most this long for the other workers to serve it
 
 
 class QueryEmbedders:
@@ -87,12 +94,12 @@ class Service:
     settings: Settings
     embedder: Any  # the writer's model: uploads are embedded with it
     threshold: float
+    workers: Workers  # the writer slot and the served generations of all worker processes
     queries: Any = None  # QueryEmbedders: what reads embed with
     searcher: Any = None  # indexer.retrieval.search.Searcher, None until an index exists
     load_error: str | None = None
     jobs: Any = None  # search_api.jobs.Jobs, set by the app
     audit: Any = None  # search_api.audit.AuditLog
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -108,6 +115,7 @@ class Service:
             index = self.backend.open(expect_model=self.embedder.model_id)
             self.searcher = Searcher(index, self.queries)
             self.load_error = None
+            self.workers.announce(index.generation)
 
     def live_generation(self) -> str | None:
         """The generation the index's CURRENT names now (another server or the CLI may have moved it)."""
@@ -131,11 +139,17 @@ class Service:
             log.warning("could not follow the index: %s", error)
 
     def watch(self) -> threading.Thread:
-        """Follow CURRENT every ``reload_poll_s``; sweep orphaned uploads every JANITOR_S."""
+        """Follow CURRENT every ``reload_poll_s``; sweep orphaned uploads every JANITOR_S; stop this
+        worker process when the ``zhengce serve`` that started it is gone (killed, not stopped)."""
+        supervisor = multiprocessing.parent_process()  # None unless a worker of `serve --workers N`
 
         def loop() -> None:
             swept = time.monotonic()
             while not self._stop.wait(self.settings.reload_poll_s):
+                if supervisor is not None and not supervisor.is_alive():
+                    log.warning("the supervising zhengce serve is gone; this worker stops")
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
                 self.follow()
                 if time.monotonic() - swept > JANITOR_S:
                     swept = time.monotonic()
@@ -150,6 +164,7 @@ class Service:
 
     def stop(self) -> None:
         self._stop.set()
+        self.workers.withdraw()
 
     # ------------------------------------------------------------ uploaded originals
 
@@ -207,19 +222,19 @@ class Service:
         self.audit.record(key=who.get("key", "anonymous"), client=who.get("client"), action=action, outcome="done",
                           documents=[{"doc_id": d} for d in dict.fromkeys(doc_ids)], **query, **details)
 
-    def writing(self, wait_s: float = WRITE_WAIT_S) -> Any:
-        """The process's one writer slot; IndexBusy (409) when an upload job holds it too long."""
-        service = self
+    @contextmanager
+    def writing(self, wait_s: float = WRITE_WAIT_S) -> Iterator[None]:
+        """The one writer slot of all worker processes; IndexBusy (409) when a write holds it past
+        ``wait_s``. The generation live now is loaded first: another worker may have written since."""
+        with self.workers.writer(wait_s):
+            self.follow()
+            yield
 
-        class _Slot:
-            def __enter__(self) -> None:
-                if not service.write_lock.acquire(timeout=wait_s):
-                    raise IndexBusy("an upload job is writing the index; try again when it has finished")
-
-            def __exit__(self, *exc: object) -> None:
-                service.write_lock.release()
-
-        return _Slot()
+    def settle(self) -> None:
+        """Return once every worker serves this one's generation, so that what a finished write
+        reports is what the next search finds, whichever worker answers it."""
+        if self.searcher is not None:
+            self.workers.wait_served(self.searcher.index.generation, SETTLE_S)
 
 
 def backend_for(settings: Settings) -> Any:
@@ -240,7 +255,8 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     if embedder is None:
         embedder = _index_embedder(settings)
     threshold = settings.answer_threshold if settings.answer_threshold is not None else answers.load_threshold()
-    service = Service(settings, embedder, threshold, queries=query_embedders(settings, embedder))
+    service = Service(settings, embedder, threshold, Workers(settings.upload_dir / JOBS_DIR),
+                      queries=query_embedders(settings, embedder))
     try:
         service.reload()
     except (ZhengceError, OSError) as error:

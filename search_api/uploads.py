@@ -18,6 +18,7 @@ from search_api.errors import failure_message, invalid
 from search_api.jobs import remove_upload
 from search_api.service import Service
 
+JOB_WAIT_S = 3600.0  # an upload job waits this long for another worker's write before it fails
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 
 
@@ -136,7 +137,7 @@ def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], option
         outcome.doc_id, outcome.title = document.doc_id, document.meta.title
         parsed.append((outcome, path, document))
     try:
-        with service.write_lock:
+        with service.writing(JOB_WAIT_S):
             current = service.searcher.index.documents if service.searcher is not None else {}
             by_source = {d.source: d for d in current.values()}
             deleted = service.deleted_ids()
@@ -161,6 +162,8 @@ def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], option
                     if outcome.replaced_doc_id:
                         service.forget_upload(outcome.replaced_doc_id, current)
             job.documents_total = len(service.searcher.index.documents) if service.searcher is not None else 0
+        if adding:
+            service.settle()
     except (ZhengceError, OSError) as error:
         job.state, job.error = "failed", failure_message(error)
         for outcome, path, _ in parsed:

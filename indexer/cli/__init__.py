@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--corpus", type=Path, default=None, help="index this folder first if stale")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=None,
+                       help="server processes sharing the port and the index (default 2, ZHENGCE_WORKERS)")
 
     evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
     evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")

@@ -1,9 +1,12 @@
-"""`zhengce serve`: bring the index up to date with the corpus folder, then serve the API."""
+"""`zhengce serve`: bring the index up to date with the corpus folder, then serve the API from
+``--workers`` processes (uvicorn's supervisor), each building its service from the environment."""
 
 from __future__ import annotations
 
+import os
 import sys
 from argparse import Namespace
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -15,6 +18,11 @@ from search_api.settings import Settings
 
 def settings_from_args(args: Namespace) -> Settings:
     """Environment (ZHENGCE_*) first, command-line flags over it."""
+    return Settings(**flags_of(args))
+
+
+def flags_of(args: Namespace) -> dict[str, Any]:
+    """The settings the command line gives (None: not given)."""
     flags = {
         "index_dir": getattr(args, "index_dir", None),
         "corpus_dir": getattr(args, "corpus", None),
@@ -23,8 +31,9 @@ def settings_from_args(args: Namespace) -> Settings:
         "backend": getattr(args, "backend", None),
         "milvus_uri": getattr(args, "milvus_uri", None),
         "milvus_collection": getattr(args, "milvus_collection", None),
+        "workers": getattr(args, "workers", None),
     }
-    return Settings(**{name: value for name, value in flags.items() if value is not None})
+    return {name: value for name, value in flags.items() if value is not None}
 
 
 def refresh_index(settings: Settings) -> bool:
@@ -45,8 +54,6 @@ def refresh_index(settings: Settings) -> bool:
 def main_serve(args: Namespace) -> int:
     import uvicorn
 
-    from search_api.app import create_app
-
     try:
         settings = settings_from_args(args)
     except ValidationError as error:
@@ -54,5 +61,8 @@ def main_serve(args: Namespace) -> int:
         return 2
     if settings.corpus_dir is not None and not refresh_index(settings):
         return 2
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # every worker reads its settings from the environment: what the flags said goes there first
+    os.environ.update({f"ZHENGCE_{name.upper()}": str(value) for name, value in flags_of(args).items()})
+    uvicorn.run("search_api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers)
     return 0

@@ -78,6 +78,7 @@ def delete_document(doc_id: DOC_ID, service: ServiceDep, who: CallerDep) -> sche
         service.reload()
         service.forget_upload(doc_id, before)
         total = len(service.searcher.index.documents)
+    service.settle()
     service.audit_write(who, "delete", "done", [{"doc_id": doc_id, "sha256": document.content_hash,
                                                  "source": document.source}])
     return schemas.DeleteResponse(doc_id=doc_id, deleted=True, documents_total=total)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 
 from search_api import schemas
@@ -28,4 +30,5 @@ def readyz(searcher: SearcherDep) -> schemas.Readiness:
         chunks=len(index.chunks),
         generation=index.generation,
         built_at=index.manifest.built_at,
+        worker_pid=os.getpid(),
     )
