@@ -2,7 +2,8 @@
 numbers of concurrent POST /search clients (eval.loadgen). Every request is a query the server has
 not seen (the embedding cache is off and each level's queries carry their own tag, so the server's
 in-memory vectors never answer), as distinct user questions are; ``scaling_8_vs_1`` is the
-throughput with 8 clients over that with 1, measured in the same run."""
+throughput with 8 clients over that with 1, measured in the same run. The server runs with each
+of the plan's numbers of worker processes in turn; the first is the default and the report's own."""
 
 from __future__ import annotations
 
@@ -19,15 +20,21 @@ from eval.bench.timing import Progress
 
 
 def bench_http(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
-    import httpx
-    import psutil
+    first, *others = [served(plan, corpus, log, workers) for workers in plan.http_workers]
+    return {**first, "other_workers": others}
 
-    env = {**os.environ, "ZHENGCE_EMBED_CACHE": "off", "ZHENGCE_UPLOAD_DIR": str(corpus.work / "uploads")}
+
+def served(plan: Plan, corpus: Corpus, log: Progress, workers: int) -> dict[str, Any]:
+    """The levels against one server of ``workers`` processes."""
+    import httpx
+
+    env = {**os.environ, "ZHENGCE_EMBED_CACHE": "off", "ZHENGCE_UPLOAD_DIR": str(corpus.work / f"uploads-{workers}"),
+           "ZHENGCE_WORKERS": str(workers)}
     for name in ("ZHENGCE_API_KEY", "ZHENGCE_CORPUS_DIR", "ZHENGCE_MODEL"):  # the served index decides
         env.pop(name, None)
     load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
-    log(f"http: starting zhengce serve --index {corpus.index_dir}")
-    with loadgen.live_server(corpus.index_dir, env, corpus.work / "server.log", cwd=REPO) as server:
+    log(f"http: starting zhengce serve --index {corpus.index_dir} --workers {workers}")
+    with loadgen.live_server(corpus.index_dir, env, corpus.work / f"server-{workers}.log", cwd=REPO) as server:
         chunks = httpx.get(f"{server.url}/readyz", timeout=10).json().get("chunks")
         warm_up_s = asyncio.run(warm_up(server.url, corpus.queries))
         log(f"http: searches settled {warm_up_s:.0f} s after the server said ready")
@@ -36,7 +43,7 @@ def bench_http(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
             log(f"http: {clients} concurrent clients ({plan.http_requests} requests or {plan.http_seconds:.0f} s)")
             queries = unseen(corpus.queries, f"c{clients}", plan.http_requests)
             levels.append(asyncio.run(load_level(server.url, queries, clients, plan.http_requests, plan.http_seconds)))
-        rss = psutil.Process(server.process.pid).memory_info().rss
+        rss = resident_bytes(server.process.pid)
     rate = {level["clients"]: level["requests_per_second"] or 0.0 for level in levels}
     return {
         "endpoint": "POST /search (hybrid, top_k 10)",
@@ -44,6 +51,7 @@ def bench_http(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         "server_ready_s": round(server.ready_s, 2),
         "warm_up_s": round(warm_up_s, 1),
         "server_rss_mib": round(rss / 2**20, 1),
+        "workers": workers,
         "query_workers": int(env.get("ZHENGCE_QUERY_WORKERS", "2")),
         "cpu_count": os.cpu_count(),
         "load_average_before": load_before,
@@ -52,6 +60,14 @@ def bench_http(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         "levels": levels,
         "scaling_8_vs_1": round(rate[8] / rate[1], 2) if rate.get(1) else None,
     }
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of the server: its process and the worker processes under it."""
+    import psutil
+
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
 
 
 async def warm_up(base_url: str, queries: Sequence[str], limit_s: float = 120.0) -> float:
@@ -86,14 +102,22 @@ async def load_level(base_url: str, queries: Sequence[str], clients: int, reques
 
 
 def http_table(h: dict[str, Any]) -> list[str]:
-    lines = ["", f"HTTP {h['endpoint']} over {h['index_chunks']:,} chunks (server RSS {h['server_rss_mib']} MiB)",
+    lines = []
+    for run in [h, *h.get("other_workers", [])]:
+        lines += served_table(run)
+    return lines
+
+
+def served_table(h: dict[str, Any]) -> list[str]:
+    lines = ["", f"HTTP {h['endpoint']} over {h['index_chunks']:,} chunks, {h['workers']} worker processes "
+             f"(server RSS {h['server_rss_mib']} MiB)",
              f"  {'clients':>7} {'requests':>8} {'ok':>5} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
     for level in h["levels"]:
         lines.append(f"  {level['clients']:>7} {level['requests']:>8} {level['ok']:>5} "
                      f"{level['requests_per_second'] or 0:>7} {level.get('p50_ms', '-'):>8} "
                      f"{level.get('p95_ms', '-'):>8} {level.get('p99_ms', '-'):>8}")
     lines.append(f"  throughput 8 clients / 1 client: {h.get('scaling_8_vs_1')}x "
-                 f"({h.get('query_workers')} query workers, {h.get('cpu_count')} cores, "
+                 f"({h['workers']} processes x {h.get('query_workers')} query workers, {h.get('cpu_count')} cores, "
                  f"load average before {h.get('load_average_before')})")
     return lines
 

@@ -178,6 +178,10 @@ def target_checks(report: dict[str, Any]) -> dict[str, Any]:
         }
         for name, (value, target) in shares.items():
             checks[name] = {"value": value, "met": value <= TARGETS[target]}
+    http = report.get("http")
+    if http and http.get("scaling_8_vs_1") is not None:
+        checks[f"throughput 8 clients / 1 client ({http['workers']} worker processes)"] = {
+            "value": http["scaling_8_vs_1"], "met": http["scaling_8_vs_1"] >= TARGETS["http_scaling_8_vs_1"]}
     return checks
 
 
