@@ -146,3 +146,19 @@ def test_a_starting_worker_leaves_the_jobs_of_a_live_sibling_alone(tmp_path):
     record.write_text(json.dumps(gone))
     assert Jobs(tmp_path, lambda *_: None).recover(lambda _: False) == [job.job_id]
     assert sibling.get(job.job_id).state == "failed" and not upload.exists()
+
+
+def test_connections_to_the_shared_port_have_nagle_off():
+    """uvicorn binds a worker port without a protocol, so asyncio left Nagle's algorithm on and each
+    response of a worker waited about 40 ms for a delayed ACK; the port zhengce serve binds is TCP
+    with TCP_NODELAY, which the accepted connections keep."""
+    import socket
+
+    from indexer.cli.serve import listening_socket
+
+    with listening_socket("127.0.0.1", 0) as shared:
+        shared.listen()
+        with socket.create_connection(shared.getsockname()):
+            accepted, _ = shared.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

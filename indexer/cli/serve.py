@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from argparse import Namespace
 from typing import Any
@@ -63,6 +64,33 @@ def main_serve(args: Namespace) -> int:
         return 2
     # every worker reads its settings from the environment: what the flags said goes there first
     os.environ.update({f"ZHENGCE_{name.upper()}": str(value) for name, value in flags_of(args).items()})
-    uvicorn.run("search_api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers)
+    if settings.workers == 1:
+        uvicorn.run("search_api.app:create_app", factory=True, host=settings.host, port=settings.port)
+        return 0
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("search_api.app:create_app", factory=True, host=settings.host, port=settings.port,
+                            workers=settings.workers)
+    try:
+        shared = listening_socket(settings.host, settings.port)
+    except OSError as error:
+        print(f"zhengce serve: cannot listen on {settings.host}:{settings.port}: {error}", file=sys.stderr)
+        return 2
+    print(f"zhengce serve: {settings.workers} workers on http://{settings.host}:{shared.getsockname()[1]}",
+          file=sys.stderr)
+    Multiprocess(config, sockets=[shared]).run()
     return 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The port the workers share, bound here and declared TCP with Nagle's algorithm off. Bound
+    by uvicorn it has no protocol set, so asyncio leaves Nagle on for every connection and each
+    response waits about 40 ms for a delayed ACK (measured: /healthz 44 ms with 2 workers against
+    1.7 ms with 1); Linux passes TCP_NODELAY on to the accepted connections."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    shared = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    shared.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    shared.bind((host, port))
+    shared.set_inheritable(True)
+    return shared
