@@ -1,17 +1,19 @@
 """Train and cross-validate the learned ranker (indexer.retrieval.rerank) on the dev splits.
 
-    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval/ncp-base.json   # each set, once
-    python -m eval.learn dump var/eval/ncp-base.json      # candidates + features of that run's index
-    python -m eval.learn dump var/eval/msga-base.json
-    python -m eval.learn train var/eval/learn/*.pkl [--write]            # 5-fold CV, then the model
+    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json   # each set, once
+    python -m eval.learn dump var/eval-ncppolicies.json   # candidates + features of that run's index
+    python -m eval.learn dump var/eval-msgabench.json
+    python -m eval.learn train var/eval/learn/*.pkl [--json CV.json] [--write]   # 5-fold CV, then the model
 
 ``dump`` searches each dev query once, exactly as ``zhengce eval`` does (same index, same 300-chunk
 depth), and saves each query's candidate pool with its features and labels plus the rest of the
-ranking, so training and every variant below cost seconds. ``train`` splits the queries of all
-sets into folds by query (a query is never in both training and evaluation), trains on the other
-folds of both sets together and scores each held-out query as the Searcher would rank it; the
-per-query nDCG@10 of those held-out rankings is compared with today's fusion by a paired test.
-``--write`` then trains on every query and writes the model with its training record.
+ranking, so training and every variant below cost seconds to minutes. ``train`` splits the queries
+of all sets into folds by query (a query is never in both training and evaluation), trains each
+variant (a pairwise logistic model and LightGBM LambdaRank, with and without document aggregates
+and today's fusion score) on the other folds of both sets together and scores each held-out query
+as the Searcher would rank it; the per-query nDCG@10 and R@10 of those held-out rankings are
+compared with today's fusion as ``zhengce eval`` measured it, by a paired randomisation test.
+``--write`` then trains the logistic model on every query and writes it with its training record.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import argparse
 import json
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -34,15 +37,32 @@ DUMP_DIR = Path("var/eval/learn")
 FOLDS = 5
 NEGATIVES_PER_POSITIVE = 40  # the highest-ranked non-relevant candidates paired with each relevant one
 REGULARISATION = 1.0  # sklearn's C on standardised features
+# today's fusion score of each pool candidate: min-max over the Searcher's 1,500 + 1,500 candidates,
+# which the pool-only features cannot reproduce (eval/results.md, fusion depth)
+WIDE = ("hybrid", "hybrid_rank_log")
+COLUMNS = FEATURES + WIDE
+DOCUMENT_AGGREGATES = tuple(f for f in FEATURES if f.startswith(("doc_", "is_doc")))
+# LightGBM LambdaRank, fixed before any run (small trees, strong leaves: ~1,800 training queries)
+LAMBDARANK: dict[str, Any] = {"objective": "lambdarank", "n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15,
+              "min_child_samples": 50, "colsample_bytree": 0.8, "reg_lambda": 1.0,
+              "lambdarank_truncation_level": 30, "label_gain": [0.0, 1.0],
+              "n_jobs": 1, "random_state": 0, "deterministic": True, "verbose": -1}
 
 
 @dataclass
 class QueryCandidates:
     query_id: str
     units: list[str]  # the corpus id each pool row belongs to
-    x: np.ndarray  # (pool, features)
+    x: np.ndarray  # (pool, len(COLUMNS))
     labels: np.ndarray  # 1 where the unit is judged relevant
-    tail: list[str]  # units of the rest of the linear ranking, in order, after the pool
+    tail: list[str]  # units of the rest of today's ranking, in order, after the pool
+
+
+class Scorer(Protocol):
+    def score(self, x: np.ndarray) -> np.ndarray: ...
+
+
+Trainer = Callable[[list["QueryCandidates"], list[int]], Scorer]
 
 
 def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path:
@@ -77,19 +97,23 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
         pool = pool_rows(dense_rows, lexical_rows)
         union = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
         fused = linear(index.dense_scores(vector, union), lexical.scores(union), 0.7)
+        order = np.lexsort((union, -fused))
+        rank = np.empty(len(union))
+        rank[order] = np.arange(len(union))
+        at = np.searchsorted(union, pool)
         in_pool = set(pool.tolist())
-        rest = [int(r) for r in union[np.lexsort((union, -fused))] if int(r) not in in_pool][: max(0, depth - len(pool))]
+        rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        queries.append(QueryCandidates(query_id, units, features(index, text, vector, lexical, pool), labels,
-                                       [index.chunks[r].doc_id for r in rest]))
+        x = np.column_stack([features(index, text, vector, lexical, pool), fused[at], np.log1p(rank[at])])
+        queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
     with path.open("wb") as out:
         # today's hybrid as the harness measured it (top 300: min-max over both retrievers' top 1,500)
         harness = results["retrievers"].get("hybrid", {}).get("per_query")
-        pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "queries": [vars(q) for q in queries],
-                     "hybrid_per_query": harness}, out)
+        pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(COLUMNS),
+                     "queries": [vars(q) for q in queries], "hybrid_per_query": harness}, out)
     return path
 
 
@@ -105,21 +129,34 @@ def ranking_run(queries: list[QueryCandidates], scores: list[np.ndarray]) -> dic
     return run
 
 
+@dataclass(frozen=True)
+class TreeScorer:
+    """A LightGBM model trained on some columns of the feature matrix, scoring the whole matrix."""
+
+    model: Any
+    columns: list[int]
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict(x[:, self.columns]), dtype=np.float64)
+
+
 def fit(queries: list[QueryCandidates], columns: list[int], c: float = REGULARISATION) -> LinearRanker:
     """Pairwise logistic regression: relevant minus non-relevant candidate of the same query, each
-    query weighing the same however many pairs it has."""
+    query weighing the same however many pairs it has. Weights of columns left out are 0."""
     from sklearn.linear_model import LogisticRegression
 
+    width = queries[0].x.shape[1]
     all_x = np.vstack([q.x[:, columns] for q in queries])
     mean, scale = all_x.mean(axis=0), all_x.std(axis=0)
     scale[scale < 1e-9] = 1.0
+    ranked_by = FEATURES.index("linear_0.7")
     diffs, weights = [], []
     for query in queries:
         x = (query.x[:, columns] - mean) / scale
         positive, negative = np.flatnonzero(query.labels == 1), np.flatnonzero(query.labels == 0)
         if not len(positive) or not len(negative):
             continue
-        hardest = negative[np.argsort(-query.x[negative, FEATURES.index("linear_0.7")])[:NEGATIVES_PER_POSITIVE]]
+        hardest = negative[np.argsort(-query.x[negative, ranked_by])[:NEGATIVES_PER_POSITIVE]]
         pairs = x[positive][:, None, :] - x[hardest][None, :, :]
         pairs = pairs.reshape(-1, len(columns))
         diffs.append(pairs)
@@ -127,11 +164,45 @@ def fit(queries: list[QueryCandidates], columns: list[int], c: float = REGULARIS
     d, w = np.vstack(diffs), np.concatenate(weights)
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
     model.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))], sample_weight=np.r_[w, w])
-    weights_full = np.zeros(len(FEATURES))
+    weights_full = np.zeros(width)
     weights_full[columns] = model.coef_[0]
-    mean_full, scale_full = np.zeros(len(FEATURES)), np.ones(len(FEATURES))
+    mean_full, scale_full = np.zeros(width), np.ones(width)
     mean_full[columns], scale_full[columns] = mean, scale
-    return LinearRanker(FEATURES, mean_full, scale_full, weights_full, {})
+    names = FEATURES if width == len(FEATURES) else COLUMNS
+    return LinearRanker(tuple(names), mean_full, scale_full, weights_full, {})
+
+
+def fit_lambdarank(queries: list[QueryCandidates], columns: list[int]) -> TreeScorer:
+    """LightGBM LambdaRank on the chosen columns: trees can weigh dense against BM25 differently for
+    different kinds of query, which one linear score cannot."""
+    import lightgbm
+
+    kept = [q for q in queries if q.labels.any() and not q.labels.all()]  # no pair, no gradient
+    model = lightgbm.LGBMRanker(**LAMBDARANK)
+    model.fit(np.vstack([q.x[:, columns] for q in kept]), np.concatenate([q.labels for q in kept]),
+              group=[len(q.labels) for q in kept])
+    return TreeScorer(model, columns)
+
+
+def best_chunk_labels(queries: list[QueryCandidates]) -> list[QueryCandidates]:
+    """Training pools where only each relevant unit's best chunk by today's fusion is relevant and its
+    other chunks are left out: a unit is ranked by its best chunk, so a weak passage of a relevant
+    document is no example of what should rise."""
+    hybrid = COLUMNS.index("hybrid")
+    kept = []
+    for q in queries:
+        best: dict[str, int] = {}
+        for i in np.flatnonzero(q.labels == 1).tolist():
+            if q.units[i] not in best or q.x[i, hybrid] > q.x[best[q.units[i]], hybrid]:
+                best[q.units[i]] = i
+        rows = [i for i in range(len(q.units)) if q.labels[i] == 0 or best.get(q.units[i]) == i]
+        kept.append(QueryCandidates(q.query_id, [q.units[i] for i in rows], q.x[rows], q.labels[rows], q.tail))
+    return kept
+
+
+def fit_lambdarank_best(queries: list[QueryCandidates], columns: list[int]) -> TreeScorer:
+    """LambdaRank trained on the best chunk of each relevant unit (``best_chunk_labels``)."""
+    return fit_lambdarank(best_chunk_labels(queries), columns)
 
 
 def folds_of(sets: list[dict[str, Any]], folds: int, seed: int) -> dict[tuple[str, str], int]:
@@ -147,13 +218,13 @@ def folds_of(sets: list[dict[str, Any]], folds: int, seed: int) -> dict[tuple[st
 
 
 def cross_validate(sets: list[dict[str, Any]], columns: list[int], *, folds: int = FOLDS, seed: int = 0,
-                   c: float = REGULARISATION) -> dict[str, dict[str, dict[str, float]]]:
+                   trainer: Trainer = fit) -> dict[str, dict[str, dict[str, float]]]:
     """Held-out per-query metrics for each set: every query scored by a model that never saw it."""
     fold = folds_of(sets, folds, seed)
     held_out: dict[str, dict[str, np.ndarray]] = {data["dataset"]: {} for data in sets}
     for k in range(folds):
         train = [q for data in sets for q in data["queries"] if fold[(data["dataset"], q.query_id)] != k]
-        model = fit(train, columns, c)
+        model = trainer(train, columns)
         for data in sets:
             for q in data["queries"]:
                 if fold[(data["dataset"], q.query_id)] == k:
@@ -161,7 +232,7 @@ def cross_validate(sets: list[dict[str, Any]], columns: list[int], *, folds: int
     return {data["dataset"]: _scores(data, held_out[data["dataset"]]) for data in sets}
 
 
-def fixed_scores(data: dict[str, Any], score) -> dict[str, dict[str, float]]:
+def fixed_scores(data: dict[str, Any], score: Callable[[np.ndarray], np.ndarray]) -> dict[str, dict[str, float]]:
     """Per-query metrics of an untrained scoring rule over the same pools (e.g. linear 0.7)."""
     return _scores(data, {q.query_id: score(q.x) for q in data["queries"]})
 
@@ -177,47 +248,54 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
     for path in paths:
         with Path(path).open("rb") as handle:
             data = pickle.load(handle)  # plain data: a class pickled under __main__ would not load elsewhere
+        if data.get("columns") != list(COLUMNS):
+            raise SystemExit(f"{path} holds other features; dump it again with python -m eval.learn dump")
         data["queries"] = [QueryCandidates(**q) for q in data["queries"]]
         sets.append(data)
     return sets
 
 
-# feature subsets tried under the same cross-validation (eval/results.md)
-ADAPTIVE = ("dense_mm", "lexical_mm", "question_x_dense", "question_x_lexical", "length_x_dense",
-            "length_x_lexical", "pasted_x_lexical")  # a query-adaptive blend of the two scores, nothing else
-VARIANTS = {
-    "learned": FEATURES,
-    "adaptive-blend": ADAPTIVE,
-    "learned-no-doc": tuple(f for f in FEATURES if not f.startswith(("doc_", "is_doc"))),
+def _without(*dropped: tuple[str, ...]) -> tuple[str, ...]:
+    gone = {name for names in dropped for name in names}
+    return tuple(c for c in COLUMNS if c not in gone)
+
+
+# (trainer, columns) of each variant tried under the same cross-validation (eval/results.md)
+VARIANTS: dict[str, tuple[Trainer, tuple[str, ...]]] = {
+    "logistic": (fit, FEATURES),
+    "logistic-no-doc": (fit, _without(DOCUMENT_AGGREGATES, WIDE)),
+    "logistic+hybrid": (fit, COLUMNS),
+    "logistic+hybrid-no-doc": (fit, _without(DOCUMENT_AGGREGATES)),
+    "lambdarank": (fit_lambdarank, FEATURES),
+    "lambdarank-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES, WIDE)),
+    "lambdarank+hybrid": (fit_lambdarank, COLUMNS),
+    "lambdarank+hybrid-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES)),
+    "lambdarank-best-chunk": (fit_lambdarank_best, FEATURES),
+    "lambdarank-best-chunk-no-doc": (fit_lambdarank_best, _without(DOCUMENT_AGGREGATES, WIDE)),
 }
 
 
-def _prf_rule(x: np.ndarray) -> np.ndarray:
-    """Dense pseudo-relevance feedback in the fixed blend: 0.7 x min-max(PRF cosine) + 0.3 x min-max(BM25)."""
-    prf = x[:, FEATURES.index("prf_dense")]
-    spread = prf.max() - prf.min()
-    return 0.7 * ((prf - prf.min()) / spread if spread > 1e-12 else np.zeros_like(prf)) + 0.3 * x[:, FEATURES.index("lexical_mm")]
-
-
-def report(sets: list[dict[str, Any]], seed: int = 0) -> dict[str, dict[str, Any]]:
-    """Every variant's held-out nDCG@10 per set, each against linear 0.7 over the same pools."""
-    linear_column = FEATURES.index("linear_0.7")
+def report(sets: list[dict[str, Any]], seed: int = 0, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Every variant's held-out nDCG@10 and R@10 per set, each against today's fusion as the harness
+    measured it (paired randomisation test on each metric)."""
     rows: dict[str, dict[str, Any]] = {}
-    baselines = {d["dataset"]: fixed_scores(d, lambda x: x[:, linear_column]) for d in sets}
-    results = {name: cross_validate(sets, [FEATURES.index(f) for f in columns], seed=seed)
-               for name, columns in VARIANTS.items()}
-    results["dense-prf"] = {d["dataset"]: fixed_scores(d, _prf_rule) for d in sets}
-    harness = {d["dataset"]: d.get("hybrid_per_query") for d in sets}
+    hybrid = COLUMNS.index("hybrid")
+    results = {"hybrid-over-pool": {d["dataset"]: fixed_scores(d, lambda x: x[:, hybrid]) for d in sets}}
+    for name in names or list(VARIANTS):
+        trainer, columns = VARIANTS[name]
+        results[name] = cross_validate(sets, [COLUMNS.index(c) for c in columns], seed=seed, trainer=trainer)
     for name, per_set in results.items():
-        for dataset, scores in per_set.items():
-            result = compare(baselines[dataset], scores, names=(f"{dataset}:linear-0.7-pool", f"{dataset}:{name}"))
-            rows.setdefault(name, {})[dataset] = result
-            print(result.summary())
-            measured = harness[dataset]
-            if measured is not None and name == "learned":
-                against = compare(measured, scores, names=(f"{dataset}:hybrid-harness", f"{dataset}:{name}"))
-                rows.setdefault(f"{name}-vs-harness", {})[dataset] = against
-                print(against.summary())
+        for data in sets:
+            dataset, measured = data["dataset"], data["hybrid_per_query"]
+            scores = per_set[dataset]
+            entry = {}
+            for metric in ("nDCG@10", "R@10"):
+                result = compare(measured, scores, metric=metric, names=(f"{dataset}:hybrid", f"{dataset}:{name}"),
+                                 seed=seed)
+                entry[metric] = {"hybrid": round(result.mean_a, 4), name: round(result.mean_b, 4),
+                                 "difference": round(result.difference, 4), "p": round(result.p_value, 4)}
+                print(result.summary(), flush=True)
+            rows.setdefault(name, {})[dataset] = entry
     return rows
 
 
@@ -228,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     dumping.add_argument("results", type=Path, help="a zhengce eval --json file (its index is read)")
     training = commands.add_parser("train")
     training.add_argument("dumps", nargs="+", type=Path)
+    training.add_argument("--variants", help=f"comma-separated, of: {', '.join(VARIANTS)} (default: all)")
+    training.add_argument("--json", type=Path, help="write the cross-validated figures here")
     training.add_argument("--write", action="store_true", help=f"train on everything and write {MODEL_FILE.name}")
     training.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -235,25 +315,30 @@ def main(argv: list[str] | None = None) -> int:
         print(dump(args.results))
         return 0
     sets = load(args.dumps)
-    rows = report(sets, args.seed)
+    names = args.variants.split(",") if args.variants else None
+    rows = report(sets, args.seed, names)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     if args.write:
-        model = fit([q for data in sets for q in data["queries"]], list(range(len(FEATURES))))
-        cv = {d: {"nDCG@10": round(r.mean_b, 4), "linear_0.7": round(r.mean_a, 4), "p": round(r.p_value, 4)}
-              for d, r in rows["learned"].items()}
-        record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
-                  "cross_validated": cv, "folds": FOLDS, "seed": args.seed,
-                  "loss": "pairwise logistic (relevant minus non-relevant candidate), each query weighted equally",
-                  "negatives_per_positive": NEGATIVES_PER_POSITIVE, "C": REGULARISATION,
-                  "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
-                             "python -m eval.learn train var/eval/learn/*.pkl --write"}
-        trained = LinearRanker(model.features, model.mean, model.scale, model.weights, record)
-        MODEL_FILE.write_text(_json(trained), encoding="utf-8")
-        print(f"model: {MODEL_FILE}")
+        write_model(sets, rows, args.seed)
     return 0
 
 
-def _json(model: LinearRanker) -> str:
-    return json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n"
+def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], seed: int) -> None:
+    """The shipped opt-in model: the logistic model on the Searcher's features, trained on every query."""
+    queries = [QueryCandidates(q.query_id, q.units, q.x[:, : len(FEATURES)], q.labels, q.tail)
+               for data in sets for q in data["queries"]]
+    model = fit(queries, list(range(len(FEATURES))))
+    record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
+              "cross_validated": rows.get("logistic", {}), "folds": FOLDS, "seed": seed,
+              "loss": "pairwise logistic (relevant minus non-relevant candidate), each query weighted equally",
+              "negatives_per_positive": NEGATIVES_PER_POSITIVE, "C": REGULARISATION,
+              "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
+                         "python -m eval.learn train var/eval/learn/*.pkl --variants logistic --write"}
+    trained = LinearRanker(model.features, model.mean, model.scale, model.weights, record)
+    MODEL_FILE.write_text(json.dumps(trained.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"model: {MODEL_FILE}")
 
 
 if __name__ == "__main__":

@@ -150,24 +150,31 @@ def test_model_file_must_match_the_features(tmp_path: Path) -> None:
         LinearRanker.load(stale)
 
 
-def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
-    from eval.learn import QueryCandidates, cross_validate, fit, folds_of
-    from indexer.retrieval.rerank import FEATURES
+def _signal_sets(width: int, useful: int) -> list[dict]:
+    """Two tiny sets of 30 queries whose relevant candidate stands out in one column only."""
+    from eval.learn import QueryCandidates
 
     rng = np.random.default_rng(0)
-    useful = FEATURES.index("cover_text")
     sets = []
     for name in ("a", "b"):
         queries = []
         for q in range(30):
-            x = rng.normal(size=(12, len(FEATURES)))
+            x = rng.normal(size=(12, width))
             labels = np.zeros(12, dtype=int)
             labels[q % 12] = 1
-            x[:, useful] = labels * 2.0 + rng.normal(scale=0.3, size=12)  # the relevant candidate stands out
-            units = [f"{name}{q}-{i}" for i in range(12)]
-            queries.append(QueryCandidates(f"q{q}", units, x, labels, []))
+            x[:, useful] = labels * 2.0 + rng.normal(scale=0.3, size=12)
+            queries.append(QueryCandidates(f"q{q}", [f"{name}{q}-{i}" for i in range(12)], x, labels, []))
         qrels = {q.query_id: {q.units[q.labels.argmax()]: 1} for q in queries}
         sets.append({"dataset": name, "split": "dev", "qrels": qrels, "queries": queries})
+    return sets
+
+
+def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
+    from eval.learn import cross_validate, fit, folds_of
+    from indexer.retrieval.rerank import FEATURES
+
+    useful = FEATURES.index("cover_text")
+    sets = _signal_sets(len(FEATURES), useful)
     fold = folds_of(sets, 5, seed=0)
     assert len(fold) == 60 and set(fold.values()) == set(range(5))
     for k in range(5):  # each fold holds a fifth of each set
@@ -177,6 +184,41 @@ def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
     held_out = cross_validate(sets, list(range(len(FEATURES))))
     assert set(held_out) == {"a", "b"}
     assert np.mean([s["nDCG@10"] for s in held_out["a"].values()]) > 0.95  # learned from the other folds
+
+
+def test_lambdarank_learns_the_signal_under_cross_validation() -> None:
+    pytest.importorskip("lightgbm")  # eval.learn's LambdaRank variants only; the Searcher never needs it
+    from eval.learn import COLUMNS, cross_validate, fit_lambdarank
+
+    useful = COLUMNS.index("longest_match")
+    sets = _signal_sets(len(COLUMNS), useful)
+    held_out = cross_validate(sets, list(range(len(COLUMNS))), trainer=fit_lambdarank)
+    assert np.mean([s["nDCG@10"] for s in held_out["b"].values()]) > 0.95
+    noise = [c for c in range(len(COLUMNS)) if c != useful]  # without the one useful column: chance
+    assert np.mean([s["nDCG@10"] for s in cross_validate(sets, noise, trainer=fit_lambdarank)["b"].values()]) < 0.7
+
+
+def test_best_chunk_labels_keep_one_passage_per_relevant_unit() -> None:
+    from eval.learn import COLUMNS, QueryCandidates, best_chunk_labels
+
+    x = np.zeros((5, len(COLUMNS)))
+    x[:, COLUMNS.index("hybrid")] = [0.2, 0.9, 0.5, 0.7, 0.1]
+    query = QueryCandidates("q", ["rel", "rel", "rel2", "other", "other"], x, np.array([1, 1, 1, 0, 0]), ["t"])
+    (kept,) = best_chunk_labels([query])
+    # the relevant unit's weaker chunk is left out; every non-relevant chunk stays as a negative
+    assert kept.units == ["rel", "rel2", "other", "other"] and kept.labels.tolist() == [1, 1, 0, 0]
+    assert kept.x[:, COLUMNS.index("hybrid")].tolist() == [0.9, 0.5, 0.7, 0.1] and kept.tail == ["t"]
+
+
+def test_dumps_of_other_features_are_refused(tmp_path: Path) -> None:
+    import pickle
+
+    from eval.learn import load
+
+    stale = tmp_path / "old.pkl"
+    stale.write_bytes(pickle.dumps({"dataset": "a", "split": "dev", "qrels": {}, "queries": []}))
+    with pytest.raises(SystemExit, match="dump it again"):
+        load([stale])
 
 
 def test_hybrid_top_10_is_the_top_of_the_ranking_the_eval_measures(tmp_path: Path, stand_in) -> None:
