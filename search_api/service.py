@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from indexer.errors import ZhengceError
 from indexer.retrieval import answers
@@ -249,9 +250,11 @@ def backend_for(settings: Settings) -> Any:
 
 def load_service(settings: Settings, embedder: Any = None) -> Service:
     """The writer's model, the query models, the index itself, and the /ask threshold."""
-    # one OpenMP thread per model instance (read when the engine first loads): the query workers are
-    # the parallelism; an OpenMP team per instance oversubscribes the cores and stalls searches for seconds
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # One thread per call in every thread pool (OpenMP of the model engines, numpy's OpenBLAS): the
+    # concurrent requests, query workers and worker processes are the parallelism. A pool per call
+    # oversubscribes the cores and spins: an OpenMP team per model instance stalled searches for
+    # seconds, and numpy's two BLAS threads made one search on 118k chunks use 1.9 cores.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # read by the engines that load after this
     if embedder is None:
         embedder = _index_embedder(settings)
     threshold = settings.answer_threshold if settings.answer_threshold is not None else answers.load_threshold()
@@ -262,6 +265,7 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     except (ZhengceError, OSError) as error:
         service.load_error = f"no usable index at {settings.index_dir}: {error}"
         log.warning("%s", service.load_error)
+    threadpool_limits(1)  # and the pools loaded before (numpy's) or with the model and the index
     return service
 
 

@@ -53,9 +53,10 @@ class Settings(BaseSettings):
     max_document_chars: int = Field(2_000_000, ge=1)  # one uploaded document's text (about 1,000 pages)
     max_unzipped_bytes: int = Field(200 * MIB, ge=1)  # DOCX/OFD and other zip-based files, decompressed
 
-    # server processes (`zhengce serve --workers N`), each a whole service with its own model and index:
-    # one process ranks on one core at a time, so one per core is what lets searches use every core
-    workers: int = Field(2, ge=1)
+    # server processes (`zhengce serve --workers N`), each a whole service with its own model and index in
+    # memory; one process already uses both cores of a 2-core machine (its ranking is mostly numpy, FAISS
+    # and the model engine, outside the interpreter lock), more help where there are more cores
+    workers: int = Field(1, ge=1)
     query_workers: int = Field(2, ge=1)  # query-embedder instances per process (one thread each)
     reload_poll_s: float = Field(2.0, gt=0)  # how often a server looks for a new CURRENT generation
     orphan_upload_age_s: float = Field(3600.0, gt=0)  # originals no job or document claims are removed after this

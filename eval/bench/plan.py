@@ -55,12 +55,12 @@ class Plan:
 FULL = Plan(
     corpus_docs=None, sample_docs=150, sample_max_chars=2000, sizes=(10_000, 100_000, 1_000_000),
     hnsw_max_size=100_000, queries=300, latency_seconds=4.0, ef_search=(128, 256, 512),
-    nprobe=(16, 32, 64, 128, 256, 384, 512), http_clients=(1, 8, 32), http_workers=(2, 1), http_requests=300,
+    nprobe=(16, 32, 64, 128, 256, 384, 512), http_clients=(1, 8, 32), http_workers=(1, 2), http_requests=300,
     http_seconds=15.0,
 )
 QUICK = Plan(
     corpus_docs=60, sample_docs=3, sample_max_chars=800, sizes=(1_000, 5_000, 20_000), hnsw_max_size=5_000,
-    queries=20, latency_seconds=0.5, ef_search=(128, 256), nprobe=(8, 32), http_clients=(1, 4), http_workers=(2,),
+    queries=20, latency_seconds=0.5, ef_search=(128, 256), nprobe=(8, 32), http_clients=(1, 4), http_workers=(1,),
     http_requests=8, http_seconds=3.0, name="quick",
 )
 

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=None,
-                       help="server processes sharing the port and the index (default 2, ZHENGCE_WORKERS)")
+                       help="server processes sharing the port and the index (default 1, ZHENGCE_WORKERS)")
 
     evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
     evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")
