@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from indexer.retrieval.answers import CALIBRATION_FILE, LEXICAL_WEIGHT, score_sentences
+from indexer.retrieval.answers import CALIBRATION_FILE, LEXICAL_WEIGHT, PASSAGE_RANK_PENALTY, score_sentences
 
 TOP_K = 5  # /ask's default number of passages read
 
@@ -112,7 +112,9 @@ def measure(index_dir: Path) -> dict:
         "balanced_accuracy": accuracy,
         "gap": [round(max(irrelevant_scores), 4), round(min(relevant_scores), 4)],
         "method": __doc__.split("\n\n")[1].replace("\n", " "),
-        "score": f"cosine(query embedding, sentence embedding) + {LEXICAL_WEIGHT} * question-bigram recall",
+        "score": (f"cosine(query embedding, sentence embedding) + {LEXICAL_WEIGHT} * question-bigram recall"
+                  f" - {PASSAGE_RANK_PENALTY} * (passage rank - 1); a pair of adjacent sentences is scored on its"
+                  " joined text with the normalised sum of their embeddings; the title is cut from the opening"),
         "model": index.manifest.model_id,
         "index_documents": sorted(d.source for d in index.documents.values()),
         "passages_read": TOP_K,

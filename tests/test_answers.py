@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.retrieval import answers
@@ -86,3 +87,63 @@ def test_answer_eval_reports_the_curve(tmp_path: Path, stand_in) -> None:
     assert (high["unanswered"], high["contains_gold"]) == (1.0, 0.0)  # nothing reaches 10
     assert set(results["per_query"]) == {"q1", "q2"}
     assert "threshold  contains gold" in format_answer_table(results)
+
+
+def _searcher(index_dir: Path, embedder, documents: list[tuple[str, str, str | None]]):
+    """A real index of (doc id, text, title) documents and its searcher."""
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.writer import add_documents
+    from indexer.retrieval.search import Searcher
+
+    docs = [document_from_text(text, f"{doc_id}.txt", title=title, doc_id=doc_id) for doc_id, text, title in documents]
+    add_documents(index_dir, docs, embedder=embedder, progress=False)
+    return Searcher(LocalIndex.load(index_dir), embedder)
+
+
+def test_a_title_run_into_the_first_sentence_is_not_quoted(tmp_path: Path, stand_in) -> None:
+    title = "上海市关于宝宝屋免费托育服务的通知"
+    text = title + "每个家庭每年享有12次免费服务。外地户籍家庭不得申请。"  # a news text: no stop after the title
+    searcher = _searcher(tmp_path / "index", stand_in, [("news", text, title)])
+    candidates = answers.candidate_sentences(searcher.search("宝宝屋免费服务几次", top_k=1))
+    first = candidates[0]
+    assert first[0] == "每个家庭每年享有12次免费服务。"  # read from where the title ends
+    assert searcher.index.documents["news"].text[first[1] : first[2]] == first[0]
+    assert not any(title in c[0] for c in candidates)
+
+
+def test_a_sentence_of_a_lower_passage_scores_less_by_its_rank(tmp_path: Path, stand_in) -> None:
+    same = "每个家庭每年享有12次免费服务。"
+    searcher = _searcher(tmp_path / "index", stand_in, [("a", f"托育服务通知\n{same}", None),
+                                                         ("b", f"托育工作答复\n{same}", None)])
+    hits = searcher.search("每个家庭每年享有几次免费服务", top_k=2)
+    copies = [s for s in answers.score_sentences("每个家庭每年享有几次免费服务", hits, stand_in) if s.text == same]
+    assert [s.hit.rank for s in copies] == [1, 2]
+    assert answers.PASSAGE_RANK_PENALTY > 0
+    assert copies[0].score - copies[1].score == pytest.approx(answers.PASSAGE_RANK_PENALTY)
+
+
+def test_a_pair_of_adjacent_sentences_is_scored_on_their_joined_text(policy_searcher, stand_in) -> None:
+    question = "免费服务几次，服务时间"
+    hits = policy_searcher.search(question, top_k=3)
+    scored = {s.text: s for s in answers.score_sentences(question, hits, stand_in)}
+    one, two = "每个家庭每年享有12次免费服务。", "服务时间为2024年3月1日起。"
+    pair = scored[one + two]
+    assert policy_searcher.index.documents["policy"].text[pair.char_start : pair.char_end] == one + two
+    assert (pair.char_start, pair.char_end) == (scored[one].char_start, scored[two].char_end)
+    vectors = stand_in.encode_passages([one, two])
+    joined = (vectors[0] + vectors[1]) / np.linalg.norm(vectors[0] + vectors[1])
+    expected = float(joined @ stand_in.encode_queries([question])[0]) + answers.LEXICAL_WEIGHT * answers.lexical_overlap(
+        question, one + two) - answers.PASSAGE_RANK_PENALTY * (pair.hit.rank - 1)
+    assert pair.score == pytest.approx(expected, abs=1e-5)
+
+
+def test_an_answer_across_a_sentence_end_is_quoted_whole(tmp_path: Path, e5) -> None:
+    from eval.answers import judge
+
+    searcher = _searcher(tmp_path / "index", e5, [("policy", POLICY, None)])
+    question = "每个家庭每年享有几次免费服务，服务时间从何时起"
+    found = answers.extract_answer(question, searcher.search(question, top_k=3), e5, threshold=float("-inf"))
+    gold = "每个家庭每年享有12次免费服务。服务时间为2024年3月1日起。"
+    assert found.sentences[0].text == gold  # both sentences, as one quote, first
+    assert judge(found.sentences[:1], "policy", gold)["contains_gold"]

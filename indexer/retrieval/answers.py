@@ -5,9 +5,12 @@ An answer is only ever a sentence copied from a document, with the offsets that 
 by how close its meaning is to the question (cosine of the question's query embedding and the
 sentence's passage embedding, the same model as the index) plus how many of the question's
 character bigrams it contains, which rewards sentences that repeat the question's own terms
-(numbers, names) that a small embedding model blurs. Below a threshold measured on answerable
-and unanswerable questions (``answer_calibration.json``, written by ``eval.answer_threshold``)
-no answer is given: a wrong quote would look as authoritative as a right one.
+(numbers, names) that a small embedding model blurs, less a little per place its passage ranks
+below the top one. Two adjacent sentences are scored as one candidate too, so an answer that runs
+across a sentence end is quoted whole, and a document's title is never quoted. Below a threshold
+measured on answerable and unanswerable questions (``answer_calibration.json``, written by
+``eval.answer_threshold``) no answer is given: a wrong quote would look as authoritative as a
+right one.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ LEXICAL_WEIGHT = 0.5  # weight of bigram recall next to cosine similarity
 MAX_SENTENCES = 3
 # further sentences join the answer only when they score nearly as well as the best one
 RELATIVE_MARGIN = 0.05
+PASSAGE_RANK_PENALTY = 0.02  # per place a passage ranks below the top one (5-fold CV on NCPP dev)
 MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
 _CONTINUES = ("：", ":", "；", ";", "，", ",")  # a sentence cut here runs on into the next one
 _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
@@ -68,35 +72,73 @@ class Answer:
 
 
 def candidate_sentences(hits: list[Hit]) -> list[tuple[str, int, int, Hit]]:
-    """(text, start, end, hit) for each distinct sentence of the hits' chunks, in document offsets."""
+    """(text, start, end, hit) for each distinct sentence of the hits' chunks, in document offsets.
+
+    The document's title is no answer: a sentence that begins with it (a news text runs its title
+    into the first sentence with no full stop between) is read from where the title ends, since
+    the title's terms match the question and would carry the opening sentence to the top."""
     seen: set[tuple[str, int, int]] = set()
     candidates = []
     for hit in hits:
         chunk = hit.chunk
+        title_end = _title_end(hit)
         for span in split_sentences(chunk.text):
-            if span.end - span.start < MIN_SENTENCE_CHARS:
-                continue
             start, end = chunk.char_start + span.start, chunk.char_start + span.end
+            if start < title_end:
+                start = min(end, title_end)
+                while start < end and chunk.text[start - chunk.char_start].isspace():
+                    start += 1
+            if end - start < MIN_SENTENCE_CHARS:
+                continue
             key = (chunk.doc_id, start, end)
             if key not in seen:
                 seen.add(key)
-                candidates.append((chunk.text[span.start : span.end], start, end, hit))
+                candidates.append((chunk.text[start - chunk.char_start : end - chunk.char_start], start, end, hit))
     return candidates
 
 
+def _title_end(hit: Hit) -> int:
+    """Where the document's title ends when its text opens with it (else 0)."""
+    text, title = hit.document.text, (hit.document.meta.title or "").strip()
+    start = len(text) - len(text.lstrip())
+    return start + len(title) if title and text.startswith(title, start) else 0
+
+
 def score_sentences(question: str, hits: list[Hit], embedder: Embedder) -> list[ScoredSentence]:
-    """Every candidate sentence of ``hits`` scored against ``question``, best first."""
+    """Every candidate sentence of ``hits`` (and pair of adjacent ones) scored against ``question``, best first."""
     candidates = candidate_sentences(hits)
     if not candidates:
         return []
     query = embedder.encode_queries([question])[0]
     vectors = embedder.encode_passages([text for text, *_ in candidates])
+    return rank_candidates(question, candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float))
+
+
+def rank_candidates(
+    question: str, candidates: list[tuple[str, int, int, Hit]], query: np.ndarray, vectors: np.ndarray,
+) -> list[ScoredSentence]:
+    """The candidates (rows of ``vectors``) and each pair of adjacent ones, scored and sorted best first.
+
+    A sentence's score is its cosine plus ``LEXICAL_WEIGHT`` x bigram recall, less
+    ``PASSAGE_RANK_PENALTY`` per place its passage ranks below the top one (the top passage is
+    the likeliest source). A pair of adjacent sentences of one passage is scored the same way on
+    their joined text, with the normalised sum of their vectors for its embedding (no model call):
+    a span that runs across a sentence end is then quoted whole."""
+    def scored(text: str, start: int, end: int, hit: Hit, cosine: float) -> ScoredSentence:
+        score = cosine + LEXICAL_WEIGHT * lexical_overlap(question, text) - PASSAGE_RANK_PENALTY * (hit.rank - 1)
+        return ScoredSentence(text, start, end, score, hit)
+
     cosines = vectors @ query
-    scored = [
-        ScoredSentence(text, start, end, float(cos) + LEXICAL_WEIGHT * lexical_overlap(question, text), hit)
-        for (text, start, end, hit), cos in zip(candidates, np.asarray(cosines, dtype=float))
-    ]
-    return sorted(scored, key=lambda s: s.score, reverse=True)
+    result = [scored(*candidate, float(cos)) for candidate, cos in zip(candidates, cosines)]
+    for i in range(len(candidates) - 1):
+        (_, start, _, hit), (_, _, end, next_hit) = candidates[i], candidates[i + 1]
+        if next_hit is not hit:
+            continue
+        pair = vectors[i] + vectors[i + 1]
+        cosine = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-12)
+        text = hit.chunk.text[start - hit.chunk.char_start : end - hit.chunk.char_start]
+        result.append(scored(text, start, end, hit, cosine))
+    return sorted(result, key=lambda s: s.score, reverse=True)
 
 
 def continued(sentence: ScoredSentence) -> ScoredSentence:
@@ -120,13 +162,17 @@ def select(scored: list[ScoredSentence], threshold: float) -> list[ScoredSentenc
         return []
     floor = max(threshold, scored[0].score - RELATIVE_MARGIN)
     chosen = [continued(s) for s in scored[:MAX_SENTENCES] if s.score >= floor]
-    return [s for i, s in enumerate(chosen) if not any(_inside(s, other) for other in chosen[:i])]
+    kept: list[ScoredSentence] = []
+    for sentence in chosen:
+        if not any(_overlaps(sentence, other) for other in kept):
+            kept.append(sentence)
+    return kept
 
 
-def _inside(sentence: ScoredSentence, other: ScoredSentence) -> bool:
-    """Whether ``sentence`` is already quoted by ``other`` (a continued sentence took it in)."""
+def _overlaps(sentence: ScoredSentence, other: ScoredSentence) -> bool:
+    """Whether ``other`` already quotes part of ``sentence`` (a pair or a continued sentence took it in)."""
     return (sentence.hit.chunk.doc_id == other.hit.chunk.doc_id
-            and other.char_start <= sentence.char_start and sentence.char_end <= other.char_end)
+            and sentence.char_start < other.char_end and other.char_start < sentence.char_end)
 
 
 def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold: float) -> Answer:
