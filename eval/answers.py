@@ -6,8 +6,8 @@ through /ask's own retrieval and sentence selection (``indexer.retrieval.answers
 all questions: the share whose answer sentences contain the gold span (adjacent answer sentences
 read as one quote, since a span can run across a sentence end), the share whose first sentence
 lies inside the gold span or contains it, the share whose first sentence comes from the gold
-document, and the share left unanswered; the same at each threshold on a grid, so the threshold
-is chosen on a curve.
+document, the share left unanswered and the mean length of an answer; the same at each threshold
+on a grid, so the threshold is chosen on a curve.
 """
 
 from __future__ import annotations
@@ -103,22 +103,28 @@ def run_answer_eval(
     grid = thresholds or sorted({round(float(t), 3) for t in np.quantile(best, np.linspace(0, 0.9, 10))} | {current})
     curve = []
     for threshold in grid:
-        judged = [judge(select(scored[q], threshold), *gold[q]) for q in query_ids]
-        curve.append({"threshold": threshold, **_shares(judged)})
-    at_current = [judge(select(scored[q], current), *gold[q]) for q in query_ids]
+        chosen = [select(scored[q], threshold) for q in query_ids]
+        judged = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
+        curve.append({"threshold": threshold, **_shares(judged, chosen)})
+    chosen = [select(scored[q], current) for q in query_ids]
+    at_current = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
     return {
         "dataset": full.name, "split": split, "questions": len(query_ids), "available": len(gold),
         "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K,
-        "threshold": current, "at_threshold": _shares(at_current), "curve": curve,
+        "threshold": current, "at_threshold": _shares(at_current, chosen), "curve": curve,
         "per_query": {q: {**j, "best_score": scored[q][0].score if scored[q] else None}
                       for q, j in zip(query_ids, at_current)},
     }
 
 
-def _shares(judged: list[dict[str, bool]]) -> dict[str, float]:
+def _shares(judged: list[dict[str, bool]], chosen: list[list[Any]]) -> dict[str, float]:
+    """The shares over all questions, and the mean length of an answer (a longer quote contains
+    the gold span more often, so a gain in the shares is read next to what it cost in length)."""
     names = ("contains_gold", "first_overlaps_gold", "first_from_gold_doc")
     shares = {name: float(np.mean([j[name] for j in judged])) if judged else 0.0 for name in names}
     shares["unanswered"] = float(np.mean([not j["answered"] for j in judged])) if judged else 0.0
+    lengths = [sum(len(quote) for quote in quotes(c)) for c in chosen if c]
+    shares["answer_chars"] = float(np.mean(lengths)) if lengths else 0.0
     return shares
 
 
@@ -127,10 +133,10 @@ def format_answer_table(results: dict[str, Any]) -> str:
     sample = f", sample seed {results['sample_seed']}" if results["sample_seed"] is not None else ""
     lines = [f"{results['dataset']} {results['split']}: {results['questions']} of {results['available']} questions"
              f"{sample}, top {results['passages_read']} passages",
-             "threshold  contains gold  first in/around gold  first from gold doc  unanswered"]
+             "threshold  contains gold  first in/around gold  first from gold doc  unanswered  answer chars"]
     for row in results["curve"]:
         mark = " *" if row["threshold"] == results["threshold"] else ""
         lines.append(f"{row['threshold']:9.3f}  {row['contains_gold']:13.3f}  {row['first_overlaps_gold']:20.3f}  "
-                     f"{row['first_from_gold_doc']:19.3f}  {row['unanswered']:10.3f}{mark}")
+                     f"{row['first_from_gold_doc']:19.3f}  {row['unanswered']:10.3f}  {row['answer_chars']:12.1f}{mark}")
     lines.append("* the threshold /ask uses now (indexer/retrieval/answer_calibration.json)")
     return "\n".join(lines)

@@ -84,9 +84,10 @@ def test_answer_eval_reports_the_curve(tmp_path: Path, stand_in) -> None:
     assert results["questions"] == 2
     low, high = results["curve"]
     assert (low["threshold"], low["unanswered"], low["first_from_gold_doc"]) == (-10.0, 0.0, 1.0)
-    assert (high["unanswered"], high["contains_gold"]) == (1.0, 0.0)  # nothing reaches 10
+    assert (high["unanswered"], high["contains_gold"], high["answer_chars"]) == (1.0, 0.0, 0.0)  # nothing reaches 10
+    assert 0 < low["answer_chars"] <= len(POLICY)  # what each answer quotes, on average
     assert set(results["per_query"]) == {"q1", "q2"}
-    assert "threshold  contains gold" in format_answer_table(results)
+    assert "unanswered  answer chars" in format_answer_table(results)
 
 
 def _searcher(index_dir: Path, embedder, documents: list[tuple[str, str, str | None]]):
