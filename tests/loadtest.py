@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +50,16 @@ def write_notices(folder: Path, numbers: range | list[int]) -> list[Path]:
     return paths
 
 
+def notice_index(folder: Path, numbers: range | list[int], embedder) -> Path:
+    """``folder``/index: an index of the ``numbers`` notices, written to ``folder``/corpus."""
+    from indexer.index.writer import update_index
+
+    corpus = folder / "corpus"
+    write_notices(corpus, numbers)
+    update_index([corpus], folder / "index", embedder=embedder, progress=False)
+    return folder / "index"
+
+
 def zhengce_command(*args: str) -> list[str]:
     """The installed `zhengce` entry point of this interpreter's environment."""
     script = Path(sys.executable).with_name("zhengce")
@@ -64,10 +76,42 @@ def cli_env(embed_cache: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
+def serve_corpus(index_dir: Path, env: dict[str, str], log_path: Path, timeout: float) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`zhengce serve --index --corpus corpus/` on 127.0.0.1 and a free port, as `make serve` runs it,
+    in ``log_path``'s folder; yields its URL and process once /readyz says ready, and stops the server
+    on leaving unless the test already did."""
+    port = free_port()
+    command = zhengce_command(
+        "serve", "--index", index_dir, "--corpus", REPO / "corpus", "--host", "127.0.0.1", "--port", str(port)
+    )
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=log_path.parent)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        loadgen.wait_ready(url, process, log_path, timeout)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            loadgen.stop_server(process)
+
+
+@contextmanager
 def live_server(index_dir: Path, env: dict[str, str], log_path: Path, timeout: float = 180) -> Iterator[str]:
     """`zhengce serve` on 127.0.0.1 and a free port; yields its base URL once /readyz says ready."""
     with loadgen.live_server(index_dir, env, log_path, timeout_s=timeout, cwd=index_dir.parent) as server:
         yield server.url
+
+
+def finished_job(client: httpx.Client, response: httpx.Response, headers: dict[str, str]) -> dict:
+    """The job a POST /documents answered 202 with, polled at GET /jobs/{id} until it is done or failed."""
+    assert response.status_code == 202, response.text
+    job = response.json()
+    deadline = time.monotonic() + 300
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+        job = client.get(f"/jobs/{job['job_id']}", headers=headers).json()
+    return job
 
 
 # ----------------------------------------------------------------------------- the load run

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from indexer.retrieval.answers import CALIBRATION_FILE, split_sentences
 from search_api.app import create_app
 from search_api.settings import Settings
 from search_api.uploads import safe_filename
+
+from loadtest import finished_job
 
 API_KEY = "test-key-9f2c7a"
 HEADERS = {"X-API-Key": API_KEY}
@@ -55,20 +56,6 @@ def api_settings(corpus_index_dir, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def corpus_index(corpus_index_dir):
-    from indexer.index.local import LocalIndex
-
-    return LocalIndex.load(corpus_index_dir)
-
-
-@pytest.fixture(scope="module")
-def corpus_searcher(corpus_index, e5):
-    from indexer.retrieval.search import Searcher
-
-    return Searcher(corpus_index, e5)
-
-
-@pytest.fixture(scope="module")
 def client(api_settings, e5):
     with TestClient(create_app(api_settings, embedder=e5)) as test_client:
         yield test_client
@@ -76,15 +63,7 @@ def client(api_settings, e5):
 
 def upload(client: TestClient, files: list, **params) -> dict:
     """POST /documents (202 with a job), then GET /jobs/{id} until the job is done or failed."""
-    response = client.post("/documents", headers=HEADERS, files=files, params=params)
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 300
-    while job["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-        job = client.get(f"/jobs/{job['job_id']}", headers=HEADERS).json()
-    return job
+    return finished_job(client, client.post("/documents", headers=HEADERS, files=files, params=params), HEADERS)
 
 
 def verify_citation(client: TestClient, citation: dict, quote: str) -> dict:

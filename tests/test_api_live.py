@@ -8,49 +8,15 @@ cache the server is pointed at, so the server's own indexing reads vectors inste
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 
-from conftest import CORPUS, SEED_000
-from loadtest import cli_env, free_port, zhengce_command
+from conftest import SEED_000
+from loadtest import cli_env, serve_corpus
 
 READY_TIMEOUT = 300  # loading the model twice (index refresh, then the app) on a busy 2-core machine
 BODY_LIMIT = 65536  # ZHENGCE_MAX_BODY_BYTES for this server: well above any valid query (2000 characters)
-
-
-@contextmanager
-def make_serve(index_dir: Path, env: dict[str, str], log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`zhengce serve --index --corpus` on a free port; yields its URL and process once /readyz is 200."""
-    port = free_port()
-    command = zhengce_command(
-        "serve", "--index", index_dir, "--corpus", CORPUS, "--host", "127.0.0.1", "--port", str(port)
-    )
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=log_path.parent)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not _ready(base_url):
-            assert server.poll() is None, f"zhengce serve exited with {server.returncode}:\n{log_path.read_text()}"
-            assert time.monotonic() < deadline, f"not ready after {READY_TIMEOUT} s:\n{log_path.read_text()}"
-            time.sleep(0.2)
-        yield base_url, server
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return httpx.get(base_url + "/readyz", timeout=5).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def verify(client: httpx.Client, citation: dict, quote: str) -> None:
@@ -65,7 +31,7 @@ def test_make_serve_indexes_the_corpus_and_answers_over_http(tmp_path, corpus_in
     expected = LocalIndex.load(corpus_index_dir)
     log_path = tmp_path / "serve.log"
     env = cli_env(embed_cache_path, ZHENGCE_MAX_BODY_BYTES=str(BODY_LIMIT))
-    with make_serve(tmp_path / "index", env, log_path) as (base_url, server):
+    with serve_corpus(tmp_path / "index", env, log_path, READY_TIMEOUT) as (base_url, server):
         with httpx.Client(base_url=base_url, timeout=60) as client:
             ready = client.get("/readyz").json()
             assert (ready["documents"], ready["chunks"]) == (len(expected.documents), len(expected.chunks))

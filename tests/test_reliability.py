@@ -8,6 +8,7 @@ fixtures of conftest.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -41,22 +42,15 @@ from filegen import (
     write_gb18030,
     write_gbk,
 )
-from loadtest import cli_env, notice_code, notice_text, write_notices, zhengce_command
+from loadtest import cli_env, finished_job, notice_code, notice_index, notice_text, write_notices, zhengce_command
 
 API_KEY = "s3cret-key-for-tests"
 
 
 def upload_job(client: TestClient, files: list, key: str = API_KEY) -> dict:
     """POST /documents (202 with a job), then GET /jobs/{id} until it is done or failed."""
-    response = client.post("/documents", files=files, headers={"X-API-Key": key})
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 300
-    while job["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-        job = client.get(f"/jobs/{job['job_id']}", headers={"X-API-Key": key}).json()
-    return job
+    headers = {"X-API-Key": key}
+    return finished_job(client, client.post("/documents", files=files, headers=headers), headers)
 
 
 def run_cli(*args: str | Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
@@ -410,32 +404,20 @@ def test_lock_of_a_killed_writer_is_released(tmp_path: Path, embed_cache_path, e
 
 @pytest.fixture(scope="module")
 def api_index(tmp_path_factory, e5) -> Path:
-    corpus = tmp_path_factory.mktemp("api-corpus")
-    write_notices(corpus, range(4000, 4003))
-    index_dir = tmp_path_factory.mktemp("api-index") / "index"
-    update_index([corpus], index_dir, embedder=e5, progress=False)
-    return index_dir
+    return notice_index(tmp_path_factory.mktemp("api"), range(4000, 4003), e5)
 
 
 @pytest.fixture
-def make_client(api_index: Path, tmp_path: Path, e5):
+def make_client(api_index: Path, tmp_path: Path, open_app):
     """A TestClient on a private copy of the API index; keyword arguments become Settings."""
-    from search_api.app import create_app
-    from search_api.settings import Settings
-
-    opened = []
+    copies = itertools.count()
 
     def make(**overrides) -> TestClient:
-        index_dir = tmp_path / f"index-{len(opened)}"
+        index_dir = tmp_path / f"index-{next(copies)}"
         shutil.copytree(api_index, index_dir)
-        values = {"index_dir": index_dir, "upload_dir": tmp_path / "a/b/c/uploads", "api_key": API_KEY, **overrides}
-        client = TestClient(create_app(Settings(**values), embedder=e5))
-        opened.append(client.__enter__())
-        return client
+        return open_app(**{"index_dir": index_dir, "upload_dir": tmp_path / "a/b/c/uploads", "api_key": API_KEY, **overrides})
 
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
+    return make
 
 
 # test_api.py covers declared-length 413s, one relative traversal name, a missing or wrong key and the

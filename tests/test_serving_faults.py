@@ -8,6 +8,7 @@ deleted documents came back, faults were 500s, replicas never noticed a new CURR
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import shutil
 import subprocess
@@ -22,10 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.index.writer import remove_documents, update_index
-from search_api.app import create_app
-from search_api.settings import Settings
 
-from loadtest import cli_env, notice_code, notice_text, write_notices, zhengce_command
+from loadtest import cli_env, finished_job, notice_code, notice_index, notice_text, write_notices, zhengce_command
 
 KEY = "serving-test-key-0123"
 HEADERS = {"X-API-Key": KEY}
@@ -33,40 +32,25 @@ HEADERS = {"X-API-Key": KEY}
 
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory, e5) -> Path:
-    corpus = tmp_path_factory.mktemp("serving-corpus")
-    write_notices(corpus, range(8000, 8004))
-    index_dir = tmp_path_factory.mktemp("serving-index") / "index"
-    update_index([corpus], index_dir, embedder=e5, progress=False)
-    return index_dir
+    return notice_index(tmp_path_factory.mktemp("serving"), range(8000, 8004), e5)
 
 
 @pytest.fixture
-def make_client(small_index, tmp_path, e5):
-    opened = []
+def make_client(small_index, tmp_path, open_app):
+    copies = itertools.count()
 
     def make(index_dir: Path | None = None, **overrides) -> TestClient:
+        number = next(copies)
         if index_dir is None:
-            index_dir = tmp_path / f"index-{len(opened)}"
+            index_dir = tmp_path / f"index-{number}"
             shutil.copytree(small_index, index_dir)
-        values = {"index_dir": index_dir, "upload_dir": tmp_path / f"uploads-{len(opened)}", "api_key": KEY, **overrides}
-        client = TestClient(create_app(Settings(**values), embedder=e5))
-        opened.append(client.__enter__())
-        return client
+        return open_app(**{"index_dir": index_dir, "upload_dir": tmp_path / f"uploads-{number}", "api_key": KEY, **overrides})
 
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
+    return make
 
 
 def finished(client: TestClient, response: httpx.Response) -> dict:
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 300
-    while job["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-        job = client.get(f"/jobs/{job['job_id']}", headers=HEADERS).json()
-    return job
+    return finished_job(client, response, HEADERS)
 
 
 # 1. reads never wait for writes
