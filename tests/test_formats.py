@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from eval.bench.ocr import character_accuracy
 from indexer.cli import main as zhengce
 from indexer.errors import UnreadableFile
 from indexer.gongwen.chunk import ChunkSettings
@@ -57,18 +58,6 @@ needs_ofd = pytest.mark.skipif(not OFD_DIR.is_dir(), reason=f"OFD samples not fo
 ISSUER = NOTICE_PARAGRAPHS[7]
 
 
-def recovered(found: str, truth: str) -> float:
-    """1 - edit distance / length, whitespace ignored: the share of characters read right."""
-    a, b = "".join(found.split()), "".join(truth.split())
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return 1 - previous[-1] / len(b)
-
-
 # ----------------------------------------------------------------------------- scanned PDF with a seal
 
 
@@ -83,7 +72,7 @@ def sealed_scan(tmp_path_factory):
 @needs_font
 def test_sealed_scan_is_read_by_ocr_with_its_characters_and_metadata(sealed_scan) -> None:
     path, _, printed, doc = sealed_scan
-    assert recovered(doc.text, "".join(printed)) >= 0.97, doc.text
+    assert character_accuracy(doc.text, "".join(printed)) >= 0.97, doc.text
     assert doc.meta.doc_number == "浦府办〔2021〕12号"
     assert doc.meta.date == "2021-05-13"
     assert doc.meta.issuer == ISSUER  # the signature line under the seal
@@ -153,7 +142,7 @@ def test_mixed_pdf_keeps_the_text_page_and_ocrs_the_scanned_page_through_the_ind
     assert [(facts.page, facts.error) for facts in doc.ocr_pages] == [(2, None)]
     page_one, page_two = doc.text[: doc.page_starts[1]], doc.text[doc.page_starts[1] :]
     assert NOTICE_PARAGRAPHS[6] in page_one  # the text layer, verbatim
-    assert recovered(page_two, "".join(printed)) >= 0.97, page_two
+    assert character_accuracy(page_two, "".join(printed)) >= 0.97, page_two
 
     citations = [citation_of(chunk, doc) for chunk in index.chunks]
     assert {c["page"] for c in citations} == {1, 2}
@@ -195,7 +184,7 @@ def test_png_scan_is_ocrd_and_inspect_shows_the_ocr_facts(tmp_path: Path, capsys
     (facts,) = report["ocr_pages"]
     assert facts["page"] == 1 and facts["error"] is None and facts["confidence"] > 0.9
     text = "".join(chunk["text"] for chunk in report["chunks"])
-    assert recovered(text, "".join(printed)) >= 0.97, text
+    assert character_accuracy(text, "".join(printed)) >= 0.97, text
     assert {chunk["page"] for chunk in report["chunks"]} == {1}
 
 
@@ -297,7 +286,7 @@ def test_ofd_of_page_images_is_read_by_ocr_and_a_page_that_fails_costs_only_that
     damaged = buffer.getvalue()[:200]  # page 2's picture was cut off in transfer
     with caplog.at_level(logging.WARNING, logger="indexer.ingest.ocr"):
         doc = load_document(_scanned_ofd(tmp_path / "scan.ofd", [buffer.getvalue(), damaged]))
-    assert recovered(doc.text, "".join(printed)) >= 0.97, doc.text
+    assert character_accuracy(doc.text, "".join(printed)) >= 0.97, doc.text
     assert doc.meta.doc_number == "浦府办〔2024〕7号" and len(doc.page_starts) == 2
     good, failed = doc.ocr_pages
     assert (good.page, good.error) == (1, None) and good.confidence > 0.9

@@ -50,7 +50,7 @@ def bench_ocr(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
     from indexer.index.local import LocalIndex
 
     index = LocalIndex.load(corpus.work / "ocr-index")
-    accuracy = [_recovered(doc.text, printed[Path(doc.source).stem]) for doc in index.documents.values()]
+    accuracy = [character_accuracy(doc.text, printed[Path(doc.source).stem]) for doc in index.documents.values()]
     return {
         "pages": pages,
         "failed": report.failed,
@@ -86,8 +86,8 @@ def _scan(text: str, font_file: Path):
     return ImageChops.multiply(page, seal)
 
 
-def _recovered(found: str, truth: str) -> float:
-    """1 - edit distance / length, whitespace ignored."""
+def character_accuracy(found: str, truth: str) -> float:
+    """1 - edit distance / length, whitespace ignored: the share of the truth's characters read right."""
     a, b = "".join(found.split()), "".join(truth.split())
     previous = list(range(len(b) + 1))
     for i, x in enumerate(a, start=1):
