@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from conftest import CORPUS, REPO
-from loadtest import cli_env, free_port, zhengce_command
+from loadtest import cli_env, serve_corpus, zhengce_command
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
@@ -57,41 +57,17 @@ class Live:
         return httpx.Client(base_url=self.url, timeout=60)
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url + "/readyz", timeout=5).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, corpus_index_dir, embed_cache_path) -> Iterator[Live]:
     """`zhengce serve --index var/index --corpus corpus/` with an API key, until the module ends."""
     var = tmp_path_factory.mktemp("web") / "var"
     shutil.copytree(corpus_index_dir, var / "index")
     env = cli_env(embed_cache_path, ZHENGCE_API_KEY=API_KEY, ZHENGCE_UPLOAD_DIR=str(var / "uploads"))
-    port = free_port()
-    command = zhengce_command("serve", "--index", var / "index", "--corpus", CORPUS, "--host", "127.0.0.1", "--port", str(port))
     log_path = var / "serve.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=var)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not _ready(url):
-            assert server.poll() is None, f"zhengce serve exited with {server.returncode}:\n{log_path.read_text()}"
-            assert time.monotonic() < deadline, f"not ready after {READY_TIMEOUT} s:\n{log_path.read_text()}"
-            time.sleep(0.2)
+    with serve_corpus(var / "index", env, log_path, READY_TIMEOUT) as (url, _):
         with httpx.Client(base_url=url, timeout=120) as client:  # the first query loads what queries need
             assert client.post("/search", json={"query": "托育"}).status_code == 200
         yield Live(url, var, env)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from eval.judgments import JudgmentLog, StaffJudgment
 from indexer.errors import BadInput, NotFound
@@ -159,18 +159,13 @@ class JudgmentIn(schemas.Request):
         return self
 
 
-class JudgmentOut(BaseModel):
-    query: str
-    doc_id: str
-    char_start: int
-    char_end: int
-    relevant: bool
-    who: str
-    when: str
+# a mark as the API returns it: every field of the log's record, each one always present
+_REQUIRED_FIELDS: dict[str, Any] = {name: (kind, ...) for name, kind in get_type_hints(StaffJudgment).items()}
+JudgmentOut = create_model("JudgmentOut", **_REQUIRED_FIELDS)
 
 
 @router.post("/judgments", response_model=JudgmentOut, status_code=201, responses={404: {"model": schemas.Error}})
-def add_judgment(request: Request, body: JudgmentIn) -> JudgmentOut:
+def add_judgment(request: Request, body: JudgmentIn) -> StaffJudgment:
     """Keep one 相关 / 不相关 mark; the passage must be one of an indexed document's."""
     document = index_of(request).documents.get(body.doc_id)
     if document is None:
@@ -179,16 +174,16 @@ def add_judgment(request: Request, body: JudgmentIn) -> JudgmentOut:
         raise BadInput(f"char_end {body.char_end} is past the end of the document ({len(document.text)} characters)")
     judgment = StaffJudgment(**body.model_dump())
     web_state(request).judgments.append(judgment)
-    return JudgmentOut(**judgment.__dict__)
+    return judgment
 
 
 @router.get("/judgments", response_model=list[JudgmentOut])
 def list_judgments(
     request: Request, query: Annotated[str | None, Query(max_length=2000, description="only this query's")] = None
-) -> list[JudgmentOut]:
+) -> list[StaffJudgment]:
     """The current mark of each (query, passage, judge)."""
     marks = web_state(request).judgments.latest()
-    return [JudgmentOut(**m.__dict__) for m in marks if query is None or m.query == query.strip()]
+    return [m for m in marks if query is None or m.query == query.strip()]
 
 
 # ---------------------------------------------------------------- .docx export

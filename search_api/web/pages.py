@@ -7,6 +7,7 @@ document containing markup is shown, never run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -34,24 +35,21 @@ def page(request: Request, name: str, title: str, **context: object) -> HTMLResp
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
 
 
-@router.get("/", response_class=HTMLResponse)
-def search_page(request: Request) -> HTMLResponse:
-    return page(request, "search.html", "检索")
+def template_page(name: str, title: str) -> Callable[[Request], HTMLResponse]:
+    """A handler for a page that is its template alone: its script fetches all it shows."""
+
+    def handler(request: Request) -> HTMLResponse:
+        return page(request, name, title)
+
+    return handler
 
 
-@router.get("/web/precedents", response_class=HTMLResponse)
-def precedents_page(request: Request) -> HTMLResponse:
-    return page(request, "precedents.html", "找先例")
-
-
-@router.get("/web/ask", response_class=HTMLResponse)
-def ask_page(request: Request) -> HTMLResponse:
-    return page(request, "ask.html", "问答")
-
-
-@router.get("/web/library", response_class=HTMLResponse)
-def library_page(request: Request) -> HTMLResponse:
-    return page(request, "library.html", "文档库")
+TEMPLATE_PAGES = {"/": "search.html", "/web/precedents": "precedents.html", "/web/ask": "ask.html", "/web/library": "library.html"}
+for route, title in NAV:
+    if route in TEMPLATE_PAGES:
+        name = TEMPLATE_PAGES[route]
+        router.add_api_route(route, template_page(name, title), methods=["GET"], response_class=HTMLResponse,
+                             name=name.replace(".html", "_page"))
 
 
 @router.get("/web/doc/{doc_id}", response_class=HTMLResponse)
