@@ -52,18 +52,23 @@ def make_pdf(path: Path, pages: list[str], encrypt_password: str | None = None, 
     return _write(path, _pdf_bytes(pages, encrypt_password, title))
 
 
+def _text_page(pdf: canvas.Canvas, page: str) -> None:
+    """One typed A4 page (a real text layer) of ``page``'s lines, each wrapped at _LINE_CHARS."""
+    text = pdf.beginText(57, A4[1] - 72)
+    text.setFont(CJK_FONT, 12, leading=20)
+    for line in page.splitlines():
+        for start in range(0, max(1, len(line)), _LINE_CHARS):
+            text.textLine(line[start : start + _LINE_CHARS])
+    pdf.drawText(text)
+    pdf.showPage()
+
+
 def _pdf_bytes(pages: list[str], encrypt_password: str | None = None, title: str | None = None) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(title or "")  # reportlab would write "untitled"
     for page in pages:
-        text = pdf.beginText(57, A4[1] - 72)
-        text.setFont(CJK_FONT, 12, leading=20)
-        for line in page.splitlines():
-            for start in range(0, max(1, len(line)), _LINE_CHARS):
-                text.textLine(line[start : start + _LINE_CHARS])
-        pdf.drawText(text)
-        pdf.showPage()
+        _text_page(pdf, page)
     pdf.save()
     data = buffer.getvalue()
     if encrypt_password is not None:
@@ -330,13 +335,7 @@ def make_mixed_pdf(path: Path, text_page: str, scanned_page) -> Path:
     from reportlab.lib.utils import ImageReader
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
-    text = pdf.beginText(57, A4[1] - 72)
-    text.setFont(CJK_FONT, 12, leading=20)
-    for line in text_page.splitlines():
-        for start in range(0, max(1, len(line)), _LINE_CHARS):
-            text.textLine(line[start : start + _LINE_CHARS])
-    pdf.drawText(text)
-    pdf.showPage()
+    _text_page(pdf, text_page)
     pdf.drawImage(ImageReader(scanned_page.convert("RGB")), 0, 0, width=A4[0], height=A4[1])
     pdf.showPage()
     pdf.save()
