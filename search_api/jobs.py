@@ -2,7 +2,8 @@
 
 A job survives nothing but finishes or fails cleanly: a server that starts finds the jobs a
 process that is gone left unfinished, marks them failed and removes their files (unless an
-indexed document uses them); the jobs of a sibling worker that still runs are left to it. The janitor removes upload files that no job and no document claims.
+indexed document uses them); the jobs of a sibling worker that still runs are left to it. The
+janitor removes upload files that no job and no document claims.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from indexer.index.report import format_report
 from search_api.service import backend_for
 from search_api.settings import Settings
 
+APP = "search_api.app:create_app"  # a factory: each worker process builds its own service
+
 
 def settings_from_args(args: Namespace) -> Settings:
     """Environment (ZHENGCE_*) first, command-line flags over it."""
@@ -65,12 +67,11 @@ def main_serve(args: Namespace) -> int:
     # every worker reads its settings from the environment: what the flags said goes there first
     os.environ.update({f"ZHENGCE_{name.upper()}": str(value) for name, value in flags_of(args).items()})
     if settings.workers == 1:
-        uvicorn.run("search_api.app:create_app", factory=True, host=settings.host, port=settings.port)
+        uvicorn.run(APP, factory=True, host=settings.host, port=settings.port)
         return 0
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("search_api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                            workers=settings.workers)
+    config = uvicorn.Config(APP, factory=True, host=settings.host, port=settings.port, workers=settings.workers)
     try:
         shared = listening_socket(settings.host, settings.port)
     except OSError as error:
