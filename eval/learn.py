@@ -13,7 +13,7 @@ variant (a pairwise logistic model and LightGBM LambdaRank, with and without doc
 and today's fusion score) on the other folds of both sets together and scores each held-out query
 as the Searcher would rank it; the per-query nDCG@10 and R@10 of those held-out rankings are
 compared with today's fusion as ``zhengce eval`` measured it, by a paired randomisation test.
-``--write`` then trains the logistic model on every query and writes it with its training record.
+``--write`` then trains LambdaRank on every query and writes its trees with their training record.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 
 from eval.metrics import Qrels, per_query
 from eval.significance import compare
-from indexer.retrieval.rerank import FEATURES, MODEL_FILE, LinearRanker, features, pool_rows
+from indexer.retrieval.rerank import FEATURES, MODEL_FILE, Candidates, TreeRanker, features
 
 DUMP_DIR = Path("var/eval/learn")
 FOLDS = 5
@@ -91,21 +91,22 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
     queries = []
     for query_id, vector in zip(query_ids, vectors):
         text = dataset.queries[query_id]
-        lexical = index.lexical(tokenize(text))
-        dense_rows = index.dense_top_k(vector, retrieved)
-        lexical_rows = lexical.top_k(retrieved)
-        pool = pool_rows(dense_rows, lexical_rows)
-        union = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
-        fused = linear(index.dense_scores(vector, union), lexical.scores(union), 0.7)
+        tokens = tokenize(text)
+        lexical = index.lexical(tokens)
+        candidates = Candidates.of(index, tokens, vector, lexical, index.dense_top_k(vector, retrieved),
+                                   lexical.top_k(retrieved))
+        union = candidates.union
+        fused = linear(candidates.dense, candidates.lexical, 0.7)
         order = np.lexsort((union, -fused))
         rank = np.empty(len(union))
         rank[order] = np.arange(len(union))
+        pool, x = features(index, text, vector, lexical, candidates)
         at = np.searchsorted(union, pool)
         in_pool = set(pool.tolist())
         rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        x = np.column_stack([features(index, text, vector, lexical, pool), fused[at], np.log1p(rank[at])])
+        x = np.column_stack([x, fused[at], np.log1p(rank[at])])
         queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
@@ -127,6 +128,19 @@ def ranking_run(queries: list[QueryCandidates], scores: list[np.ndarray]) -> dic
         order = sorted(best, key=lambda u: -best[u]) + [u for u in dict.fromkeys(query.tail) if u not in best]
         run[query.query_id] = {unit: float(len(order) - i) for i, unit in enumerate(order)}
     return run
+
+
+@dataclass(frozen=True)
+class LinearRanker:
+    """score = standardised features . weights (the pairwise logistic variants)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights
 
 
 @dataclass(frozen=True)
@@ -169,7 +183,7 @@ def fit(queries: list[QueryCandidates], columns: list[int], c: float = REGULARIS
     mean_full, scale_full = np.zeros(width), np.ones(width)
     mean_full[columns], scale_full[columns] = mean, scale
     names = FEATURES if width == len(FEATURES) else COLUMNS
-    return LinearRanker(tuple(names), mean_full, scale_full, weights_full, {})
+    return LinearRanker(tuple(names), mean_full, scale_full, weights_full)
 
 
 def fit_lambdarank(queries: list[QueryCandidates], columns: list[int]) -> TreeScorer:
@@ -308,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("dumps", nargs="+", type=Path)
     training.add_argument("--variants", help=f"comma-separated, of: {', '.join(VARIANTS)} (default: all)")
     training.add_argument("--json", type=Path, help="write the cross-validated figures here")
-    training.add_argument("--write", action="store_true", help=f"train on everything and write {MODEL_FILE.name}")
+    training.add_argument("--write", action="store_true",
+                          help=f"train the first variant (LambdaRank) on everything and write {MODEL_FILE.name}")
     training.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "dump":
@@ -321,24 +336,67 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     if args.write:
-        write_model(sets, rows, args.seed)
+        write_model(sets, rows, args.seed, names[0] if names else "lambdarank")
     return 0
 
 
-def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], seed: int) -> None:
-    """The shipped opt-in model: the logistic model on the Searcher's features, trained on every query."""
-    queries = [QueryCandidates(q.query_id, q.units, q.x[:, : len(FEATURES)], q.labels, q.tail)
-               for data in sets for q in data["queries"]]
-    model = fit(queries, list(range(len(FEATURES))))
+def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], seed: int, variant: str) -> None:
+    """The shipped opt-in model: a LambdaRank variant on the Searcher's features, trained on every
+    query, its trees exported as arrays for ``indexer.retrieval.rerank.TreeRanker`` (the columns a
+    variant leaves out are never split on)."""
+    trainer, columns = VARIANTS[variant]
+    if trainer not in (fit_lambdarank, fit_lambdarank_best) or not set(columns) <= set(FEATURES):
+        raise SystemExit(f"--write takes one LambdaRank variant over the Searcher's features, not {variant}")
+    queries = [q for data in sets for q in data["queries"]]
+    scorer = trainer(queries, [COLUMNS.index(c) for c in columns])
+    assert isinstance(scorer, TreeScorer)
+    model = scorer.model
     record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
-              "cross_validated": rows.get("logistic", {}), "folds": FOLDS, "seed": seed,
-              "loss": "pairwise logistic (relevant minus non-relevant candidate), each query weighted equally",
-              "negatives_per_positive": NEGATIVES_PER_POSITIVE, "C": REGULARISATION,
+              "cross_validated": rows.get(variant, {}), "folds": FOLDS, "seed": seed,
+              "model": f"LightGBM LambdaRank, variant {variant} of eval.learn", "settings": LAMBDARANK,
               "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
-                         "python -m eval.learn train var/eval/learn/*.pkl --variants logistic --write"}
-    trained = LinearRanker(model.features, model.mean, model.scale, model.weights, record)
-    MODEL_FILE.write_text(json.dumps(trained.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+                         f"python -m eval.learn train var/eval/learn/*.pkl --variants {variant} --write"}
+    trained = TreeRanker(FEATURES, trees_of(model.booster_, scorer.columns), record)
+    check = np.vstack([q.x for q in queries[:50]])
+    if not np.allclose(trained.score(check[:, : len(FEATURES)]), scorer.score(check), atol=1e-9):
+        raise SystemExit("the exported trees do not reproduce LightGBM's scores")
+    MODEL_FILE.write_text(json.dumps(trained.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"model: {MODEL_FILE}")
+
+
+def trees_of(booster: Any, columns: list[int]) -> tuple[dict[str, np.ndarray], ...]:
+    """A LightGBM booster's trees as TreeRanker arrays over the full feature matrix (the booster saw
+    ``columns`` of it). Numerical splits only; the features are never missing, so LightGBM's
+    missing-value routing never applies."""
+    trees = []
+    for info in booster.dump_model()["tree_info"]:
+        splits: dict[int, dict[str, Any]] = {}
+        leaves: dict[int, float] = {}
+        _walk(info["tree_structure"], splits, leaves)
+        trees.append(_tree_arrays([splits[i] for i in range(len(splits))], [leaves[i] for i in range(len(leaves))],
+                                  columns))
+    return tuple(trees)
+
+
+def _walk(node: dict[str, Any], splits: dict[int, dict[str, Any]], leaves: dict[int, float]) -> int:
+    """Collect a dumped (sub)tree's split nodes and leaf values; returns the node's TreeRanker reference."""
+    if "split_index" not in node:  # a leaf (a one-leaf tree's root carries no leaf_index)
+        leaf = int(node.get("leaf_index", 0))
+        leaves[leaf] = float(node["leaf_value"])
+        return ~leaf
+    if node["decision_type"] != "<=":
+        raise SystemExit(f"unsupported split {node['decision_type']!r}")
+    splits[int(node["split_index"])] = node
+    node["left"], node["right"] = _walk(node["left_child"], splits, leaves), _walk(node["right_child"], splits, leaves)
+    return int(node["split_index"])
+
+
+def _tree_arrays(splits: list[dict[str, Any]], values: list[float], columns: list[int]) -> dict[str, np.ndarray]:
+    return {"feature": np.array([columns[n["split_feature"]] for n in splits], dtype=np.int64),
+            "threshold": np.array([n["threshold"] for n in splits], dtype=np.float64),
+            "left": np.array([n["left"] for n in splits], dtype=np.int64),
+            "right": np.array([n["right"] for n in splits], dtype=np.int64),
+            "value": np.array(values, dtype=np.float64)}
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ class Service:
 
         with self._reload_lock:
             index = self.backend.open(expect_model=self.embedder.model_id)
-            self.searcher = Searcher(index, self.queries)
+            self.searcher = Searcher(index, self.queries, fusion=self.settings.fusion)
             self.load_error = None
             self.workers.announce(index.generation)
 

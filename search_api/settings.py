@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model: str | None = None  # None: the model the index was built with
+    # hybrid ranking: the measured default blend, or the opt-in learned ranker (eval/results.md)
+    fusion: Literal["linear", "rrf", "learned"] = "linear"
 
     # None disables uploads and deletions: nobody can change the index by accident; this single
     # key is the admin key named "default" (api_keys adds named keys with roles)

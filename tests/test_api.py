@@ -173,6 +173,20 @@ def test_search_by_document_groups_passages(client):
             verify_citation(client, passage["citation"], passage["text"])
 
 
+def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_path, open_app):
+    """ZHENGCE_FUSION=learned serves the shipped LambdaRank model; the default blend is unchanged."""
+    index = private_index(corpus_index_dir, tmp_path / "index")
+    query = {"query": "普陀区社区宝宝屋覆盖了多少个街道镇", "top_k": 5}
+    learned = open_app(index_dir=index, upload_dir=tmp_path / "up", fusion="learned").post("/search", json=query)
+    linear = open_app(index_dir=index, upload_dir=tmp_path / "up2").post("/search", json=query)
+    learned_hits, linear_hits = learned.json()["passages"], linear.json()["passages"]
+    # the learned model's scores lie in (1, 2), above the linear blend's [0, 1]
+    assert all(1.0 < hit["scores"]["fused"] < 2.0 for hit in learned_hits)
+    assert all(0.0 <= hit["scores"]["fused"] <= 1.0 for hit in linear_hits)
+    for hits in (learned_hits, linear_hits):
+        assert "10个街道镇" in hits[0]["text"]
+
+
 def test_search_filters_restrict_by_metadata(client):
     body = client.post(
         "/search", json={"query": "托育服务", "top_k": 20, "filters": {"issuer": "普陀区教育局"}}

@@ -1,13 +1,15 @@
-"""Learned ranking of hybrid candidates: a small linear model over signals the engine already has.
+"""Learned ranking of hybrid candidates: a small tree ensemble over signals the engine already has.
 
 A fixed blend weighs dense and BM25 the same for every query, but a question in citizens' words
-wants meaning while a string of place names and policy terms wants exact words. The candidates
-are the union of the dense and BM25 top ``POOL`` passages; each is described by the features
-below (both retrievers' scores and ranks, query-term coverage of the passage and of its title
-and heading path, the longest stretch of the query found verbatim, identifier matches, its
-document's other candidates, and the query's length and kind crossed with the two scores, which
-is what makes the blend query-adaptive) and scored by a linear model trained with a pairwise
-logistic loss on the dev splits (``python -m eval.learn``, folds by query). The features of a
+wants meaning while a string of place names and policy terms wants exact words, and a short answer
+is matched differently from one passage of a long notice. The candidates are the union of the dense
+and BM25 top ``POOL`` passages; each is described by the features below (both retrievers' scores
+and ranks, today's min-max blend, query-term coverage of the passage and of its title and heading
+path, the longest stretch of the query found verbatim, identifier matches, its document's other
+candidates and length, and how the query sits in the collection: how far the retrievers agree, how
+confident each is, how long the query is and whether it is a question) and scored by LightGBM
+LambdaRank trees trained on the dev splits (``python -m eval.learn``, folds by query). The trees are
+stored as plain arrays and evaluated with numpy, so serving needs no LightGBM. The features of a
 passage never depend on how many results were asked for, so what was trained is what runs.
 """
 
@@ -30,6 +32,7 @@ from indexer.retrieval.fusion import linear, min_max
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"
 POOL = 100  # candidates per retriever that the model re-scores
 PRF_DOCS = 3  # dense pseudo-relevance feedback: the query vector moved towards the top passages
+AGREEMENT_DEPTH = 10  # the retrievers' agreement: shared documents among each one's top 10
 _QUESTION = re.compile(r"[?？吗呢]|什么|怎么|怎样|如何|哪些|哪里|哪个|多少|几|是否|能否|可否|为何|为什么|何时")
 _NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 PASTED_CHARS = 120  # longer queries are pasted proposals or passages, not typed questions
@@ -40,33 +43,77 @@ FEATURES = (
     "prf_dense", "cover_text", "cover_context", "longest_match", "identifier_match",
     "doc_best_linear", "doc_top3_linear", "doc_candidates_log", "is_doc_best",
     "question_x_dense", "question_x_lexical", "length_x_dense", "length_x_lexical", "pasted_x_lexical",
+    # over both retrievers' whole candidate lists (what today's fusion scales by), and the collection
+    "dense_wide_mm", "lexical_wide_mm", "doc_chunks_log", "chunk_chars_log",
+    "query_agreement", "query_dense_top", "query_dense_gap", "query_lexical_top_log", "query_lexical_ratio",
+    "query_tokens_log",
 )
 
 
 @dataclass(frozen=True)
-class LinearRanker:
-    """score = standardised features . weights; the file also carries how it was trained."""
+class Candidates:
+    """What hybrid search has computed for one query before fusing: each retriever's ranked rows and
+    the raw scores of their union (``union`` sorted by row)."""
+
+    tokens: list[str]
+    dense_rows: np.ndarray
+    lexical_rows: np.ndarray
+    union: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+
+    @classmethod
+    def of(cls, index: ChunkIndex, tokens: list[str], query_vector: np.ndarray, lexical: LexicalQuery,
+           dense_rows: np.ndarray, lexical_rows: np.ndarray) -> Candidates:
+        union = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
+        return cls(tokens, dense_rows, lexical_rows, union, index.dense_scores(query_vector, union),
+                   lexical.scores(union))
+
+    def pool(self) -> np.ndarray:
+        """The rows the model re-scores: both retrievers' top ``POOL``, in row order."""
+        return pool_rows(self.dense_rows, self.lexical_rows)
+
+
+@dataclass(frozen=True)
+class TreeRanker:
+    """A sum of regression trees over ``FEATURES``. Each tree is stored as arrays over its split
+    nodes (feature, threshold, left, right; a child ``c < 0`` is leaf ``~c``) and its leaf values;
+    a row goes left when its feature is <= the threshold, as in LightGBM."""
 
     features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: np.ndarray
+    trees: tuple[dict[str, np.ndarray], ...]
     training: dict[str, Any]
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.weights
+        total = np.zeros(len(x))
+        rows = np.arange(len(x))
+        for tree in self.trees:
+            if not len(tree["feature"]):  # a single leaf
+                total += tree["value"][0]
+                continue
+            node = np.zeros(len(x), dtype=np.int64)
+            inner = rows
+            while len(inner):
+                at = node[inner]
+                left = x[inner, tree["feature"][at]] <= tree["threshold"][at]
+                node[inner] = np.where(left, tree["left"][at], tree["right"][at])
+                inner = inner[node[inner] >= 0]
+            total += tree["value"][~node]
+        return total
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                "weights": self.weights.tolist(), "training": self.training}
+        return {"features": list(self.features), "training": self.training,
+                "trees": [{key: values.tolist() for key, values in tree.items()} for tree in self.trees]}
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> LinearRanker:
+    def load(cls, path: Path = MODEL_FILE) -> TreeRanker:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
+        if tuple(data.get("features", ())) != FEATURES:
             raise ZhengceError(f"{path} was trained on other features; rebuild it with python -m eval.learn")
-        return cls(tuple(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
-                   np.asarray(data["weights"]), data.get("training", {}))
+        kinds = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
+                 "value": np.float64}
+        trees = tuple({key: np.asarray(tree[key], dtype=kind) for key, kind in kinds.items()} for tree in data["trees"])
+        return cls(FEATURES, trees, data.get("training", {}))
 
 
 def pool_rows(dense_rows: np.ndarray, lexical_rows: np.ndarray) -> np.ndarray:
@@ -75,9 +122,10 @@ def pool_rows(dense_rows: np.ndarray, lexical_rows: np.ndarray) -> np.ndarray:
 
 
 def features(
-    index: ChunkIndex, query: str, query_vector: np.ndarray, lexical: LexicalQuery, rows: np.ndarray
-) -> np.ndarray:
-    """The (len(rows), len(FEATURES)) feature matrix of the candidate ``rows`` for ``query``."""
+    index: ChunkIndex, query: str, query_vector: np.ndarray, lexical: LexicalQuery, candidates: Candidates
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pool rows of ``candidates`` and their (len(rows), len(FEATURES)) feature matrix."""
+    rows = candidates.pool()
     dense = np.asarray(index.dense_scores(query_vector, rows), dtype=np.float64)
     bm25 = np.asarray(lexical.scores(rows), dtype=np.float64)
     fused = linear(dense, bm25, 0.7)
@@ -93,12 +141,13 @@ def features(
     normalized = normalize(query)
     identifiers = set(identifier_tokens(normalized))
     core = _NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
-    text_cover, context_cover, longest, ident = (np.zeros(len(rows)) for _ in range(4))
+    text_cover, context_cover, longest, ident, doc_chunks, chunk_chars = (np.zeros(len(rows)) for _ in range(6))
     doc_ids = []
     for i, row in enumerate(rows.tolist()):
         chunk = index.chunks[row]
         document = index.documents[chunk.doc_id]
         doc_ids.append(chunk.doc_id)
+        doc_chunks[i], chunk_chars[i] = len(index.rows_of(chunk.doc_id)), len(chunk.text)
         text = normalize(chunk.text)
         context = normalize(f"{document.meta.title or ''} {chunk.section}")
         if terms:
@@ -113,13 +162,35 @@ def features(
     question = 1.0 if _QUESTION.search(query) else 0.0
     length = math.log1p(len(core))
     pasted = 1.0 if len(core) > PASTED_CHARS else 0.0
+    at = np.searchsorted(candidates.union, rows)
     columns = [
         dense, dense_mm, lexical_mm, np.log1p(bm25), fused, np.log1p(dense_rank), np.log1p(lexical_rank),
         prf, text_cover, context_cover, longest, ident,
         doc_best, doc_top3, np.log1p(doc_count), is_best,
         question * dense_mm, question * lexical_mm, length * dense_mm, length * lexical_mm, pasted * lexical_mm,
+        min_max(candidates.dense)[at], min_max(candidates.lexical)[at], np.log1p(doc_chunks), np.log1p(chunk_chars),
     ]
-    return np.column_stack(columns)
+    query_level = _query_signals(index, candidates)
+    return rows, np.column_stack(columns + [np.full(len(rows), value) for value in query_level])
+
+
+def _query_signals(index: ChunkIndex, candidates: Candidates) -> list[float]:
+    """How the query sits in this collection: the share of documents the two retrievers' top 10
+    share, dense's best cosine and its lead over the 10th, BM25's best score and the 10th's share of
+    it, and the number of query tokens."""
+    def documents(rows: np.ndarray) -> set[str]:
+        return {index.chunks[r].doc_id for r in rows[:AGREEMENT_DEPTH].tolist()}
+
+    agreement = len(documents(candidates.dense_rows) & documents(candidates.lexical_rows)) / AGREEMENT_DEPTH
+    dense = np.sort(candidates.dense)[::-1]
+    bm25 = np.sort(candidates.lexical)[::-1]
+    tenth = AGREEMENT_DEPTH - 1
+    dense_top = float(dense[0]) if len(dense) else 0.0
+    dense_gap = dense_top - float(dense[min(tenth, len(dense) - 1)]) if len(dense) else 0.0
+    lexical_top = float(bm25[0]) if len(bm25) else 0.0
+    lexical_ratio = float(bm25[min(tenth, len(bm25) - 1)]) / lexical_top if lexical_top > 0 else 0.0
+    return [agreement, dense_top, dense_gap, math.log1p(lexical_top), lexical_ratio,
+            math.log1p(len(candidates.tokens))]
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -139,7 +139,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
-        self._ranker = rerank.LinearRanker.load() if fusion == "learned" else None
+        self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None
 
     @property
     def embedder(self) -> Embedder:
@@ -208,14 +208,15 @@ class Searcher:
         depth = min(pool, max(MIN_DEPTH, DEPTH_FACTOR * top_k, FUSION_DEPTH if mode == "hybrid" else 0))
 
         query_vector = self.embedder.encode_queries([query])[0] if mode != "lexical" else None
-        lexical = self.index.lexical(tokenize(query)) if mode != "dense" else None
+        tokens = tokenize(query) if mode != "dense" else []
+        lexical = self.index.lexical(tokens) if mode != "dense" else None
         dense_rows = self.index.dense_top_k(query_vector, depth, allowed) if query_vector is not None else None
         lexical_rows = lexical.top_k(depth, allowed) if lexical is not None else None
 
         fused: dict[int, float] | None = None
         if dense_rows is not None and lexical_rows is not None:
             assert query_vector is not None and lexical is not None
-            order, fused = self._fuse(query, dense_rows, lexical_rows, query_vector, lexical)
+            order, fused = self._fuse(query, tokens, dense_rows, lexical_rows, query_vector, lexical)
         else:
             ranked_rows = dense_rows if dense_rows is not None else lexical_rows
             assert ranked_rows is not None
@@ -237,22 +238,22 @@ class Searcher:
         return ranked
 
     def _fuse(
-        self, query: str, dense_rows: np.ndarray, lexical_rows: np.ndarray, query_vector: np.ndarray, lexical: Any
+        self, query: str, tokens: list[str], dense_rows: np.ndarray, lexical_rows: np.ndarray,
+        query_vector: np.ndarray, lexical: Any,
     ) -> tuple[list[int], dict[int, float]]:
         if self.fusion == "rrf":
             fused = fusion.reciprocal_rank([dense_rows, lexical_rows], [self.dense_weight, 1.0 - self.dense_weight],
                                            self.rrf_k)
         else:
-            union = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
-            combined = fusion.linear(self.index.dense_scores(query_vector, union), lexical.scores(union),
-                                     self.dense_weight)
-            fused = dict(zip(union.tolist(), combined.tolist()))
+            candidates = rerank.Candidates.of(self.index, tokens, query_vector, lexical, dense_rows, lexical_rows)
+            combined = fusion.linear(candidates.dense, candidates.lexical, self.dense_weight)
+            fused = dict(zip(candidates.union.tolist(), combined.tolist()))
             if self._ranker is not None:
                 # the learned model re-scores both retrievers' top candidates; its scores, mapped into
                 # (1, 2) by arctan (order kept: a sigmoid rounds large scores to equal floats), rank
                 # them above the rest of the linear order (in [0, 1])
-                pool = rerank.pool_rows(dense_rows, lexical_rows)
-                learned = self._ranker.score(rerank.features(self.index, query, query_vector, lexical, pool))
+                pool, x = rerank.features(self.index, query, query_vector, lexical, candidates)
+                learned = self._ranker.score(x)
                 fused.update(zip(pool.tolist(), (1.5 + np.arctan(learned) / np.pi).tolist()))
         order = sorted(fused, key=lambda row: (-fused[row], row))
         return order, fused
