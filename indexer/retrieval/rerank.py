@@ -15,10 +15,11 @@ passage never depend on how many results were asked for, so what was trained is 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ _QUESTION = re.compile(r"[?？吗呢]|什么|怎么|怎样|如何|哪些|哪里|
 _NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 PASTED_CHARS = 120  # longer queries are pasted proposals or passages, not typed questions
 LONGEST_MATCH_CHARS = 200  # the verbatim-match feature reads this much of a (pasted) query
+NORMALIZED_CACHE = 8192  # passages whose normalised text is kept (about 20 MB at 600 characters)
 
 FEATURES = (
     "dense", "dense_mm", "lexical_mm", "lexical_log", "linear_0.7", "dense_rank_log", "lexical_rank_log",
@@ -83,23 +85,13 @@ class TreeRanker:
     features: tuple[str, ...]
     trees: tuple[dict[str, np.ndarray], ...]
     training: dict[str, Any]
+    _packed: _PackedTrees = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_packed", _PackedTrees.of(self.trees))
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        total = np.zeros(len(x))
-        rows = np.arange(len(x))
-        for tree in self.trees:
-            if not len(tree["feature"]):  # a single leaf
-                total += tree["value"][0]
-                continue
-            node = np.zeros(len(x), dtype=np.int64)
-            inner = rows
-            while len(inner):
-                at = node[inner]
-                left = x[inner, tree["feature"][at]] <= tree["threshold"][at]
-                node[inner] = np.where(left, tree["left"][at], tree["right"][at])
-                inner = inner[node[inner] >= 0]
-            total += tree["value"][~node]
-        return total
+        return self._packed.score(x)
 
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "training": self.training,
@@ -114,6 +106,67 @@ class TreeRanker:
                  "value": np.float64}
         trees = tuple({key: np.asarray(tree[key], dtype=kind) for key, kind in kinds.items()} for tree in data["trees"])
         return cls(FEATURES, trees, data.get("training", {}))
+
+
+@dataclass(frozen=True)
+class _PackedTrees:
+    """Every tree's split and leaf nodes in one set of arrays, so all trees walk one level per step
+    for all rows at once. A leaf loops to itself (it always "goes left" to itself), so walking as
+    many steps as the deepest tree leaves every (row, tree) on its leaf."""
+
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    depth: int
+
+    @classmethod
+    def of(cls, trees: tuple[dict[str, np.ndarray], ...]) -> _PackedTrees:
+        roots: list[int] = []
+        feature: list[np.ndarray] = []
+        threshold: list[np.ndarray] = []
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        value: list[np.ndarray] = []
+        start, depth = 0, 0
+        for tree in trees:
+            splits, leaves = len(tree["feature"]), len(tree["value"])
+            leaf_start = start + splits
+            leaf_ids = np.arange(leaf_start, leaf_start + leaves)
+            roots.append(start if splits else leaf_start)
+            feature += [tree["feature"], np.zeros(leaves, dtype=np.int64)]
+            threshold += [tree["threshold"], np.full(leaves, np.inf)]
+            for children, side in ((tree["left"], left), (tree["right"], right)):
+                side += [np.where(children >= 0, start + children, leaf_start + ~children), leaf_ids]
+            value += [np.zeros(splits), tree["value"]]
+            depth = max(depth, _depth(tree))
+            start = leaf_start + leaves
+        packed = [np.concatenate(arrays) if arrays else np.empty(0) for arrays in (feature, threshold, left, right, value)]
+        return cls(np.asarray(roots, dtype=np.int64), packed[0].astype(np.int64), packed[1], packed[2].astype(np.int64),
+                   packed[3].astype(np.int64), packed[4], depth)
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        if not len(self.roots):
+            return np.zeros(len(x))
+        node = np.broadcast_to(self.roots, (len(x), len(self.roots)))
+        rows = np.arange(len(x))[:, None]
+        for _ in range(self.depth):
+            go_left = x[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.value[node].sum(axis=1)
+
+
+def _depth(tree: dict[str, np.ndarray]) -> int:
+    """Number of splits on the longest path from the root to a leaf."""
+    if not len(tree["feature"]):
+        return 0
+    longest, level = 0, [0]
+    while level:
+        longest += 1
+        level = [int(c) for n in level for c in (tree["left"][n], tree["right"][n]) if c >= 0]
+    return longest
 
 
 def pool_rows(dense_rows: np.ndarray, lexical_rows: np.ndarray) -> np.ndarray:
@@ -148,8 +201,8 @@ def features(
         document = index.documents[chunk.doc_id]
         doc_ids.append(chunk.doc_id)
         doc_chunks[i], chunk_chars[i] = len(index.rows_of(chunk.doc_id)), len(chunk.text)
-        text = normalize(chunk.text)
-        context = normalize(f"{document.meta.title or ''} {chunk.section}")
+        text = _normalized(chunk.text)
+        context = _normalized(f"{document.meta.title or ''} {chunk.section}")
         if terms:
             text_cover[i] = sum(term in text for term in terms) / len(terms)
             context_cover[i] = sum(term in context for term in terms) / len(terms)
@@ -191,6 +244,12 @@ def _query_signals(index: ChunkIndex, candidates: Candidates) -> list[float]:
     lexical_ratio = float(bm25[min(tenth, len(bm25) - 1)]) / lexical_top if lexical_top > 0 else 0.0
     return [agreement, dense_top, dense_gap, math.log1p(lexical_top), lexical_ratio,
             math.log1p(len(candidates.tokens))]
+
+
+@functools.lru_cache(maxsize=NORMALIZED_CACHE)
+def _normalized(text: str) -> str:
+    """``normalize`` of a candidate's text, kept for the next query that meets the same passage."""
+    return normalize(text)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
