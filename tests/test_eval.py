@@ -214,7 +214,7 @@ def seeds_eval(tmp_path_factory, e5):
 
     out = tmp_path_factory.mktemp("seeds-eval")
     results = run_eval(
-        SEEDS, "dev", "bm25,dense,hybrid", cache_dir=out / "indexes", runs_dir=out / "runs",
+        SEEDS, "dev", "bm25,dense,hybrid,hybrid-learned", cache_dir=out / "indexes", runs_dir=out / "runs",
         embedder=e5, progress=False,
     )
     return results, out
