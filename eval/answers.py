@@ -73,12 +73,13 @@ def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
     seed: int = 0, settings: Any = None, embedder: Any = None, thresholds: list[float] | None = None,
-    index_dir: Path | None = None,
+    index_dir: Path | None = None, fusion: str = "linear",
 ) -> dict[str, Any]:
     """Answer accuracy of /ask's selection over (a seeded sample of) the split, per threshold.
 
     ``index_dir``: read this built index (e.g. the one a ``zhengce eval --json`` run names)
-    instead of bringing the dataset's cached index up to date."""
+    instead of bringing the dataset's cached index up to date. ``fusion``: the hybrid fusion of
+    the retrieval behind the answers (the API's ``ZHENGCE_FUSION``)."""
     from indexer.index.settings import IndexSettings
     from indexer.retrieval.answers import load_threshold, score_sentences, select
     from indexer.retrieval.search import Searcher
@@ -93,7 +94,7 @@ def run_answer_eval(
     index = backend.open()
     if embedder is None:
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
-    searcher = Searcher(index, embedder)
+    searcher = Searcher(index, embedder, fusion=fusion)
     scored = {}
     for query_id in query_ids:
         question = full.queries[query_id]
@@ -110,7 +111,7 @@ def run_answer_eval(
     at_current = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
     return {
         "dataset": full.name, "split": split, "questions": len(query_ids), "available": len(gold),
-        "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K,
+        "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K, "fusion": fusion,
         "threshold": current, "at_threshold": _shares(at_current, chosen), "curve": curve,
         "per_query": {q: {**j, "best_score": scored[q][0].score if scored[q] else None}
                       for q, j in zip(query_ids, at_current)},
@@ -132,7 +133,7 @@ def format_answer_table(results: dict[str, Any]) -> str:
     """The curve, one row per threshold, the current threshold marked."""
     sample = f", sample seed {results['sample_seed']}" if results["sample_seed"] is not None else ""
     lines = [f"{results['dataset']} {results['split']}: {results['questions']} of {results['available']} questions"
-             f"{sample}, top {results['passages_read']} passages",
+             f"{sample}, top {results['passages_read']} passages, {results.get('fusion', 'linear')} fusion",
              "threshold  contains gold  first in/around gold  first from gold doc  unanswered  answer chars"]
     for row in results["curve"]:
         mark = " *" if row["threshold"] == results["threshold"] else ""

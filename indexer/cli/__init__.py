@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--metric", default="nDCG@10", help="per-query metric --compare tests")
     evaluate.add_argument("--answers", action="store_true",
                           help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans")
+    evaluate.add_argument("--fusion", choices=("linear", "rrf", "learned"), default="linear",
+                          help="with --answers: the hybrid fusion of /ask's retrieval (ZHENGCE_FUSION; default linear)")
 
     judgments = commands.add_parser("judgments", help="staff relevance judgments from the web page")
     judgments_jobs = judgments.add_subparsers(dest="job", required=True)

@@ -26,7 +26,7 @@ def main_eval(args: Any) -> int:
         from eval.answers import DEFAULT_CACHE, format_answer_table, run_answer_eval
 
         results = run_answer_eval(args.dataset, args.split, args.max_queries, args.cache or DEFAULT_CACHE,
-                                  seed=args.seed, settings=settings)
+                                  seed=args.seed, settings=settings, fusion=args.fusion)
         print(format_answer_table(results))
     else:
         from eval.harness import DEFAULT_CACHE, DEFAULT_RUNS, format_table, run_eval
