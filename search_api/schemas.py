@@ -28,6 +28,12 @@ Mode = Literal["hybrid", "dense", "lexical"]
 # the error states the whole allowed range; the schema still tells clients the lower bound
 AT_LEAST_1: dict[str, Any] = {"minimum": 1}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# a usable text holds at least one character that is neither whitespace nor a control character;
+# the controls and U+FEFF are named because the regex dialects disagree on them as whitespace
+# (JSON Schema's ECMA-262 for clients, Rust's regex in pydantic, Python's here), so that the
+# published pattern and the server's check admit exactly the same texts
+VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\uFEFF]"
+_VISIBLE = re.compile(VISIBLE)
 
 
 def _a_number(value: object) -> object:
@@ -40,8 +46,8 @@ Count = Annotated[int, BeforeValidator(_a_number)]
 
 
 def _usable_text(value: str, field: str) -> str:
-    if isinstance(value, str) and not value.strip():  # anything else is refused by its type
-        raise ValueError(f"{field} must not be empty or only whitespace")
+    if isinstance(value, str) and not _VISIBLE.search(value):  # anything else is refused by its type
+        raise ValueError(f"{field} must not be empty or only whitespace (or control characters)")
     return value
 
 
@@ -53,10 +59,10 @@ class Filters(Request):
     """Metadata filters; every given field must match. Dates are 成文日期 bounds, inclusive;
     a date_from after date_to is refused (422)."""
 
-    issuer: str | None = Field(None, min_length=1, pattern=r"\S", description="发文机关, e.g. 上海市普陀区教育局")
-    doc_type: str | None = Field(None, min_length=1, pattern=r"\S", description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
-    region: str | None = Field(None, min_length=1, pattern=r"\S", description="e.g. 上海市普陀区")
-    doc_number: str | None = Field(None, min_length=1, pattern=r"\S", description="发文字号, e.g. 普教办〔2024〕3号")
+    issuer: str | None = Field(None, min_length=1, pattern=VISIBLE, description="发文机关, e.g. 上海市普陀区教育局")
+    doc_type: str | None = Field(None, min_length=1, pattern=VISIBLE, description="答复, 会办意见, 报告, 通知, 方案, 意见 ...")
+    region: str | None = Field(None, min_length=1, pattern=VISIBLE, description="e.g. 上海市普陀区")
+    doc_number: str | None = Field(None, min_length=1, pattern=VISIBLE, description="发文字号, e.g. 普教办〔2024〕3号")
     date_from: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
     date_to: dt.date | None = Field(None, description="YYYY-MM-DD", json_schema_extra={"pattern": ISO_DATE.pattern})
 
@@ -83,7 +89,7 @@ class Filters(Request):
 
 
 class SearchRequest(Request):
-    query: str = Field(..., min_length=1, pattern=r"\S", description="what to look for, in Chinese or English")
+    query: str = Field(..., min_length=1, pattern=VISIBLE, description="what to look for, in Chinese or English")
     top_k: Count = Field(10, description="passages (or documents) to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     mode: Mode = "hybrid"
     filters: Filters | None = None
@@ -96,7 +102,7 @@ class SearchRequest(Request):
 
 
 class AskRequest(Request):
-    question: str = Field(..., min_length=1, pattern=r"\S")
+    question: str = Field(..., min_length=1, pattern=VISIBLE)
     top_k: Count = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 
@@ -107,7 +113,7 @@ class AskRequest(Request):
 
 
 class SimilarRequest(Request):
-    text: str = Field(..., min_length=1, pattern=r"\S", description="the new proposal or draft, up to max_similar_chars")
+    text: str = Field(..., min_length=1, pattern=VISIBLE, description="the new proposal or draft, up to max_similar_chars")
     top_k: Count = Field(10, description="documents to return; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
 

@@ -473,6 +473,25 @@ def test_bad_request_bodies_are_422_with_a_reason(client, path, body, needle):
     assert needle in json.dumps(response.json(), ensure_ascii=False)
 
 
+# whitespace and control characters where JSON Schema's regex dialect (ECMA-262), Rust's regex and
+# Python's str.isspace disagree: U+001C-U+001F and U+0085 are Python whitespace only, U+FEFF is ECMA's
+TRICKY_TEXT = ["\x1e", "\x1c\x1f", "\x85", "\ufeff", "\x00", "\x7f", "\u3000", "\xa0", "\u2028", " \t", "托", "a\x1e"]
+
+
+@pytest.mark.parametrize(("path", "field"), [("/search", "query"), ("/ask", "question"), ("/similar", "text")])
+def test_the_schema_and_the_server_agree_on_what_text_is_usable(client, path, field):
+    """The published contract decides: a text the OpenAPI schema admits is served, one it refuses is
+    a 422 (schemathesis found /search refusing "\x1e", which the schema's pattern allowed)."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    model = {"/search": "SearchRequest", "/ask": "AskRequest", "/similar": "SimilarRequest"}[path]
+    schema = dict(client.get("/openapi.json").json()["components"]["schemas"][model]["properties"][field])
+    schema.pop("maxLength", None)
+    admits = jsonschema_rs.validator_for(schema).is_valid
+    for text in TRICKY_TEXT:
+        status = client.post(path, json={field: text}).status_code
+        assert (status != 422) == admits(text), (repr(text), status, schema)
+
+
 @pytest.mark.parametrize(
     ("params", "needle"),
     [({"limit": 0}, "between 1 and 100"), ({"limit": 10**9}, "between 1 and 100"), ({"offset": -1}, "offset"),
