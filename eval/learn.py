@@ -370,33 +370,30 @@ def trees_of(booster: Any, columns: list[int]) -> tuple[dict[str, np.ndarray], .
     missing-value routing never applies."""
     trees = []
     for info in booster.dump_model()["tree_info"]:
-        splits: dict[int, dict[str, Any]] = {}
+        splits: dict[int, tuple[int, float, int, int]] = {}
         leaves: dict[int, float] = {}
         _walk(info["tree_structure"], splits, leaves)
-        trees.append(_tree_arrays([splits[i] for i in range(len(splits))], [leaves[i] for i in range(len(leaves))],
-                                  columns))
+        nodes = [splits[i] for i in range(len(splits))]
+        trees.append({"feature": np.array([columns[n[0]] for n in nodes], dtype=np.int64),
+                      "threshold": np.array([n[1] for n in nodes], dtype=np.float64),
+                      "left": np.array([n[2] for n in nodes], dtype=np.int64),
+                      "right": np.array([n[3] for n in nodes], dtype=np.int64),
+                      "value": np.array([leaves[i] for i in range(len(leaves))], dtype=np.float64)})
     return tuple(trees)
 
 
-def _walk(node: dict[str, Any], splits: dict[int, dict[str, Any]], leaves: dict[int, float]) -> int:
-    """Collect a dumped (sub)tree's split nodes and leaf values; returns the node's TreeRanker reference."""
+def _walk(node: dict[str, Any], splits: dict[int, tuple[int, float, int, int]], leaves: dict[int, float]) -> int:
+    """Collect a dumped (sub)tree's splits as (feature, threshold, left, right) and its leaf values;
+    returns the node's TreeRanker reference (a split's index, or ~leaf)."""
     if "split_index" not in node:  # a leaf (a one-leaf tree's root carries no leaf_index)
         leaf = int(node.get("leaf_index", 0))
         leaves[leaf] = float(node["leaf_value"])
         return ~leaf
     if node["decision_type"] != "<=":
         raise SystemExit(f"unsupported split {node['decision_type']!r}")
-    splits[int(node["split_index"])] = node
-    node["left"], node["right"] = _walk(node["left_child"], splits, leaves), _walk(node["right_child"], splits, leaves)
+    left, right = _walk(node["left_child"], splits, leaves), _walk(node["right_child"], splits, leaves)
+    splits[int(node["split_index"])] = (int(node["split_feature"]), float(node["threshold"]), left, right)
     return int(node["split_index"])
-
-
-def _tree_arrays(splits: list[dict[str, Any]], values: list[float], columns: list[int]) -> dict[str, np.ndarray]:
-    return {"feature": np.array([columns[n["split_feature"]] for n in splits], dtype=np.int64),
-            "threshold": np.array([n["threshold"] for n in splits], dtype=np.float64),
-            "left": np.array([n["left"] for n in splits], dtype=np.int64),
-            "right": np.array([n["right"] for n in splits], dtype=np.int64),
-            "value": np.array(values, dtype=np.float64)}
 
 
 if __name__ == "__main__":

@@ -179,8 +179,11 @@ def features(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pool rows of ``candidates`` and their (len(rows), len(FEATURES)) feature matrix."""
     rows = candidates.pool()
+    at = np.searchsorted(candidates.union, rows)  # the pool is part of the union, whose BM25 is known
+    # dense is scored over the pool alone, as the model was trained: the union's float32 products
+    # round differently in the last bit, which reorders near-ties
     dense = np.asarray(index.dense_scores(query_vector, rows), dtype=np.float64)
-    bm25 = np.asarray(lexical.scores(rows), dtype=np.float64)
+    bm25 = np.asarray(candidates.lexical[at], dtype=np.float64)
     fused = linear(dense, bm25, 0.7)
     dense_mm, lexical_mm = min_max(dense), min_max(bm25)
     dense_rank = _ranks(dense)
@@ -215,7 +218,6 @@ def features(
     question = 1.0 if _QUESTION.search(query) else 0.0
     length = math.log1p(len(core))
     pasted = 1.0 if len(core) > PASTED_CHARS else 0.0
-    at = np.searchsorted(candidates.union, rows)
     columns = [
         dense, dense_mm, lexical_mm, np.log1p(bm25), fused, np.log1p(dense_rank), np.log1p(lexical_rank),
         prf, text_cover, context_cover, longest, ident,
