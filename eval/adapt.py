@@ -1,0 +1,224 @@
+"""Train and cross-validate the query adapter (indexer.embed.adapter) on the dev splits.
+
+    zhengce eval --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench.json   # each set, once
+    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json
+    python -m eval.adapt var/eval-msgabench.json var/eval-ncppolicies.json [--json CV.json] [--write]
+
+The queries of every set are dealt into folds (a query never in both training and evaluation; with
+``--group-by-document`` the queries sharing a gold document stay together). For each fold an adapter
+is trained on the other folds of all sets together; then ``zhengce eval`` runs each set again with
+every query encoded by the adapter of its own held-out fold, through the real Searcher, and the
+per-query dense and hybrid figures are compared with the given runs by a paired randomisation test.
+``--write`` trains one adapter on every query and writes it, with this record, to the package.
+
+Training: softmax over the chunks relevant to the training queries of the same set (in-batch
+negatives; every chunk of a gold document counts as relevant), loss -log(share of the relevant
+chunks), each set's mean added, plus a penalty on |W|^2; full-batch Adam. Negatives from the whole
+collection lose on MSGA (eval/results.md, section 18): there each answer answers one question, so
+the adapter would learn to push queries away from the answers of questions it has not seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.significance import compare
+from indexer.embed.adapter import ADAPTER_FILE, QueryAdapter
+
+FOLDS = 5
+RETRIEVERS = "dense,hybrid"
+
+
+@dataclass(frozen=True)
+class Training:
+    """Fixed before the held-out hybrid runs (eval/results.md, section 18)."""
+
+    epochs: int = 150
+    learning_rate: float = 2e-3
+    temperature: float = 0.02
+    penalty: float = 0.01  # x |W|^2
+
+
+@dataclass
+class SetVectors:
+    """One set's queries with their vectors and, per query, the rows of its relevant chunks."""
+
+    dataset: str
+    results_path: Path
+    query_ids: list[str]
+    texts: list[str]
+    groups: list[str]  # queries with the same group share a fold
+    vectors: np.ndarray  # (queries, dim), the model's own query vectors
+    chunks: np.ndarray  # (chunks, dim), the index's passage vectors
+    relevant: list[np.ndarray]  # chunk rows per query
+
+
+def load_set(results_path: Path, *, group_by_document: bool) -> tuple[SetVectors, str]:
+    """The set behind a ``zhengce eval --json`` run, read from that run's own index."""
+    from eval.datasets import load_dataset
+    from eval.harness import judged_units, resolve_level
+    from indexer.index.local import LocalIndex
+    from indexer.index.settings import IndexSettings
+
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    dataset = load_dataset(Path(results["dataset_path"]), results["split"])
+    qrels = judged_units(dataset, resolve_level(dataset, results["level"]))
+    index = LocalIndex.load(results["index"]["dir"])
+    rows_of: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows_of.setdefault(chunk.doc_id, []).append(row)
+    if dataset.is_passage_set:
+        raise SystemExit("the adapter is trained on BEIR sets (corpus ids as units)")
+    query_ids = sorted(dataset.queries)  # those without a relevant unit are searched, never trained on
+    gold = {q: sorted(u for u, v in qrels.get(q, {}).items() if v > 0) for q in query_ids}
+    texts = [dataset.queries[q] for q in query_ids]
+    embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
+    return SetVectors(
+        dataset=dataset.name,
+        results_path=results_path,
+        query_ids=query_ids,
+        texts=texts,
+        groups=[gold[q][0] if group_by_document and gold[q] else text for q, text in zip(query_ids, texts)],
+        vectors=embedder.encode_queries(texts),
+        chunks=np.asarray(index.embeddings, dtype=np.float32),
+        relevant=[np.array(sorted(r for u in gold[q] for r in rows_of.get(u, [])), dtype=np.int64) for q in query_ids],
+    ), embedder.model_id
+
+
+def deal_folds(sets: list[SetVectors], folds: int, seed: int) -> list[np.ndarray]:
+    """Fold of each query, set by set: the groups of each set are shuffled and dealt out."""
+    rng = np.random.default_rng(seed)
+    assignment = []
+    for data in sets:
+        groups = sorted(set(data.groups))
+        fold_of = {g: position % folds for position, g in enumerate(groups[i] for i in rng.permutation(len(groups)))}
+        folds_of_text: dict[str, set[int]] = {}
+        for text, group in zip(data.texts, data.groups):
+            folds_of_text.setdefault(text, set()).add(fold_of[group])
+        if any(len(f) > 1 for f in folds_of_text.values()):  # one text, two folds: it would be trained on
+            raise SystemExit(f"{data.dataset}: the same query text falls in two folds; group by text")
+        assignment.append(np.array([fold_of[g] for g in data.groups]))
+    return assignment
+
+
+def train(sets: list[SetVectors], masks: list[np.ndarray], training: Training) -> np.ndarray:
+    """W for the queries selected by ``masks`` (one boolean row mask per set)."""
+    import torch
+
+    torch.manual_seed(0)
+    batches = []
+    for data, mask in zip(sets, masks):
+        chosen = np.flatnonzero(mask & np.array([len(r) > 0 for r in data.relevant]))
+        pool = np.unique(np.concatenate([data.relevant[i] for i in chosen]))
+        is_relevant = np.zeros((len(chosen), len(pool)), dtype=bool)
+        for row, i in enumerate(chosen):
+            is_relevant[row, np.searchsorted(pool, data.relevant[i])] = True
+        batches.append((torch.from_numpy(data.vectors[chosen]), torch.from_numpy(data.chunks[pool]),
+                        torch.from_numpy(is_relevant)))
+    dim = sets[0].vectors.shape[1]
+    matrix = torch.zeros(dim, dim, requires_grad=True)
+    optimiser = torch.optim.Adam([matrix], lr=training.learning_rate)
+    for _ in range(training.epochs):
+        optimiser.zero_grad()
+        loss = training.penalty * (matrix ** 2).sum()
+        for queries, chunks, labels in batches:
+            moved = torch.nn.functional.normalize(queries + queries @ matrix, dim=1)
+            logits = moved @ chunks.T / training.temperature
+            relevant = logits.masked_fill(~labels, float("-inf"))
+            loss = loss + (torch.logsumexp(logits, 1) - torch.logsumexp(relevant, 1)).mean()
+        loss.backward()
+        optimiser.step()
+    return matrix.detach().numpy().astype(np.float32)
+
+
+class HeldOutEmbedder:
+    """Each query text through the adapter of its own held-out fold; passages unchanged."""
+
+    def __init__(self, inner: Any, adapter_of: dict[str, QueryAdapter]) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self._adapter_of = adapter_of
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        vectors = self.inner.encode_queries(texts)
+        return np.vstack([self._adapter_of[t].apply(v[None, :]) for t, v in zip(texts, vectors)]).astype(np.float32)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+
+def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *, folds: int = FOLDS,
+                   seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Held-out dense and hybrid of each set through ``zhengce eval``, against the given runs."""
+    from eval.harness import run_eval
+    from indexer.index.local import LocalIndex
+    from indexer.index.settings import IndexSettings
+
+    assignment = deal_folds(sets, folds, seed)
+    adapters = []
+    for k in range(folds):
+        matrix = train(sets, [fold != k for fold in assignment], training)
+        adapters.append(QueryAdapter(model_id, matrix))
+        print(f"fold {k + 1}/{folds} trained", file=sys.stderr, flush=True)
+    rows: dict[str, dict[str, Any]] = {}
+    for data, fold in zip(sets, assignment):
+        measured = json.loads(data.results_path.read_text(encoding="utf-8"))
+        index_dir = Path(measured["index"]["dir"])
+        adapter_of = {text: adapters[k] for text, k in zip(data.texts, fold.tolist())}
+        inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache)
+        held_out = run_eval(measured["dataset_path"], measured["split"], RETRIEVERS, cache_dir=index_dir.parent,
+                            embedder=HeldOutEmbedder(inner, adapter_of), seed=seed, progress=False)
+        rows[data.dataset] = {}
+        for name in RETRIEVERS.split(","):
+            before = measured["retrievers"][name]["per_query"]
+            after = held_out["retrievers"][name]["per_query"]
+            entry = {}
+            for metric in ("nDCG@10", "R@10"):
+                result = compare(before, after, metric=metric, names=(f"{data.dataset}:{name}",
+                                                                      f"{data.dataset}:{name}+adapter"), seed=seed)
+                entry[metric] = {"before": round(result.mean_a, 4), "after": round(result.mean_b, 4),
+                                 "difference": round(result.difference, 4), "p": round(result.p_value, 4)}
+                print(result.summary(), flush=True)
+            rows[data.dataset][name] = entry
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", nargs="+", type=Path, help="zhengce eval --json files (their indexes are read)")
+    parser.add_argument("--group-by-document", action="store_true",
+                        help="keep the queries of one gold document in one fold (memorisation check)")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-cv", action="store_true", help="with --write: train and write without the CV runs")
+    parser.add_argument("--json", type=Path, help="write the cross-validated figures here")
+    parser.add_argument("--write", action="store_true", help=f"train on every query and write {ADAPTER_FILE.name}")
+    args = parser.parse_args(argv)
+    loaded = [load_set(path, group_by_document=args.group_by_document) for path in args.results]
+    sets, model_id = [s for s, _ in loaded], loaded[0][1]
+    training = Training()
+    rows = {} if args.skip_cv else cross_validate(sets, model_id, training, folds=args.folds, seed=args.seed)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    if args.write:
+        matrix = train(sets, [np.ones(len(s.query_ids), dtype=bool) for s in sets], training)
+        record = {"trained_on": {s.dataset: len(s.query_ids) for s in sets}, "training": asdict(training),
+                  "negatives": "in-batch: the chunks relevant to the training queries of the same set",
+                  "cross_validated": rows, "folds": args.folds, "seed": args.seed,
+                  "command": "python -m eval.adapt " + " ".join(str(p) for p in args.results) + " --write"}
+        QueryAdapter(model_id, matrix, record).save(ADAPTER_FILE)
+        print(f"wrote {ADAPTER_FILE}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
