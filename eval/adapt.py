@@ -2,14 +2,17 @@
 
     zhengce eval --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench.json   # each set, once
     zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json
-    python -m eval.adapt var/eval-msgabench.json var/eval-ncppolicies.json [--json CV.json] [--write]
+    python -m eval.adapt var/eval-msgabench.json var/eval-ncppolicies.json [--weights 1,0] [--json CV.json]
+        [--write var/query_adapter.npz]
 
 The queries of every set are dealt into folds (a query never in both training and evaluation; with
 ``--group-by-document`` the queries sharing a gold document stay together). For each fold an adapter
 is trained on the other folds of all sets together; then ``zhengce eval`` runs each set again with
 every query encoded by the adapter of its own held-out fold, through the real Searcher, and the
 per-query dense and hybrid figures are compared with the given runs by a paired randomisation test.
-``--write`` trains one adapter on every query and writes it, with this record, to the package.
+``--write FILE`` then trains one adapter on every query and writes it there with its record; an office
+trains one on its own judged questions (an adapter learnt on one collection loses on another:
+eval/results.md, section 19) and serves with ``ZHENGCE_QUERY_ADAPTER=FILE``.
 
 Training: softmax over the chunks relevant to the training queries of the same set (in-batch
 negatives; every chunk of a gold document counts as relevant), loss -log(share of the relevant
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from eval.significance import compare
-from indexer.embed.adapter import ADAPTER_FILE, QueryAdapter
+from indexer.embed.adapter import QueryAdapter
 
 FOLDS = 5
 RETRIEVERS = "dense,hybrid"
@@ -79,17 +82,26 @@ def load_set(results_path: Path, *, group_by_document: bool) -> tuple[SetVectors
     query_ids = sorted(dataset.queries)  # those without a relevant unit are searched, never trained on
     gold = {q: sorted(u for u, v in qrels.get(q, {}).items() if v > 0) for q in query_ids}
     texts = [dataset.queries[q] for q in query_ids]
-    embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
+    embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache, query_adapter=False)
     return SetVectors(
         dataset=dataset.name,
         results_path=results_path,
         query_ids=query_ids,
         texts=texts,
-        groups=[gold[q][0] if group_by_document and gold[q] else text for q, text in zip(query_ids, texts)],
+        groups=_groups(query_ids, texts, gold) if group_by_document else texts,
         vectors=embedder.encode_queries(texts),
         chunks=np.asarray(index.embeddings, dtype=np.float32),
         relevant=[np.array(sorted(r for u in gold[q] for r in rows_of.get(u, [])), dtype=np.int64) for q in query_ids],
     ), embedder.model_id
+
+
+def _groups(query_ids: list[str], texts: list[str], gold: dict[str, list[str]]) -> list[str]:
+    """Each query's first gold document; a text asked twice follows its first query's document, so
+    one text is never in two folds."""
+    first: dict[str, str] = {}
+    for query_id, text in zip(query_ids, texts):
+        first.setdefault(text, gold[query_id][0] if gold[query_id] else text)
+    return [first[text] for text in texts]
 
 
 def deal_folds(sets: list[SetVectors], folds: int, seed: int) -> list[np.ndarray]:
@@ -108,19 +120,23 @@ def deal_folds(sets: list[SetVectors], folds: int, seed: int) -> list[np.ndarray
     return assignment
 
 
-def train(sets: list[SetVectors], masks: list[np.ndarray], training: Training) -> np.ndarray:
-    """W for the queries selected by ``masks`` (one boolean row mask per set)."""
+def train(sets: list[SetVectors], masks: list[np.ndarray], training: Training,
+          weights: list[float] | None = None) -> np.ndarray:
+    """W for the queries selected by ``masks`` (one boolean row mask per set); ``weights`` scale each
+    set's mean loss (a set of weight 0 is only evaluated, never trained on)."""
     import torch
 
     torch.manual_seed(0)
     batches = []
-    for data, mask in zip(sets, masks):
+    for data, mask, weight in zip(sets, masks, weights or [1.0] * len(sets)):
+        if weight == 0:
+            continue
         chosen = np.flatnonzero(mask & np.array([len(r) > 0 for r in data.relevant]))
         pool = np.unique(np.concatenate([data.relevant[i] for i in chosen]))
         is_relevant = np.zeros((len(chosen), len(pool)), dtype=bool)
         for row, i in enumerate(chosen):
             is_relevant[row, np.searchsorted(pool, data.relevant[i])] = True
-        batches.append((torch.from_numpy(data.vectors[chosen]), torch.from_numpy(data.chunks[pool]),
+        batches.append((weight, torch.from_numpy(data.vectors[chosen]), torch.from_numpy(data.chunks[pool]),
                         torch.from_numpy(is_relevant)))
     dim = sets[0].vectors.shape[1]
     matrix = torch.zeros(dim, dim, requires_grad=True)
@@ -128,11 +144,11 @@ def train(sets: list[SetVectors], masks: list[np.ndarray], training: Training) -
     for _ in range(training.epochs):
         optimiser.zero_grad()
         loss = training.penalty * (matrix ** 2).sum()
-        for queries, chunks, labels in batches:
+        for weight, queries, chunks, labels in batches:
             moved = torch.nn.functional.normalize(queries + queries @ matrix, dim=1)
             logits = moved @ chunks.T / training.temperature
             relevant = logits.masked_fill(~labels, float("-inf"))
-            loss = loss + (torch.logsumexp(logits, 1) - torch.logsumexp(relevant, 1)).mean()
+            loss = loss + weight * (torch.logsumexp(logits, 1) - torch.logsumexp(relevant, 1)).mean()
         loss.backward()
         optimiser.step()
     return matrix.detach().numpy().astype(np.float32)
@@ -156,7 +172,7 @@ class HeldOutEmbedder:
 
 
 def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *, folds: int = FOLDS,
-                   seed: int = 0) -> dict[str, dict[str, Any]]:
+                   seed: int = 0, weights: list[float] | None = None) -> dict[str, dict[str, Any]]:
     """Held-out dense and hybrid of each set through ``zhengce eval``, against the given runs."""
     from eval.harness import run_eval
     from indexer.index.local import LocalIndex
@@ -165,7 +181,7 @@ def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *,
     assignment = deal_folds(sets, folds, seed)
     adapters = []
     for k in range(folds):
-        matrix = train(sets, [fold != k for fold in assignment], training)
+        matrix = train(sets, [fold != k for fold in assignment], training, weights)
         adapters.append(QueryAdapter(model_id, matrix))
         print(f"fold {k + 1}/{folds} trained", file=sys.stderr, flush=True)
     rows: dict[str, dict[str, Any]] = {}
@@ -173,9 +189,11 @@ def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *,
         measured = json.loads(data.results_path.read_text(encoding="utf-8"))
         index_dir = Path(measured["index"]["dir"])
         adapter_of = {text: adapters[k] for text, k in zip(data.texts, fold.tolist())}
-        inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache)
+        inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache,
+                                                                   query_adapter=False)
         held_out = run_eval(measured["dataset_path"], measured["split"], RETRIEVERS, cache_dir=index_dir.parent,
-                            embedder=HeldOutEmbedder(inner, adapter_of), seed=seed, progress=False)
+                            embedder=HeldOutEmbedder(inner, adapter_of), runs_dir=None, seed=seed,
+                            progress=False)
         rows[data.dataset] = {}
         for name in RETRIEVERS.split(","):
             before = measured["retrievers"][name]["per_query"]
@@ -196,27 +214,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", nargs="+", type=Path, help="zhengce eval --json files (their indexes are read)")
     parser.add_argument("--group-by-document", action="store_true",
                         help="keep the queries of one gold document in one fold (memorisation check)")
+    defaults = Training()
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--temperature", type=float, default=defaults.temperature)
+    parser.add_argument("--penalty", type=float, default=defaults.penalty, help="weight of |W|^2")
+    parser.add_argument("--weights", help="comma-separated loss weight of each set, in order (default: 1 each;"
+                        " 0: evaluated only)")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-cv", action="store_true", help="with --write: train and write without the CV runs")
     parser.add_argument("--json", type=Path, help="write the cross-validated figures here")
-    parser.add_argument("--write", action="store_true", help=f"train on every query and write {ADAPTER_FILE.name}")
+    parser.add_argument("--write", type=Path, metavar="FILE",
+                        help="then train on every query and write the adapter here (ZHENGCE_QUERY_ADAPTER=FILE uses it)")
     args = parser.parse_args(argv)
     loaded = [load_set(path, group_by_document=args.group_by_document) for path in args.results]
     sets, model_id = [s for s, _ in loaded], loaded[0][1]
-    training = Training()
-    rows = {} if args.skip_cv else cross_validate(sets, model_id, training, folds=args.folds, seed=args.seed)
+    training = Training(args.epochs, args.learning_rate, args.temperature, args.penalty)
+    weights = [float(w) for w in args.weights.split(",")] if args.weights else [1.0] * len(sets)
+    if len(weights) != len(sets) or not any(weights):
+        raise SystemExit("--weights: one weight per results file, not all 0")
+    rows = {} if args.skip_cv else cross_validate(sets, model_id, training, folds=args.folds, seed=args.seed,
+                                                  weights=weights)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     if args.write:
-        matrix = train(sets, [np.ones(len(s.query_ids), dtype=bool) for s in sets], training)
-        record = {"trained_on": {s.dataset: len(s.query_ids) for s in sets}, "training": asdict(training),
+        matrix = train(sets, [np.ones(len(s.query_ids), dtype=bool) for s in sets], training, weights)
+        record = {"trained_on": {s.dataset: len(s.query_ids) for s, w in zip(sets, weights) if w},
+                  "weights": dict(zip((s.dataset for s in sets), weights)), "training": asdict(training),
                   "negatives": "in-batch: the chunks relevant to the training queries of the same set",
                   "cross_validated": rows, "folds": args.folds, "seed": args.seed,
-                  "command": "python -m eval.adapt " + " ".join(str(p) for p in args.results) + " --write"}
-        QueryAdapter(model_id, matrix, record).save(ADAPTER_FILE)
-        print(f"wrote {ADAPTER_FILE}", file=sys.stderr)
+                  "command": " ".join(["python -m eval.adapt", *(argv if argv is not None else sys.argv[1:])])}
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        QueryAdapter(model_id, matrix, record).save(args.write)
+        print(f"wrote {args.write}", file=sys.stderr)
     return 0
 
 

@@ -156,6 +156,7 @@ def run_eval(
     }
     if embedder is None:  # the cached model: each retriever and each later run reuses the query vectors
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    results["query_adapter"] = query_adapter_of(embedder)
     base = Searcher(index, embedder)
     if any(spec.mode != "lexical" for spec in specs):
         # one batched pass fills the cache, so every retriever's latency is search time alone
@@ -182,6 +183,15 @@ def run_eval(
             entry["run_file"] = str(run_file)
         results["retrievers"][spec.name] = entry
     return results
+
+
+def query_adapter_of(embedder: Any) -> dict[str, Any] | None:
+    """What moved the query vectors, if anything: the adapter's training set and rebuild command."""
+    adapter = getattr(embedder, "adapter", None)
+    if adapter is None:
+        return None
+    return {"model_id": adapter.model_id, "trained_on": adapter.record.get("trained_on"),
+            "command": adapter.record.get("command")}
 
 
 def resolve_level(dataset: Dataset, level: str) -> str:

@@ -23,6 +23,8 @@ class IndexingSettings(BaseSettings):
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, gt=0)
     # sqlite file of vectors shared by indexing, evaluation and the API; "off" disables it
     embed_cache: str | None = None
+    # a query adapter file (python -m eval.adapt --write): query vectors pass through it; unset: none
+    query_adapter: str | None = None
 
     def embed_cache_path(self) -> Path | None:
         """The configured cache, else one file per user (not per index) in the user cache dir."""

