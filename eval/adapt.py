@@ -16,7 +16,8 @@ eval/results.md, section 19) and serves with ``ZHENGCE_QUERY_ADAPTER=FILE``.
 
 Training: softmax over the chunks relevant to the training queries of the same set (in-batch
 negatives; every chunk of a gold document counts as relevant), loss -log(share of the relevant
-chunks), each set's mean added, plus a penalty on |W|^2; full-batch Adam. Negatives from the whole
+chunks), each set's mean times its weight (``--weights``, default 1 each) added, plus a penalty on
+|W|^2; full-batch Adam. Negatives from the whole
 collection lose on MSGA (eval/results.md, section 18): there each answer answers one question, so
 the adapter would learn to push queries away from the answers of questions it has not seen.
 """

