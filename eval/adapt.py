@@ -172,28 +172,37 @@ class HeldOutEmbedder:
         return self.inner.encode_passages(texts)
 
 
-def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *, folds: int = FOLDS,
-                   seed: int = 0, weights: list[float] | None = None) -> dict[str, dict[str, Any]]:
-    """Held-out dense and hybrid of each set through ``zhengce eval``, against the given runs."""
-    from eval.harness import run_eval
+def fold_adapters(sets: list[SetVectors], model_id: str, training: Training, assignment: list[np.ndarray],
+                  weights: list[float] | None = None) -> list[QueryAdapter]:
+    """One adapter per fold, each trained on the queries of every other fold."""
+    adapters = []
+    for k in range(int(max(fold.max() for fold in assignment)) + 1):
+        adapters.append(QueryAdapter(model_id, train(sets, [fold != k for fold in assignment], training, weights)))
+        print(f"fold {k + 1} trained", file=sys.stderr, flush=True)
+    return adapters
+
+
+def held_out_embedder(data: SetVectors, fold: np.ndarray, adapters: list[QueryAdapter]) -> HeldOutEmbedder:
+    """The index's plain model, each query of ``data`` through its own fold's adapter."""
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
 
-    assignment = deal_folds(sets, folds, seed)
-    adapters = []
-    for k in range(folds):
-        matrix = train(sets, [fold != k for fold in assignment], training, weights)
-        adapters.append(QueryAdapter(model_id, matrix))
-        print(f"fold {k + 1}/{folds} trained", file=sys.stderr, flush=True)
+    index_dir = json.loads(data.results_path.read_text(encoding="utf-8"))["index"]["dir"]
+    inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache, query_adapter=False)
+    return HeldOutEmbedder(inner, {text: adapters[k] for text, k in zip(data.texts, fold.tolist())})
+
+
+def cross_validate(sets: list[SetVectors], assignment: list[np.ndarray], adapters: list[QueryAdapter], *,
+                   seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Held-out dense and hybrid of each set through ``zhengce eval``, against the given runs."""
+    from eval.harness import run_eval
+
     rows: dict[str, dict[str, Any]] = {}
     for data, fold in zip(sets, assignment):
         measured = json.loads(data.results_path.read_text(encoding="utf-8"))
-        index_dir = Path(measured["index"]["dir"])
-        adapter_of = {text: adapters[k] for text, k in zip(data.texts, fold.tolist())}
-        inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache,
-                                                                   query_adapter=False)
-        held_out = run_eval(measured["dataset_path"], measured["split"], RETRIEVERS, cache_dir=index_dir.parent,
-                            embedder=HeldOutEmbedder(inner, adapter_of), runs_dir=None, seed=seed,
+        held_out = run_eval(measured["dataset_path"], measured["split"], RETRIEVERS,
+                            cache_dir=Path(measured["index"]["dir"]).parent,
+                            embedder=held_out_embedder(data, fold, adapters), runs_dir=None, seed=seed,
                             progress=False)
         rows[data.dataset] = {}
         for name in RETRIEVERS.split(","):
@@ -208,6 +217,19 @@ def cross_validate(sets: list[SetVectors], model_id: str, training: Training, *,
                 print(result.summary(), flush=True)
             rows[data.dataset][name] = entry
     return rows
+
+
+def dump_for_learning(sets: list[SetVectors], assignment: list[np.ndarray], adapters: list[QueryAdapter],
+                      out_dir: Path) -> None:
+    """eval.learn's candidate dumps with held-out adapted query vectors and these very folds, so a
+    ranker trained on them (``python -m eval.learn train DIR/*.pkl``) is cross-validated with the
+    adapter: no query's label reaches its own vector or its own ranker."""
+    from eval.learn import dump
+
+    for data, fold in zip(sets, assignment):
+        folds = dict(zip(data.query_ids, fold.tolist()))
+        print(dump(data.results_path, out_dir, embedder=held_out_embedder(data, fold, adapters), folds=folds),
+              file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-cv", action="store_true", help="with --write: train and write without the CV runs")
     parser.add_argument("--json", type=Path, help="write the cross-validated figures here")
+    parser.add_argument("--learn", type=Path, metavar="DIR",
+                        help="also dump eval.learn's candidates with the held-out adapted vectors and these folds")
     parser.add_argument("--write", type=Path, metavar="FILE",
                         help="then train on every query and write the adapter here (ZHENGCE_QUERY_ADAPTER=FILE uses it)")
     args = parser.parse_args(argv)
@@ -235,8 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     weights = [float(w) for w in args.weights.split(",")] if args.weights else [1.0] * len(sets)
     if len(weights) != len(sets) or not any(weights):
         raise SystemExit("--weights: one weight per results file, not all 0")
-    rows = {} if args.skip_cv else cross_validate(sets, model_id, training, folds=args.folds, seed=args.seed,
-                                                  weights=weights)
+    rows: dict[str, dict[str, Any]] = {}
+    if not args.skip_cv:
+        assignment = deal_folds(sets, args.folds, args.seed)
+        adapters = fold_adapters(sets, model_id, training, assignment, weights)
+        rows = cross_validate(sets, assignment, adapters, seed=args.seed)
+        if args.learn:
+            dump_for_learning(sets, assignment, adapters, args.learn)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")

