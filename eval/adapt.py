@@ -62,9 +62,10 @@ class SetVectors:
     vectors: np.ndarray  # (queries, dim), the model's own query vectors
     chunks: np.ndarray  # (chunks, dim), the index's passage vectors
     relevant: list[np.ndarray]  # chunk rows per query
+    embedder: Any = None  # the index's plain model, loaded once: the held-out runs encode through it
 
 
-def load_set(results_path: Path, *, group_by_document: bool) -> tuple[SetVectors, str]:
+def load_set(results_path: Path, *, group_by_document: bool) -> SetVectors:
     """The set behind a ``zhengce eval --json`` run, read from that run's own index."""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
@@ -73,13 +74,13 @@ def load_set(results_path: Path, *, group_by_document: bool) -> tuple[SetVectors
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
+    if dataset.is_passage_set:
+        raise SystemExit("the adapter is trained on BEIR sets (corpus ids as units)")
     qrels = judged_units(dataset, resolve_level(dataset, results["level"]))
     index = LocalIndex.load(results["index"]["dir"])
     rows_of: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
         rows_of.setdefault(chunk.doc_id, []).append(row)
-    if dataset.is_passage_set:
-        raise SystemExit("the adapter is trained on BEIR sets (corpus ids as units)")
     query_ids = sorted(dataset.queries)  # those without a relevant unit are searched, never trained on
     gold = {q: sorted(u for u, v in qrels.get(q, {}).items() if v > 0) for q in query_ids}
     texts = [dataset.queries[q] for q in query_ids]
@@ -93,7 +94,8 @@ def load_set(results_path: Path, *, group_by_document: bool) -> tuple[SetVectors
         vectors=embedder.encode_queries(texts),
         chunks=np.asarray(index.embeddings, dtype=np.float32),
         relevant=[np.array(sorted(r for u in gold[q] for r in rows_of.get(u, [])), dtype=np.int64) for q in query_ids],
-    ), embedder.model_id
+        embedder=embedder,
+    )
 
 
 def _groups(query_ids: list[str], texts: list[str], gold: dict[str, list[str]]) -> list[str]:
@@ -166,7 +168,7 @@ class HeldOutEmbedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         vectors = self.inner.encode_queries(texts)
-        return np.vstack([self._adapter_of[t].apply(v[None, :]) for t, v in zip(texts, vectors)]).astype(np.float32)
+        return np.vstack([self._adapter_of[t].apply(v[None, :]) for t, v in zip(texts, vectors)])
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.encode_passages(texts)
@@ -184,12 +186,7 @@ def fold_adapters(sets: list[SetVectors], model_id: str, training: Training, ass
 
 def held_out_embedder(data: SetVectors, fold: np.ndarray, adapters: list[QueryAdapter]) -> HeldOutEmbedder:
     """The index's plain model, each query of ``data`` through its own fold's adapter."""
-    from indexer.index.local import LocalIndex
-    from indexer.index.settings import IndexSettings
-
-    index_dir = json.loads(data.results_path.read_text(encoding="utf-8"))["index"]["dir"]
-    inner = LocalIndex.load(index_dir).manifest.load_embedder(cache=IndexSettings().embed_cache, query_adapter=False)
-    return HeldOutEmbedder(inner, {text: adapters[k] for text, k in zip(data.texts, fold.tolist())})
+    return HeldOutEmbedder(data.embedder, {text: adapters[k] for text, k in zip(data.texts, fold.tolist())})
 
 
 def cross_validate(sets: list[SetVectors], assignment: list[np.ndarray], adapters: list[QueryAdapter], *,
@@ -253,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, metavar="FILE",
                         help="then train on every query and write the adapter here (ZHENGCE_QUERY_ADAPTER=FILE uses it)")
     args = parser.parse_args(argv)
-    loaded = [load_set(path, group_by_document=args.group_by_document) for path in args.results]
-    sets, model_id = [s for s, _ in loaded], loaded[0][1]
+    sets = [load_set(path, group_by_document=args.group_by_document) for path in args.results]
+    model_id = sets[0].embedder.model_id
     training = Training(args.epochs, args.learning_rate, args.temperature, args.penalty)
     weights = [float(w) for w in args.weights.split(",")] if args.weights else [1.0] * len(sets)
     if len(weights) != len(sets) or not any(weights):

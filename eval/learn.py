@@ -87,7 +87,8 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     index = LocalIndex.load(results["index"]["dir"])
     settings = IndexSettings()
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
-    embedder = embedder or index.manifest.load_embedder(cache=settings.embed_cache)
+    if embedder is None:
+        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
     query_ids = sorted(dataset.queries)
     vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
     retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))  # what hybrid search reads
