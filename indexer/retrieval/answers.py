@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.embed import Embedder
+from indexer.embed.adapter import AdaptedEmbedder
 from indexer.gongwen.sentences import split_sentences
 from indexer.retrieval.search import Hit
 
@@ -109,6 +110,10 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder) -> list[
     candidates = candidate_sentences(hits)
     if not candidates:
         return []
+    # the model's own question vector: the query adapter was trained to find passages, and the
+    # threshold was calibrated on plain cosines
+    if isinstance(embedder, AdaptedEmbedder):
+        embedder = embedder.inner
     query = embedder.encode_queries([question])[0]
     vectors = embedder.encode_passages([text for text, *_ in candidates])
     return rank_candidates(question, candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float))
