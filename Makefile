@@ -10,7 +10,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-fast test-slow test-web lint serve eval bench clean
+.PHONY: install test test-fast test-slow test-web lint serve eval eval-cv bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ serve: install
 eval: install
 	$(VENV)/bin/zhengce eval --dataset ../shared/eval/msgabench_govqa --split dev --json var/eval-msgabench.json
 	$(VENV)/bin/zhengce eval --dataset ../shared/eval/ncppolicies --split dev --json var/eval-ncppolicies.json
+
+# after make eval: the query adapter (both sets, NCPP weighted 0.3) with LambdaRank on the same folds,
+# one deal of the folds per seed, then each query's held-out figures averaged over the deals
+# (eval/results.md, section 21)
+DEALS ?= 0 1 2 3 4 5
+eval-cv: install
+	for seed in $(DEALS); do \
+	  $(PY) -m eval.adapt var/eval-msgabench.json var/eval-ncppolicies.json --weights 1,0.3 --seed $$seed \
+	    --learn var/cv/$$seed --json var/cv/$$seed/adapt.json && \
+	  $(PY) -m eval.learn train var/cv/$$seed/*.pkl --variants lambdarank+hybrid --json var/cv/$$seed/learn.json \
+	  || exit 1; done
+	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
 
 bench: install
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json

@@ -4,6 +4,7 @@
     python -m eval.learn dump var/eval-ncppolicies.json   # candidates + features of that run's index
     python -m eval.learn dump var/eval-msgabench.json
     python -m eval.learn train var/eval/learn/*.pkl [--json CV.json] [--write]   # 5-fold CV, then the model
+    python -m eval.learn repeated CV-seed*.json --variant V   # per-query mean over deals of the folds
 
 ``dump`` searches each dev query once, exactly as ``zhengce eval`` does (same index, same 300-chunk
 depth), and saves each query's candidate pool with its features and labels plus the rest of the
@@ -311,14 +312,37 @@ def report(sets: list[dict[str, Any]], seed: int = 0, names: list[str] | None = 
         for data in sets:
             dataset, measured = data["dataset"], data["hybrid_per_query"]
             scores = per_set[dataset]
-            entry = {}
+            entry: dict[str, Any] = {}
             for metric in ("nDCG@10", "R@10"):
                 result = compare(measured, scores, metric=metric, names=(f"{dataset}:hybrid", f"{dataset}:{name}"),
                                  seed=seed)
                 entry[metric] = {"hybrid": round(result.mean_a, 4), name: round(result.mean_b, 4),
                                  "difference": round(result.difference, 4), "p": round(result.p_value, 4)}
                 print(result.summary(), flush=True)
+            entry["per_query"] = scores
             rows.setdefault(name, {})[dataset] = entry
+    return rows
+
+
+def repeated(reports: list[dict[str, Any]], variant: str, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """One variant over several deals of the folds (``train --json`` reports of dumps dealt with
+    different seeds): each query's held-out metrics averaged over the deals, against today's fusion
+    as the harness measured it, by the paired randomisation test. Averaging removes the luck of one
+    deal, which on these sets is as large as the gains (eval/results.md, section 17)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for dataset, measured in reports[0]["today"].items():
+        runs = [report["variants"][variant][dataset]["per_query"] for report in reports]
+        mean = {q: {m: float(np.mean([run[q][m] for run in runs])) for m in runs[0][q]} for q in measured}
+        rows[dataset] = {"deals": len(runs), "means": {m: round(float(np.mean([v[m] for v in mean.values()])), 4)
+                                                       for m in next(iter(mean.values()))}}
+        for metric in ("nDCG@10", "R@10"):
+            result = compare(measured, mean, metric=metric, names=(f"{dataset}:hybrid", f"{dataset}:{variant}"),
+                             seed=seed)
+            wins = sum(np.mean([run[q][metric] for q in measured]) > result.mean_a for run in runs)
+            rows[dataset][metric] = {"hybrid": round(result.mean_a, 4), variant: round(result.mean_b, 4),
+                                     "difference": round(result.difference, 4), "p": round(result.p_value, 4),
+                                     "deals_above": int(wins)}
+            print(f"{result.summary()}; above at {wins} of {len(runs)} deals", flush=True)
     return rows
 
 
@@ -334,16 +358,27 @@ def main(argv: list[str] | None = None) -> int:
     training.add_argument("--write", action="store_true",
                           help=f"train the first variant (LambdaRank) on everything and write {MODEL_FILE.name}")
     training.add_argument("--seed", type=int, default=0)
+    repeating = commands.add_parser("repeated", help="one variant's held-out figures averaged over fold deals")
+    repeating.add_argument("reports", nargs="+", type=Path, help="train --json files, one per deal of the folds")
+    repeating.add_argument("--variant", required=True)
+    repeating.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.command == "dump":
         print(dump(args.results))
+        return 0
+    if args.command == "repeated":
+        reports = [json.loads(path.read_text(encoding="utf-8")) for path in args.reports]
+        averaged = repeated(reports, args.variant)
+        if args.json:
+            args.json.write_text(json.dumps(averaged, indent=1) + "\n", encoding="utf-8")
         return 0
     sets = load(args.dumps)
     names = args.variants.split(",") if args.variants else None
     rows = report(sets, args.seed, names)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+        today = {data["dataset"]: data["hybrid_per_query"] for data in sets}
+        args.json.write_text(json.dumps({"variants": rows, "today": today}) + "\n", encoding="utf-8")
     if args.write:
         write_model(sets, rows, args.seed, names[0] if names else "lambdarank")
     return 0
@@ -361,7 +396,9 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
     assert isinstance(scorer, TreeScorer)
     model = scorer.model
     record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
-              "cross_validated": rows.get(variant, {}), "folds": FOLDS, "seed": seed,
+              "cross_validated": {dataset: {m: v for m, v in entry.items() if m != "per_query"}
+                                  for dataset, entry in rows.get(variant, {}).items()},
+              "folds": FOLDS, "seed": seed,
               "model": f"LightGBM LambdaRank, variant {variant} of eval.learn", "settings": LAMBDARANK,
               "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
                          f"python -m eval.learn train var/eval/learn/*.pkl --variants {variant} --write"}

@@ -309,3 +309,18 @@ def test_learned_retriever_name_takes_no_parameters() -> None:
     assert parse_retrievers("hybrid-learned")[0].fusion == {"fusion": "learned"}
     with pytest.raises(BadInput, match="takes no parameters"):
         parse_retrievers("hybrid-learned-0.5")
+
+
+def test_repeated_deals_average_each_query_before_the_paired_test() -> None:
+    from eval.learn import repeated
+
+    today = {f"q{i}": {"nDCG@10": 0.5, "R@10": 1.0} for i in range(40)}
+    lucky = {q: {"nDCG@10": 0.9 if i % 2 else 0.5, "R@10": 1.0} for i, q in enumerate(today)}  # half the queries gain
+    unlucky = {q: {"nDCG@10": 0.5 if i % 2 else 0.2, "R@10": 1.0} for i, q in enumerate(today)}  # the others lose
+    reports = [{"today": {"set": today}, "variants": {"v": {"set": {"per_query": run}}}} for run in (lucky, unlucky)]
+    row = repeated(reports, "v")["set"]
+    # each query's mean over the two deals: 0.7 or 0.35, so the mean gain is +0.025 and every query moved
+    assert row["deals"] == 2 and row["means"]["nDCG@10"] == pytest.approx(0.525)
+    assert row["nDCG@10"]["difference"] == pytest.approx(0.025) and row["nDCG@10"]["deals_above"] == 1
+    assert row["nDCG@10"]["p"] > 0.2  # +0.2 on half the queries, -0.15 on the rest: no sure gain
+    assert row["R@10"]["difference"] == 0.0 and row["R@10"]["p"] == 1.0
