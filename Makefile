@@ -10,7 +10,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-fast test-slow test-web lint serve eval eval-cv bench clean
+.PHONY: install test test-fast test-slow test-web lint serve eval eval-cv eval-sentences bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ eval-cv: install
 	  $(PY) -m eval.learn train var/cv/$$seed/*.pkl --variants lambdarank+hybrid --json var/cv/$$seed/learn.json \
 	  || exit 1; done
 	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
+
+# after make eval: each chunk scored by its best sentence too, the three-score blend cross-validated
+# (eval/results.md, section 22; the first run embeds every sentence, about 25 minutes on two cores)
+eval-sentences: install
+	$(PY) -m eval.sentences var/eval-msgabench.json var/eval-ncppolicies.json --json var/sentences-cv.json
 
 bench: install
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json
