@@ -41,7 +41,10 @@ REGULARISATION = 1.0  # sklearn's C on standardised features
 # today's fusion score of each pool candidate: min-max over the Searcher's 1,500 + 1,500 candidates,
 # which the pool-only features cannot reproduce (eval/results.md, fusion depth)
 WIDE = ("hybrid", "hybrid_rank_log")
-COLUMNS = FEATURES + WIDE
+# each candidate's best sentence (eval.sentences): its cosine with the query, that cosine min-max scaled
+# over the same 1,500 + 1,500 candidates, and its rank there (eval/results.md, section 22)
+SENTENCES = ("sentence_best", "sentence_wide_mm", "sentence_rank_log")
+COLUMNS = FEATURES + WIDE + SENTENCES
 DOCUMENT_AGGREGATES = tuple(f for f in FEATURES if f.startswith(("doc_", "is_doc")))
 # LightGBM LambdaRank, fixed before any run (small trees, strong leaves: ~1,800 training queries)
 LAMBDARANK: dict[str, Any] = {"objective": "lambdarank", "n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15,
@@ -74,10 +77,11 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     cross-validation, both from eval.adapt's held-out adapters."""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
+    from eval.sentences import best_sentence, sentence_rows
     from indexer.index.lexical import tokenize
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
-    from indexer.retrieval.fusion import linear
+    from indexer.retrieval.fusion import linear, min_max
     from indexer.retrieval.search import DEPTH_FACTOR, FUSION_DEPTH, MIN_DEPTH
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
@@ -92,6 +96,8 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
     query_ids = sorted(dataset.queries)
     vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
+    sentence_texts, sentence_owners = sentence_rows(index.chunks)
+    sentence_vectors = embedder.encode_passages(sentence_texts)
     retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))  # what hybrid search reads
     queries = []
     for query_id, vector in zip(query_ids, vectors):
@@ -103,15 +109,15 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
         union = candidates.union
         fused = linear(candidates.dense, candidates.lexical, 0.7)
         order = np.lexsort((union, -fused))
-        rank = np.empty(len(union))
-        rank[order] = np.arange(len(union))
+        sentence = best_sentence(sentence_vectors, sentence_owners, vector, union, candidates.dense)
         pool, x = features(index, text, vector, lexical, candidates)
         at = np.searchsorted(union, pool)
         in_pool = set(pool.tolist())
         rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        x = np.column_stack([x, fused[at], np.log1p(rank[at])])
+        x = np.column_stack([x, fused[at], np.log1p(_ranks(union, fused)[at]), sentence[at], min_max(sentence)[at],
+                             np.log1p(_ranks(union, sentence)[at])])
         queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
@@ -121,6 +127,13 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
         pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(COLUMNS),
                      "queries": [vars(q) for q in queries], "hybrid_per_query": harness, "folds": folds}, out)
     return path
+
+
+def _ranks(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Each row's place (0 = best) when ranked by score, ties by row, as the Searcher orders them."""
+    ranks = np.empty(len(rows))
+    ranks[np.lexsort((rows, -scores))] = np.arange(len(rows))
+    return ranks
 
 
 def ranking_run(queries: list[QueryCandidates], scores: list[np.ndarray]) -> dict[str, dict[str, float]]:
@@ -280,22 +293,24 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def _without(*dropped: tuple[str, ...]) -> tuple[str, ...]:
+    """The Searcher's features and today's fusion score, less ``dropped`` (no sentence column)."""
     gone = {name for names in dropped for name in names}
-    return tuple(c for c in COLUMNS if c not in gone)
+    return tuple(c for c in FEATURES + WIDE if c not in gone)
 
 
 # (trainer, columns) of each variant tried under the same cross-validation (eval/results.md)
 VARIANTS: dict[str, tuple[Trainer, tuple[str, ...]]] = {
     "logistic": (fit, FEATURES),
     "logistic-no-doc": (fit, _without(DOCUMENT_AGGREGATES, WIDE)),
-    "logistic+hybrid": (fit, COLUMNS),
+    "logistic+hybrid": (fit, FEATURES + WIDE),
     "logistic+hybrid-no-doc": (fit, _without(DOCUMENT_AGGREGATES)),
     "lambdarank": (fit_lambdarank, FEATURES),
     "lambdarank-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES, WIDE)),
-    "lambdarank+hybrid": (fit_lambdarank, COLUMNS),
+    "lambdarank+hybrid": (fit_lambdarank, FEATURES + WIDE),
     "lambdarank+hybrid-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES)),
     "lambdarank-best-chunk": (fit_lambdarank_best, FEATURES),
     "lambdarank-best-chunk-no-doc": (fit_lambdarank_best, _without(DOCUMENT_AGGREGATES, WIDE)),
+    "lambdarank+hybrid-no-doc+sentences": (fit_lambdarank, _without(DOCUMENT_AGGREGATES) + SENTENCES),
 }
 
 

@@ -82,7 +82,17 @@ def test_eval_sentences_reads_a_real_index_and_compares_with_the_measured_hybrid
     assert ndcg["hybrid"] == round(base["retrievers"]["hybrid"]["metrics"]["nDCG@10"], 4)
     assert 0.0 <= ndcg["sentences"] <= 1.0 and 0.0 <= ndcg["p"] <= 1.0
 
+    from eval.learn import SENTENCES, dump, load
     from eval.sentences import load_set
+
+    # eval.learn's candidate dumps carry the same best-sentence scores, for the learned ranker
+    (dumped,) = load([dump(tmp_path / "base.json", tmp_path / "learn")])
+    measured = {q.query_id: q.sentence for q in load_set(tmp_path / "base.json").queries}
+    best = dumped["columns"].index(SENTENCES[0])
+    for query in dumped["queries"]:
+        assert all(np.isclose(measured[query.query_id], value).any() for value in query.x[:, best])
+        wide = query.x[:, dumped["columns"].index(SENTENCES[1])]
+        assert wide.min() >= 0.0 and wide.max() <= 1.0
 
     seeds = tmp_path / "seeds.json"  # a passage-judged set has no corpus ids to rank by
     seeds.write_text(json.dumps({**base, "dataset_path": str(REPO / "eval" / "data" / "seeds")}), encoding="utf-8")
