@@ -58,10 +58,18 @@ eval-cv: install
 	  || exit 1; done
 	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
 
-# after make eval: each chunk scored by its best sentence too, the three-score blend cross-validated
-# (eval/results.md, section 22; the first run embeds every sentence, about 25 minutes on two cores)
+# after make eval: each chunk scored by its best sentence too (eval/results.md, section 22; the first
+# run embeds every sentence, about 25 minutes on two cores): the three-score blend cross-validated, then
+# LambdaRank over the fusion score and the sentence scores, each query averaged over six fold deals
 eval-sentences: install
 	$(PY) -m eval.sentences var/eval-msgabench.json var/eval-ncppolicies.json --json var/sentences-cv.json
+	$(PY) -m eval.learn dump var/eval-msgabench.json
+	$(PY) -m eval.learn dump var/eval-ncppolicies.json
+	for seed in $(DEALS); do \
+	  $(PY) -m eval.learn train var/eval/learn/*.pkl --variants lambdarank+hybrid-no-doc+sentences --seed $$seed \
+	    --json var/cv-sentences/$$seed.json || exit 1; done
+	$(PY) -m eval.learn repeated var/cv-sentences/*.json --variant lambdarank+hybrid-no-doc+sentences \
+	  --json var/cv-sentences/repeated.json
 
 bench: install
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json
