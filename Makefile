@@ -58,9 +58,10 @@ eval-cv: install
 	  || exit 1; done
 	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
 
-# after make eval: each chunk scored by its best sentence too (eval/results.md, section 22; the first
-# run embeds every sentence, about 25 minutes on two cores): the three-score blend cross-validated, then
-# LambdaRank over the fusion score and the sentence scores, each query averaged over six fold deals
+# after make eval: each chunk scored by its best sentence too (eval/results.md, section 22): the
+# three-score blend cross-validated, then LambdaRank over the fusion score and the sentence scores, each
+# query averaged over six fold deals. The first run of this or of any eval.learn dump (eval-cv too)
+# embeds every sentence of both dev corpora into the embedding cache: about 30 minutes on two cores
 eval-sentences: install
 	$(PY) -m eval.sentences var/eval-msgabench.json var/eval-ncppolicies.json --json var/sentences-cv.json
 	$(PY) -m eval.learn dump var/eval-msgabench.json
