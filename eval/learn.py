@@ -8,10 +8,11 @@
 
 ``dump`` searches each dev query once, exactly as ``zhengce eval`` does (same index, same 300-chunk
 depth), and saves each query's candidate pool with its features and labels plus the rest of the
-ranking, so training and every variant below cost seconds to minutes. ``train`` splits the queries
-of all sets into folds by query (a query is never in both training and evaluation), trains each
-variant (a pairwise logistic model and LightGBM LambdaRank, with and without document aggregates
-and today's fusion score) on the other folds of both sets together and scores each held-out query
+ranking, so training and every variant below cost seconds to minutes (the first dump of an index
+also embeds each of its chunks' sentences, for the best-sentence columns). ``train`` splits the
+queries of all sets into folds by query (a query is never in both training and evaluation), trains
+each variant (a pairwise logistic model and LightGBM LambdaRank, with and without document aggregates,
+today's fusion score and the best-sentence scores) on the other folds of both sets together and scores each held-out query
 as the Searcher would rank it; the per-query nDCG@10 and R@10 of those held-out rankings are
 compared with today's fusion as ``zhengce eval`` measured it, by a paired randomisation test.
 ``--write`` then trains LambdaRank on every query and writes its trees with their training record.
