@@ -13,6 +13,7 @@ import json
 import platform
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -253,6 +254,23 @@ def build_index(dataset: Dataset, backend: Any, settings: Any, *, embedder: Any 
         for entry in dataset.corpus.values()
     )
     return backend.add(docs, settings, embedder=embedder, progress=progress)
+
+
+def hybrid_candidates(index: Any, texts: list[str], vectors: np.ndarray,
+                      depth: int = DEFAULT_DEPTH) -> Iterator[tuple[Any, Any]]:
+    """Each query's lexical scorer and the candidates hybrid search fuses for it (both retrievers' top
+    rows and the raw scores of their union), as the Searcher computes them for a top ``depth``: what
+    the learned ranker and the sentence experiments re-score."""
+    from indexer.index.lexical import tokenize
+    from indexer.retrieval.rerank import Candidates
+    from indexer.retrieval.search import DEPTH_FACTOR, FUSION_DEPTH, MIN_DEPTH
+
+    retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))
+    for text, vector in zip(texts, vectors):
+        tokens = tokenize(text)
+        lexical = index.lexical(tokens)
+        yield lexical, Candidates.of(index, tokens, vector, lexical, index.dense_top_k(vector, retrieved),
+                                     lexical.top_k(retrieved))
 
 
 def check_judgments_findable(dataset: Dataset, index: Any) -> None:

@@ -33,7 +33,7 @@ import numpy as np
 
 from eval.metrics import Qrels, per_query
 from eval.significance import compare
-from indexer.retrieval.rerank import FEATURES, MODEL_FILE, Candidates, TreeRanker, features
+from indexer.retrieval.rerank import FEATURES, MODEL_FILE, TreeRanker, features
 
 DUMP_DIR = Path("var/eval/learn")
 FOLDS = 5
@@ -77,13 +77,11 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     vectors come from ``embedder`` when given, and ``folds`` (query id -> fold) then fix the folds of
     cross-validation, both from eval.adapt's held-out adapters."""
     from eval.datasets import load_dataset
-    from eval.harness import judged_units, resolve_level
+    from eval.harness import hybrid_candidates, judged_units, resolve_level
     from eval.sentences import best_sentence, sentence_rows
-    from indexer.index.lexical import tokenize
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
     from indexer.retrieval.fusion import linear, min_max
-    from indexer.retrieval.search import DEPTH_FACTOR, FUSION_DEPTH, MIN_DEPTH
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
@@ -96,17 +94,13 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     if embedder is None:
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
     query_ids = sorted(dataset.queries)
-    vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
+    texts = [dataset.queries[q] for q in query_ids]
+    vectors = embedder.encode_queries(texts)
     sentence_texts, sentence_owners = sentence_rows(index.chunks)
     sentence_vectors = embedder.encode_passages(sentence_texts)
-    retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * depth, FUSION_DEPTH))  # what hybrid search reads
     queries = []
-    for query_id, vector in zip(query_ids, vectors):
-        text = dataset.queries[query_id]
-        tokens = tokenize(text)
-        lexical = index.lexical(tokens)
-        candidates = Candidates.of(index, tokens, vector, lexical, index.dense_top_k(vector, retrieved),
-                                   lexical.top_k(retrieved))
+    for query_id, text, vector, (lexical, candidates) in zip(query_ids, texts, vectors,
+                                                            hybrid_candidates(index, texts, vectors, depth)):
         union = candidates.union
         fused = linear(candidates.dense, candidates.lexical, 0.7)
         order = np.lexsort((union, -fused))
@@ -117,8 +111,8 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
         rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        x = np.column_stack([x, fused[at], np.log1p(_ranks(union, fused)[at]), sentence[at], min_max(sentence)[at],
-                             np.log1p(_ranks(union, sentence)[at])])
+        x = np.column_stack([x, fused[at], np.log1p(_places(order)[at]), sentence[at], min_max(sentence)[at],
+                             np.log1p(_places(np.lexsort((union, -sentence)))[at])])
         queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
@@ -130,11 +124,11 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     return path
 
 
-def _ranks(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Each row's place (0 = best) when ranked by score, ties by row, as the Searcher orders them."""
-    ranks = np.empty(len(rows))
-    ranks[np.lexsort((rows, -scores))] = np.arange(len(rows))
-    return ranks
+def _places(order: np.ndarray) -> np.ndarray:
+    """Each position's place (0 = best) in ``order``, the argsort of a ranking."""
+    places = np.empty(len(order))
+    places[order] = np.arange(len(order))
+    return places
 
 
 def ranking_run(queries: list[QueryCandidates], scores: list[np.ndarray]) -> dict[str, dict[str, float]]:

@@ -85,12 +85,9 @@ def best_sentence(sentence_vectors: np.ndarray, owners: np.ndarray, query_vector
 def load_set(results_path: Path) -> SetScores:
     """The candidates and scores of every query of a ``zhengce eval --json`` run, from that run's index."""
     from eval.datasets import load_dataset
-    from eval.harness import judged_units, resolve_level
-    from indexer.index.lexical import tokenize
+    from eval.harness import hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
-    from indexer.retrieval.rerank import Candidates
-    from indexer.retrieval.search import DEPTH_FACTOR, FUSION_DEPTH, MIN_DEPTH
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
@@ -102,14 +99,10 @@ def load_set(results_path: Path) -> SetScores:
     print(f"{dataset.name}: {len(texts)} sentences in {len(index.chunks)} chunks", file=sys.stderr, flush=True)
     sentence_vectors = embedder.encode_passages(texts)
     query_ids = sorted(dataset.queries)
-    vectors = embedder.encode_queries([dataset.queries[q] for q in query_ids])
-    retrieved = min(len(index.chunks), max(MIN_DEPTH, DEPTH_FACTOR * DEPTH, FUSION_DEPTH))
+    texts = [dataset.queries[q] for q in query_ids]
+    vectors = embedder.encode_queries(texts)
     queries = []
-    for query_id, vector in zip(query_ids, vectors):
-        tokens = tokenize(dataset.queries[query_id])
-        lexical = index.lexical(tokens)
-        candidates = Candidates.of(index, tokens, vector, lexical, index.dense_top_k(vector, retrieved),
-                                   lexical.top_k(retrieved))
+    for query_id, vector, (_, candidates) in zip(query_ids, vectors, hybrid_candidates(index, texts, vectors, DEPTH)):
         sentence = best_sentence(sentence_vectors, owners, vector, candidates.union, candidates.dense)
         queries.append(QueryScores(query_id, candidates.union, candidates.dense, candidates.lexical, sentence))
     return SetScores(dataset.name, judged_units(dataset, resolve_level(dataset, results["level"])),
