@@ -13,6 +13,7 @@ on a grid, so the threshold is chosen on a curve.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ def run_answer_eval(
     from indexer.retrieval.search import Searcher
 
     settings = settings if settings is not None else IndexSettings()
+    if fusion == "learned":
+        settings = replace(settings, sentences=True)  # the learned ranker reads sentence vectors
     full = load_dataset(Path(dataset_dir), split)
     gold = load_answers(dataset_dir, split)
     query_ids = [q for q in sample_query_ids(full, max_queries, seed) if q in gold]

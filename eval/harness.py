@@ -14,7 +14,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -123,6 +123,8 @@ def run_eval(
     level = resolve_level(dataset, level)
 
     settings = settings if settings is not None else IndexSettings()
+    if any(spec.fusion.get("fusion") == "learned" for spec in specs):
+        settings = replace(settings, sentences=True)  # the learned ranker reads sentence vectors
     index_dir = Path(cache_dir) / index_key(full, settings)
     # ``backend``: local (default) or milvus, one collection per index key in ``milvus_uri``
     # (default: a Milvus Lite file in the cache folder)
@@ -226,6 +228,7 @@ def _index_identity(settings: Any) -> dict[str, Any]:
         "query_prefix": settings.query_prefix,
         "passage_prefix": settings.passage_prefix,
         "search_params": settings.search_params,
+        "sentences": settings.sentences,
         "pipeline": pipeline_digest(),
     }
 

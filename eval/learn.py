@@ -1,15 +1,15 @@
 """Train and cross-validate the learned ranker (indexer.retrieval.rerank) on the dev splits.
 
-    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json   # each set, once
-    python -m eval.learn dump var/eval-ncppolicies.json   # candidates + features of that run's index
-    python -m eval.learn dump var/eval-msgabench.json
+    zhengce eval --sentences --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies-s.json   # each set
+    python -m eval.learn dump var/eval-ncppolicies-s.json   # candidates + features of that run's index
+    python -m eval.learn dump var/eval-msgabench-s.json
     python -m eval.learn train var/eval/learn/*.pkl [--json CV.json] [--write]   # 5-fold CV, then the model
     python -m eval.learn repeated CV-seed*.json --variant V   # per-query mean over deals of the folds
 
 ``dump`` searches each dev query once, exactly as ``zhengce eval`` does (same index, same 300-chunk
 depth), and saves each query's candidate pool with its features and labels plus the rest of the
-ranking, so training and every variant below cost seconds to minutes (the first dump of an index
-also embeds each of its chunks' sentences, for the best-sentence columns). ``train`` splits the
+ranking, so training and every variant below cost seconds to minutes (the index must keep sentence
+vectors, for the best-sentence features: ``zhengce eval --sentences``). ``train`` splits the
 queries of all sets into folds by query (a query is never in both training and evaluation), trains
 each variant (a pairwise logistic model and LightGBM LambdaRank, with and without document aggregates,
 today's fusion score and the best-sentence scores) on the other folds of both sets together and scores each held-out query
@@ -33,20 +33,13 @@ import numpy as np
 
 from eval.metrics import Qrels, per_query
 from eval.significance import compare
-from indexer.retrieval.rerank import FEATURES, MODEL_FILE, TreeRanker, features
+from indexer.retrieval.rerank import CANDIDATE_FEATURES, FEATURES, MODEL_FILE, SENTENCES, WIDE, TreeRanker, features
 
 DUMP_DIR = Path("var/eval/learn")
 FOLDS = 5
 NEGATIVES_PER_POSITIVE = 40  # the highest-ranked non-relevant candidates paired with each relevant one
 REGULARISATION = 1.0  # sklearn's C on standardised features
-# today's fusion score of each pool candidate: min-max over the Searcher's 1,500 + 1,500 candidates,
-# which the pool-only features cannot reproduce (eval/results.md, fusion depth)
-WIDE = ("hybrid", "hybrid_rank_log")
-# each candidate's best sentence (eval.sentences): its cosine with the query, that cosine min-max scaled
-# over the same 1,500 + 1,500 candidates, and its rank there (eval/results.md, section 22)
-SENTENCES = ("sentence_best", "sentence_wide_mm", "sentence_rank_log")
-COLUMNS = FEATURES + WIDE + SENTENCES
-DOCUMENT_AGGREGATES = tuple(f for f in FEATURES if f.startswith(("doc_", "is_doc")))
+DOCUMENT_AGGREGATES = tuple(f for f in CANDIDATE_FEATURES if f.startswith(("doc_", "is_doc")))
 # LightGBM LambdaRank, fixed before any run (small trees, strong leaves: ~1,800 training queries)
 LAMBDARANK: dict[str, Any] = {"objective": "lambdarank", "n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15,
               "min_child_samples": 50, "colsample_bytree": 0.8, "reg_lambda": 1.0,
@@ -58,7 +51,7 @@ LAMBDARANK: dict[str, Any] = {"objective": "lambdarank", "n_estimators": 200, "l
 class QueryCandidates:
     query_id: str
     units: list[str]  # the corpus id each pool row belongs to
-    x: np.ndarray  # (pool, len(COLUMNS))
+    x: np.ndarray  # (pool, len(FEATURES))
     labels: np.ndarray  # 1 where the unit is judged relevant
     tail: list[str]  # units of the rest of today's ranking, in order, after the pool
 
@@ -78,10 +71,10 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     cross-validation, both from eval.adapt's held-out adapters."""
     from eval.datasets import load_dataset
     from eval.harness import hybrid_candidates, judged_units, resolve_level
-    from eval.sentences import best_sentence, sentence_rows
     from indexer.index.local import LocalIndex
+    from indexer.index.sentences import require_sentences
     from indexer.index.settings import IndexSettings
-    from indexer.retrieval.fusion import linear, min_max
+    from indexer.retrieval.fusion import linear
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
@@ -89,46 +82,32 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     if dataset.is_passage_set:
         raise SystemExit("learned ranking is trained on BEIR sets (corpus ids as units)")
     index = LocalIndex.load(results["index"]["dir"])
-    settings = IndexSettings()
+    require_sentences(index.manifest, results["index"]["dir"])  # zhengce eval --sentences builds them
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
     if embedder is None:
-        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+        embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     query_ids = sorted(dataset.queries)
     texts = [dataset.queries[q] for q in query_ids]
     vectors = embedder.encode_queries(texts)
-    sentence_texts, sentence_owners = sentence_rows(index.chunks)
-    sentence_vectors = embedder.encode_passages(sentence_texts)
     queries = []
     for query_id, text, vector, (lexical, candidates) in zip(query_ids, texts, vectors,
                                                             hybrid_candidates(index, texts, vectors, depth)):
         union = candidates.union
-        fused = linear(candidates.dense, candidates.lexical, 0.7)
-        order = np.lexsort((union, -fused))
-        sentence = best_sentence(sentence_vectors, sentence_owners, vector, union, candidates.dense)
+        order = np.lexsort((union, -linear(candidates.dense, candidates.lexical, 0.7)))
         pool, x = features(index, text, vector, lexical, candidates)
-        at = np.searchsorted(union, pool)
         in_pool = set(pool.tolist())
         rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        x = np.column_stack([x, fused[at], np.log1p(_places(order)[at]), sentence[at], min_max(sentence)[at],
-                             np.log1p(_places(np.lexsort((union, -sentence)))[at])])
         queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
     with path.open("wb") as out:
         # today's hybrid as the harness measured it (top 300: min-max over both retrievers' top 1,500)
         harness = results["retrievers"].get("hybrid", {}).get("per_query")
-        pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(COLUMNS),
+        pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(FEATURES),
                      "queries": [vars(q) for q in queries], "hybrid_per_query": harness, "folds": folds}, out)
     return path
-
-
-def _places(order: np.ndarray) -> np.ndarray:
-    """Each position's place (0 = best) in ``order``, the argsort of a ranking."""
-    places = np.empty(len(order))
-    places[order] = np.arange(len(order))
-    return places
 
 
 def ranking_run(queries: list[QueryCandidates], scores: list[np.ndarray]) -> dict[str, dict[str, float]]:
@@ -195,8 +174,7 @@ def fit(queries: list[QueryCandidates], columns: list[int], c: float = REGULARIS
     weights_full[columns] = model.coef_[0]
     mean_full, scale_full = np.zeros(width), np.ones(width)
     mean_full[columns], scale_full[columns] = mean, scale
-    names = FEATURES if width == len(FEATURES) else COLUMNS
-    return LinearRanker(tuple(names), mean_full, scale_full, weights_full)
+    return LinearRanker(FEATURES, mean_full, scale_full, weights_full)
 
 
 def fit_lambdarank(queries: list[QueryCandidates], columns: list[int]) -> TreeScorer:
@@ -215,7 +193,7 @@ def best_chunk_labels(queries: list[QueryCandidates]) -> list[QueryCandidates]:
     """Training pools where only each relevant unit's best chunk by today's fusion is relevant and its
     other chunks are left out: a unit is ranked by its best chunk, so a weak passage of a relevant
     document is no example of what should rise."""
-    hybrid = COLUMNS.index("hybrid")
+    hybrid = FEATURES.index("hybrid")
     kept = []
     for q in queries:
         best: dict[str, int] = {}
@@ -280,7 +258,7 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
     for path in paths:
         with Path(path).open("rb") as handle:
             data = pickle.load(handle)  # plain data: a class pickled under __main__ would not load elsewhere
-        if data.get("columns") != list(COLUMNS):
+        if data.get("columns") != list(FEATURES):
             raise SystemExit(f"{path} holds other features; dump it again with python -m eval.learn dump")
         data["queries"] = [QueryCandidates(**q) for q in data["queries"]]
         sets.append(data)
@@ -288,22 +266,22 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def _without(*dropped: tuple[str, ...]) -> tuple[str, ...]:
-    """The Searcher's features and today's fusion score, less ``dropped`` (no sentence column)."""
+    """The candidate features and today's fusion score, less ``dropped`` (no sentence column)."""
     gone = {name for names in dropped for name in names}
-    return tuple(c for c in FEATURES + WIDE if c not in gone)
+    return tuple(c for c in CANDIDATE_FEATURES + WIDE if c not in gone)
 
 
 # (trainer, columns) of each variant tried under the same cross-validation (eval/results.md)
 VARIANTS: dict[str, tuple[Trainer, tuple[str, ...]]] = {
-    "logistic": (fit, FEATURES),
+    "logistic": (fit, CANDIDATE_FEATURES),
     "logistic-no-doc": (fit, _without(DOCUMENT_AGGREGATES, WIDE)),
-    "logistic+hybrid": (fit, FEATURES + WIDE),
+    "logistic+hybrid": (fit, CANDIDATE_FEATURES + WIDE),
     "logistic+hybrid-no-doc": (fit, _without(DOCUMENT_AGGREGATES)),
-    "lambdarank": (fit_lambdarank, FEATURES),
+    "lambdarank": (fit_lambdarank, CANDIDATE_FEATURES),
     "lambdarank-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES, WIDE)),
-    "lambdarank+hybrid": (fit_lambdarank, FEATURES + WIDE),
+    "lambdarank+hybrid": (fit_lambdarank, CANDIDATE_FEATURES + WIDE),
     "lambdarank+hybrid-no-doc": (fit_lambdarank, _without(DOCUMENT_AGGREGATES)),
-    "lambdarank-best-chunk": (fit_lambdarank_best, FEATURES),
+    "lambdarank-best-chunk": (fit_lambdarank_best, CANDIDATE_FEATURES),
     "lambdarank-best-chunk-no-doc": (fit_lambdarank_best, _without(DOCUMENT_AGGREGATES, WIDE)),
     "lambdarank+hybrid-no-doc+sentences": (fit_lambdarank, _without(DOCUMENT_AGGREGATES) + SENTENCES),
 }
@@ -313,11 +291,11 @@ def report(sets: list[dict[str, Any]], seed: int = 0, names: list[str] | None = 
     """Every variant's held-out nDCG@10 and R@10 per set, each against today's fusion as the harness
     measured it (paired randomisation test on each metric)."""
     rows: dict[str, dict[str, Any]] = {}
-    hybrid = COLUMNS.index("hybrid")
+    hybrid = FEATURES.index("hybrid")
     results = {"hybrid-over-pool": {d["dataset"]: fixed_scores(d, lambda x: x[:, hybrid]) for d in sets}}
     for name in names or list(VARIANTS):
         trainer, columns = VARIANTS[name]
-        results[name] = cross_validate(sets, [COLUMNS.index(c) for c in columns], seed=seed, trainer=trainer)
+        results[name] = cross_validate(sets, [FEATURES.index(c) for c in columns], seed=seed, trainer=trainer)
     for name, per_set in results.items():
         for data in sets:
             dataset, measured = data["dataset"], data["hybrid_per_query"]
@@ -399,10 +377,10 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
     query, its trees exported as arrays for ``indexer.retrieval.rerank.TreeRanker`` (the columns a
     variant leaves out are never split on)."""
     trainer, columns = VARIANTS[variant]
-    if trainer not in (fit_lambdarank, fit_lambdarank_best) or not set(columns) <= set(FEATURES):
-        raise SystemExit(f"--write takes one LambdaRank variant over the Searcher's features, not {variant}")
+    if trainer not in (fit_lambdarank, fit_lambdarank_best):
+        raise SystemExit(f"--write takes one LambdaRank variant, not {variant}")
     queries = [q for data in sets for q in data["queries"]]
-    scorer = trainer(queries, [COLUMNS.index(c) for c in columns])
+    scorer = trainer(queries, [FEATURES.index(c) for c in columns])
     assert isinstance(scorer, TreeScorer)
     model = scorer.model
     record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
@@ -410,11 +388,11 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
                                   for dataset, entry in rows.get(variant, {}).items()},
               "folds": FOLDS, "seed": seed,
               "model": f"LightGBM LambdaRank, variant {variant} of eval.learn", "settings": LAMBDARANK,
-              "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
+              "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --sentences --json); "
                          f"python -m eval.learn train var/eval/learn/*.pkl --variants {variant} --write"}
     trained = TreeRanker(FEATURES, trees_of(model.booster_, scorer.columns), record)
     check = np.vstack([q.x for q in queries[:50]])
-    if not np.allclose(trained.score(check[:, : len(FEATURES)]), scorer.score(check), atol=1e-9):
+    if not np.allclose(trained.score(check), scorer.score(check), atol=1e-9):
         raise SystemExit("the exported trees do not reproduce LightGBM's scores")
     MODEL_FILE.write_text(json.dumps(trained.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"model: {MODEL_FILE}")

@@ -1,18 +1,17 @@
 """Sentence-level dense scores as a third fusion score, measured on the dev splits (eval/results.md, section 22).
 
-    zhengce eval --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench.json   # each set, once
-    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json
-    python -m eval.sentences var/eval-msgabench.json var/eval-ncppolicies.json [--json CV.json]
+    zhengce eval --sentences --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench-s.json   # each set
+    zhengce eval --sentences --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies-s.json
+    python -m eval.sentences var/eval-msgabench-s.json var/eval-ncppolicies-s.json [--json CV.json]
 
 A chunk embedding averages 400 characters, so a passage holding one sentence that answers the question
-scores like a passage that only shares its topic. Here every sentence of every chunk (split as /ask
-splits them) is embedded on its own, a chunk's sentence score is the best cosine of its sentences with
-the query, and hybrid fusion becomes ``wd x dense + wb x BM25 + ws x sentence`` (each min-max scaled over
-the union of both retrievers' top 1,500, as the Searcher scales today's two). The weights are chosen on
-a grid by 5-fold cross-validation by query over all sets together (the mean of the sets' training
-nDCG@10); each held-out query is compared with today's hybrid as ``zhengce eval`` measured it, by the
-paired randomisation test. The index is read, never changed: the sentence vectors go to the embedding
-cache, so a second run costs seconds.
+scores like a passage that only shares its topic. An index built with ``--sentences`` stores every
+sentence of every chunk embedded on its own (``indexer.index.sentences``); a chunk's sentence score is
+the best cosine of its sentences with the query, and hybrid fusion becomes ``wd x dense + wb x BM25 +
+ws x sentence`` (each min-max scaled over the union of both retrievers' top 1,500, as the Searcher
+scales today's two). The weights are chosen on a grid by 5-fold cross-validation by query over all sets
+together (the mean of the sets' training nDCG@10); each held-out query is compared with today's hybrid
+as ``zhengce eval`` measured it, by the paired randomisation test. The index is read, never changed.
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ import numpy as np
 
 from eval.metrics import Qrels, per_query
 from eval.significance import compare
-from indexer.gongwen.sentences import split_sentences
-from indexer.retrieval.answers import MIN_SENTENCE_CHARS  # as /ask: a short heading (一、总则) matches nothing
 from indexer.retrieval.fusion import min_max
 
 FOLDS = 5
@@ -61,32 +58,12 @@ class SetScores:
     hybrid_per_query: dict[str, dict[str, float]]  # today's hybrid as zhengce eval measured it
 
 
-def sentence_rows(chunks: list[Any]) -> tuple[list[str], np.ndarray]:
-    """Every sentence of every chunk worth matching, and the chunk row each belongs to."""
-    texts, rows = [], []
-    for row, chunk in enumerate(chunks):
-        for span in split_sentences(chunk.text):
-            if span.end - span.start >= MIN_SENTENCE_CHARS:
-                texts.append(chunk.text[span.start : span.end])
-                rows.append(row)
-    return texts, np.asarray(rows, dtype=np.int64)
-
-
-def best_sentence(sentence_vectors: np.ndarray, owners: np.ndarray, query_vector: np.ndarray, rows: np.ndarray,
-                  fallback: np.ndarray) -> np.ndarray:
-    """For each of ``rows``, the best cosine of its sentences with the query; ``fallback`` (the chunk's
-    own cosine) for a chunk with no sentence to match."""
-    best = np.full(int(max(owners.max(initial=-1), rows.max(initial=-1))) + 1, -np.inf)
-    np.maximum.at(best, owners, sentence_vectors @ query_vector)
-    scores = best[rows]
-    return np.where(np.isfinite(scores), scores, fallback)
-
-
 def load_set(results_path: Path) -> SetScores:
-    """The candidates and scores of every query of a ``zhengce eval --json`` run, from that run's index."""
+    """The candidates and scores of every query of a ``zhengce eval --sentences --json`` run, from that run's index."""
     from eval.datasets import load_dataset
     from eval.harness import hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex
+    from indexer.index.sentences import require_sentences
     from indexer.index.settings import IndexSettings
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
@@ -94,16 +71,14 @@ def load_set(results_path: Path) -> SetScores:
     if dataset.is_passage_set:
         raise SystemExit("eval.sentences reads BEIR sets (corpus ids as units)")
     index = LocalIndex.load(results["index"]["dir"])
+    require_sentences(index.manifest, results["index"]["dir"])
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache, query_adapter=False)
-    texts, owners = sentence_rows(index.chunks)
-    print(f"{dataset.name}: {len(texts)} sentences in {len(index.chunks)} chunks", file=sys.stderr, flush=True)
-    sentence_vectors = embedder.encode_passages(texts)
     query_ids = sorted(dataset.queries)
     texts = [dataset.queries[q] for q in query_ids]
     vectors = embedder.encode_queries(texts)
     queries = []
     for query_id, vector, (_, candidates) in zip(query_ids, vectors, hybrid_candidates(index, texts, vectors, DEPTH)):
-        sentence = best_sentence(sentence_vectors, owners, vector, candidates.union, candidates.dense)
+        sentence = index.sentence_scores(vector, candidates.union)
         queries.append(QueryScores(query_id, candidates.union, candidates.dense, candidates.lexical, sentence))
     return SetScores(dataset.name, judged_units(dataset, resolve_level(dataset, results["level"])),
                      [chunk.doc_id for chunk in index.chunks], queries, results["retrievers"]["hybrid"]["per_query"])

@@ -128,7 +128,8 @@ def test_eval_adapt_measures_writes_and_the_search_paths_use_the_adapter(tmp_pat
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
     monkeypatch.delenv("ZHENGCE_QUERY_ADAPTER", raising=False)
     folder = write_beir(tmp_path / "tinygov", TINY_CORPUS, TINY_QUERIES, TINY_QRELS)
-    common = ["eval", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir", str(tmp_path / "runs")]
+    common = ["eval", "--sentences", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir",
+              str(tmp_path / "runs")]
     assert cli([*common, "--json", str(tmp_path / "base.json")]) == 0
     base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
     assert base["query_adapter"] is None

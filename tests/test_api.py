@@ -16,6 +16,7 @@ from search_api.app import create_app
 from search_api.settings import Settings
 from search_api.uploads import safe_filename
 
+from conftest import CORPUS
 from loadtest import finished_job
 
 API_KEY = "test-key-9f2c7a"
@@ -173,10 +174,18 @@ def test_search_by_document_groups_passages(client):
             verify_citation(client, passage["citation"], passage["text"])
 
 
-def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_path, open_app):
-    """ZHENGCE_FUSION=learned serves the shipped LambdaRank model; the default blend is unchanged."""
+def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_path, open_app, e5):
+    """ZHENGCE_FUSION=learned serves the shipped LambdaRank model on an index that keeps sentence
+    vectors (and says how to get one where it does not); the default blend is unchanged."""
+    from indexer.index.settings import IndexSettings
+    from indexer.index.writer import update_index
+
     index = private_index(corpus_index_dir, tmp_path / "index")
     query = {"query": "普陀区社区宝宝屋覆盖了多少个街道镇", "top_k": 5}
+    refused = open_app(index_dir=index, upload_dir=tmp_path / "up0", fusion="learned").post("/search", json=query)
+    assert refused.status_code == 503 and "--sentences" in refused.json()["detail"]
+    report = update_index([CORPUS], index, IndexSettings(sentences=True), embedder=e5, progress=False)
+    assert report.chunks_embedded == 0 and report.sentences_embedded > report.chunks  # only sentences are new
     learned = open_app(index_dir=index, upload_dir=tmp_path / "up", fusion="learned").post("/search", json=query)
     linear = open_app(index_dir=index, upload_dir=tmp_path / "up2").post("/search", json=query)
     learned_hits, linear_hits = learned.json()["passages"], linear.json()["passages"]

@@ -259,10 +259,12 @@ def test_passage_level_runs_name_judged_passages(seeds_eval) -> None:
 
 def test_seeds_document_level_reuses_the_index(seeds_eval, e5) -> None:
     from eval.harness import run_eval
+    from indexer.index.settings import IndexSettings
 
-    first, out = seeds_eval
+    first, out = seeds_eval  # its learned retriever had the index keep sentence vectors
+    assert first["index"]["manifest"]["sentences"] is True
     again = run_eval(SEEDS, "dev", "bm25", "document", cache_dir=out / "indexes", runs_dir=None,
-                     embedder=e5, progress=False)
+                     embedder=e5, progress=False, settings=IndexSettings(sentences=True))
     assert again["index"]["dir"] == first["index"]["dir"]
     assert again["index"]["update"]["rebuilt"] is False and again["index"]["update"]["chunks_embedded"] == 0
     assert again["level"] == "document"

@@ -93,11 +93,13 @@ NOTICES = {
 def notice_index(tmp_path_factory, stand_in):
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
+    from indexer.index.settings import IndexSettings
     from indexer.index.writer import add_documents
 
     index_dir = tmp_path_factory.mktemp("notices") / "index"
     docs = [document_from_text(text, f"{key}.txt", title=title, doc_id=key) for key, (title, text) in NOTICES.items()]
-    add_documents(index_dir, docs, embedder=stand_in, progress=False)
+    add_documents(index_dir, docs, IndexSettings(model=stand_in.model_id, sentences=True), embedder=stand_in,
+                  progress=False)
     return LocalIndex.load(index_dir)
 
 
@@ -136,10 +138,29 @@ def test_features_describe_each_candidate(notice_index, stand_in) -> None:
     assert column["dense_wide_mm"].max() == 1.0 and column["lexical_wide_mm"][flood].max() == 1.0
     lengths = [len(notice_index.rows_of(d)) for d in doc_of]
     assert column["doc_chunks_log"].tolist() == pytest.approx(np.log1p(lengths).tolist())
-    for name in FEATURES[FEATURES.index("query_agreement"):]:  # one value per query
+    for name in FEATURES[FEATURES.index("query_agreement") : FEATURES.index("hybrid")]:  # one value per query
         assert len(set(column[name].tolist())) == 1, name
     # four documents, so at most four of the ten places are shared
     assert 0 < column["query_agreement"][0] <= 0.4
+    hybrid_first = int(np.argmax(column["hybrid"]))
+    assert column["hybrid_rank_log"][hybrid_first] == 0.0 and sorted(column["hybrid_rank_log"])[1] > 0
+    # each chunk's best sentence, embedded here on its own, scaled into [0, 1] over the candidates
+    from indexer.gongwen.sentences import matched_sentences
+
+    best = [float((stand_in.encode_passages(matched_sentences(notice_index.chunks[r].text)) @ vector).max())
+            for r in rows.tolist()]
+    assert column["sentence_best"].tolist() == pytest.approx(best, abs=1e-6)
+    assert not np.allclose(column["sentence_best"], column["dense"])  # not the chunk's own cosine
+    assert column["sentence_wide_mm"].min() == 0.0 and column["sentence_wide_mm"].max() == 1.0
+    assert column["sentence_rank_log"][int(np.argmax(column["sentence_best"]))] == 0.0
+
+
+def test_learned_fusion_says_how_to_get_sentence_vectors(standin_seed_index, stand_in) -> None:
+    from indexer.errors import IndexMismatch
+    from indexer.retrieval.search import Searcher
+
+    with pytest.raises(IndexMismatch, match="--sentences"):
+        Searcher(standin_seed_index, stand_in, fusion="learned")
 
 
 def test_learned_fusion_ranks_with_the_shipped_model(notice_index, stand_in) -> None:
@@ -172,17 +193,17 @@ def test_exported_trees_score_exactly_as_lightgbm(tmp_path: Path) -> None:
     """The Searcher scores with numpy what LightGBM trained: every split, leaf and tie on a
     threshold must route the same way."""
     pytest.importorskip("lightgbm")
-    from eval.learn import COLUMNS, fit_lambdarank, trees_of
+    from eval.learn import fit_lambdarank, trees_of
     from indexer.retrieval.rerank import FEATURES, TreeRanker
 
-    sets = _signal_sets(len(COLUMNS), COLUMNS.index("cover_text"))
+    sets = _signal_sets(len(FEATURES), FEATURES.index("cover_text"))
     columns = [c for c in range(len(FEATURES)) if c != FEATURES.index("dense")]  # a variant leaving one out
     scorer = fit_lambdarank([q for s in sets for q in s["queries"]], columns)
     ranker = TreeRanker(FEATURES, trees_of(scorer.model.booster_, columns), {})
     path = tmp_path / "model.json"
     path.write_text(json.dumps(ranker.to_dict()), encoding="utf-8")
     loaded = TreeRanker.load(path)
-    x = np.random.default_rng(1).normal(size=(500, len(COLUMNS)))
+    x = np.random.default_rng(1).normal(size=(500, len(FEATURES)))
     tree = next(t for t in loaded.trees if len(t["feature"]))
     x[:50, tree["feature"][0]] = tree["threshold"][0]  # exactly on a threshold: LightGBM goes left
     assert not any(tree["feature"].tolist().count(FEATURES.index("dense")) for tree in loaded.trees)
@@ -247,26 +268,28 @@ def test_folds_carried_by_the_dumps_are_the_folds_of_cross_validation() -> None:
 
 def test_lambdarank_learns_the_signal_under_cross_validation() -> None:
     pytest.importorskip("lightgbm")  # eval.learn's LambdaRank variants only; the Searcher never needs it
-    from eval.learn import COLUMNS, cross_validate, fit_lambdarank
+    from eval.learn import cross_validate, fit_lambdarank
+    from indexer.retrieval.rerank import FEATURES
 
-    useful = COLUMNS.index("longest_match")
-    sets = _signal_sets(len(COLUMNS), useful)
-    held_out = cross_validate(sets, list(range(len(COLUMNS))), trainer=fit_lambdarank)
+    useful = FEATURES.index("longest_match")
+    sets = _signal_sets(len(FEATURES), useful)
+    held_out = cross_validate(sets, list(range(len(FEATURES))), trainer=fit_lambdarank)
     assert np.mean([s["nDCG@10"] for s in held_out["b"].values()]) > 0.95
-    noise = [c for c in range(len(COLUMNS)) if c != useful]  # without the one useful column: chance
+    noise = [c for c in range(len(FEATURES)) if c != useful]  # without the one useful column: chance
     assert np.mean([s["nDCG@10"] for s in cross_validate(sets, noise, trainer=fit_lambdarank)["b"].values()]) < 0.7
 
 
 def test_best_chunk_labels_keep_one_passage_per_relevant_unit() -> None:
-    from eval.learn import COLUMNS, QueryCandidates, best_chunk_labels
+    from eval.learn import QueryCandidates, best_chunk_labels
+    from indexer.retrieval.rerank import FEATURES
 
-    x = np.zeros((5, len(COLUMNS)))
-    x[:, COLUMNS.index("hybrid")] = [0.2, 0.9, 0.5, 0.7, 0.1]
+    x = np.zeros((5, len(FEATURES)))
+    x[:, FEATURES.index("hybrid")] = [0.2, 0.9, 0.5, 0.7, 0.1]
     query = QueryCandidates("q", ["rel", "rel", "rel2", "other", "other"], x, np.array([1, 1, 1, 0, 0]), ["t"])
     (kept,) = best_chunk_labels([query])
     # the relevant unit's weaker chunk is left out; every non-relevant chunk stays as a negative
     assert kept.units == ["rel", "rel2", "other", "other"] and kept.labels.tolist() == [1, 1, 0, 0]
-    assert kept.x[:, COLUMNS.index("hybrid")].tolist() == [0.9, 0.5, 0.7, 0.1] and kept.tail == ["t"]
+    assert kept.x[:, FEATURES.index("hybrid")].tolist() == [0.9, 0.5, 0.7, 0.1] and kept.tail == ["t"]
 
 
 def test_dumps_of_other_features_are_refused(tmp_path: Path) -> None:

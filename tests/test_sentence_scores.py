@@ -14,20 +14,24 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def test_a_chunk_scores_by_its_best_sentence_and_a_chunk_without_one_by_its_own_cosine() -> None:
-    from eval.sentences import best_sentence, sentence_rows
+    from indexer.index.sentences import best_per_row, bounds_of, gather, sentence_texts
 
     chunks = [SimpleNamespace(text="一、总则\n普陀区宝宝屋覆盖10个街道镇。全年服务12次，由社区组织。"),
               SimpleNamespace(text="二、要求"),  # a heading alone: nothing to match
               SimpleNamespace(text="各区要落实托育补贴政策。")]
-    texts, owners = sentence_rows(chunks)
+    texts, counts = sentence_texts(chunks)
     assert texts == ["普陀区宝宝屋覆盖10个街道镇。", "全年服务12次，由社区组织。", "各区要落实托育补贴政策。"]
-    assert owners.tolist() == [0, 0, 2]
+    assert counts.tolist() == [2, 0, 1]
+    bounds = bounds_of(counts)
 
     query = _unit(np.array([1.0, 0.0, 0.0]))
     sentences = _unit(np.array([[0.2, 1.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.0, 1.0]]))
     chunk_cosines = np.array([0.5, 0.3, 0.1])
-    scores = best_sentence(sentences, owners, query, np.array([0, 1, 2]), chunk_cosines)
-    np.testing.assert_allclose(scores, [sentences[1] @ query, 0.3, sentences[2] @ query])
+    rows = np.array([2, 1, 0])  # any order: each row gets its own sentences
+    numbers, row_counts = gather(bounds, rows)
+    assert numbers.tolist() == [2, 0, 1] and row_counts.tolist() == [1, 0, 2]
+    scores = best_per_row(sentences[numbers] @ query, row_counts, chunk_cosines[rows])
+    np.testing.assert_allclose(scores, [sentences[2] @ query, 0.3, sentences[1] @ query])
 
 
 def _set(name: str, size: int, seed: int):
@@ -72,7 +76,7 @@ def test_eval_sentences_reads_a_real_index_and_compares_with_the_measured_hybrid
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
     monkeypatch.delenv("ZHENGCE_QUERY_ADAPTER", raising=False)
     folder = write_beir(tmp_path / "tinygov", TINY_CORPUS, TINY_QUERIES, TINY_QRELS)
-    assert cli(["eval", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir",
+    assert cli(["eval", "--sentences", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir",
                 str(tmp_path / "runs"), "--json", str(tmp_path / "base.json")]) == 0
     base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
     assert sentences([str(tmp_path / "base.json"), "--json", str(tmp_path / "cv.json")]) == 0
@@ -82,15 +86,27 @@ def test_eval_sentences_reads_a_real_index_and_compares_with_the_measured_hybrid
     assert ndcg["hybrid"] == round(base["retrievers"]["hybrid"]["metrics"]["nDCG@10"], 4)
     assert 0.0 <= ndcg["sentences"] <= 1.0 and 0.0 <= ndcg["p"] <= 1.0
 
-    from eval.learn import SENTENCES, dump, load
+    from eval.learn import dump, load
     from eval.sentences import load_set
+    from indexer.gongwen.sentences import matched_sentences
+    from indexer.index.local import LocalIndex
+    from indexer.retrieval.rerank import SENTENCES
 
-    # eval.learn's candidate dumps carry the same best-sentence scores, for the learned ranker
+    # eval.learn's candidate dumps carry each chunk's best sentence read from the index, as the
+    # Searcher's learned ranker reads it: checked against the sentences embedded here
     (dumped,) = load([dump(tmp_path / "base.json", tmp_path / "learn")])
-    measured = {q.query_id: q.sentence for q in load_set(tmp_path / "base.json").queries}
+    index = LocalIndex.load(base["index"]["dir"])
     best = dumped["columns"].index(SENTENCES[0])
+    questions = {q["_id"]: q["text"] for q in TINY_QUERIES}
     for query in dumped["queries"]:
-        assert all(np.isclose(measured[query.query_id], value).any() for value in query.x[:, best])
+        vector = e5.encode_queries([questions[query.query_id]])[0]
+        expected = []  # each candidate document's chunks: the best sentence, or the chunk's own cosine
+        for row, chunk in enumerate(index.chunks):
+            if chunk.doc_id in query.units:
+                texts = matched_sentences(chunk.text)
+                vectors = e5.encode_passages(texts) if texts else index.vectors(range(row, row + 1))
+                expected.append(float((vectors @ vector).max()))
+        assert all(np.isclose(expected, value, atol=1e-5).any() for value in query.x[:, best])
         wide = query.x[:, dumped["columns"].index(SENTENCES[1])]
         assert wide.min() >= 0.0 and wide.max() <= 1.0
 

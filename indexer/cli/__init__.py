@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--passage-prefix", default=None, help="sentence-transformers models: text put before each passage")
     index.add_argument("--ocr", choices=["auto", "off", "force"], default="auto",
                        help="OCR of scanned pages: auto (pages without a text layer, images), off, force (every PDF page)")
+    index.add_argument("--sentences", action=argparse.BooleanOptionalAction, default=None,
+                       help="embed each chunk's sentences too: the learned ranker reads them (about doubles embedding time)")
     index.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
     search = commands.add_parser("search", help="query an index")
@@ -91,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
     evaluate.add_argument("--no-heading-path", action="store_true",
                           help="embed and index passages without their document title and heading path")
+    evaluate.add_argument("--sentences", action="store_true",
+                          help="index each chunk's sentence vectors too (implied by a learned retriever or fusion)")
     evaluate.add_argument("--compare", nargs=2, default=None, metavar="RESULTS.json[:RETRIEVER]",
                           help="paired randomisation test of two --json results (second minus first); no search")
     evaluate.add_argument("--metric", default="nDCG@10", help="per-query metric --compare tests")

@@ -12,11 +12,11 @@ from indexer.index.settings import IndexSettings
 
 
 def main_index(args: Any) -> int:
-    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--ocr MODE] [--json]`."""
+    """`zhengce index PATH... --index DIR [--prune] [--model M] [--factory F] [--chunk-chars N] [--[no-]sentences] [--ocr MODE] [--json]`."""
     backend = backend_from_args(args)
     manifest = backend.current_manifest()
     settings = None
-    options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix")
+    options = ("model", "factory", "chunk_chars", "query_prefix", "passage_prefix", "sentences")
     if manifest is None or any(getattr(args, name, None) is not None for name in options):
         base = IndexSettings.of(manifest) if manifest else IndexSettings()
         if args.model:
@@ -29,6 +29,8 @@ def main_index(args: Any) -> int:
             base.factory = args.factory
         if args.chunk_chars:
             base.chunk = ChunkSettings.for_target(args.chunk_chars)
+        if args.sentences is not None:
+            base.sentences = args.sentences
         settings = base
     report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json, ocr=args.ocr)
     if args.json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+MIN_SENTENCE_CHARS = 6  # shorter pieces (headings such as "一、总则") match or answer nothing
 SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n+")
 CLAUSE_END = re.compile(r"[，,、：:]")
 
@@ -50,6 +51,12 @@ def split_sentences(text: str, max_chars: int = 240) -> list[Span]:
         pieces = [(start, end)] if end - start <= max_chars else clause_spans(text, start, end, max_chars)
         spans.extend(Span(*piece) for piece in (_trimmed(text, a, b) for a, b in pieces) if piece[1] > piece[0])
     return spans
+
+
+def matched_sentences(text: str) -> list[str]:
+    """The sentences of a chunk that are embedded on their own (an index's sentence vectors): those
+    of ``split_sentences`` at least ``MIN_SENTENCE_CHARS`` long."""
+    return [text[s.start : s.end] for s in split_sentences(text) if s.end - s.start >= MIN_SENTENCE_CHARS]
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

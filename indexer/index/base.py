@@ -72,6 +72,11 @@ class ChunkIndex(Protocol):
         """Stored passage vectors of ``rows`` (float32, unit length)."""
         ...
 
+    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each row's best sentence cosine with the query (``indexer.index.sentences``), its chunk's
+        own where it has no sentence; raises IndexMismatch when the index stores no sentence vectors."""
+        ...
+
     def lexical(self, tokens: list[str]) -> LexicalQuery: ...
 
 

@@ -1,5 +1,6 @@
 """What an update embeds with, and the embedding itself: settings and a model that match the
-index (or a new index), then chunks, tokens and vectors for every document that has none yet."""
+index (or a new index), then chunks, tokens and vectors for every document that has none yet (and
+its sentence vectors, when the index keeps them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from indexer.gongwen.documents import chunk_document, passage_text
 from indexer.index.lexical import tokenize
 from indexer.index.manifest import Manifest, check_model, same_model
 from indexer.index.report import UpdateReport
+from indexer.index.sentences import sentence_texts
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
 
@@ -51,11 +53,14 @@ def _prepare(
         )
         if new_passages:  # every document chunked and embedded again
             for doc_id in state.documents:
-                for table in (state.chunks, state.vectors, state.tokens):
+                for table in (state.chunks, state.vectors, state.tokens, state.sentences):
                     table.pop(doc_id, None)
             state.dirty = True
+        if not settings.sentences:
+            state.sentences.clear()
         if (
-            state.manifest.factory != settings.factory
+            state.manifest.sentences != settings.sentences
+            or state.manifest.factory != settings.factory
             or state.manifest.search_params_requested != settings.search_params
             or state.manifest.query_prefix != settings.query_prefix
         ):
@@ -106,6 +111,28 @@ def _embed_pending(
         state.vectors[doc_id] = vectors[row : row + count]
         row += count
     report.timings["embed"] = time.perf_counter() - started
+    if settings.sentences:
+        _embed_sentences(state, embedder, report, progress, batch)
+
+
+def _embed_sentences(state: _State, embedder: Embedder, report: UpdateReport, progress: bool, batch: int) -> None:
+    """Embed the sentences of every document that has chunk vectors but no sentence vectors."""
+    started = time.perf_counter()
+    pending = [doc_id for doc_id in state.documents if doc_id not in state.sentences]
+    per_doc = [sentence_texts(state.chunks[doc_id])[0] for doc_id in pending]
+    texts = [text for doc_texts in per_doc for text in doc_texts]
+    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    with _progress(progress, total=len(texts), desc="embedding sentences", unit="sentence") as bar:
+        for start in range(0, len(texts), batch):
+            sentences = texts[start : start + batch]
+            vectors[start : start + len(sentences)] = embedder.encode_passages(sentences)
+            bar.update(len(sentences))
+    row = 0
+    for doc_id, doc_texts in zip(pending, per_doc):
+        state.sentences[doc_id] = vectors[row : row + len(doc_texts)]
+        row += len(doc_texts)
+    report.sentences_embedded = len(texts)
+    report.timings["embed_sentences"] = time.perf_counter() - started
 
 
 @dataclass

@@ -15,9 +15,10 @@ import numpy as np
 from indexer.embed import Embedder
 from indexer.index.faiss_index import build_faiss, search_params
 from indexer.index.lexical import LexicalIndex
-from indexer.index.local import CURRENT, GENERATION_PREFIX, current_generation
+from indexer.index.local import CURRENT, GENERATION_PREFIX, SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation
 from indexer.index.manifest import Manifest
 from indexer.index.report import UpdateReport
+from indexer.index.sentences import stacked
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import DELETED, _State
 from indexer.models import Chunk
@@ -106,6 +107,10 @@ def _write_generation(
     np.save(gen_dir / "embeddings.npy", vectors)
     faiss.write_index(dense, str(gen_dir / "dense.faiss"))
     lexical.save(gen_dir / "lexical")
+    if settings.sentences:
+        sentences, bounds = stacked(chunks, [state.sentences[d] for d in order], embedder.dim)
+        np.save(gen_dir / SENTENCE_VECTORS, sentences)
+        np.save(gen_dir / SENTENCE_BOUNDS, bounds)
     manifest = Manifest(
         model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
         factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
@@ -113,6 +118,7 @@ def _write_generation(
         search_params=search_params(effective, settings.search_params), bm25=lexical.params,
         versions=_versions(), documents=len(order), chunks=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
+        sentences=settings.sentences,
     )
     manifest.write(gen_dir / "manifest.json")
     (gen_dir / DELETED).write_text(json.dumps(state.deleted, ensure_ascii=False), encoding="utf-8")

@@ -18,12 +18,15 @@ from indexer.errors import NotFound, ZhengceError
 from indexer.index.faiss_index import apply_search_params, search_with_selection
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
+from indexer.index.sentences import best_per_row, gather, require_sentences
 from indexer.models import Chunk, Document
 from indexer.retrieval.filters import SearchFilters, rows_matching
 from indexer.retrieval.fusion import top_indices
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"
+SENTENCE_VECTORS = "sentences.npy"  # float32, row order (indexer.index.sentences)
+SENTENCE_BOUNDS = "sentence_bounds.npy"
 EXACT_FILTER_ROWS = 50_000  # filtered selections up to this many chunks are scored exhaustively
 
 
@@ -57,6 +60,8 @@ class LocalIndex:
     dense: object  # faiss.Index
     lexical_index: LexicalIndex
     doc_rows: dict[str, range]  # rows of each document's chunks
+    sentence_vectors: np.ndarray | None = None  # (sentences, dim) float32, memory-mapped, when stored
+    sentence_bounds: np.ndarray | None = None  # (len(chunks) + 1,): row r's are bounds[r]:bounds[r + 1]
 
     @classmethod
     def load(cls, index_dir: Path | str, *, expect_model: str | None = None) -> LocalIndex:
@@ -93,6 +98,13 @@ class LocalIndex:
 
     def vectors(self, rows: range) -> np.ndarray:
         return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
+
+    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        require_sentences(self.manifest, f"{self.path}/{self.generation}")
+        assert self.sentence_vectors is not None and self.sentence_bounds is not None  # loaded with that flag
+        numbers, counts = gather(self.sentence_bounds, rows)
+        scores = np.asarray(self.sentence_vectors[numbers]) @ query_vector
+        return best_per_row(scores, counts, self.dense_scores(query_vector, rows))
 
     def lexical(self, tokens: list[str]) -> LocalLexicalQuery:
         return LocalLexicalQuery(self.lexical_index.scores(tokens))
@@ -149,4 +161,11 @@ def _load_generation(index_dir: Path, generation: str) -> LocalIndex:
     lexical = LexicalIndex.load(gen_dir / "lexical")
     if not (len(chunks) == embeddings.shape[0] == dense.ntotal == lexical.size):
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
-    return LocalIndex(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, doc_rows(chunks))
+    sentences = bounds = None
+    if manifest.sentences:
+        sentences = np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r")
+        bounds = np.load(gen_dir / SENTENCE_BOUNDS)
+        if len(bounds) != len(chunks) + 1 or bounds[-1] != sentences.shape[0]:
+            raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
+    return LocalIndex(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, doc_rows(chunks),
+                      sentences, bounds)

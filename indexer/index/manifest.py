@@ -35,6 +35,7 @@ class Manifest:
     built_at: str | None = None
     generation: str | None = None
     sources: dict[str, dict[str, str]] = field(default_factory=dict)  # file key -> {sha256, doc_id, source}
+    sentences: bool = False  # each chunk's sentence vectors stored (indexer.index.sentences)
     backend: str = "local"
     format: int = FORMAT_VERSION
 

@@ -7,6 +7,8 @@ standalone or a cluster, with the same calls. A generation ``N`` of collection `
                          sparse (BM25 weights of the project's own tokens, hashed), chunk and
                          tokens (JSON), and the filter fields issuer, region, doc_type, date,
                          doc_number (normalised), proposal_number
+    base_gNNNNNN_sentences  when kept: sentence (its number, primary key), row and vector of each
+                         chunk's sentences (indexer.index.sentences), numbered in row order
     base_gNNNNNN_docs    the manifest (JSON in pieces) and each document (part 0: its record without
                          text, with its rows and filter fields; parts 1..: its text), pieces of at
                          most PIECE_CHARS
@@ -35,6 +37,7 @@ import numpy as np
 from indexer.errors import BadInput, NotFound, ZhengceError
 from indexer.gongwen.numbers import normalize_doc_number
 from indexer.index.manifest import Manifest, check_format, check_model
+from indexer.index.sentences import best_per_row, require_sentences
 from indexer.models import Chunk, DocMeta, Document
 from indexer.retrieval.filters import SearchFilters
 
@@ -71,6 +74,10 @@ def chunks_collection(base: str, generation: str) -> str:
 
 def docs_collection(base: str, generation: str) -> str:
     return f"{base}_{generation}_docs"
+
+
+def sentences_collection(base: str, generation: str) -> str:
+    return f"{base}_{generation}_sentences"
 
 
 def generation_of(base: str, chunks_name: str) -> str:
@@ -294,6 +301,8 @@ class MilvusIndex:
         client.load_collection(docs_collection(base, generation_of(base, collection)))
         manifest = read_manifest(client, base, collection)
         check_format(manifest, where)
+        if manifest.sentences:
+            client.load_collection(sentences_collection(base, generation_of(base, collection)))
         if expect_model is not None:
             check_model(manifest, expect_model, index_dir=where)
         docs = docs_collection(base, generation_of(base, collection))
@@ -335,6 +344,20 @@ class MilvusIndex:
 
     def vectors(self, rows: range) -> np.ndarray:
         return self.stored_vectors(np.arange(rows.start, rows.stop, dtype=np.int64))
+
+    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        require_sentences(self.manifest, f"{self.base} ({self.generation})")
+        rows = np.asarray(rows, dtype=np.int64)
+        by_row: dict[int, list[tuple[int, list[float]]]] = {}
+        if len(rows):
+            name = sentences_collection(self.base, self.generation)
+            for record in query_all(self.client, name, rows_expr(np.unique(rows)), ["sentence", "row", "vector"]):
+                by_row.setdefault(int(record["row"]), []).append((int(record["sentence"]), record["vector"]))
+        found = [sorted(by_row.get(row, [])) for row in rows.tolist()]
+        vectors = np.asarray([v for sentences in found for _, v in sentences], dtype=np.float32)
+        scores = vectors.reshape(-1, self.manifest.dim) @ query_vector
+        counts = np.array([len(sentences) for sentences in found], dtype=np.int64)
+        return best_per_row(scores, counts, self.dense_scores(query_vector, rows))
 
     def lexical(self, tokens: list[str]) -> MilvusLexicalQuery:
         return MilvusLexicalQuery(self, query_vector(tokens))

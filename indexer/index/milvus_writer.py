@@ -1,8 +1,8 @@
-"""Writing a Milvus index: the local writer's incremental rules, committed as a new collection pair.
+"""Writing a Milvus index: the local writer's incremental rules, committed as new collections.
 
 Files and documents are compared by content hash exactly as for the local folder (the state,
 chunking and embedding steps are ``writer``'s own); only what changed is embedded. A commit builds
-the next generation's two collections completely, then moves the alias to it in one call, then
+the next generation's collections completely, then moves the alias to it in one call, then
 drops generations older than the previous one: a reader (or a writer killed at any instant) only
 ever sees a complete generation. Vectors and tokens of unchanged documents are read back from the
 live generation, never recomputed.
@@ -34,6 +34,7 @@ from indexer.index.local import doc_rows
 from indexer.index.manifest import Manifest
 from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusIndex, literal, query_all, token_id
 from indexer.index.report import UpdateReport
+from indexer.index.sentences import bounds_of, stacked
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
 from indexer.ingest import OcrMode
@@ -155,13 +156,20 @@ class MilvusBackend:
             state.chunks.setdefault(doc_id, [])
             state.vectors.setdefault(doc_id, np.empty((0, index.manifest.dim), dtype=np.float32))
             state.tokens.setdefault(doc_id, [])
+        if index.manifest.sentences:
+            name = milvus.sentences_collection(self.collection, index.generation)
+            found = sorted((r["sentence"], r["row"], r["vector"])
+                           for r in query_all(client, name, "sentence >= 0", ["sentence", "row", "vector"]))
+            counts = np.bincount([row for _, row, _ in found], minlength=len(chunk_list)).astype(np.int64)
+            vectors = np.asarray([v for *_, v in found], dtype=np.float32).reshape(-1, index.manifest.dim)
+            state.keep_sentences(doc_rows(chunk_list), vectors, bounds_of(counts))
         return state
 
     def _finish(
         self, state: _State, settings: IndexSettings, embedder: Embedder | _StoredModel, report: UpdateReport,
         progress: bool, started: float,
     ) -> UpdateReport:
-        if any(doc_id not in state.vectors for doc_id in state.documents):
+        if state.needs_embedding(settings.sentences):
             _embed_pending(state, settings, cast(Embedder, embedder), report, progress)
         if state.dirty or state.manifest is None:
             self._commit(state, settings, embedder, report)
@@ -193,11 +201,14 @@ class MilvusBackend:
         effective, index_params = dense_index(settings.factory, len(chunks))
         chunks_name = milvus.chunks_collection(self.collection, generation)
         docs_name = milvus.docs_collection(self.collection, generation)
-        for name in (chunks_name, docs_name):  # left by a run that died before switching: never live
+        sentences_name = milvus.sentences_collection(self.collection, generation)
+        for name in (chunks_name, docs_name, sentences_name):  # left by a run that died before switching
             if client.has_collection(name):
                 client.drop_collection(name)
         _create_chunks(client, chunks_name, embedder.dim, index_params)
         _create_docs(client, docs_name)
+        if settings.sentences:
+            self._write_sentences(sentences_name, chunks, [state.sentences[d] for d in order], embedder.dim)
         spans = doc_rows(chunks)
         records = []
         for row, chunk in enumerate(chunks):
@@ -218,7 +229,7 @@ class MilvusBackend:
             search_params=search_params(effective, settings.search_params), bm25=lexical.params,
             versions=_versions(), documents=len(order), chunks=len(chunks),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
-            backend="milvus",
+            sentences=settings.sentences, backend="milvus",
         )
         doc_records = _pieces(MANIFEST_KEY, [json.dumps(manifest.to_dict(), ensure_ascii=False)], range(0))
         for doc_id in order:
@@ -238,12 +249,24 @@ class MilvusBackend:
         else:
             client.alter_alias(chunks_name, self.collection)  # the switch: one call
         for name in client.list_collections():
-            old = name.startswith(self.collection + "_g") and name.endswith(("_chunks", "_docs"))
+            old = name.startswith(self.collection + "_g") and name.endswith(("_chunks", "_docs", "_sentences"))
             if old and generation not in name and (previous is None or previous not in name):
                 client.drop_collection(name)
         report.timings["write"] = time.perf_counter() - started
         report.generation = generation
         report.rebuilt = True
+
+    def _write_sentences(self, name: str, chunks: list[Chunk], vectors: list[np.ndarray], dim: int) -> None:
+        """The generation's sentence vectors, numbered in row order, with the row each belongs to."""
+        client = self.client
+        joined, bounds = stacked(chunks, vectors, dim)
+        _create_sentences(client, name, dim)
+        owners = np.repeat(np.arange(len(chunks), dtype=np.int64), np.diff(bounds))
+        for start in range(0, len(joined), INSERT_BATCH):
+            stop = min(start + INSERT_BATCH, len(joined))
+            client.insert(name, [{"sentence": j, "row": int(owners[j]), "vector": joined[j].tolist()}
+                                 for j in range(start, stop)])
+        client.flush(name)
 
 
 def sparse_weights(lexical: LexicalIndex, tokens: list[list[str]]) -> list[dict[int, float]]:
@@ -291,6 +314,19 @@ def _create_chunks(client, name: str, dim: int, dense_params: dict) -> None:
     params = client.prepare_index_params()
     params.add_index("vector", metric_type="IP", **dense_params)
     params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+
+
+def _create_sentences(client, name: str, dim: int) -> None:
+    from pymilvus import DataType
+
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("sentence", DataType.INT64, is_primary=True)
+    schema.add_field("row", DataType.INT64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    params = client.prepare_index_params()
+    params.add_index("vector", index_type="FLAT", metric_type="IP")  # read by row, never searched
+    params.add_index("row", index_type="INVERTED")
     client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
 
 

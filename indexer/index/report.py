@@ -20,6 +20,7 @@ class UpdateReport:
     chunks: int = 0
     chunks_embedded: int = 0  # vectors the model computed in this run
     chunks_from_cache: int = 0  # new chunks whose vectors came from the embedding cache
+    sentences_embedded: int = 0  # sentence vectors made in this run (model or cache), when the index keeps them
     generation: str | None = None  # the live generation after the run
     rebuilt: bool = False  # whether a new generation was written
     seconds: float = 0.0

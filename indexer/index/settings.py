@@ -22,12 +22,14 @@ class IndexSettings:
     passage_prefix: str | None = None
     search_params: dict[str, Any] = field(default_factory=dict)  # e.g. {"efSearch": 256}
     embed_cache: Path | str | bool = True  # True: embed.default_cache_path()
-
+    # each chunk's sentences embedded too (indexer.index.sentences): what the learned ranker reads;
+    # about doubles embedding time
+    sentences: bool = False
 
     @classmethod
     def of(cls, manifest: Manifest) -> IndexSettings:
         return cls(
             model=manifest.model, factory=manifest.factory, chunk=manifest.chunk,
             query_prefix=manifest.query_prefix, passage_prefix=manifest.passage_prefix,
-            search_params=dict(manifest.search_params_requested),
+            search_params=dict(manifest.search_params_requested), sentences=manifest.sentences,
         )

@@ -8,6 +8,7 @@ Layout of ``DIR``::
         manifest.json  model, dim, factory, chunk settings, versions, counts, sources
         documents.jsonl, chunks.jsonl (row i = FAISS id i = BM25 row i), tokens.jsonl
         embeddings.npy (float32: updates never re-embed, FAISS can be rebuilt), dense.faiss, lexical/
+        sentences.npy, sentence_bounds.npy  each chunk's sentence vectors, when kept (index.sentences)
 
 A writer builds a whole new generation beside the live one and only then switches CURRENT, so
 a reader - or a writer killed at any instant - only ever sees complete generations. The
@@ -45,7 +46,7 @@ def _finish(
     state: _State, index_dir: Path, settings: IndexSettings, embedder: Embedder, report: UpdateReport,
     progress: bool, started: float,
 ) -> UpdateReport:
-    if any(doc_id not in state.vectors for doc_id in state.documents):
+    if state.needs_embedding(settings.sentences):
         _embed_pending(state, settings, embedder, report, progress, batch=EMBED_BATCH)
     if state.dirty or state.manifest is None:
         _commit(state, index_dir, settings, embedder, report)

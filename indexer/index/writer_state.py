@@ -1,8 +1,8 @@
 """The writer's side of the local index folder: its working copy of the live generation, and the
 lock that makes one run (CLI or server, any process) the only writer.
 
-``_State`` holds per-document chunks, vectors and tokens, so an update re-embeds only what
-changed; ``_writer`` takes the lock, naming the holder when it fails, and loads the state.
+``_State`` holds per-document chunks, vectors, tokens and (when kept) sentence vectors, so an
+update re-embeds only what changed; ``_writer`` takes the lock, naming the holder when it fails, and loads the state.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexBusy
-from indexer.index.local import current_generation, doc_rows, read_jsonl
+from indexer.index.local import SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation, doc_rows, read_jsonl
 from indexer.index.manifest import Manifest
+from indexer.index.sentences import sentence_texts
 from indexer.models import Chunk, Document
 
 DELETED = "deleted.json"  # the tombstones, inside each generation
@@ -34,6 +35,7 @@ class _State:
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     tokens: dict[str, list[list[str]]] = field(default_factory=dict)
+    sentences: dict[str, np.ndarray] = field(default_factory=dict)  # the vectors of its chunks' sentences, in order
     sources: dict[str, dict[str, str]] = field(default_factory=dict)  # file key -> {sha256, doc_id, source}
     # tombstones: doc_id -> {source, sha256, deleted_at} of documents deleted by id; re-indexing
     # a folder that still holds the file does not bring them back, adding them explicitly does
@@ -42,7 +44,7 @@ class _State:
 
     def add(self, doc: Document) -> None:
         self.documents[doc.doc_id] = doc
-        for table in (self.chunks, self.vectors, self.tokens):
+        for table in (self.chunks, self.vectors, self.tokens, self.sentences):
             table.pop(doc.doc_id, None)
         self.dirty = True
 
@@ -50,9 +52,22 @@ class _State:
         """Remove a document unless a file source still refers to it."""
         if any(entry["doc_id"] == doc_id for entry in self.sources.values()):
             return
-        for table in (self.documents, self.chunks, self.vectors, self.tokens):
+        for table in (self.documents, self.chunks, self.vectors, self.tokens, self.sentences):
             table.pop(doc_id, None)
         self.dirty = True
+
+    def needs_embedding(self, sentences: bool) -> bool:
+        """Whether a document lacks its chunk vectors (or, when ``sentences``, its sentence vectors)."""
+        return any(d not in self.vectors or (sentences and d not in self.sentences) for d in self.documents)
+
+    def keep_sentences(self, spans: dict[str, range], vectors: np.ndarray, bounds: np.ndarray) -> None:
+        """Each document's sentence vectors, cut from a generation's (``spans``: its chunk rows); a
+        document whose chunks split into other sentences now (a rule changed) is embedded again."""
+        for doc_id in self.documents:
+            rows = spans.get(doc_id, range(0))
+            kept = np.asarray(vectors[bounds[rows.start] : bounds[rows.stop]], dtype=np.float32)
+            if len(kept) == len(sentence_texts(self.chunks.get(doc_id, []))[0]):
+                self.sentences[doc_id] = kept
 
 
 def _load_state(index_dir: Path) -> _State:
@@ -68,7 +83,8 @@ def _load_state(index_dir: Path) -> _State:
     embeddings = np.load(gen_dir / "embeddings.npy")
     chunk_list = [Chunk.from_dict(c) for c in read_jsonl(gen_dir / "chunks.jsonl")]
     token_list: list[list[str]] = list(read_jsonl(gen_dir / "tokens.jsonl"))
-    for doc_id, rows in doc_rows(chunk_list).items():
+    spans = doc_rows(chunk_list)
+    for doc_id, rows in spans.items():
         state.chunks[doc_id] = chunk_list[rows.start : rows.stop]
         state.vectors[doc_id] = embeddings[rows.start : rows.stop]
         state.tokens[doc_id] = token_list[rows.start : rows.stop]
@@ -76,6 +92,8 @@ def _load_state(index_dir: Path) -> _State:
         state.chunks.setdefault(doc_id, [])
         state.vectors.setdefault(doc_id, np.empty((0, manifest.dim), dtype=np.float32))
         state.tokens.setdefault(doc_id, [])
+    if manifest.sentences:
+        state.keep_sentences(spans, np.load(gen_dir / SENTENCE_VECTORS), np.load(gen_dir / SENTENCE_BOUNDS))
     return state
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.embed.adapter import AdaptedEmbedder
-from indexer.gongwen.sentences import split_sentences
+from indexer.gongwen.sentences import MIN_SENTENCE_CHARS, split_sentences
 from indexer.retrieval.search import Hit
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
@@ -34,7 +34,6 @@ MAX_SENTENCES = 3
 # further sentences join the answer only when they score nearly as well as the best one
 RELATIVE_MARGIN = 0.05
 PASSAGE_RANK_PENALTY = 0.02  # per place a passage ranks below the top one (5-fold CV on NCPP dev)
-MIN_SENTENCE_CHARS = 6  # headings such as "一、指导思想" answer nothing
 _CONTINUES = ("：", ":", "；", ";", "，", ",")  # a sentence cut here runs on into the next one
 _WORD_CHARS = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 

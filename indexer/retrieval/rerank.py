@@ -7,7 +7,8 @@ and BM25 top ``POOL`` passages; each is described by the features below (both re
 and ranks, today's min-max blend, query-term coverage of the passage and of its title and heading
 path, the longest stretch of the query found verbatim, identifier matches, its document's other
 candidates and length, and how the query sits in the collection: how far the retrievers agree, how
-confident each is, how long the query is and whether it is a question) and scored by LightGBM
+confident each is, how long the query is and whether it is a question; and its best sentence, read
+from the index's sentence vectors, so the learned ranker needs an index built with them) and scored by LightGBM
 LambdaRank trees trained on the dev splits (``python -m eval.learn``, folds by query). The trees are
 stored as plain arrays and evaluated with numpy, so serving needs no LightGBM. The features of a
 passage never depend on how many results were asked for, so what was trained is what runs.
@@ -40,7 +41,7 @@ PASTED_CHARS = 120  # longer queries are pasted proposals or passages, not typed
 LONGEST_MATCH_CHARS = 200  # the verbatim-match feature reads this much of a (pasted) query
 NORMALIZED_CACHE = 8192  # passages whose normalised text is kept (about 20 MB at 600 characters)
 
-FEATURES = (
+CANDIDATE_FEATURES = (
     "dense", "dense_mm", "lexical_mm", "lexical_log", "linear_0.7", "dense_rank_log", "lexical_rank_log",
     "prf_dense", "cover_text", "cover_context", "longest_match", "identifier_match",
     "doc_best_linear", "doc_top3_linear", "doc_candidates_log", "is_doc_best",
@@ -50,6 +51,12 @@ FEATURES = (
     "query_agreement", "query_dense_top", "query_dense_gap", "query_lexical_top_log", "query_lexical_ratio",
     "query_tokens_log",
 )
+# today's fusion score of each candidate (min-max over both retrievers' whole lists) and its rank there
+WIDE = ("hybrid", "hybrid_rank_log")
+# each candidate's best sentence (indexer.index.sentences): its cosine with the query, that cosine
+# min-max scaled over the same lists, and its rank there (eval/results.md, section 22)
+SENTENCES = ("sentence_best", "sentence_wide_mm", "sentence_rank_log")
+FEATURES = CANDIDATE_FEATURES + WIDE + SENTENCES
 
 
 @dataclass(frozen=True)
@@ -226,7 +233,12 @@ def features(
         min_max(candidates.dense)[at], min_max(candidates.lexical)[at], np.log1p(doc_chunks), np.log1p(chunk_chars),
     ]
     query_level = _query_signals(index, candidates)
-    return rows, np.column_stack(columns + [np.full(len(rows), value) for value in query_level])
+    wide = linear(candidates.dense, candidates.lexical, 0.7)
+    sentence = index.sentence_scores(query_vector, candidates.union)
+    columns += [np.full(len(rows), value) for value in query_level]
+    columns += [wide[at], np.log1p(_places(candidates.union, wide)[at]),
+                sentence[at], min_max(sentence)[at], np.log1p(_places(candidates.union, sentence)[at])]
+    return rows, np.column_stack(columns)
 
 
 def _query_signals(index: ChunkIndex, candidates: Candidates) -> list[float]:
@@ -252,6 +264,13 @@ def _query_signals(index: ChunkIndex, candidates: Candidates) -> list[float]:
 def _normalized(text: str) -> str:
     """``normalize`` of a candidate's text, kept for the next query that meets the same passage."""
     return normalize(text)
+
+
+def _places(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """0-based place of each of ``rows`` ordered by ``values``, best first, ties by row (the Searcher's order)."""
+    places = np.empty(len(rows))
+    places[np.lexsort((rows, -values))] = np.arange(len(rows))
+    return places
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

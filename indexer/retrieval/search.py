@@ -22,6 +22,7 @@ from indexer.errors import BadInput
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import query_terms, tokenize
 from indexer.index.manifest import check_model
+from indexer.index.sentences import require_sentences
 from indexer.models import Chunk, Document
 from indexer.retrieval import fusion, rerank
 from indexer.retrieval.citations import citation_of
@@ -139,6 +140,8 @@ class Searcher:
         self.rrf_k = rrf_k
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        if fusion == "learned":
+            require_sentences(index.manifest, index.generation)
         self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None
 
     @property

@@ -1,0 +1,67 @@
+"""Each chunk's sentences embedded on their own, and the best of them for a query.
+
+A chunk vector averages some 400 characters, so a passage holding the one sentence that answers a
+question scores like a passage that only shares its topic; the best cosine of its sentences does not
+(eval/results.md, section 22). An index built with ``IndexSettings.sentences`` stores the vectors of
+``matched_sentences`` of every chunk, in row order: sentence ``j`` belongs to row ``r`` when
+``bounds[r] <= j < bounds[r + 1]``. Both backends score through ``best_per_row``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from indexer.errors import IndexMismatch
+from indexer.gongwen.sentences import matched_sentences
+from indexer.index.manifest import Manifest
+from indexer.models import Chunk
+
+
+def sentence_texts(chunks: Sequence[Chunk]) -> tuple[list[str], np.ndarray]:
+    """The sentences to embed, in row order, and how many each chunk has."""
+    per_chunk = [matched_sentences(chunk.text) for chunk in chunks]
+    return [text for texts in per_chunk for text in texts], np.array([len(t) for t in per_chunk], dtype=np.int64)
+
+
+def stacked(chunks: Sequence[Chunk], vectors: Sequence[np.ndarray], dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """A generation's sentence vectors (each document's, in row order) and their bounds."""
+    counts = sentence_texts(chunks)[1]
+    joined = np.concatenate([*vectors, np.empty((0, dim), np.float32)]).astype(np.float32, copy=False)
+    if int(counts.sum()) != len(joined):
+        raise AssertionError(f"{len(joined)} sentence vectors for {int(counts.sum())} sentences")
+    return joined, bounds_of(counts)
+
+
+def bounds_of(counts: np.ndarray) -> np.ndarray:
+    """(len(counts) + 1,) offsets: row ``r``'s sentences are ``bounds[r]:bounds[r + 1]``."""
+    return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+
+
+def gather(bounds: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence numbers of ``rows`` (each row's in order, rows in the order given) and each row's count."""
+    starts, ends = bounds[rows], bounds[rows + 1]
+    counts = ends - starts
+    if not counts.sum():
+        return np.empty(0, dtype=np.int64), counts
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return np.arange(int(counts.sum()), dtype=np.int64) + offsets, counts
+
+
+def best_per_row(scores: np.ndarray, counts: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """The best of each row's consecutive ``counts`` sentence scores; ``fallback`` (the chunk's own
+    cosine) for a row with no sentence to match (a chunk of headings only)."""
+    best = np.array(fallback, dtype=np.float64)
+    present = counts > 0
+    if present.any():
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        best[present] = np.maximum.reduceat(np.asarray(scores, dtype=np.float64), starts[present])
+    return best
+
+
+def require_sentences(manifest: Manifest, where: str) -> None:
+    """Raise IndexMismatch, saying how to rebuild, when the index stores no sentence vectors."""
+    if not manifest.sentences:
+        raise IndexMismatch(f"index {where} stores no sentence vectors, which the learned ranker reads: "
+                            "build it again with `zhengce index PATH --sentences`")
