@@ -101,7 +101,7 @@ def run_answer_eval(
     scored = {}
     for query_id in query_ids:
         question = full.queries[query_id]
-        scored[query_id] = score_sentences(question, searcher.search(question, top_k=TOP_K), embedder)
+        scored[query_id] = score_sentences(question, searcher.search(question, top_k=TOP_K), embedder, index)
     current = load_threshold()
     best = [s[0].score for s in scored.values() if s]
     grid = thresholds or sorted({round(float(t), 3) for t in np.quantile(best, np.linspace(0, 0.9, 10))} | {current})

@@ -63,7 +63,7 @@ def load_set(results_path: Path) -> SetScores:
     from eval.datasets import load_dataset
     from eval.harness import hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex
-    from indexer.index.sentences import require_sentences
+    from indexer.index.sentences import best_sentence_scores, require_sentences
     from indexer.index.settings import IndexSettings
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
@@ -78,7 +78,7 @@ def load_set(results_path: Path) -> SetScores:
     vectors = embedder.encode_queries(texts)
     queries = []
     for query_id, vector, (_, candidates) in zip(query_ids, vectors, hybrid_candidates(index, texts, vectors, DEPTH)):
-        sentence = index.sentence_scores(vector, candidates.union)
+        sentence = best_sentence_scores(index, vector, candidates.union)
         queries.append(QueryScores(query_id, candidates.union, candidates.dense, candidates.lexical, sentence))
     return SetScores(dataset.name, judged_units(dataset, resolve_level(dataset, results["level"])),
                      [chunk.doc_id for chunk in index.chunks], queries, results["retrievers"]["hybrid"]["per_query"])

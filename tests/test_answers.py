@@ -167,3 +167,43 @@ def test_answer_sentences_are_scored_with_the_plain_question_vector(policy_searc
     assert not np.allclose(adapted.encode_queries(["免费服务几次"]), stand_in.encode_queries(["免费服务几次"]))
     plain = [(s.text, s.score) for s in answers.score_sentences("免费服务几次", hits, stand_in)]
     assert [(s.text, s.score) for s in answers.score_sentences("免费服务几次", hits, adapted)] == plain
+
+
+class _Counting:
+    """The stand-in embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.model_id, self.dim, self.passages = inner, inner.model_id, inner.dim, []
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        self.passages += list(texts)
+        return self.inner.encode_passages(texts)
+
+
+def test_an_index_with_sentence_vectors_answers_alike_without_embedding_them(tmp_path: Path, stand_in) -> None:
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.settings import IndexSettings
+    from indexer.index.writer import add_documents
+    from indexer.retrieval.search import Searcher
+
+    title = "上海市关于宝宝屋免费托育服务的通知"
+    docs = [document_from_text(POLICY, "policy.txt", doc_id="policy"),
+            document_from_text(title + "每个家庭每年享有12次免费服务。外地户籍家庭不得申请。", "news.txt", title=title,
+                               doc_id="news")]
+    add_documents(tmp_path / "index", docs, IndexSettings(model=stand_in.model_id, sentences=True), embedder=stand_in,
+                  progress=False)
+    index = LocalIndex.load(tmp_path / "index")
+    question = "每个家庭每年享有几次免费服务"
+    hits = Searcher(index, stand_in).search(question, top_k=5)
+    plain, stored = _Counting(stand_in), _Counting(stand_in)
+    without = answers.score_sentences(question, hits, plain)
+    with_index = answers.score_sentences(question, hits, stored, index)
+    assert [(s.text, s.char_start) for s in with_index] == [(s.text, s.char_start) for s in without]
+    np.testing.assert_allclose([s.score for s in with_index], [s.score for s in without], atol=1e-6)
+    assert len(plain.passages) == len(answers.candidate_sentences(hits))
+    # only the sentence cut after the news title is not in the index as it is quoted
+    assert stored.passages == ["每个家庭每年享有12次免费服务。"]

@@ -194,6 +194,41 @@ def test_stored_vectors_and_scores_agree(backend, seeds, e5):
     assert len(top) and np.all(everything[top] > 0) and everything[top[0]] == everything.max()
 
 
+def test_sentence_vectors_are_kept_through_updates_and_dropped_on_request(backend, seeds, reference, e5):
+    """--sentences: each chunk's sentences embedded once, read back by row, carried over when another
+    document changes, and gone (with a clear error for the learned ranker) when switched off."""
+    from indexer.errors import IndexMismatch
+    from indexer.gongwen.sentences import matched_sentences
+    from indexer.index.sentences import best_sentence_scores
+    from indexer.index.settings import IndexSettings
+
+    first = backend.update([seeds], IndexSettings(sentences=True), embedder=e5, progress=False)
+    index = backend.open()
+    assert index.manifest.sentences and first.sentences_embedded == sum(
+        len(matched_sentences(c.text)) for c in index.chunks)
+    rows = np.array([7, 0, 3], dtype=np.int64)
+    vectors, counts = index.sentence_vectors(rows)
+    expected = [matched_sentences(index.chunks[r].text) for r in rows.tolist()]
+    assert counts.tolist() == [len(t) for t in expected]
+    assert np.allclose(vectors, e5.encode_passages([t for texts in expected for t in texts]), atol=1e-5)
+
+    victim = next(d for d in index.documents if index.documents[d].source != SEED_000.name)
+    kept = backend.remove([victim])
+    assert kept.sentences_embedded == 0  # the others' sentence vectors are carried over
+    after = backend.open()
+    query = e5.encode_queries([QUESTION])[0]
+    every = np.arange(len(after.chunks))
+    scores = best_sentence_scores(after, query, every)
+    best = [max((e5.encode_passages(matched_sentences(c.text)) @ query).tolist(), default=None) for c in after.chunks]
+    own = after.dense_scores(query, every)
+    assert np.allclose(scores, [b if b is not None else o for b, o in zip(best, own)], atol=1e-5)
+    assert Searcher(after, e5, fusion="learned").search(QUESTION, 3)[0].document.source == SEED_000.name
+
+    backend.update([seeds], IndexSettings(sentences=False), embedder=e5, progress=False)
+    with pytest.raises(IndexMismatch, match="--sentences"):
+        backend.open().sentence_vectors(rows)
+
+
 def test_citations_verify_against_documents_over_http(backend, seeds, e5, tmp_path):
     from search_api.app import create_app
     from search_api.settings import Settings

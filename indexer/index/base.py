@@ -72,9 +72,9 @@ class ChunkIndex(Protocol):
         """Stored passage vectors of ``rows`` (float32, unit length)."""
         ...
 
-    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Each row's best sentence cosine with the query (``indexer.index.sentences``), its chunk's
-        own where it has no sentence; raises IndexMismatch when the index stores no sentence vectors."""
+    def sentence_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stored vectors of each row's sentences (``indexer.index.sentences``), row after row in
+        the order given, and how many each row has; IndexMismatch when the index keeps none."""
         ...
 
     def lexical(self, tokens: list[str]) -> LexicalQuery: ...

@@ -18,7 +18,7 @@ from indexer.errors import NotFound, ZhengceError
 from indexer.index.faiss_index import apply_search_params, search_with_selection
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
-from indexer.index.sentences import best_per_row, gather, require_sentences
+from indexer.index.sentences import gather, require_sentences
 from indexer.models import Chunk, Document
 from indexer.retrieval.filters import SearchFilters, rows_matching
 from indexer.retrieval.fusion import top_indices
@@ -60,7 +60,7 @@ class LocalIndex:
     dense: object  # faiss.Index
     lexical_index: LexicalIndex
     doc_rows: dict[str, range]  # rows of each document's chunks
-    sentence_vectors: np.ndarray | None = None  # (sentences, dim) float32, memory-mapped, when stored
+    sentences: np.ndarray | None = None  # (sentences, dim) float32, memory-mapped, when stored
     sentence_bounds: np.ndarray | None = None  # (len(chunks) + 1,): row r's are bounds[r]:bounds[r + 1]
 
     @classmethod
@@ -99,12 +99,11 @@ class LocalIndex:
     def vectors(self, rows: range) -> np.ndarray:
         return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
 
-    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def sentence_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         require_sentences(self.manifest, f"{self.path}/{self.generation}")
-        assert self.sentence_vectors is not None and self.sentence_bounds is not None  # loaded with that flag
-        numbers, counts = gather(self.sentence_bounds, rows)
-        scores = np.asarray(self.sentence_vectors[numbers]) @ query_vector
-        return best_per_row(scores, counts, self.dense_scores(query_vector, rows))
+        assert self.sentences is not None and self.sentence_bounds is not None  # loaded with that flag
+        numbers, counts = gather(self.sentence_bounds, np.asarray(rows, dtype=np.int64))
+        return np.asarray(self.sentences[numbers], dtype=np.float32), counts
 
     def lexical(self, tokens: list[str]) -> LocalLexicalQuery:
         return LocalLexicalQuery(self.lexical_index.scores(tokens))

@@ -37,7 +37,7 @@ import numpy as np
 from indexer.errors import BadInput, NotFound, ZhengceError
 from indexer.gongwen.numbers import normalize_doc_number
 from indexer.index.manifest import Manifest, check_format, check_model
-from indexer.index.sentences import best_per_row, require_sentences
+from indexer.index.sentences import require_sentences
 from indexer.models import Chunk, DocMeta, Document
 from indexer.retrieval.filters import SearchFilters
 
@@ -345,7 +345,7 @@ class MilvusIndex:
     def vectors(self, rows: range) -> np.ndarray:
         return self.stored_vectors(np.arange(rows.start, rows.stop, dtype=np.int64))
 
-    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def sentence_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         require_sentences(self.manifest, f"{self.base} ({self.generation})")
         rows = np.asarray(rows, dtype=np.int64)
         by_row: dict[int, list[tuple[int, list[float]]]] = {}
@@ -355,9 +355,7 @@ class MilvusIndex:
                 by_row.setdefault(int(record["row"]), []).append((int(record["sentence"]), record["vector"]))
         found = [sorted(by_row.get(row, [])) for row in rows.tolist()]
         vectors = np.asarray([v for sentences in found for _, v in sentences], dtype=np.float32)
-        scores = vectors.reshape(-1, self.manifest.dim) @ query_vector
-        counts = np.array([len(sentences) for sentences in found], dtype=np.int64)
-        return best_per_row(scores, counts, self.dense_scores(query_vector, rows))
+        return vectors.reshape(-1, self.manifest.dim), np.array([len(s) for s in found], dtype=np.int64)
 
     def lexical(self, tokens: list[str]) -> MilvusLexicalQuery:
         return MilvusLexicalQuery(self, query_vector(tokens))

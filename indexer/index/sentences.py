@@ -4,12 +4,14 @@ A chunk vector averages some 400 characters, so a passage holding the one senten
 question scores like a passage that only shares its topic; the best cosine of its sentences does not
 (eval/results.md, section 22). An index built with ``IndexSettings.sentences`` stores the vectors of
 ``matched_sentences`` of every chunk, in row order: sentence ``j`` belongs to row ``r`` when
-``bounds[r] <= j < bounds[r + 1]``. Both backends score through ``best_per_row``.
+``bounds[r] <= j < bounds[r + 1]``; each backend hands out the vectors of given rows
+(``ChunkIndex.sentence_vectors``), and ``best_sentence_scores`` scores them for a query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +19,9 @@ from indexer.errors import IndexMismatch
 from indexer.gongwen.sentences import matched_sentences
 from indexer.index.manifest import Manifest
 from indexer.models import Chunk
+
+if TYPE_CHECKING:
+    from indexer.index.base import ChunkIndex
 
 
 def sentence_texts(chunks: Sequence[Chunk]) -> tuple[list[str], np.ndarray]:
@@ -47,6 +52,12 @@ def gather(bounds: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
         return np.empty(0, dtype=np.int64), counts
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
     return np.arange(int(counts.sum()), dtype=np.int64) + offsets, counts
+
+
+def best_sentence_scores(index: ChunkIndex, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's best sentence cosine with the query; the chunk's own where it has no sentence."""
+    vectors, counts = index.sentence_vectors(rows)
+    return best_per_row(vectors @ query_vector, counts, index.dense_scores(query_vector, rows))
 
 
 def best_per_row(scores: np.ndarray, counts: np.ndarray, fallback: np.ndarray) -> np.ndarray:

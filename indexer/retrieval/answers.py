@@ -6,7 +6,8 @@ by how close its meaning is to the question (cosine of the question's query embe
 sentence's passage embedding, the same model as the index) plus how many of the question's
 character bigrams it contains, which rewards sentences that repeat the question's own terms
 (numbers, names) that a small embedding model blurs, less a little per place its passage ranks
-below the top one. Two adjacent sentences are scored as one candidate too, so an answer that runs
+below the top one (an index built with ``--sentences`` already holds most sentences' vectors, so only
+the others are embedded at question time). Two adjacent sentences are scored as one candidate too, so an answer that runs
 across a sentence end is quoted whole, and a document's title is never quoted. Below a threshold
 measured on answerable and unanswerable questions (``answer_calibration.json``, written by
 ``eval.answer_threshold``) no answer is given: a wrong quote would look as authoritative as a
@@ -24,7 +25,8 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.embed.adapter import AdaptedEmbedder
-from indexer.gongwen.sentences import MIN_SENTENCE_CHARS, split_sentences
+from indexer.gongwen.sentences import MIN_SENTENCE_CHARS, matched_sentences, split_sentences
+from indexer.index.base import ChunkIndex
 from indexer.retrieval.search import Hit
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
@@ -104,8 +106,11 @@ def _title_end(hit: Hit) -> int:
     return start + len(title) if title and text.startswith(title, start) else 0
 
 
-def score_sentences(question: str, hits: list[Hit], embedder: Embedder) -> list[ScoredSentence]:
-    """Every candidate sentence of ``hits`` (and pair of adjacent ones) scored against ``question``, best first."""
+def score_sentences(
+    question: str, hits: list[Hit], embedder: Embedder, index: ChunkIndex | None = None
+) -> list[ScoredSentence]:
+    """Every candidate sentence of ``hits`` (and pair of adjacent ones) scored against ``question``,
+    best first; ``index``, the one searched, supplies the sentence vectors it keeps."""
     candidates = candidate_sentences(hits)
     if not candidates:
         return []
@@ -114,8 +119,31 @@ def score_sentences(question: str, hits: list[Hit], embedder: Embedder) -> list[
     if isinstance(embedder, AdaptedEmbedder):
         embedder = embedder.inner
     query = embedder.encode_queries([question])[0]
-    vectors = embedder.encode_passages([text for text, *_ in candidates])
+    vectors = sentence_vectors(candidates, embedder, index)
     return rank_candidates(question, candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float))
+
+
+def sentence_vectors(candidates: list[tuple[str, int, int, Hit]], embedder: Embedder,
+                     index: ChunkIndex | None) -> np.ndarray:
+    """Each candidate's passage vector: the index's own where it keeps that very sentence of that
+    chunk, the model's for the rest (a sentence cut after a title, an index without sentences)."""
+    stored: dict[tuple[str, str], np.ndarray] = {}
+    if index is not None and index.manifest.sentences:
+        chunks = list({hit.chunk.chunk_id: hit.chunk for *_, hit in candidates}.values())
+        rows = np.array([index.rows_of(chunk.doc_id).start + chunk.index for chunk in chunks], dtype=np.int64)
+        found, counts = index.sentence_vectors(rows)
+        at = 0
+        for chunk, count in zip(chunks, counts.tolist()):
+            texts = matched_sentences(chunk.text)
+            if len(texts) == count:  # the stored split is today's
+                stored.update(((chunk.chunk_id, text), found[at + i]) for i, text in enumerate(texts))
+            at += count
+    missing = [i for i, (text, *_, hit) in enumerate(candidates) if (hit.chunk.chunk_id, text) not in stored]
+    computed = embedder.encode_passages([candidates[i][0] for i in missing]) if missing else np.empty((0, 0))
+    vectors = [stored.get((hit.chunk.chunk_id, text)) for text, *_, hit in candidates]
+    for i, vector in zip(missing, computed):
+        vectors[i] = vector
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def rank_candidates(
@@ -179,9 +207,10 @@ def _overlaps(sentence: ScoredSentence, other: ScoredSentence) -> bool:
             and sentence.char_start < other.char_end and other.char_start < sentence.char_end)
 
 
-def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold: float) -> Answer:
+def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold: float,
+                   index: ChunkIndex | None = None) -> Answer:
     """The 1-3 best sentences when the best reaches ``threshold``; otherwise no sentences."""
-    scored = score_sentences(question, hits, embedder)
+    scored = score_sentences(question, hits, embedder, index)
     return Answer(select(scored, threshold), scored[0].score if scored else None)
 
 

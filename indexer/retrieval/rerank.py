@@ -29,6 +29,7 @@ import numpy as np
 from indexer.errors import ZhengceError
 from indexer.index.base import ChunkIndex, LexicalQuery
 from indexer.index.lexical import identifier_tokens, normalize, query_terms
+from indexer.index.sentences import best_sentence_scores
 from indexer.retrieval.fusion import linear, min_max
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"
@@ -234,7 +235,7 @@ def features(
     ]
     query_level = _query_signals(index, candidates)
     wide = linear(candidates.dense, candidates.lexical, 0.7)
-    sentence = index.sentence_scores(query_vector, candidates.union)
+    sentence = best_sentence_scores(index, query_vector, candidates.union)
     columns += [np.full(len(rows), value) for value in query_level]
     columns += [wide[at], np.log1p(_places(candidates.union, wide)[at]),
                 sentence[at], min_max(sentence)[at], np.log1p(_places(candidates.union, sentence)[at])]

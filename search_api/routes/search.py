@@ -44,7 +44,8 @@ def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, wh
     check_length(body.question, service.settings.max_query_chars, ("body", "question"))
     top_k = count_of(body, "top_k", service.settings, ("body", "top_k"))
     hits = searcher.search(body.question, top_k=top_k, mode="hybrid", filters=to_filters(body.filters))
-    result = answers.extract_answer(body.question, hits, service.queries, service.threshold)  # never the writer's model
+    # never the writer's model; the searched generation's own sentence vectors where it keeps them
+    result = answers.extract_answer(body.question, hits, service.queries, service.threshold, searcher.index)
     sentences = [
         schemas.AnswerSentence(
             text=s.text, score=s.score, citation=to_citation(s.hit.chunk, s.hit.document, s.char_start, s.char_end)
