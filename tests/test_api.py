@@ -8,6 +8,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -194,6 +195,24 @@ def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_pat
     assert all(0.0 <= hit["scores"]["fused"] <= 1.0 for hit in linear_hits)
     for hits in (learned_hits, linear_hits):
         assert "10个街道镇" in hits[0]["text"]
+
+
+def test_serving_the_learned_ranker_indexes_the_corpus_with_sentence_vectors(tmp_path, monkeypatch, embed_cache_path):
+    """`ZHENGCE_FUSION=learned zhengce serve --corpus DIR`: the index it builds (or finds without
+    them) gets sentence vectors; a later refresh under the default fusion keeps them."""
+    from indexer.cli.serve import refresh_index
+    from indexer.index.local import LocalIndex
+
+    monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED_000, corpus / SEED_000)
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, fusion="learned")
+    assert refresh_index(settings)
+    first = LocalIndex.load(tmp_path / "index")
+    assert first.manifest.sentences and first.sentence_vectors(np.arange(len(first.chunks)))[1].sum() > 0
+    assert refresh_index(Settings(index_dir=tmp_path / "index", corpus_dir=corpus))
+    assert LocalIndex.load(tmp_path / "index").generation == first.generation  # nothing to do, nothing lost
 
 
 def test_search_filters_restrict_by_metadata(client):

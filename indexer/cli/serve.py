@@ -42,11 +42,20 @@ def flags_of(args: Namespace) -> dict[str, Any]:
 def refresh_index(settings: Settings) -> bool:
     """Index new or changed files of the corpus folder; cheap when nothing changed.
 
-    Nothing is pruned: documents indexed from elsewhere (uploads, other folders) stay.
+    Nothing is pruned: documents indexed from elsewhere (uploads, other folders) stay. The index
+    keeps its own settings; serving the learned ranker, an index that lacks sentence vectors gets them.
     Returns False, after saying why, when the index cannot be brought up to date.
     """
+    from indexer.index.settings import IndexSettings
+
     try:
-        report = backend_for(settings).update([settings.corpus_dir], progress=True)
+        backend = backend_for(settings)
+        index_settings = None
+        if settings.fusion == "learned":
+            manifest = backend.current_manifest()
+            index_settings = IndexSettings.of(manifest) if manifest else IndexSettings()
+            index_settings.sentences = True
+        report = backend.update([settings.corpus_dir], index_settings, progress=True)
     except ZhengceError as error:
         print(f"zhengce serve: {error}", file=sys.stderr)
         return False
