@@ -33,7 +33,18 @@ import numpy as np
 
 from eval.metrics import Qrels, per_query
 from eval.significance import compare
-from indexer.retrieval.rerank import CANDIDATE_FEATURES, FEATURES, MODEL_FILE, SENTENCES, WIDE, TreeRanker, features
+from indexer.retrieval.rerank import (
+    BLEND,
+    BLENDED,
+    CANDIDATE_FEATURES,
+    FEATURES,
+    MODEL_FILE,
+    SENTENCES,
+    WIDE,
+    TreeRanker,
+    features,
+    with_blend,
+)
 
 DUMP_DIR = Path("var/eval/learn")
 FOLDS = 5
@@ -70,7 +81,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     vectors come from ``embedder`` when given, and ``folds`` (query id -> fold) then fix the folds of
     cross-validation, both from eval.adapt's held-out adapters."""
     from eval.datasets import load_dataset
-    from eval.harness import hybrid_candidates, judged_units, resolve_level
+    from eval.harness import baseline_per_query, hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex
     from indexer.index.sentences import require_sentences
     from indexer.index.settings import IndexSettings
@@ -104,7 +115,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     path = out_dir / f"{dataset.name}-{split}.pkl"
     with path.open("wb") as out:
         # today's hybrid as the harness measured it (top 300: min-max over both retrievers' top 1,500)
-        harness = results["retrievers"].get("hybrid", {}).get("per_query")
+        harness = baseline_per_query(results)
         pickle.dump({"dataset": dataset.name, "split": split, "qrels": qrels, "columns": list(FEATURES),
                      "queries": [vars(q) for q in queries], "hybrid_per_query": harness, "folds": folds}, out)
     return path
@@ -210,6 +221,48 @@ def fit_lambdarank_best(queries: list[QueryCandidates], columns: list[int]) -> T
     return fit_lambdarank(best_chunk_labels(queries), columns)
 
 
+def choose_blend(queries: list[QueryCandidates]) -> tuple[float, float, float]:
+    """The eval.sentences grid point whose blend ranks these (training) queries best: mean nDCG@10 over
+    their pools, each unit by its best candidate, judged by the pool's labels."""
+    from eval.sentences import GRID
+
+    scaled = [q.x[:, [FEATURES.index(name) for name in BLENDED]] @ np.asarray(GRID).T for q in queries]
+    discount = 1.0 / np.log2(np.arange(2, 12))
+    totals = np.zeros(len(GRID))
+    for query, scores in zip(queries, scaled):
+        units, unit_of = np.unique(query.units, return_inverse=True)
+        relevant = np.zeros(len(units))
+        np.maximum.at(relevant, unit_of, query.labels)
+        if not relevant.any():
+            continue
+        ideal = discount[: int(min(10, relevant.sum()))].sum()
+        best = np.full((len(units), len(GRID)), -np.inf)
+        np.maximum.at(best, unit_of, scores)
+        top = np.argsort(-best, axis=0, kind="stable")[:10]
+        totals += (relevant[top] * discount[: len(top), None]).sum(axis=0) / ideal
+    return GRID[int(np.argmax(totals))]
+
+
+@dataclass(frozen=True)
+class BlendedScorer:
+    """A tree model trained with the blend column its training queries chose (``fit_lambdarank_blend``)."""
+
+    scorer: TreeScorer
+    weights: tuple[float, float, float]
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return self.scorer.score(with_blend(x, self.weights))
+
+
+def fit_lambdarank_blend(queries: list[QueryCandidates], columns: list[int]) -> BlendedScorer:
+    """LambdaRank with one more column, eval.sentences' three-score blend, its weights chosen on the
+    training queries alone (so a held-out query never informs its own blend)."""
+    weights = choose_blend(queries)
+    print(f"blend chosen on {len(queries)} training queries (dense, BM25, sentence): {weights}", flush=True)
+    widened = [QueryCandidates(q.query_id, q.units, with_blend(q.x, weights), q.labels, q.tail) for q in queries]
+    return BlendedScorer(fit_lambdarank(widened, [*columns, len(FEATURES)]), weights)
+
+
 def folds_of(sets: list[dict[str, Any]], folds: int, seed: int) -> dict[tuple[str, str], int]:
     """(dataset, query id) -> fold; each set is shuffled and dealt out on its own, so every fold
     holds a fifth of each set."""
@@ -284,6 +337,7 @@ VARIANTS: dict[str, tuple[Trainer, tuple[str, ...]]] = {
     "lambdarank-best-chunk": (fit_lambdarank_best, CANDIDATE_FEATURES),
     "lambdarank-best-chunk-no-doc": (fit_lambdarank_best, _without(DOCUMENT_AGGREGATES, WIDE)),
     "lambdarank+hybrid-no-doc+sentences": (fit_lambdarank, _without(DOCUMENT_AGGREGATES) + SENTENCES),
+    "lambdarank+hybrid-no-doc+sentences+blend": (fit_lambdarank_blend, _without(DOCUMENT_AGGREGATES) + SENTENCES),
 }
 
 
@@ -377,12 +431,12 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
     query, its trees exported as arrays for ``indexer.retrieval.rerank.TreeRanker`` (the columns a
     variant leaves out are never split on)."""
     trainer, columns = VARIANTS[variant]
-    if trainer not in (fit_lambdarank, fit_lambdarank_best):
+    if trainer not in (fit_lambdarank, fit_lambdarank_best, fit_lambdarank_blend):
         raise SystemExit(f"--write takes one LambdaRank variant, not {variant}")
     queries = [q for data in sets for q in data["queries"]]
     scorer = trainer(queries, [FEATURES.index(c) for c in columns])
-    assert isinstance(scorer, TreeScorer)
-    model = scorer.model
+    trees, blend = (scorer.scorer, scorer.weights) if isinstance(scorer, BlendedScorer) else (scorer, None)
+    assert isinstance(trees, TreeScorer)
     record = {"trained_on": {d["dataset"]: f"{d['split']}, {len(d['queries'])} queries" for d in sets},
               "cross_validated": {dataset: {m: v for m, v in entry.items() if m != "per_query"}
                                   for dataset, entry in rows.get(variant, {}).items()},
@@ -390,7 +444,8 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
               "model": f"LightGBM LambdaRank, variant {variant} of eval.learn", "settings": LAMBDARANK,
               "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --sentences --json); "
                          f"python -m eval.learn train var/eval/learn/*.pkl --variants {variant} --write"}
-    trained = TreeRanker(FEATURES, trees_of(model.booster_, scorer.columns), record)
+    names = FEATURES + ((BLEND,) if blend else ())
+    trained = TreeRanker(names, trees_of(trees.model.booster_, trees.columns), record, blend)
     check = np.vstack([q.x for q in queries[:50]])
     if not np.allclose(trained.score(check), scorer.score(check), atol=1e-9):
         raise SystemExit("the exported trees do not reproduce LightGBM's scores")

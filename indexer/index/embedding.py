@@ -94,12 +94,7 @@ def _embed_pending(
 
     started = time.perf_counter()
     computed_before = embedder.computed if isinstance(embedder, CachedEmbedder) else 0
-    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    with _progress(progress, total=len(texts), desc="embedding", unit="chunk") as bar:
-        for start in range(0, len(texts), batch):
-            passages = texts[start : start + batch]
-            vectors[start : start + len(passages)] = embedder.encode_passages(passages)
-            bar.update(len(passages))
+    vectors = _encode_passages(embedder, texts, batch, progress, "chunk")
     if isinstance(embedder, CachedEmbedder):
         report.chunks_embedded = embedder.computed - computed_before
     else:
@@ -121,18 +116,24 @@ def _embed_sentences(state: _State, embedder: Embedder, report: UpdateReport, pr
     pending = [doc_id for doc_id in state.documents if doc_id not in state.sentences]
     per_doc = [sentence_texts(state.chunks[doc_id])[0] for doc_id in pending]
     texts = [text for doc_texts in per_doc for text in doc_texts]
-    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    with _progress(progress, total=len(texts), desc="embedding sentences", unit="sentence") as bar:
-        for start in range(0, len(texts), batch):
-            sentences = texts[start : start + batch]
-            vectors[start : start + len(sentences)] = embedder.encode_passages(sentences)
-            bar.update(len(sentences))
+    vectors = _encode_passages(embedder, texts, batch, progress, "sentence")
     row = 0
     for doc_id, doc_texts in zip(pending, per_doc):
         state.sentences[doc_id] = vectors[row : row + len(doc_texts)]
         row += len(doc_texts)
     report.sentences_embedded = len(texts)
     report.timings["embed_sentences"] = time.perf_counter() - started
+
+
+def _encode_passages(embedder: Embedder, texts: list[str], batch: int, progress: bool, unit: str) -> np.ndarray:
+    """Passage vectors of ``texts``, ``batch`` at a time (each batch reaches the cache as it is done)."""
+    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    with _progress(progress, total=len(texts), desc=f"embedding {unit}s", unit=unit) as bar:
+        for start in range(0, len(texts), batch):
+            passages = texts[start : start + batch]
+            vectors[start : start + len(passages)] = embedder.encode_passages(passages)
+            bar.update(len(passages))
+    return vectors
 
 
 @dataclass

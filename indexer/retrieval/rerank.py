@@ -58,6 +58,10 @@ WIDE = ("hybrid", "hybrid_rank_log")
 # min-max scaled over the same lists, and its rank there (eval/results.md, section 22)
 SENTENCES = ("sentence_best", "sentence_wide_mm", "sentence_rank_log")
 FEATURES = CANDIDATE_FEATURES + WIDE + SENTENCES
+# a model may add one column: w1 x dense + w2 x BM25 + w3 x best sentence (each min-max scaled over the
+# Searcher's candidates, as eval.sentences blends them), its weights chosen in training and kept in the file
+BLENDED = ("dense_wide_mm", "lexical_wide_mm", "sentence_wide_mm")
+BLEND = "blend"
 
 
 @dataclass(frozen=True)
@@ -93,27 +97,36 @@ class TreeRanker:
     features: tuple[str, ...]
     trees: tuple[dict[str, np.ndarray], ...]
     training: dict[str, Any]
+    blend: tuple[float, float, float] | None = None  # the weights of the BLEND column, when the model has one
     _packed: _PackedTrees = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_packed", _PackedTrees.of(self.trees))
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        return self._packed.score(x)
+        """Scores of rows of ``FEATURES`` (the blend column is added here)."""
+        return self._packed.score(with_blend(x, self.blend) if self.blend else x)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"features": list(self.features), "training": self.training,
+        return {"features": list(self.features), "blend": list(self.blend) if self.blend else None,
+                "training": self.training,
                 "trees": [{key: values.tolist() for key, values in tree.items()} for tree in self.trees]}
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> TreeRanker:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if tuple(data.get("features", ())) != FEATURES:
+        blend = tuple(data["blend"]) if data.get("blend") else None
+        if tuple(data.get("features", ())) != FEATURES + ((BLEND,) if blend else ()):
             raise ZhengceError(f"{path} was trained on other features; rebuild it with python -m eval.learn")
         kinds = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
                  "value": np.float64}
         trees = tuple({key: np.asarray(tree[key], dtype=kind) for key, kind in kinds.items()} for tree in data["trees"])
-        return cls(FEATURES, trees, data.get("training", {}))
+        return cls(tuple(data["features"]), trees, data.get("training", {}), blend)
+
+
+def with_blend(x: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray:
+    """Rows of ``FEATURES`` with the BLEND column added."""
+    return np.column_stack([x, x[:, [FEATURES.index(name) for name in BLENDED]] @ np.asarray(weights)])
 
 
 @dataclass(frozen=True)
