@@ -37,7 +37,7 @@ from eval.significance import compare
 from indexer.embed.adapter import QueryAdapter
 
 FOLDS = 5
-RETRIEVERS = "dense,hybrid"
+RETRIEVERS = "dense,hybrid-linear-0.7"  # the adapter under the fixed blend (eval/results.md, section 19)
 
 
 @dataclass(frozen=True)

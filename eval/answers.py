@@ -74,7 +74,7 @@ def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
     seed: int = 0, settings: Any = None, embedder: Any = None, thresholds: list[float] | None = None,
-    index_dir: Path | None = None, fusion: str = "linear",
+    index_dir: Path | None = None, fusion: str = "auto",
 ) -> dict[str, Any]:
     """Answer accuracy of /ask's selection over (a seeded sample of) the split, per threshold.
 
@@ -114,7 +114,7 @@ def run_answer_eval(
     at_current = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
     return {
         "dataset": full.name, "split": split, "questions": len(query_ids), "available": len(gold),
-        "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K, "fusion": fusion,
+        "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K, "fusion": searcher.fusion,
         "threshold": current, "at_threshold": _shares(at_current, chosen), "curve": curve,
         "per_query": {q: {**j, "best_score": scored[q][0].score if scored[q] else None}
                       for q, j in zip(query_ids, at_current)},

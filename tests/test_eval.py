@@ -214,7 +214,7 @@ def seeds_eval(tmp_path_factory, e5):
 
     out = tmp_path_factory.mktemp("seeds-eval")
     results = run_eval(
-        SEEDS, "dev", "bm25,dense,hybrid,hybrid-learned", cache_dir=out / "indexes", runs_dir=out / "runs",
+        SEEDS, "dev", "bm25,dense,hybrid-linear-0.7,hybrid", cache_dir=out / "indexes", runs_dir=out / "runs",
         embedder=e5, progress=False,
     )
     return results, out
@@ -252,19 +252,20 @@ def test_passage_level_runs_name_judged_passages(seeds_eval) -> None:
     entry = results["retrievers"]["hybrid"]
     assert entry["run_file"].endswith("seeds-dev-hybrid.trec")
     assert set(entry["per_query"]) == set(dataset.queries)
-    assert entry["fusion"]["fusion"] in {"rrf", "linear"}
+    assert entry["fusion"]["fusion"] == "learned"  # the default, on an index with sentence vectors
+    assert results["retrievers"]["hybrid-linear-0.7"]["fusion"]["fusion"] == "linear"
+    assert entry["trained_on_this_split"] is False  # the ranker never saw the seeds questions
     assert results["retrievers"]["bm25"]["fusion"] is None
     assert entry["latency_ms"]["p95"] >= entry["latency_ms"]["p50"] > 0
 
 
 def test_seeds_document_level_reuses_the_index(seeds_eval, e5) -> None:
     from eval.harness import run_eval
-    from indexer.index.settings import IndexSettings
 
-    first, out = seeds_eval  # its learned retriever had the index keep sentence vectors
-    assert first["index"]["manifest"]["sentences"] is True
+    first, out = seeds_eval
+    assert first["index"]["manifest"]["sentences"] is True  # the default
     again = run_eval(SEEDS, "dev", "bm25", "document", cache_dir=out / "indexes", runs_dir=None,
-                     embedder=e5, progress=False, settings=IndexSettings(sentences=True))
+                     embedder=e5, progress=False)
     assert again["index"]["dir"] == first["index"]["dir"]
     assert again["index"]["update"]["rebuilt"] is False and again["index"]["update"]["chunks_embedded"] == 0
     assert again["level"] == "document"
@@ -301,10 +302,16 @@ def test_cli_eval_on_beir_aggregates_chunks_to_documents(tmp_path, monkeypatch, 
     table = capsys.readouterr().out
     assert "tinygov dev: 4 of 4 queries, document level" in table
     assert "nDCG@10  MRR@10     R@1     R@5    R@10   R@100  p50 ms  p95 ms" in table
-    assert [line.split()[0] for line in table.splitlines()[3:6]] == ["bm25", "dense", "hybrid"]
+    assert [line.split()[0] for line in table.splitlines()[3:7]] == ["bm25", "dense", "hybrid-linear-0.7", "hybrid"]
 
     results = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert results["index"]["manifest"]["chunks"] > len(TINY_CORPUS)  # the long document was split
+    assert results["retrievers"]["hybrid"]["fusion"]["fusion"] == "learned"
+    assert "in-sample" not in table  # the ranker was not trained on tinygov
+    from eval.harness import format_table
+
+    results["retrievers"]["hybrid"]["trained_on_this_split"] = True  # as on the dev splits it learnt from
+    assert "hybrid: in-sample, the learned ranker was trained on these queries" in format_table(results)
     assert results["queries"]["sample_seed"] is None
     assert results["versions"]["pytrec-eval-terrier"]
     assert results["retrievers"]["bm25"]["metrics"]["MRR@10"] == 1.0  # each query names its document's words

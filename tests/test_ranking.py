@@ -155,12 +155,25 @@ def test_features_describe_each_candidate(notice_index, stand_in) -> None:
     assert column["sentence_rank_log"][int(np.argmax(column["sentence_best"]))] == 0.0
 
 
-def test_learned_fusion_says_how_to_get_sentence_vectors(standin_seed_index, stand_in) -> None:
+def test_the_default_fusion_is_learned_where_the_index_keeps_sentence_vectors(tmp_path, notice_index, stand_in) -> None:
+    """auto (the default): the learned ranker on an index with sentence vectors, linear 0.7 on one
+    without; asking for the learned ranker there says how to get them."""
     from indexer.errors import IndexMismatch
+    from indexer.gongwen.documents import document_from_text
+    from indexer.index.local import LocalIndex
+    from indexer.index.settings import IndexSettings
+    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
 
+    assert Searcher(notice_index, stand_in).fusion == "learned"
+    docs = [document_from_text(text, f"{key}.txt", title=title, doc_id=key) for key, (title, text) in NOTICES.items()]
+    add_documents(tmp_path / "plain", docs, IndexSettings(model=stand_in.model_id, sentences=False), embedder=stand_in,
+                  progress=False)
+    plain = LocalIndex.load(tmp_path / "plain")
+    searcher = Searcher(plain, stand_in)
+    assert searcher.fusion == "linear" and all(0 <= h.score <= 1 for h in searcher.search("防汛值班", top_k=4))
     with pytest.raises(IndexMismatch, match="--sentences"):
-        Searcher(standin_seed_index, stand_in, fusion="learned")
+        Searcher(plain, stand_in, fusion="learned")
 
 
 def test_learned_fusion_ranks_with_the_shipped_model(notice_index, stand_in) -> None:

@@ -76,14 +76,14 @@ def test_eval_sentences_reads_a_real_index_and_compares_with_the_measured_hybrid
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
     monkeypatch.delenv("ZHENGCE_QUERY_ADAPTER", raising=False)
     folder = write_beir(tmp_path / "tinygov", TINY_CORPUS, TINY_QUERIES, TINY_QRELS)
-    assert cli(["eval", "--sentences", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir",
+    assert cli(["eval", "--dataset", str(folder), "--cache", str(tmp_path / "cache"), "--runs-dir",
                 str(tmp_path / "runs"), "--json", str(tmp_path / "base.json")]) == 0
     base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
     assert sentences([str(tmp_path / "base.json"), "--json", str(tmp_path / "cv.json")]) == 0
     report = json.loads((tmp_path / "cv.json").read_text(encoding="utf-8"))
     assert len(report["chosen"]) == 5 and all(tuple(w) in GRID for w in report["chosen"])
     ndcg = report["sets"]["tinygov"]["nDCG@10"]
-    assert ndcg["hybrid"] == round(base["retrievers"]["hybrid"]["metrics"]["nDCG@10"], 4)
+    assert ndcg["hybrid"] == round(base["retrievers"]["hybrid-linear-0.7"]["metrics"]["nDCG@10"], 4)
     assert 0.0 <= ndcg["sentences"] <= 1.0 and 0.0 <= ndcg["p"] <= 1.0
 
     from eval.learn import dump, load

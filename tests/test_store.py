@@ -18,6 +18,7 @@ from indexer.errors import IndexBusy, IndexMismatch
 from indexer.gongwen.documents import document_from_text
 from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
 from indexer.index.local import CURRENT, LocalIndex
+from indexer.index.sentences import sentence_texts
 from indexer.index.settings import IndexSettings
 from indexer.index.writer import add_documents, remove_documents, update_index
 from indexer.retrieval.filters import SearchFilters
@@ -114,7 +115,10 @@ def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, stan
     report = add_documents(index_dir, docs, embedder=counting, progress=False)
     after = LocalIndex.load(index_dir)
     assert report.added == ["rule-2.txt"] and report.unchanged == 2
-    assert counting.passages == report.chunks_embedded == len(after.doc_rows[docs[2].doc_id])
+    # its chunks and (a new index keeps them) its sentences, nothing of the others
+    sentences = len(sentence_texts(after.chunks[after.doc_rows[docs[2].doc_id].start : after.doc_rows[docs[2].doc_id].stop])[0])
+    assert report.chunks_embedded == len(after.doc_rows[docs[2].doc_id]) and report.sentences_embedded == sentences
+    assert counting.passages == report.chunks_embedded + sentences
     for doc in docs[:2]:
         np.testing.assert_array_equal(
             after.embeddings[after.doc_rows[doc.doc_id].start], before.embeddings[before.doc_rows[doc.doc_id].start]

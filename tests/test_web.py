@@ -320,8 +320,8 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
     page.goto("/web/evaluation")
     expect(page.locator("#mark-count")).to_have_text("2")
     rows = page.locator("#eval-table tbody tr th")
-    expect(rows).to_have_text(["bm25", "dense", "hybrid"])
-    assert page.locator("#eval-chart rect.bar").count() == 3 * 6
+    expect(rows).to_have_text(["bm25", "dense", "hybrid-linear-0.7", "hybrid"])
+    assert page.locator("#eval-chart rect.bar").count() == 4 * 6
     screenshot(page, "evaluation", full_page=True)
 
 

@@ -55,7 +55,7 @@ def bench_milvus(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         local = searcher_index(base, chunks, vectors, dense, lexical)
         log(f"milvus: writing {len(chunks):,} chunks to Milvus Lite")
         backend = MilvusBackend(uri, f"bench_{len(chunks)}")
-        settings = IndexSettings(model=base.manifest.model, chunk=base.manifest.chunk)
+        settings = IndexSettings(model=base.manifest.model, chunk=base.manifest.chunk, sentences=False)
         documents = [base.documents.get(c.doc_id) or sample.documents[c.doc_id] for c in chunks]
         manifest = dataclasses.replace(base.manifest, factory="auto")
         started = time.perf_counter()

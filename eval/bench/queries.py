@@ -95,8 +95,9 @@ def chunk_selection(
 
 def searcher_index(base: LocalIndex, chunks: list[Chunk], vectors: np.ndarray, dense: Any,
                    lexical: LexicalIndex) -> LocalIndex:
-    """An in-memory index over the selected chunks; no document rows, because filters are not measured."""
-    manifest = dataclasses.replace(base.manifest, chunks=len(chunks), factory="bench")
+    """An in-memory index over the selected chunks; no document rows, because filters are not measured,
+    and no sentence vectors, so hybrid here is linear 0.7 (the learned ranker's cost: zhengce eval)."""
+    manifest = dataclasses.replace(base.manifest, chunks=len(chunks), factory="bench", sentences=False)
     return LocalIndex(base.path, "bench", manifest, base.documents, chunks, vectors, dense, lexical, {})
 
 

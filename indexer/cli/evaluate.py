@@ -22,7 +22,7 @@ def main_eval(args: Any) -> int:
     settings = IndexSettings()
     chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
     settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
-    settings.sentences = bool(getattr(args, "sentences", False))
+    settings.sentences = not getattr(args, "no_sentences", False)
     if args.answers:
         from eval.answers import DEFAULT_CACHE, format_answer_table, run_answer_eval
 

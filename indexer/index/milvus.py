@@ -47,6 +47,7 @@ SPARSE_DIMS = 2**32 - 2  # hashed token ids; the last id is reserved for token-l
 NO_TOKENS = {SPARSE_DIMS: 1e-9}  # Milvus refuses an empty sparse vector; no query ever has this id
 GET_BATCH = 2_048  # rows fetched by primary key per call
 ROW_CACHE = 8_192  # rows whose vector, BM25 weights and record an index keeps (about 5 kB each)
+SENTENCE_CACHE = 8_192  # rows whose sentence vectors an index keeps (about 8 kB each: 64 MB at most)
 ROW_FIELDS = ["row", "vector", "sparse", "chunk"]
 SCORE_FIELDS = ["row", "vector", "sparse"]
 PREFETCH_RECORDS = 512  # fetches up to this many rows bring the chunk records along
@@ -286,6 +287,7 @@ class MilvusIndex:
 
     def __post_init__(self) -> None:
         self._rows: OrderedDict[int, dict] = OrderedDict()  # row cache, least recently used first
+        self._sentences: OrderedDict[int, np.ndarray] = OrderedDict()  # each row's sentence vectors, likewise
         self._rows_lock = threading.Lock()
         self.generation = generation_of(self.base, self.collection)
         self.docs = docs_collection(self.base, self.generation)
@@ -347,15 +349,27 @@ class MilvusIndex:
 
     def sentence_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         require_sentences(self.manifest, f"{self.base} ({self.generation})")
-        rows = np.asarray(rows, dtype=np.int64)
-        by_row: dict[int, list[tuple[int, list[float]]]] = {}
-        if len(rows):
+        wanted = np.asarray(rows, dtype=np.int64).tolist()
+        with self._rows_lock:
+            found = {row: self._sentences[row] for row in wanted if row in self._sentences}
+            for row in found:
+                self._sentences.move_to_end(row)
+        missing = sorted(set(wanted) - found.keys())
+        if missing:  # Milvus hands vectors over slowly (about 2 s for 12,000 on Lite): each row is read once
+            fetched: dict[int, list[tuple[int, list[float]]]] = {row: [] for row in missing}
             name = sentences_collection(self.base, self.generation)
-            for record in query_all(self.client, name, rows_expr(np.unique(rows)), ["sentence", "row", "vector"]):
-                by_row.setdefault(int(record["row"]), []).append((int(record["sentence"]), record["vector"]))
-        found = [sorted(by_row.get(row, [])) for row in rows.tolist()]
-        vectors = np.asarray([v for sentences in found for _, v in sentences], dtype=np.float32)
-        return vectors.reshape(-1, self.manifest.dim), np.array([len(s) for s in found], dtype=np.int64)
+            for record in query_all(self.client, name, rows_expr(np.asarray(missing)), ["sentence", "row", "vector"]):
+                fetched[int(record["row"])].append((int(record["sentence"]), record["vector"]))
+            dim = int(self.manifest.dim)
+            with self._rows_lock:
+                for row, sentences in fetched.items():
+                    found[row] = np.asarray([v for _, v in sorted(sentences)], dtype=np.float32).reshape(-1, dim)
+                    self._sentences[row] = found[row]
+                while len(self._sentences) > SENTENCE_CACHE:
+                    self._sentences.popitem(last=False)
+        vectors = [found[row] for row in wanted]
+        joined = np.concatenate(vectors) if vectors else np.empty((0, self.manifest.dim), dtype=np.float32)
+        return joined, np.array([len(v) for v in vectors], dtype=np.int64)
 
     def lexical(self, tokens: list[str]) -> MilvusLexicalQuery:
         return MilvusLexicalQuery(self, query_vector(tokens))

@@ -2,8 +2,9 @@
 
 Each retriever contributes its best ``max(100, 5 * top_k)`` candidates (hybrid: at least
 ``FUSION_DEPTH``); hybrid search fuses them by reciprocal rank (RRF), by a weighted sum of min-max
-normalised scores, or (``fusion="learned"``, opt-in) re-scores the top of that sum with the learned
-ranker of ``indexer.retrieval.rerank``.
+normalised scores, or (``fusion="learned"``) re-scores the top of that sum with the learned ranker of
+``indexer.retrieval.rerank``. The default, ``auto``, is the learned ranker wherever the index keeps
+sentence vectors (which it reads) and the weighted sum elsewhere.
 Metadata filters select documents first; when the selection is small, its chunks are scored
 exhaustively, so a restrictive filter never loses a match the unfiltered search would cut.
 """
@@ -28,11 +29,12 @@ from indexer.retrieval import fusion, rerank
 from indexer.retrieval.citations import citation_of
 from indexer.retrieval.filters import SearchFilters
 
-# Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): a 0.7/0.3 weighted sum of
-# min-max normalised scores, the middle of the dense weights 0.65-0.75 that score above both BM25
-# and dense on both sets (nDCG@10 MSGA 0.790 vs dense 0.779, NCPP 0.875 vs BM25 0.869); no RRF
-# setting does.
-DEFAULT_FUSION = "linear"  # "rrf" | "linear"
+# Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): the learned ranker where the
+# index keeps sentence vectors (cross-validated above linear 0.7 on both sets, section 23), else a
+# 0.7/0.3 weighted sum of min-max normalised scores, the middle of the dense weights 0.65-0.75 that
+# score above both BM25 and dense on both sets (nDCG@10 MSGA 0.790 vs dense 0.779, NCPP 0.875 vs BM25
+# 0.869); no RRF setting does.
+DEFAULT_FUSION = "auto"  # "learned" where the index keeps sentence vectors, else "linear"
 DEFAULT_DENSE_WEIGHT = 0.7  # share of the dense retriever in either fusion
 DEFAULT_RRF_K = 60
 MIN_DEPTH = 100  # candidates per retriever: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
@@ -42,7 +44,7 @@ DEPTH_FACTOR = 5
 # Fusing only 100 + 100 for a top 10 scored lower (eval/results.md, fusion depth).
 FUSION_DEPTH = 1500
 MODES = ("hybrid", "dense", "lexical")
-FUSIONS = ("rrf", "linear", "learned")
+FUSIONS = ("auto", "rrf", "linear", "learned")
 
 
 @dataclass
@@ -134,6 +136,8 @@ class Searcher:
             raise BadInput(f"rrf_k must be positive, not {rrf_k}")
         if embedder is not None:
             check_model(index.manifest, embedder.model_id, dim=embedder.dim, index_dir=index.generation)
+        if fusion == "auto":
+            fusion = "learned" if index.manifest.sentences else "linear"
         self.index = index
         self.fusion = fusion
         self.dense_weight = dense_weight
@@ -143,6 +147,10 @@ class Searcher:
         if fusion == "learned":
             require_sentences(index.manifest, index.generation)
         self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None
+
+    def ranker_training(self) -> dict[str, Any]:
+        """The learned ranker's training record (what it was trained on, its CV figures); {} without one."""
+        return self._ranker.training if self._ranker is not None else {}
 
     @property
     def embedder(self) -> Embedder:
