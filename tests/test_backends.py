@@ -222,6 +222,9 @@ def test_sentence_vectors_are_kept_through_updates_and_dropped_on_request(backen
     best = [max((e5.encode_passages(matched_sentences(c.text)) @ query).tolist(), default=None) for c in after.chunks]
     own = after.dense_scores(query, every)
     assert np.allclose(scores, [b if b is not None else o for b, o in zip(best, own)], atol=1e-5)
+    part, _ = after.sentence_vectors(rows[:2])  # read again (Milvus: from the reader's cache), in order
+    assert np.array_equal(part, np.concatenate([after.sentence_vectors(rows[i : i + 1])[0] for i in range(2)]))
+    assert np.array_equal(best_sentence_scores(after, query, every[::-1]), scores[::-1])
     assert Searcher(after, e5, fusion="learned").search(QUESTION, 3)[0].document.source == SEED_000.name
 
     backend.update([seeds], IndexSettings(sentences=False), embedder=e5, progress=False)
