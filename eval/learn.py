@@ -1,15 +1,15 @@
 """Train and cross-validate the learned ranker (indexer.retrieval.rerank) on the dev splits.
 
-    zhengce eval --sentences --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies-s.json   # each set
-    python -m eval.learn dump var/eval-ncppolicies-s.json   # candidates + features of that run's index
-    python -m eval.learn dump var/eval-msgabench-s.json
+    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json   # each set, once
+    python -m eval.learn dump var/eval-ncppolicies.json   # candidates + features of that run's index
+    python -m eval.learn dump var/eval-msgabench.json
     python -m eval.learn train var/eval/learn/*.pkl [--json CV.json] [--write]   # 5-fold CV, then the model
     python -m eval.learn repeated CV-seed*.json --variant V   # per-query mean over deals of the folds
 
 ``dump`` searches each dev query once, exactly as ``zhengce eval`` does (same index, same 300-chunk
 depth), and saves each query's candidate pool with its features and labels plus the rest of the
 ranking, so training and every variant below cost seconds to minutes (the index must keep sentence
-vectors, for the best-sentence features: ``zhengce eval --sentences``). ``train`` splits the
+vectors, for the best-sentence features, as ``zhengce eval`` builds it by default). ``train`` splits the
 queries of all sets into folds by query (a query is never in both training and evaluation), trains
 each variant (a pairwise logistic model and LightGBM LambdaRank, with and without document aggregates,
 today's fusion score and the best-sentence scores) on the other folds of both sets together and scores each held-out query
@@ -93,7 +93,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
     if dataset.is_passage_set:
         raise SystemExit("learned ranking is trained on BEIR sets (corpus ids as units)")
     index = LocalIndex.load(results["index"]["dir"])
-    require_sentences(index.manifest, results["index"]["dir"])  # zhengce eval --sentences builds them
+    require_sentences(index.manifest, results["index"]["dir"])  # zhengce eval builds them (unless --no-sentences)
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
     if embedder is None:
         embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
@@ -442,7 +442,7 @@ def write_model(sets: list[dict[str, Any]], rows: dict[str, dict[str, Any]], see
                                   for dataset, entry in rows.get(variant, {}).items()},
               "folds": FOLDS, "seed": seed,
               "model": f"LightGBM LambdaRank, variant {variant} of eval.learn", "settings": LAMBDARANK,
-              "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --sentences --json); "
+              "rebuild": "python -m eval.learn dump RESULTS.json (one per set, from zhengce eval --json); "
                          f"python -m eval.learn train var/eval/learn/*.pkl --variants {variant} --write"}
     names = FEATURES + ((BLEND,) if blend else ())
     trained = TreeRanker(names, trees_of(trees.model.booster_, trees.columns), record, blend)

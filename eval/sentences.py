@@ -1,11 +1,11 @@
 """Sentence-level dense scores as a third fusion score, measured on the dev splits (eval/results.md, section 22).
 
-    zhengce eval --sentences --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench-s.json   # each set
-    zhengce eval --sentences --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies-s.json
-    python -m eval.sentences var/eval-msgabench-s.json var/eval-ncppolicies-s.json [--json CV.json]
+    zhengce eval --dataset ../shared/eval/msgabench_govqa --json var/eval-msgabench.json   # each set, once
+    zhengce eval --dataset ../shared/eval/ncppolicies --json var/eval-ncppolicies.json
+    python -m eval.sentences var/eval-msgabench.json var/eval-ncppolicies.json [--json CV.json]
 
 A chunk embedding averages 400 characters, so a passage holding one sentence that answers the question
-scores like a passage that only shares its topic. An index built with ``--sentences`` stores every
+scores like a passage that only shares its topic. An index with sentence vectors (the default) stores every
 sentence of every chunk embedded on its own (``indexer.index.sentences``); a chunk's sentence score is
 the best cosine of its sentences with the query, and hybrid fusion becomes ``wd x dense + wb x BM25 +
 ws x sentence`` (each min-max scaled over the union of both retrievers' top 1,500, as the Searcher
@@ -59,7 +59,7 @@ class SetScores:
 
 
 def load_set(results_path: Path) -> SetScores:
-    """The candidates and scores of every query of a ``zhengce eval --sentences --json`` run, from that run's index."""
+    """The candidates and scores of every query of a ``zhengce eval --json`` run, from that run's index."""
     from eval.datasets import load_dataset
     from eval.harness import baseline_per_query, hybrid_candidates, judged_units, resolve_level
     from indexer.index.local import LocalIndex

@@ -6,9 +6,9 @@ by how close its meaning is to the question (cosine of the question's query embe
 sentence's passage embedding, the same model as the index) plus how many of the question's
 character bigrams it contains, which rewards sentences that repeat the question's own terms
 (numbers, names) that a small embedding model blurs, less a little per place its passage ranks
-below the top one (an index built with ``--sentences`` already holds most sentences' vectors, so only
-the others are embedded at question time). Two adjacent sentences are scored as one candidate too, so an answer that runs
-across a sentence end is quoted whole, and a document's title is never quoted. Below a threshold
+below the top one (an index with sentence vectors, the default, already holds most sentences' vectors,
+so only the others are embedded at question time). Two adjacent sentences are scored as one candidate
+too, so an answer that runs across a sentence end is quoted whole, and a document's title is never quoted. Below a threshold
 measured on answerable and unanswerable questions (``answer_calibration.json``, written by
 ``eval.answer_threshold``) no answer is given: a wrong quote would look as authoritative as a
 right one.

@@ -8,8 +8,8 @@ and ranks, today's min-max blend, query-term coverage of the passage and of its 
 path, the longest stretch of the query found verbatim, identifier matches, its document's other
 candidates and length, and how the query sits in the collection: how far the retrievers agree, how
 confident each is, how long the query is and whether it is a question; and its best sentence, read
-from the index's sentence vectors, so the learned ranker needs an index built with them) and scored by LightGBM
-LambdaRank trees trained on the dev splits (``python -m eval.learn``, folds by query). The trees are
+from the index's sentence vectors, so the learned ranker needs an index built with them) and scored
+by LightGBM LambdaRank trees trained on the dev splits (``python -m eval.learn``, folds by query). The trees are
 stored as plain arrays and evaluated with numpy, so serving needs no LightGBM. The features of a
 passage never depend on how many results were asked for, so what was trained is what runs.
 """
