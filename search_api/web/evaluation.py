@@ -13,6 +13,7 @@ from eval.metrics import metric_names
 CHART_WIDTH, CHART_HEIGHT = 760, 260
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 40, 40, 16
 BAR_COLOURS = ("#5b7db1", "#d08c3c", "#4c9a6a", "#9b5fa8", "#b5524e", "#6f6f6f")
+LEGEND_GAP, LEGEND_CHAR = 40, 7  # legend: px between entries, px per character of a name
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
     groups: list[tuple[float, str]] = field(default_factory=list)  # (x of the label's centre, metric)
     ticks: list[tuple[float, str]] = field(default_factory=list)  # (y, "0.5")
-    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, retriever)
+    legend: list[tuple[float, str, str]] = field(default_factory=list)  # (x, colour, retriever)
     baseline: float = CHART_HEIGHT - MARGIN_BOTTOM
 
 
@@ -79,8 +80,10 @@ def bar_chart(metrics: list[str], rows: list[tuple[str, list[float], dict[str, f
     for tick in range(0, 11, 2):
         value = tick / 10
         chart.ticks.append((chart.baseline - value * plot_height, f"{value:.1f}"))
+    x = float(MARGIN_LEFT + 10)
     for r, (name, _, _) in enumerate(rows):
-        chart.legend.append((BAR_COLOURS[r % len(BAR_COLOURS)], name))
+        chart.legend.append((x, BAR_COLOURS[r % len(BAR_COLOURS)], name))
+        x += LEGEND_GAP + LEGEND_CHAR * len(name)  # each entry as wide as its name (hybrid-linear-0.7)
     for m, metric in enumerate(metrics):
         left = MARGIN_LEFT + m * group_width + group_width * 0.1
         chart.groups.append((MARGIN_LEFT + (m + 0.5) * group_width, metric))
