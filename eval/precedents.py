@@ -60,8 +60,7 @@ def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACH
 
     files, queries, qrels = load_set(folder)
     settings = IndexSettings()  # sentence vectors included, so the default ranking is the learned ranker
-    key = hashlib.sha1(json.dumps([sorted(files), pipeline_digest()] + (["sentences"] if settings.sentences else []))
-                       .encode()).hexdigest()[:12]
+    key = hashlib.sha1(json.dumps([sorted(files), pipeline_digest(), settings.sentences]).encode()).hexdigest()[:12]
     backend = open_backend("local", index_dir=Path(cache_dir) / f"precedents-{key}")
     backend.update(list(files.values()), settings, prune=True, embedder=embedder, progress=False)
     index = backend.open()

@@ -78,7 +78,7 @@ def load_set(results_path: Path) -> SetScores:
     vectors = embedder.encode_queries(texts)
     queries = []
     for query_id, vector, (_, candidates) in zip(query_ids, vectors, hybrid_candidates(index, texts, vectors, DEPTH)):
-        sentence = best_sentence_scores(index, vector, candidates.union)
+        sentence = best_sentence_scores(index, vector, candidates.union, candidates.dense)
         queries.append(QueryScores(query_id, candidates.union, candidates.dense, candidates.lexical, sentence))
     return SetScores(dataset.name, judged_units(dataset, resolve_level(dataset, results["level"])),
                      [chunk.doc_id for chunk in index.chunks], queries, baseline_per_query(results))

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")
     add_backend_flags(evaluate)
     evaluate.add_argument("--split", default="dev")
-    evaluate.add_argument("--retrievers", default="bm25,dense,hybrid-linear-0.7,hybrid",
-                          help="hybrid: the default fusion (learned where the index keeps sentence vectors)")
+    evaluate.add_argument("--retrievers", default=None,
+                          help="default bm25,dense,hybrid-linear-0.7,hybrid (hybrid: the default fusion, learned "
+                               "where the index keeps sentence vectors)")
     evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
     evaluate.add_argument("--max-queries", type=int, default=None, help="evaluate a fixed sample")
     evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")

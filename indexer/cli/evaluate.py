@@ -30,12 +30,12 @@ def main_eval(args: Any) -> int:
                                   seed=args.seed, settings=settings, fusion=args.fusion)
         print(format_answer_table(results))
     else:
-        from eval.harness import DEFAULT_CACHE, DEFAULT_RUNS, format_table, run_eval
+        from eval.harness import DEFAULT_CACHE, DEFAULT_RETRIEVERS, DEFAULT_RUNS, format_table, run_eval
 
         results = run_eval(
             args.dataset,
             args.split,
-            args.retrievers,
+            args.retrievers or DEFAULT_RETRIEVERS,
             args.level,
             args.max_queries,
             args.cache or DEFAULT_CACHE,

@@ -54,10 +54,13 @@ def gather(bounds: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.arange(int(counts.sum()), dtype=np.int64) + offsets, counts
 
 
-def best_sentence_scores(index: ChunkIndex, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Each row's best sentence cosine with the query; the chunk's own where it has no sentence."""
+def best_sentence_scores(index: ChunkIndex, query_vector: np.ndarray, rows: np.ndarray,
+                         own: np.ndarray | None = None) -> np.ndarray:
+    """Each row's best sentence cosine with the query; the chunk's own (``own`` when the caller has
+    it, as hybrid search does) where it has no sentence."""
     vectors, counts = index.sentence_vectors(rows)
-    return best_per_row(vectors @ query_vector, counts, index.dense_scores(query_vector, rows))
+    own = index.dense_scores(query_vector, rows) if own is None else own
+    return best_per_row(vectors @ query_vector, counts, own)
 
 
 def best_per_row(scores: np.ndarray, counts: np.ndarray, fallback: np.ndarray) -> np.ndarray:

@@ -248,7 +248,7 @@ def features(
     ]
     query_level = _query_signals(index, candidates)
     wide = linear(candidates.dense, candidates.lexical, 0.7)
-    sentence = best_sentence_scores(index, query_vector, candidates.union)
+    sentence = best_sentence_scores(index, query_vector, candidates.union, candidates.dense)
     columns += [np.full(len(rows), value) for value in query_level]
     columns += [wide[at], np.log1p(_places(candidates.union, wide)[at]),
                 sentence[at], min_max(sentence)[at], np.log1p(_places(candidates.union, sentence)[at])]
