@@ -18,7 +18,7 @@ from indexer.gongwen.documents import chunk_document, passage_text
 from indexer.index.lexical import tokenize
 from indexer.index.manifest import Manifest, check_model, same_model
 from indexer.index.report import UpdateReport
-from indexer.index.sentences import sentence_texts
+from indexer.index.sentences import DocumentSentences, sentence_texts
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
 
@@ -114,12 +114,12 @@ def _embed_sentences(state: _State, embedder: Embedder, report: UpdateReport, pr
     """Embed the sentences of every document that has chunk vectors but no sentence vectors."""
     started = time.perf_counter()
     pending = [doc_id for doc_id in state.documents if doc_id not in state.sentences]
-    per_doc = [sentence_texts(state.chunks[doc_id])[0] for doc_id in pending]
-    texts = [text for doc_texts in per_doc for text in doc_texts]
+    per_doc = [sentence_texts(state.chunks[doc_id]) for doc_id in pending]
+    texts = [text for doc_texts, _ in per_doc for text in doc_texts]
     vectors = _encode_passages(embedder, texts, batch, progress, "sentence")
     row = 0
-    for doc_id, doc_texts in zip(pending, per_doc):
-        state.sentences[doc_id] = vectors[row : row + len(doc_texts)]
+    for doc_id, (doc_texts, counts) in zip(pending, per_doc):
+        state.sentences[doc_id] = DocumentSentences(counts, vectors[row : row + len(doc_texts)])
         row += len(doc_texts)
     report.sentences_embedded = len(texts)
     report.timings["embed_sentences"] = time.perf_counter() - started

@@ -108,7 +108,7 @@ def _write_generation(
     faiss.write_index(dense, str(gen_dir / "dense.faiss"))
     lexical.save(gen_dir / "lexical")
     if settings.sentences:
-        sentences, bounds = stacked(chunks, [state.sentences[d] for d in order], embedder.dim)
+        sentences, bounds = stacked([state.sentences[d] for d in order], embedder.dim)
         np.save(gen_dir / SENTENCE_VECTORS, sentences)
         np.save(gen_dir / SENTENCE_BOUNDS, bounds)
     manifest = Manifest(

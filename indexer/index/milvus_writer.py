@@ -34,7 +34,7 @@ from indexer.index.local import doc_rows
 from indexer.index.manifest import Manifest
 from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusIndex, literal, query_all, token_id
 from indexer.index.report import UpdateReport
-from indexer.index.sentences import bounds_of, stacked
+from indexer.index.sentences import DocumentSentences, bounds_of, stacked
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
 from indexer.ingest import OcrMode
@@ -208,7 +208,7 @@ class MilvusBackend:
         _create_chunks(client, chunks_name, embedder.dim, index_params)
         _create_docs(client, docs_name)
         if settings.sentences:
-            self._write_sentences(sentences_name, chunks, [state.sentences[d] for d in order], embedder.dim)
+            self._write_sentences(sentences_name, [state.sentences[d] for d in order], embedder.dim)
         spans = doc_rows(chunks)
         records = []
         for row, chunk in enumerate(chunks):
@@ -256,12 +256,12 @@ class MilvusBackend:
         report.generation = generation
         report.rebuilt = True
 
-    def _write_sentences(self, name: str, chunks: list[Chunk], vectors: list[np.ndarray], dim: int) -> None:
+    def _write_sentences(self, name: str, documents: list[DocumentSentences], dim: int) -> None:
         """The generation's sentence vectors, numbered in row order, with the row each belongs to."""
         client = self.client
-        joined, bounds = stacked(chunks, vectors, dim)
+        joined, bounds = stacked(documents, dim)
         _create_sentences(client, name, dim)
-        owners = np.repeat(np.arange(len(chunks), dtype=np.int64), np.diff(bounds))
+        owners = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
         for start in range(0, len(joined), INSERT_BATCH):
             stop = min(start + INSERT_BATCH, len(joined))
             client.insert(name, [{"sentence": j, "row": int(owners[j]), "vector": joined[j].tolist()}

@@ -11,6 +11,7 @@ question scores like a passage that only shares its topic; the best cosine of it
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,13 +31,20 @@ def sentence_texts(chunks: Sequence[Chunk]) -> tuple[list[str], np.ndarray]:
     return [text for texts in per_chunk for text in texts], np.array([len(t) for t in per_chunk], dtype=np.int64)
 
 
-def stacked(chunks: Sequence[Chunk], vectors: Sequence[np.ndarray], dim: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class DocumentSentences:
+    """One document's sentence vectors, its chunks' in order, and how many each chunk has: kept with
+    the counts, so a writer never splits the unchanged documents again."""
+
+    counts: np.ndarray
+    vectors: np.ndarray
+
+
+def stacked(documents: Sequence[DocumentSentences], dim: int) -> tuple[np.ndarray, np.ndarray]:
     """A generation's sentence vectors (each document's, in row order) and their bounds."""
-    counts = sentence_texts(chunks)[1]
-    joined = np.concatenate([*vectors, np.empty((0, dim), np.float32)]).astype(np.float32, copy=False)
-    if int(counts.sum()) != len(joined):
-        raise AssertionError(f"{len(joined)} sentence vectors for {int(counts.sum())} sentences")
-    return joined, bounds_of(counts)
+    counts = np.concatenate([*(d.counts for d in documents), np.empty(0, np.int64)]).astype(np.int64)
+    joined = np.concatenate([*(d.vectors for d in documents), np.empty((0, dim), np.float32)])
+    return joined.astype(np.float32, copy=False), bounds_of(counts)
 
 
 def bounds_of(counts: np.ndarray) -> np.ndarray:

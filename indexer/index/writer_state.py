@@ -20,7 +20,7 @@ import numpy as np
 from indexer.errors import IndexBusy
 from indexer.index.local import SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation, doc_rows, read_jsonl
 from indexer.index.manifest import Manifest
-from indexer.index.sentences import sentence_texts
+from indexer.index.sentences import DocumentSentences
 from indexer.models import Chunk, Document
 
 DELETED = "deleted.json"  # the tombstones, inside each generation
@@ -35,7 +35,7 @@ class _State:
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     tokens: dict[str, list[list[str]]] = field(default_factory=dict)
-    sentences: dict[str, np.ndarray] = field(default_factory=dict)  # the vectors of its chunks' sentences, in order
+    sentences: dict[str, DocumentSentences] = field(default_factory=dict)  # its chunks' sentence vectors
     sources: dict[str, dict[str, str]] = field(default_factory=dict)  # file key -> {sha256, doc_id, source}
     # tombstones: doc_id -> {source, sha256, deleted_at} of documents deleted by id; re-indexing
     # a folder that still holds the file does not bring them back, adding them explicitly does
@@ -61,13 +61,11 @@ class _State:
         return any(d not in self.vectors or (sentences and d not in self.sentences) for d in self.documents)
 
     def keep_sentences(self, spans: dict[str, range], vectors: np.ndarray, bounds: np.ndarray) -> None:
-        """Each document's sentence vectors, cut from a generation's (``spans``: its chunk rows); a
-        document whose chunks split into other sentences now (a rule changed) is embedded again."""
+        """Each document's sentence vectors, cut from a generation's (``spans``: its chunk rows)."""
         for doc_id in self.documents:
             rows = spans.get(doc_id, range(0))
             kept = np.asarray(vectors[bounds[rows.start] : bounds[rows.stop]], dtype=np.float32)
-            if len(kept) == len(sentence_texts(self.chunks.get(doc_id, []))[0]):
-                self.sentences[doc_id] = kept
+            self.sentences[doc_id] = DocumentSentences(np.diff(bounds[rows.start : rows.stop + 1]), kept)
 
 
 def _load_state(index_dir: Path) -> _State:
