@@ -10,7 +10,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-fast test-slow test-web lint serve eval eval-learned eval-cv bench clean
+.PHONY: install test test-fast test-slow test-web lint serve eval eval-learned eval-cv calibrate eval-trust bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,24 @@ eval-cv: install
 	  $(PY) -m eval.learn train var/cv/$$seed/*.pkl --variants lambdarank+hybrid --json var/cv/$$seed/learn.json \
 	  || exit 1; done
 	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
+
+# after make eval: the confidence models and floors (docs/trust.md), cross-validated by query, written to
+# indexer/retrieval/confidence_model.json; the answer model reads the passages' confidence, so it comes last
+calibrate: install
+	$(PY) -m eval.calibration dump var/eval-msgabench.json var/eval-ncppolicies.json
+	$(PY) -m eval.learn dump var/eval-msgabench.json
+	$(PY) -m eval.learn dump var/eval-ncppolicies.json
+	$(PY) -m eval.calibration dump-learned --learn var/eval/learn/msgabench_govqa-dev.pkl var/eval/learn/ncppolicies-dev.pkl \
+	  -- var/eval-msgabench.json var/eval-ncppolicies.json
+	$(PY) -m eval.calibration dump-similar
+	$(PY) -m eval.calibration fit --write
+	$(PY) -m eval.calibration dump-answers var/eval-ncppolicies.json
+	$(PY) -m eval.calibration fit --write --json var/calibration.json
+
+# the trust yardstick (eval/data/trust) and NCPP's answers with each gold document removed, along the floor
+eval-trust: install
+	$(VENV)/bin/zhengce eval --answers --json var/eval-trust.json
+	$(VENV)/bin/zhengce eval --answers --dataset ../shared/eval/ncppolicies --split dev --json var/eval-answers-ncpp.json
 
 bench: install
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json

@@ -1,4 +1,5 @@
-"""`zhengce eval --answers`: how often /ask quotes the gold answer, at every threshold.
+"""`zhengce eval --answers --dataset DIR`: how often /ask quotes the gold answer, and how often it
+answers when the gold document is gone, along the answer floor.
 
 A BEIR set with ``answers/<split>.jsonl`` ({query-id, corpus-id, answer}: the gold span, a
 substring of the gold document) is indexed like ``zhengce eval`` indexes it; each question goes
@@ -73,16 +74,19 @@ def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool
 
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
-    seed: int = 0, settings: Any = None, embedder: Any = None, thresholds: list[float] | None = None,
-    index_dir: Path | None = None, fusion: str = "auto",
+    seed: int = 0, settings: Any = None, embedder: Any = None, floors: list[float] | None = None,
+    index_dir: Path | None = None, fusion: str = "auto", threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Answer accuracy of /ask's selection over (a seeded sample of) the split, per threshold.
+    """/ask's answers over (a seeded sample of) the split, as asked and with each question's gold
+    document taken out of the index, at the shipped answer floor and along the floor.
 
     ``index_dir``: read this built index (e.g. the one a ``zhengce eval --json`` run names)
     instead of bringing the dataset's cached index up to date. ``fusion``: the hybrid fusion of
-    the retrieval behind the answers (the API's ``ZHENGCE_FUSION``)."""
+    the retrieval behind the answers (the API's ``ZHENGCE_FUSION``); ``threshold``: the off-topic
+    threshold instead of the measured one."""
+    from eval.confidence_dumps import Without
     from indexer.index.settings import IndexSettings
-    from indexer.retrieval.answers import load_threshold, score_sentences, select
+    from indexer.retrieval.answers import decide, load_threshold, score_sentences
     from indexer.retrieval.search import Searcher
 
     settings = settings if settings is not None else IndexSettings()
@@ -97,28 +101,49 @@ def run_answer_eval(
     index = backend.open()
     if embedder is None:
         embedder = index.manifest.load_embedder(cache=settings.embed_cache)
-    searcher = Searcher(index, embedder, fusion=fusion)
-    scored = {}
-    for query_id in query_ids:
-        question = full.queries[query_id]
-        scored[query_id] = score_sentences(question, searcher.search(question, top_k=TOP_K), embedder, index)
-    current = load_threshold()
-    best = [s[0].score for s in scored.values() if s]
-    grid = thresholds or sorted({round(float(t), 3) for t in np.quantile(best, np.linspace(0, 0.9, 10))} | {current})
-    curve = []
-    for threshold in grid:
-        chosen = [select(scored[q], threshold) for q in query_ids]
-        judged = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
-        curve.append({"threshold": threshold, **_shares(judged, chosen)})
-    chosen = [select(scored[q], current) for q in query_ids]
-    at_current = [judge(c, *gold[q]) for c, q in zip(chosen, query_ids)]
+    threshold = load_threshold() if threshold is None else threshold
+    without = Without(index)
+    answered: dict[str, dict[str, Any]] = {"asked": {}, "removed": {}}
+    for part, searched in (("asked", index), ("removed", without)):
+        searcher = Searcher(searched, embedder, fusion=fusion)
+        calibration = searcher.calibration
+        for query_id in query_ids:
+            question = full.queries[query_id]
+            without.doc_ids = {gold[query_id][0]}
+            hits = searcher.search(question, top_k=TOP_K)
+            answered[part][query_id] = decide(question, score_sentences(question, hits, embedder, searched), hits,
+                                              threshold, calibration)
+    floor = calibration.floor("answer") if calibration is not None else 0.0
+    grid = floors or sorted({round(float(f), 2) for f in np.arange(0.0, 0.91, 0.05)} | {floor})
+    curve = [{"floor": f, **_at_floor(answered, gold, query_ids, f)} for f in grid]
+    at_floor = _at_floor(answered, gold, query_ids, floor)
     return {
         "dataset": full.name, "split": split, "questions": len(query_ids), "available": len(gold),
         "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K, "fusion": searcher.fusion,
-        "threshold": current, "at_threshold": _shares(at_current, chosen), "curve": curve,
-        "per_query": {q: {**j, "best_score": scored[q][0].score if scored[q] else None}
-                      for q, j in zip(query_ids, at_current)},
+        "threshold": threshold, "floor": floor, "at_floor": at_floor, "curve": curve,
+        "per_query": {q: {**judge(_given(answered["asked"][q], floor), *gold[q]),
+                          "confidence": answered["asked"][q].confidence, "reason": answered["asked"][q].reason,
+                          "removed_answered": bool(_given(answered["removed"][q], floor))} for q in query_ids},
     }
+
+
+def _given(answer: Any, floor: float) -> list[Any]:
+    """The answer's sentences when it is given at ``floor`` (its confidence reaches it), else none."""
+    if not answer.found or (answer.confidence is not None and answer.confidence < floor):
+        return []
+    return answer.sentences
+
+
+def _at_floor(answered: dict[str, dict[str, Any]], gold: dict[str, tuple[str, str]], query_ids: list[str],
+              floor: float) -> dict[str, float]:
+    """The shares over the questions as asked, and the false-answer rate with the gold document removed
+    (an answer that still holds the gold span, from a document saying the same, is not false)."""
+    chosen = [_given(answered["asked"][q], floor) for q in query_ids]
+    shares = _shares([judge(c, *gold[q]) for c, q in zip(chosen, query_ids)], chosen)
+    removed = [judge(_given(answered["removed"][q], floor), *gold[q]) for q in query_ids]
+    shares["removed_false_answer"] = float(np.mean([j["answered"] and not j["contains_gold"] for j in removed])) \
+        if removed else 0.0
+    return shares
 
 
 def _shares(judged: list[dict[str, bool]], chosen: list[list[Any]]) -> dict[str, float]:
@@ -133,14 +158,16 @@ def _shares(judged: list[dict[str, bool]], chosen: list[list[Any]]) -> dict[str,
 
 
 def format_answer_table(results: dict[str, Any]) -> str:
-    """The curve, one row per threshold, the current threshold marked."""
+    """The curve, one row per answer floor, the shipped floor marked."""
     sample = f", sample seed {results['sample_seed']}" if results["sample_seed"] is not None else ""
     lines = [f"{results['dataset']} {results['split']}: {results['questions']} of {results['available']} questions"
-             f"{sample}, top {results['passages_read']} passages, {results.get('fusion', 'linear')} fusion",
-             "threshold  contains gold  first in/around gold  first from gold doc  unanswered  answer chars"]
+             f"{sample}, top {results['passages_read']} passages, {results.get('fusion', 'auto')} fusion, "
+             f"threshold {results['threshold']:.4f}",
+             "floor  contains gold  first in/around gold  first from gold doc  answered  gold removed: false answers"]
     for row in results["curve"]:
-        mark = " *" if row["threshold"] == results["threshold"] else ""
-        lines.append(f"{row['threshold']:9.3f}  {row['contains_gold']:13.3f}  {row['first_overlaps_gold']:20.3f}  "
-                     f"{row['first_from_gold_doc']:19.3f}  {row['unanswered']:10.3f}  {row['answer_chars']:12.1f}{mark}")
-    lines.append("* the threshold /ask uses now (indexer/retrieval/answer_calibration.json)")
+        mark = " *" if row["floor"] == results["floor"] else ""
+        lines.append(f"{row['floor']:5.2f}  {row['contains_gold']:13.3f}  {row['first_overlaps_gold']:20.3f}  "
+                     f"{row['first_from_gold_doc']:19.3f}  {1 - row['unanswered']:8.3f}  "
+                     f"{row['removed_false_answer']:26.3f}{mark}")
+    lines.append("* the answer floor /ask uses now (indexer/retrieval/confidence_model.json)")
     return "\n".join(lines)

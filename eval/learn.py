@@ -25,7 +25,7 @@ import json
 import pickle
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,6 +65,7 @@ class QueryCandidates:
     x: np.ndarray  # (pool, len(FEATURES))
     labels: np.ndarray  # 1 where the unit is judged relevant
     tail: list[str]  # units of the rest of today's ranking, in order, after the pool
+    rows: list[int] = field(default_factory=list)  # the index row of each pool candidate (eval.confidence_dumps)
 
 
 class Scorer(Protocol):
@@ -110,7 +111,8 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, depth: int = 300, embedde
         rest = [int(r) for r in union[order] if int(r) not in in_pool][: max(0, depth - len(pool))]
         units = [index.chunks[r].doc_id for r in pool.tolist()]
         labels = np.array([1 if qrels[query_id].get(u, 0) > 0 else 0 for u in units])
-        queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest]))
+        queries.append(QueryCandidates(query_id, units, x, labels, [index.chunks[r].doc_id for r in rest],
+                                       pool.tolist()))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dataset.name}-{split}.pkl"
     with path.open("wb") as out:

@@ -25,10 +25,17 @@ def to_citation(chunk: Any, document: Any, start: int | None = None, end: int | 
     return schemas.Citation(**citation_of(chunk, document, start, end))
 
 
-def to_passage(hit: Any, rank: int | None = None) -> schemas.Passage:
+def is_weak(confidence: float | None, floor: float | None) -> bool:
+    """Below the floor: shown as the nearest text, not as a match."""
+    return confidence is not None and floor is not None and confidence < floor
+
+
+def to_passage(hit: Any, rank: int | None = None, floor: float | None = None) -> schemas.Passage:
     return schemas.Passage(
         rank=hit.rank if rank is None else rank,
         score=float(hit.score),
+        confidence=hit.confidence,
+        weak=is_weak(hit.confidence, floor),
         text=hit.chunk.text,
         highlights=[(int(s), int(e)) for s, e in hit.highlights],
         scores={name: float(value) for name, value in hit.scores.items()},
@@ -55,8 +62,11 @@ def to_summary(document: Any) -> schemas.DocumentSummary:
     )
 
 
-def to_similar(found: list[precedents.Precedent], parts: list[precedents.Part]) -> schemas.SimilarResponse:
+def to_similar(found: list[precedents.Precedent], parts: list[precedents.Part],
+               floor: float | None = None) -> schemas.SimilarResponse:
     return schemas.SimilarResponse(
+        found=any(p.confidence is None or p.confidence >= floor for p in found) if floor is not None else bool(found),
+        floor=floor,
         parts=[
             schemas.InputPart(index=p.index, char_start=p.char_start, char_end=p.char_end, section=p.section)
             for p in parts
@@ -65,6 +75,8 @@ def to_similar(found: list[precedents.Precedent], parts: list[precedents.Part]) 
             schemas.SimilarDocument(
                 rank=rank,
                 score=p.score,
+                confidence=p.confidence,
+                weak=is_weak(p.confidence, floor),
                 document=to_summary(p.document),
                 matches=[
                     schemas.PrecedentMatch(

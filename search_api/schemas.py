@@ -154,9 +154,16 @@ class Citation(BaseModel):
     char_end: int
 
 
+CONFIDENCE = ("calibrated probability (0..1) that a staff member would judge this relevant, fitted on judged "
+              "questions (null when the server has no calibration)")
+WEAK = "below the deployment's confidence floor: shown as the nearest text, not as a match"
+
+
 class Passage(BaseModel):
     rank: int
     score: float
+    confidence: float | None = Field(None, description=CONFIDENCE)
+    weak: bool = Field(False, description=WEAK)
     text: str
     highlights: list[tuple[int, int]] = Field(description="[start, end) offsets of matched terms in text")
     scores: dict[str, float] = Field(description="per-retriever scores behind the fused score")
@@ -198,6 +205,8 @@ class DocumentDetail(DocumentSummary):
 class DocumentResult(BaseModel):
     rank: int
     score: float
+    confidence: float | None = Field(None, description=CONFIDENCE)
+    weak: bool = Field(False, description=WEAK)
     document: DocumentSummary
     passages: list[Passage]
 
@@ -205,6 +214,9 @@ class DocumentResult(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     mode: Mode
+    found: bool = Field(description="whether any result clears the confidence floor; false: nothing matches well, "
+                        "the results are only the nearest text")
+    floor: float | None = Field(None, description="the confidence floor applied (ZHENGCE_CONFIDENCE_FLOOR or the measured default)")
     passages: list[Passage] = Field(description="ranked passages (empty when by_document)")
     documents: list[DocumentResult] = Field(description="ranked documents (only when by_document)")
 
@@ -215,10 +227,27 @@ class AnswerSentence(BaseModel):
     citation: Citation
 
 
+class AnswerSpan(BaseModel):
+    """The asked fact inside the first answer sentence (a number with its unit, a date, a body)."""
+
+    text: str
+    doc_id: str
+    char_start: int = Field(description="offset in the document's text")
+    char_end: int
+
+
 class AskResponse(BaseModel):
     question: str
+    found: bool = Field(description="whether an answer was given (the opposite of no_answer)")
     no_answer: bool
+    reason: Literal["nothing_retrieved", "off_topic", "not_stated", "low_confidence"] | None = Field(
+        None, description="why there is no answer: nothing retrieved; nothing on the matter; the documents are on the "
+        "matter but do not state what is asked; or the best candidate's confidence is below the floor")
     answer: str | None = Field(description="the answer sentences joined; null when no_answer")
+    answer_span: AnswerSpan | None = Field(None, description="the asked fact inside the answer, shown first")
+    confidence: float | None = Field(None, description="calibrated probability that the answer holds the right fact; "
+                                     "with no_answer, that of the best candidate (null when none held what was asked)")
+    floor: float | None = Field(None, description="the answer confidence floor applied")
     message: str | None
     threshold: float = Field(description="the measured score below which no answer is given")
     sentences: list[AnswerSentence]
@@ -245,11 +274,17 @@ class PrecedentMatch(BaseModel):
 class SimilarDocument(BaseModel):
     rank: int
     score: float
+    confidence: float | None = Field(None, description="calibrated probability that this document handled the same "
+                                     "matter (null when the server has no calibration)")
+    weak: bool = Field(False, description=WEAK)
     document: DocumentSummary
     matches: list[PrecedentMatch]
 
 
 class SimilarResponse(BaseModel):
+    found: bool = Field(description="whether any past document clears the confidence floor; false: no indexed "
+                        "document handled the matter, the documents are only the nearest")
+    floor: float | None = None
     parts: list[InputPart]
     documents: list[SimilarDocument]
 

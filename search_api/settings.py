@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # /ask answers only when its best sentence scores at least this; None: the measured value in
     # indexer/retrieval/answer_calibration.json
     answer_threshold: float | None = None
+    # confidence floors (0..1): results below them are marked weak and "found" is false when none
+    # clears them; None: the defaults measured with the calibration (indexer/retrieval/confidence_model.json)
+    confidence_floor: float | None = Field(None, ge=0.0, le=1.0)  # /search passages and documents, /similar
+    answer_floor: float | None = Field(None, ge=0.0, le=1.0)  # /ask
 
     @field_validator("api_key")
     @classmethod

@@ -272,9 +272,9 @@ def test_every_answer_is_exact_source_text(client, question):
 
 def test_ask_out_of_domain_question_gets_no_answer(client):
     body = client.post("/ask", json={"question": "如何给自行车链条上油"}).json()
-    assert body["no_answer"] is True
-    assert body["answer"] is None and body["sentences"] == []
-    assert "threshold" in body["message"]
+    assert body["no_answer"] is True and body["found"] is False and body["reason"] == "off_topic"
+    assert body["answer"] is None and body["sentences"] == [] and body["answer_span"] is None
+    assert "没有与这个问题足够相关的内容" in body["message"]
     assert body["passages"]  # what was read is still shown
 
 

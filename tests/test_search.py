@@ -65,7 +65,7 @@ def test_must_show_baobao_question_returns_seed_000_first(seed_searcher, seed_in
     assert top.document.text[cite["char_start"] : cite["char_end"]] == top.chunk.text
     highlighted = {top.chunk.text[a:b] for a, b in top.highlights}
     assert "宝宝屋" in highlighted and "街道镇" in highlighted
-    assert set(top.scores) == {"dense", "lexical", "fused"} and top.score == top.scores["fused"]
+    assert set(top.scores) == {"dense", "lexical", "fused", "learned"} and top.score == top.scores["fused"]
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])

@@ -8,6 +8,7 @@ page the README shows is photographed here at 1366x768, so the screenshots stay 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -37,6 +38,8 @@ TUOYU_PROPOSAL = (
     "二、加强托育从业人员队伍建设和托育机构监管。\n\n三、完善托育服务补贴政策，减轻婴幼儿家庭负担。"
 )
 TWELVE_TIMES = "1-3岁婴幼儿家庭每年可以享受几次免费社区托育服务"
+MANHOLE_PROPOSAL = ("关于加强城市道路井盖治理的提案\n\n我市部分道路井盖破损、缺失、下沉，行人夜间容易踩空跌伤。"
+                    "建议明确井盖权属和养护责任，建立井盖数字化台账，加强日常巡查和快速维修。")
 # the cleaner drops HTML tags left in text, in one pass: these come out of it as <script>...</script>
 # and an <img/src=x onerror=...> (no space after img), which would run if the page parsed them
 SCRIPT_TEXT = (
@@ -252,9 +255,59 @@ def test_ask_says_plainly_when_nothing_answers(page, live):
     page.goto("/web/ask")
     page.get_by_label("问题").fill("北京冬奥会的吉祥物叫什么名字")
     page.get_by_role("button", name="提问").click()
-    expect(page.locator("#no-answer")).to_have_text(
-        "文件中没有能可靠回答这个问题的内容。可以换个问法，或到“检索”中查看相关段落。")
+    expect(page.locator("#no-answer")).to_contain_text("未找到可靠的答案：文档库中没有与这个问题足够相关的内容。")
     assert page.locator("#sentences > li").count() == 0
+
+
+def test_ask_leads_with_the_fact_and_refuses_what_the_documents_do_not_state(page, live):
+    """The asked fact first, with its confidence in words; a question on the same matter whose answer
+    no document states gets "未找到可靠的答案" and the nearest passages folded below."""
+    page.goto("/web/ask")
+    page.get_by_label("问题").fill("普陀区社区宝宝屋覆盖了多少个街道镇")
+    page.get_by_role("button", name="提问").click()
+    expect(page.locator("#fact .fact-text")).to_have_text("10个街道镇16个社区")
+    expect(page.locator("#fact .confidence")).to_contain_text("可信程度：")
+    expect(page.locator("#sentences > li").first.locator("mark")).to_have_text("10个街道镇16个社区")
+
+    page.get_by_label("问题").fill("宝宝屋每月收费标准是多少元")
+    page.get_by_role("button", name="提问").click()
+    expect(page.locator("#no-answer")).to_contain_text("未找到可靠的答案")
+    expect(page.locator("#fact")).to_be_hidden()
+    assert page.locator("#sentences > li").count() == 0
+    nearest = page.locator("#read")
+    expect(nearest.locator("summary")).to_have_text("最接近的段落（仅供参考）")
+    expect(nearest.locator("#passages > li").first).to_be_hidden()  # folded until opened
+    nearest.locator("summary").click()
+    expect(nearest.locator("#passages > li").first).to_be_visible()
+    screenshot(page, "ask-not-found")
+
+
+def test_search_and_precedents_say_when_nothing_matches(page, live):
+    """检索 and 找先例 on a matter no indexed document handles: a plain notice, the nearest items folded
+    below it and marked 较低; each result carries its confidence in words, never a raw score."""
+    page.goto("/")
+    page.get_by_label("检索内容").fill("城市道路井盖破损怎么治理")
+    page.get_by_label("检索内容").press("Enter")
+    expect(page.locator("#results .not-found")).to_contain_text("未找到足够相关的内容")
+    folded = page.locator("#results details.nearest")
+    expect(folded.locator("li.card").first).to_be_hidden()
+    folded.locator("summary").click()
+    expect(folded.locator("li.card").first.locator(".confidence")).to_have_text("相关程度：较低")
+    screenshot(page, "search-not-found")
+
+    search(page, "普陀区社区宝宝屋覆盖了多少个街道镇")
+    expect(page.locator("#results .not-found")).to_have_count(0)
+    expect(cards(page).first.locator(".confidence")).to_have_text(re.compile("相关程度：(较高|一般)"))
+
+    page.goto("/web/precedents")
+    page.get_by_label("新提案或答复稿（粘贴全文）").fill(MANHOLE_PROPOSAL)
+    page.get_by_role("button", name="查找先例").click()
+    expect(page.locator("#precedents .not-found")).to_contain_text("未找到处理过同类事项的往期文件")
+    page.locator("#precedents details.nearest summary").click()
+    expect(page.locator("#precedents details.nearest li.card").first.locator(".confidence")).to_have_text(
+        "是否同类事项：较低")
+    assert "相似度" not in page.locator("#precedents").inner_text()
+    screenshot(page, "precedents-not-found")
 
 
 # ------------------------------------------------------------------ keyboard

@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="paired randomisation test of two --json results (second minus first); no search")
     evaluate.add_argument("--metric", default="nDCG@10", help="per-query metric --compare tests")
     evaluate.add_argument("--answers", action="store_true",
-                          help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans")
+                          help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans, "
+                          "also with each gold document removed; without --dataset: the trust yardstick "
+                          "(eval/data/trust: questions the documents answer and do not, proposals for /similar)")
     evaluate.add_argument("--fusion", choices=("auto", "linear", "rrf", "learned"), default="auto",
                           help="with --answers: the hybrid fusion of /ask's retrieval (ZHENGCE_FUSION; default auto)")
 

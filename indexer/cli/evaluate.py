@@ -1,4 +1,5 @@
-"""`zhengce eval`: retrieval evaluation (eval.harness), answer accuracy (eval.answers) or a paired
+"""`zhengce eval`: retrieval evaluation (eval.harness), answer accuracy on a set with gold spans
+(eval.answers), the trust yardstick (eval.trust: ``--answers`` without ``--dataset``) or a paired
 significance test of two results files (eval.significance)."""
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ def main_eval(args: Any) -> int:
     or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
     if args.compare:
         return _compare(args)
+    if args.dataset is None and args.answers:
+        return _trust(args)
     if args.dataset is None:
-        raise BadInput("--dataset is required (or --compare A.json B.json)")
+        raise BadInput("--dataset is required (or --compare A.json B.json, or --answers for the trust yardstick)")
     settings = IndexSettings()
     chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
     settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
@@ -52,6 +55,25 @@ def main_eval(args: Any) -> int:
         args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"results: {args.json_out}")
     return 0
+
+
+def _trust(args: Any) -> int:
+    """The trust yardstick (eval/data/trust): answered right, answered falsely, and /similar's found."""
+    from eval.harness import DEFAULT_CACHE
+    from eval.trust import format_trust_table, run_trust_eval
+
+    results = run_trust_eval(cache_dir=args.cache or DEFAULT_CACHE)
+    print(format_trust_table(results))
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=_plain), encoding="utf-8")
+        print(f"results: {args.json_out}")
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as the Python numbers they hold."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _compare(args: Any) -> int:

@@ -8,10 +8,17 @@ character bigrams it contains, which rewards sentences that repeat the question'
 (numbers, names) that a small embedding model blurs, less a little per place its passage ranks
 below the top one (an index with sentence vectors, the default, already holds most sentences' vectors,
 so only the others are embedded at question time). Two adjacent sentences are scored as one candidate
-too, so an answer that runs across a sentence end is quoted whole, and a document's title is never quoted. Below a threshold
-measured on answerable and unanswerable questions (``answer_calibration.json``, written by
-``eval.answer_threshold``) no answer is given: a wrong quote would look as authoritative as a
-right one.
+too, so an answer that runs across a sentence end is quoted whole, and a document's title is never quoted.
+
+A close sentence is not yet an answer. Only a sentence that holds what the question asks for
+(``indexer.retrieval.questions``: a number with the asked unit, a date, a body ...) from a document
+about the places the question names may answer it, and the chosen one carries a calibrated
+confidence (``indexer.retrieval.confidence``, model ``answer``): the probability that it holds the
+right fact, from its score, how much of the question it and its document's title cover, and the
+confidence of the passages read. No answer is given below the deployment's floor, nor when the best
+sentence scores under the threshold measured on answerable and off-topic questions
+(``answer_calibration.json``, written by ``eval.answer_threshold``): a wrong quote would look as
+authoritative as a right one.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from indexer.embed import Embedder
 from indexer.embed.adapter import AdaptedEmbedder
 from indexer.gongwen.sentences import MIN_SENTENCE_CHARS, matched_sentences, split_sentences
 from indexer.index.base import ChunkIndex
+from indexer.retrieval import questions
+from indexer.retrieval.confidence import FAMILY_FEATURES, Calibration
 from indexer.retrieval.search import Hit
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "answer_calibration.json"
@@ -63,10 +72,18 @@ class ScoredSentence:
     hit: Hit  # the passage the sentence was read from
 
 
+ANSWER_FEATURES = FAMILY_FEATURES["answer"]
+# why a question got no answer
+NOTHING_RETRIEVED, OFF_TOPIC, NOT_STATED, UNSURE = "nothing_retrieved", "off_topic", "not_stated", "low_confidence"
+
+
 @dataclass(frozen=True)
 class Answer:
-    sentences: list[ScoredSentence]  # empty when no sentence reaches the threshold
+    sentences: list[ScoredSentence]  # empty when no answer is given
     best_score: float | None  # the best sentence's score, answered or not (None: nothing to read)
+    confidence: float | None = None  # of the best sentence that holds what was asked (None: none does)
+    span: tuple[int, int] | None = None  # the asked fact in the first sentence, as offsets in its document
+    reason: str | None = None  # why there is no answer (NOT_STATED: no sentence holds what was asked ...)
 
     @property
     def found(self) -> bool:
@@ -208,10 +225,97 @@ def _overlaps(sentence: ScoredSentence, other: ScoredSentence) -> bool:
 
 
 def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold: float,
-                   index: ChunkIndex | None = None) -> Answer:
-    """The 1-3 best sentences when the best reaches ``threshold``; otherwise no sentences."""
-    scored = score_sentences(question, hits, embedder, index)
-    return Answer(select(scored, threshold), scored[0].score if scored else None)
+                   index: ChunkIndex | None = None, calibration: Calibration | None = None,
+                   floor: float | None = None) -> Answer:
+    """The 1-3 best sentences that hold what ``question`` asks, when the best reaches ``threshold``
+    and (with a calibration) its confidence reaches ``floor``; otherwise no sentences and the reason."""
+    return decide(question, score_sentences(question, hits, embedder, index), hits, threshold, calibration, floor)
+
+
+def decide(question: str, scored: list[ScoredSentence], hits: list[Hit], threshold: float,
+           calibration: Calibration | None = None, floor: float | None = None) -> Answer:
+    """The answer to ``question`` from its scored sentences (best first): only sentences that hold
+    the asked fact, from a document about the places asked, are candidates."""
+    if not scored:
+        return Answer([], None, reason=NOTHING_RETRIEVED)
+    best_score = scored[0].score
+    if best_score < threshold:
+        return Answer([], best_score, reason=OFF_TOPIC)
+    asked = questions.analyse(question)
+    eligible = candidates_holding(asked, scored)
+    if not eligible:
+        return Answer([], best_score, reason=NOT_STATED)
+    confidence = None
+    if calibration is not None:
+        x = answer_features(asked, eligible[0], best_score, hits)
+        confidence = float(calibration.model("answer").predict(x[None, :])[0])
+        if floor is not None and confidence < floor:
+            return Answer([], best_score, confidence, reason=UNSURE)
+    # the threshold keeps off-topic questions out (above); the sentence that holds the asked fact may
+    # score under it (联系电话：… is short and shares few words), its confidence then decides
+    chosen = select(eligible, min(threshold, eligible[0].score))
+    span = answer_span(asked, chosen[0])
+    return Answer(chosen, best_score, confidence, span)
+
+
+def candidates_holding(asked: questions.Asked, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The scored sentences that hold the asked fact, from documents that name the places and numbers asked."""
+    return [s for s in scored if answer_span(asked, s) is not None and _about_places(asked, s)]
+
+
+def answer_span(asked: questions.Asked, sentence: ScoredSentence) -> tuple[int, int] | None:
+    """Where the asked fact is in ``sentence`` (document offsets): of the spans that hold it, the one
+    with the most question terms around it; None when the sentence holds none."""
+    spans = questions.answer_spans(asked, sentence.text)
+    if not spans:
+        return None
+    if asked.kind is None:
+        return sentence.char_start, sentence.char_end
+
+    best = max(spans, key=lambda span: (_terms_near(asked, sentence.text, span), -span[0]))
+    start, end = questions.widened(asked, sentence.text, best)
+    return sentence.char_start + start, sentence.char_start + end
+
+
+def _terms_near(asked: questions.Asked, text: str, span: tuple[int, int]) -> int:
+    """How many of the question's terms stand within ``SPAN_WINDOW`` characters of ``span``."""
+    window = text[max(0, span[0] - SPAN_WINDOW): span[1] + SPAN_WINDOW]
+    return sum(term in window for term in asked.terms)
+
+
+SPAN_WINDOW = 15  # characters either side of a candidate span in which question terms count for it
+
+
+def _about_places(asked: questions.Asked, sentence: ScoredSentence) -> bool:
+    """Whether the sentence's document names the places and the numbers (years, counts) the question does."""
+    document = sentence.hit.document
+    meta = document.meta
+    context = f"{meta.title or ''} {meta.issuer or ''} {meta.region or ''} {meta.date or ''} {document.text}"
+    return questions.places_present(asked, context) and questions.numbers_present(asked, context)
+
+
+def answer_features(asked: questions.Asked, sentence: ScoredSentence, best_score: float,
+                    hits: list[Hit]) -> np.ndarray:
+    """``ANSWER_FEATURES`` of the candidate sentence the answer would start with."""
+    hit = sentence.hit
+    context = f"{hit.document.meta.title or ''} {hit.chunk.section} {sentence.text}"
+    span = answer_span(asked, sentence)
+    near = 1.0
+    if span is not None and asked.kind is not None and asked.terms:  # the fact labelled by the question's words
+        local = (span[0] - sentence.char_start, span[1] - sentence.char_start)
+        near = _terms_near(asked, sentence.text, local) / len(asked.terms)
+    return np.array([
+        sentence.score,
+        lexical_overlap(" ".join(asked.terms), sentence.text),
+        questions.coverage(asked, sentence.text),
+        questions.coverage(asked, context),
+        hit.confidence if hit.confidence is not None else 0.0,
+        hits[0].confidence if hits and hits[0].confidence is not None else 0.0,
+        1.0 if asked.kind is not None else 0.0,
+        best_score - sentence.score,
+        questions.number_cover(asked, sentence.text),
+        near if asked.kind is not None else questions.coverage(asked, sentence.text),
+    ], dtype=np.float64)
 
 
 def load_threshold(path: Path = CALIBRATION_FILE) -> float:

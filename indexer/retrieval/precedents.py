@@ -25,8 +25,10 @@ from indexer.gongwen.chunk import chunk_text
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import tokenize
 from indexer.models import Chunk, Document
+from indexer.retrieval.confidence import Calibration, term_cover
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.fusion import min_max, top_indices
+from indexer.retrieval.questions import content_terms
 from indexer.retrieval.search import Hit
 
 HITS_PER_PART = 50  # passages considered per part; documents beyond them score 0 for that part
@@ -54,6 +56,16 @@ class Precedent:
     document: Document
     score: float
     matches: list[Match] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)  # what its confidence is read from
+    confidence: float | None = None  # calibrated probability that it handled the same matter
+
+
+# what a precedent's confidence can be read from (the "similar" model of indexer.retrieval.confidence
+# reads some): its score, how close in meaning its best passage is to each part (mean and best over the
+# parts; the cosine is absolute, where the fused score is scaled within the candidates), how far its
+# mean cosine trails the best document's, the share of parts it matched at all, and the mean share of
+# each part's content terms its best passage for that part holds
+SIGNALS = ("score", "cos_mean", "cos_max", "cos_gap_top", "matched_share", "cover_mean")
 
 
 def input_parts(text: str, index: ChunkIndex) -> list[Part]:
@@ -103,6 +115,8 @@ def find_precedents(
             if part.index not in doc_best or score > doc_best[part.index][0]:
                 doc_best[part.index] = (score, row, float(dense[position, p]), float(lexical[position]))
     by_index = {part.index: part for part in parts}
+    cosines = _document_cosines(index, rows, dense)
+    terms = {part.index: tuple(content_terms(text)) for part, text in zip(parts, texts)}
     precedents = []
     for doc_id, per_part in best.items():
         document = index.documents[doc_id]
@@ -113,9 +127,40 @@ def find_precedents(
             for i, (p, (score, row, cos, bm25)) in enumerate(ranked, start=1)
         ]
         total = sum(item[0] for item in per_part.values())
-        precedents.append(Precedent(document, total / len(parts), matches))
+        cover = sum(term_cover(terms[p], f"{document.meta.title or ''} {index.chunks[row].text}")
+                    for p, (_, row, _, _) in per_part.items()) / len(parts)
+        signals = {"cos_mean": float(cosines[doc_id].mean()), "cos_max": float(cosines[doc_id].max()),
+                   "matched_share": len(per_part) / len(parts), "cover_mean": cover}
+        precedents.append(Precedent(document, total / len(parts), matches, signals))
+    best_cos = max((p.signals["cos_mean"] for p in precedents), default=0.0)
+    for precedent in precedents:
+        precedent.signals.update(score=precedent.score, cos_gap_top=best_cos - precedent.signals["cos_mean"])
     precedents.sort(key=lambda p: (-p.score, p.document.doc_id))
     return precedents[:top_k]
+
+
+def calibrate(found: list[Precedent], calibration: Calibration | None) -> None:
+    """Set each precedent's confidence (left None without a calibration)."""
+    if calibration is None or not found:
+        return
+    model = calibration.model("similar")
+    for precedent, p in zip(found, model.predict(similar_features(found, model.features)).tolist()):
+        precedent.confidence = p
+
+
+def similar_features(found: list[Precedent], names: tuple[str, ...] = SIGNALS) -> np.ndarray:
+    """The (len(found), len(names)) matrix of the precedents' ``names`` signals."""
+    return np.array([[p.signals[name] for name in names] for p in found], dtype=np.float64).reshape(
+        len(found), len(names))
+
+
+def _document_cosines(index: ChunkIndex, rows: np.ndarray, dense: np.ndarray) -> dict[str, np.ndarray]:
+    """Each document's best cosine with each part, over its allowed rows (rows are in row order, so
+    each document's rows are contiguous)."""
+    doc_ids = [index.chunks[row].doc_id for row in rows.tolist()]
+    starts = [i for i in range(len(doc_ids)) if i == 0 or doc_ids[i] != doc_ids[i - 1]]
+    best = np.maximum.reduceat(dense, starts, axis=0)
+    return {doc_ids[start]: best[k] for k, start in enumerate(starts)}
 
 
 def _allowed_rows(index: ChunkIndex, filters: SearchFilters | None, exclude_doc_id: str | None) -> np.ndarray:

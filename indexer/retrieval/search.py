@@ -25,9 +25,10 @@ from indexer.index.lexical import query_terms, tokenize
 from indexer.index.manifest import check_model
 from indexer.index.sentences import require_sentences
 from indexer.models import Chunk, Document
-from indexer.retrieval import fusion, rerank
+from indexer.retrieval import confidence, fusion, rerank
 from indexer.retrieval.citations import citation_of
 from indexer.retrieval.filters import SearchFilters
+from indexer.retrieval.questions import content_terms
 
 # Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): the learned ranker where the
 # index keeps sentence vectors (cross-validated above linear 0.7 on both sets, section 23), else a
@@ -55,6 +56,7 @@ class Hit:
     document: Document
     highlights: list[tuple[int, int]]  # offsets in chunk.text of query terms
     scores: dict[str, float] = field(default_factory=dict)  # dense, lexical (and fused) scores
+    confidence: float | None = None  # calibrated probability of relevance (None: no calibration loaded)
 
     def citation(self) -> dict[str, Any]:
         return citation_of(self.chunk, self.document)
@@ -63,6 +65,7 @@ class Hit:
         return {
             "rank": self.rank,
             "score": self.score,
+            "confidence": self.confidence,
             "chunk_id": self.chunk.chunk_id,
             "citation": self.citation(),
             "text": self.chunk.text,
@@ -77,11 +80,13 @@ class DocumentHit:
     score: float  # the best passage's score
     document: Document
     hits: list[Hit]
+    confidence: float | None = None  # calibrated probability that the document is relevant
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rank": self.rank,
             "score": self.score,
+            "confidence": self.confidence,
             "doc_id": self.document.doc_id,
             "source": self.document.source,
             "meta": self.document.meta.to_dict(),
@@ -127,6 +132,7 @@ class Searcher:
         fusion: str = DEFAULT_FUSION,
         dense_weight: float = DEFAULT_DENSE_WEIGHT,
         rrf_k: float = DEFAULT_RRF_K,
+        calibration: confidence.Calibration | None = None,
     ) -> None:
         if fusion not in FUSIONS:
             raise BadInput(f"fusion must be one of {', '.join(FUSIONS)}, not {fusion!r}")
@@ -147,6 +153,10 @@ class Searcher:
         if fusion == "learned":
             require_sentences(index.manifest, index.generation)
         self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None
+        if calibration is None and confidence.MODEL_FILE.exists():
+            calibration = confidence.Calibration.load()
+        # the calibration reads this model's cosines: with another model's it would mislead, so none
+        self.calibration = calibration if calibration is not None and calibration.fits(index.manifest) else None
 
     def ranker_training(self) -> dict[str, Any]:
         """The learned ranker's training record (what it was trained on, its CV figures); {} without one."""
@@ -163,14 +173,36 @@ class Searcher:
     def search(
         self, query: str, top_k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
     ) -> list[Hit]:
-        ranked = self._ranked(query, top_k, mode, filters)
+        """The ``top_k`` best passages, each with its calibrated confidence."""
+        hits, signals = self.search_with_signals(query, top_k, mode, filters)
+        if self.calibration is not None and hits:
+            family = confidence.family_of(mode, self.fusion)
+            if family == "hybrid-learned" and any("learned" not in hit.scores for hit in hits):
+                family = "hybrid-linear"  # a filter left the model nothing to re-score
+            x = confidence.passage_features(family, self.confidence_inputs(family, hits), signals)
+            for hit, p in zip(hits, self.calibration.model(family).predict(x).tolist()):
+                hit.confidence = p
+        return hits[:top_k]
+
+    def search_with_signals(
+        self, query: str, top_k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
+    ) -> tuple[list[Hit], confidence.QuerySignals]:
+        """At least ``confidence.CONTEXT_DEPTH`` ranked passages (more when ``top_k`` asks for more),
+        without confidences, and how the query sits in the collection."""
+        ranked, signals = self._ranked(query, max(top_k, confidence.CONTEXT_DEPTH), mode, filters)
         terms = query_terms(query)
         hits = []
         for rank, (row, score, scores) in enumerate(ranked, start=1):
             chunk = self.index.chunks[row]
             hits.append(Hit(rank, score, chunk, self.index.documents[chunk.doc_id],
                             highlight_spans(chunk.text, terms), scores))
-        return hits
+        return hits, signals
+
+    def confidence_inputs(self, family: str, hits: list[Hit]) -> list[confidence.Ranked]:
+        """What confidence reads of each hit."""
+        return [confidence.Ranked(confidence.native_score(family, hit.scores, hit.score), hit.scores,
+                                  f"{hit.document.meta.title or ''} {hit.chunk.section} {hit.chunk.text}",
+                                  hit.document.doc_id, len(self.index.rows_of(hit.document.doc_id))) for hit in hits]
 
     def search_documents(
         self, query: str, top_k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
@@ -195,25 +227,26 @@ class Searcher:
             kept = doc_hits[:passages_per_doc]
             for i, hit in enumerate(kept, start=1):
                 hit.rank = i
-            documents.append(DocumentHit(rank, kept[0].score, kept[0].document, kept))
+            documents.append(DocumentHit(rank, kept[0].score, kept[0].document, kept, kept[0].confidence))
         return documents
 
     # ------------------------------------------------------------------ ranking
 
     def _ranked(
         self, query: str, top_k: int, mode: str, filters: SearchFilters | None
-    ) -> list[tuple[int, float, dict[str, float]]]:
+    ) -> tuple[list[tuple[int, float, dict[str, float]]], confidence.QuerySignals]:
         if mode not in MODES:
             raise BadInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if not query or not query.strip():
             raise BadInput("query is empty")
         total = len(self.index.chunks)
         top_k = min(int(top_k), total)
+        nothing = confidence.QuerySignals(None, None, None, (), len(query))
         if top_k <= 0:
-            return []
+            return [], nothing
         allowed = self.index.select(filters)
         if allowed is not None and len(allowed) == 0:
-            return []
+            return [], nothing
         pool = total if allowed is None else len(allowed)
         top_k = min(top_k, pool)
         depth = min(pool, max(MIN_DEPTH, DEPTH_FACTOR * top_k, FUSION_DEPTH if mode == "hybrid" else 0))
@@ -225,9 +258,10 @@ class Searcher:
         lexical_rows = lexical.top_k(depth, allowed) if lexical is not None else None
 
         fused: dict[int, float] | None = None
+        learned: dict[int, float] = {}
         if dense_rows is not None and lexical_rows is not None:
             assert query_vector is not None and lexical is not None
-            order, fused = self._fuse(query, tokens, dense_rows, lexical_rows, query_vector, lexical)
+            order, fused, learned = self._fuse(query, tokens, dense_rows, lexical_rows, query_vector, lexical)
         else:
             ranked_rows = dense_rows if dense_rows is not None else lexical_rows
             assert ranked_rows is not None
@@ -244,14 +278,34 @@ class Searcher:
                 scores["lexical"] = float(lexical_scores[i])
             if fused is not None:
                 scores["fused"] = fused[row]
+            if row in learned:
+                scores["learned"] = learned[row]
             score = scores["fused"] if fused is not None else scores["dense" if mode == "dense" else "lexical"]
             ranked.append((row, score, scores))
-        return ranked
+        dense_top = (float(self.index.dense_scores(query_vector, dense_rows[:1])[0])
+                     if dense_rows is not None and query_vector is not None and len(dense_rows) else None)
+        lexical_top = (float(lexical.scores(lexical_rows[:1])[0])
+                       if lexical_rows is not None and lexical is not None and len(lexical_rows) else None)
+        return ranked, self._signals(query, dense_top, lexical_top, dense_rows, lexical_rows)
+
+    def _signals(self, query: str, dense_top: float | None, lexical_top: float | None,
+                 dense_rows: np.ndarray | None, lexical_rows: np.ndarray | None) -> confidence.QuerySignals:
+        """Each retriever's best score and how far their top documents agree (hybrid search only)."""
+        agreement = None
+        if dense_rows is not None and lexical_rows is not None:
+            def documents(rows: np.ndarray) -> set[str]:
+                return {self.index.chunks[r].doc_id for r in rows[: rerank.AGREEMENT_DEPTH].tolist()}
+
+            agreement = len(documents(dense_rows) & documents(lexical_rows)) / rerank.AGREEMENT_DEPTH
+        return confidence.QuerySignals(dense_top, lexical_top, agreement, tuple(content_terms(query)), len(query))
 
     def _fuse(
         self, query: str, tokens: list[str], dense_rows: np.ndarray, lexical_rows: np.ndarray,
         query_vector: np.ndarray, lexical: Any,
-    ) -> tuple[list[int], dict[int, float]]:
+    ) -> tuple[list[int], dict[int, float], dict[int, float]]:
+        """The fused order, each row's fused score and (learned fusion) the model's raw score of each
+        row it re-scored."""
+        learned_raw: dict[int, float] = {}
         if self.fusion == "rrf":
             fused = fusion.reciprocal_rank([dense_rows, lexical_rows], [self.dense_weight, 1.0 - self.dense_weight],
                                            self.rrf_k)
@@ -266,5 +320,6 @@ class Searcher:
                 pool, x = rerank.features(self.index, query, query_vector, lexical, candidates)
                 learned = self._ranker.score(x)
                 fused.update(zip(pool.tolist(), (1.5 + np.arctan(learned) / np.pi).tolist()))
+                learned_raw = dict(zip(pool.tolist(), learned.tolist()))
         order = sorted(fused, key=lambda row: (-fused[row], row))
-        return order, fused
+        return order, fused, learned_raw

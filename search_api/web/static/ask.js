@@ -7,6 +7,15 @@
   const sentences = document.getElementById("sentences");
   const noAnswer = document.getElementById("no-answer");
   const read = document.getElementById("read");
+  const readTitle = read.querySelector("summary");
+  const fact = document.getElementById("fact");
+
+  /* the asked fact's place inside an answer sentence, to mark it there too */
+  function spanIn(sentence, span) {
+    const c = sentence.citation;
+    if (!span || span.doc_id !== c.doc_id || span.char_start < c.char_start || span.char_end > c.char_end) return [];
+    return [[span.char_start - c.char_start, span.char_end - c.char_start]];
+  }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -17,15 +26,24 @@
       const answer = await Z.api("/ask", { method: "POST", body: { question } });
       section.hidden = false;
       Z.clear(sentences);
+      Z.clear(fact);
       noAnswer.hidden = !answer.no_answer;
+      fact.hidden = answer.no_answer || !answer.answer_span;
       if (answer.no_answer) {
-        noAnswer.textContent = "文件中没有能可靠回答这个问题的内容。可以换个问法，或到“检索”中查看相关段落。";
+        noAnswer.textContent = "未找到可靠的答案：" + (answer.message || "文件中没有写明这个问题的答案。") +
+          " 可以换个问法，或到“检索”中查看相关段落。";
       } else {
-        sentences.append(...answer.sentences.map((s) => Z.passageCard({ text: s.text, highlights: [], citation: s.citation }, { query: question })));
+        if (answer.answer_span) {
+          fact.append(Z.el("span", { className: "fact-text" }, answer.answer_span.text),
+            Z.confidenceBadge(answer.confidence, answer.floor, "可信程度"));
+        }
+        sentences.append(...answer.sentences.map((s) => Z.passageCard(
+          { text: s.text, highlights: spanIn(s, answer.answer_span), citation: s.citation }, { query: question })));
       }
-      Z.clear(document.getElementById("passages")).append(...answer.passages.map((p) => Z.passageCard(p, { query: question })));
+      Z.clear(document.getElementById("passages")).append(...answer.passages.map((p) => Z.passageCard(p, { query: question, floor: answer.floor })));
+      readTitle.textContent = answer.no_answer ? "最接近的段落（仅供参考）" : "依据的段落";
       read.hidden = !answer.passages.length;
-      Z.status(answer.no_answer ? "没有可靠的答案。" : `回答由 ${answer.sentences.length} 句原文组成。`);
+      Z.status(answer.no_answer ? "未找到可靠的答案。" : `回答由 ${answer.sentences.length} 句原文组成。`);
     } catch (error) {
       Z.status("提问失败：" + error.message, true);
     }

@@ -111,6 +111,31 @@ Z.viewerHref = function (c, query) {
   return `/web/doc/${encodeURIComponent(c.doc_id)}?${params}`;
 };
 
+/* a calibrated confidence in words staff read at a glance: 较高 from 0.7 (or the floor, if higher),
+   一般 from the deployment's floor, 较低 below it */
+Z.HIGH = 0.7;
+Z.confidenceLevel = function (confidence, floor) {
+  if (confidence === null || confidence === undefined) return null;
+  const low = floor === null || floor === undefined ? 0.5 : floor;
+  if (confidence >= Math.max(Z.HIGH, low)) return "较高";
+  return confidence >= low ? "一般" : "较低";
+};
+
+Z.confidenceBadge = function (confidence, floor, label) {
+  const level = Z.confidenceLevel(confidence, floor);
+  if (!level) return null;
+  const kind = { 较高: "high", 一般: "medium", 较低: "low" }[level];
+  return Z.el("span", { className: `confidence ${kind}`, title: `置信度 ${Math.round(confidence * 100)}%` },
+    `${label || "相关程度"}：${level}`);
+};
+
+/* "nothing reliable found": a plain notice, and the nearest items folded below it */
+Z.notFound = function (message, foldLabel, items) {
+  const fold = Z.el("details", { className: "nearest" }, Z.el("summary", {}, foldLabel),
+    Z.el("ol", { className: "cards" }, ...items));
+  return [Z.el("p", { className: "not-found", role: "note" }, message), items.length ? fold : null];
+};
+
 /* one quoted passage with its citation: used by search results, answers and precedents */
 Z.passageCard = function (passage, options) {
   const { query, heading = true, extra } = options || {};
@@ -120,8 +145,10 @@ Z.passageCard = function (passage, options) {
     c.issuer && Z.el("span", { className: "issuer" }, c.issuer),
     c.date && Z.el("span", { className: "date" }, Z.chineseDate(c.date)),
     c.page && Z.el("span", {}, `第 ${c.page} 页`),
-    c.ocr && Z.el("span", { className: "badge" }, "OCR"));
-  const card = Z.el("li", { className: "card", "data-doc-id": c.doc_id, "data-start": c.char_start, "data-end": c.char_end },
+    c.ocr && Z.el("span", { className: "badge" }, "OCR"),
+    Z.confidenceBadge(passage.confidence, options && options.floor));
+  const card = Z.el("li", { className: "card" + (passage.weak ? " weak" : ""), "data-doc-id": c.doc_id,
+    "data-start": c.char_start, "data-end": c.char_end },
     heading && Z.el("h2", {}, Z.el("a", { href: Z.viewerHref(c, query) }, c.title || c.source)),
     heading && meta,
     c.section && Z.el("p", { className: "section" }, c.section),

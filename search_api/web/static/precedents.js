@@ -7,16 +7,16 @@
   const exportButton = document.getElementById("export-docx");
   let last = null; // { text, result } of the list on screen
 
-  function documentCard(found, text) {
+  function documentCard(found, text, floor) {
     const d = found.document;
     const first = found.matches[0];
     const href = first ? Z.viewerHref(first.passage.citation) : `/web/doc/${encodeURIComponent(d.doc_id)}`;
-    const card = Z.el("li", { className: "card", "data-doc-id": d.doc_id },
+    const card = Z.el("li", { className: "card" + (found.weak ? " weak" : ""), "data-doc-id": d.doc_id },
       Z.el("h2", {}, `${found.rank}. `, Z.el("a", { href }, d.title || d.source)),
       Z.el("p", { className: "meta-line" },
         d.doc_number && Z.el("span", { className: "doc-number" }, d.doc_number),
         d.issuer && Z.el("span", {}, d.issuer), d.date && Z.el("span", {}, Z.chineseDate(d.date)),
-        Z.el("span", {}, `相似度 ${found.score.toFixed(3)}`)));
+        Z.confidenceBadge(found.confidence, floor, "是否同类事项")));
     const matches = Z.el("ol", { className: "cards" });
     for (const match of found.matches) {
       const part = text.slice(match.part_char_start, match.part_char_end).replace(/\s+/g, "");
@@ -37,8 +37,12 @@
     try {
       const result = await Z.api("/similar", { method: "POST", body: { text, top_k: Number(form.elements.top_k.value) } });
       last = { text, result };
-      Z.clear(list).append(...result.documents.map((found) => documentCard(found, text)));
-      Z.status(result.documents.length ? `找到 ${result.documents.length} 份往期文件，新稿分为 ${result.parts.length} 部分比对。` : "没有找到相似的往期文件。");
+      const cards = result.documents.map((found) => documentCard(found, text, result.floor));
+      if (result.found || !cards.length) Z.clear(list).append(...cards);
+      else Z.clear(list).append(...Z.notFound("未找到处理过同类事项的往期文件：文档库里没有与新稿事项相符的答复、方案或报告。",
+        `最接近的 ${cards.length} 份文件（不是同类事项，仅供参考）`, cards));
+      if (!cards.length) Z.status("没有找到往期文件。");
+      else Z.status(result.found ? `找到 ${cards.length} 份往期文件，新稿分为 ${result.parts.length} 部分比对。` : "未找到处理过同类事项的往期文件。");
       exportButton.disabled = !result.documents.length;
     } catch (error) {
       Z.status("查找失败：" + error.message, true);

@@ -53,12 +53,12 @@
     Z.toast(relevant ? "已标记为相关" : "已标记为不相关");
   }
 
-  function card(passage, query) {
+  function card(passage, query, floor) {
     const yes = Z.el("button", { type: "button", className: "judge yes", "aria-pressed": "false" }, "相关");
     const no = Z.el("button", { type: "button", className: "judge no", "aria-pressed": "false" }, "不相关");
     yes.addEventListener("click", () => judge(yes, passage, true));
     no.addEventListener("click", () => judge(no, passage, false));
-    return Z.passageCard(passage, { query, extra: [yes, no] });
+    return Z.passageCard(passage, { query, floor, extra: [yes, no] });
   }
 
   async function showMarks(query) {
@@ -86,8 +86,12 @@
       const found = await Z.api("/search", { method: "POST", body: {
         query, top_k: shown, mode: form.elements.mode.value, filters: Object.keys(filters).length ? filters : null,
       } });
-      Z.clear(results).append(...found.passages.map((p) => card(p, query)));
-      Z.status(found.passages.length ? `共显示 ${found.passages.length} 条结果` : "没有找到结果：换个说法，或放宽筛选条件。");
+      const cards = found.passages.map((p) => card(p, query, found.floor));
+      if (found.found || !cards.length) Z.clear(results).append(...cards);
+      else Z.clear(results).append(...Z.notFound("未找到足够相关的内容：文档库里没有与检索内容明显相符的段落。",
+        `最接近的 ${cards.length} 条段落（相关程度较低，仅供参考）`, cards));
+      if (!cards.length) Z.status("没有找到结果：换个说法，或放宽筛选条件。");
+      else Z.status(found.found ? `共显示 ${cards.length} 条结果` : "未找到足够相关的内容。");
       more.hidden = found.passages.length < shown || shown >= MAX;
       await showMarks(query);
     } catch (error) {
