@@ -22,7 +22,8 @@ KINDS = (
 )
 PROPOSAL_KINDS = ("代表建议", "建议", "提案", "议案")
 ORG_SUFFIX = re.compile(
-    r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处)$"
+    r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处"
+    r"|大学|中学|小学|幼儿园|党校|协会|学会|银行|馆|社)$"
 )
 _ORG_THEN_SUBJECT = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?)(?:关于|对)")
 _SALUTATION = re.compile(
@@ -34,6 +35,7 @@ _MASTHEAD = re.compile(
 )
 _SECTION_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])")
 _TRAILING_BRACKET = re.compile(r"[（(][^（）()]*[）)]$")
+_SENTENCE = 20  # a line this long ending in a full stop is a sentence of the body, not a heading
 ZONE_LINES = 25  # a heading stands near the top; the body's headings (一、…) come later
 
 
@@ -80,9 +82,10 @@ def starts_heading(text: str) -> bool:
 
 
 def zone_end(lines: list[str]) -> int:
-    """Index of the salutation or the first body paragraph: the heading stands above it."""
+    """Index of the salutation or the first body paragraph (a long line with a full stop, or a
+    whole sentence of some length): the heading stands above it."""
     for i, line in enumerate(lines[:ZONE_LINES]):
-        if is_salutation(line) or (len(line) > 40 and "。" in line):
+        if is_salutation(line) or (len(line) > 40 and "。" in line) or (len(line) >= _SENTENCE and line.endswith("。")):
             return i
     return min(len(lines), ZONE_LINES)
 

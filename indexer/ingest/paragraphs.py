@@ -1,0 +1,151 @@
+"""Rows of positioned text -> the lines of each page, with the paragraph structure the page shows.
+
+A reader sees where a paragraph ends: its last line stops short of the right margin, the next
+line is indented or set apart, or in another size or colour. A line that runs to the right margin
+and is followed by a line starting at the left margin, in the same size, wraps: the paragraph goes
+on. The lines of a title block (centred, close together, larger than the body) are one paragraph
+too; red print (a 红头 masthead) stands alone. Each line keeps its indent as leading spaces; a line
+that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_WRAP``. The cleaner
+(``indexer.gongwen.clean``) joins the lines by these marks instead of guessing from punctuation.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from indexer.ingest.layout import Box, Row, char_width, page_rows
+
+PARAGRAPH_END = "\u2029"  # Unicode's paragraph separator, at the end of a line that ends its paragraph
+LINE_WRAP = "\u2028"  # Unicode's line separator, at the end of a line whose paragraph goes on
+
+_MARGIN_SLACK = 1.5  # a line within this many character widths of the right margin runs to it
+_LEFT_SLACK = 1.0  # a line starting within this many character widths of the column's left edge is not indented
+_WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this many characters
+_SAME_SIZE = 0.15  # sizes within this share of each other are one size
+_TITLE_SIZE = 1.15  # a title block is set at least this much larger than the body
+_CENTRED = 2.0  # a centred line's middle is within this many character widths of its column's
+_TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
+_PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
+_FOOTER_GAP = 2.5  # a row this many line pitches below the text above it is the page's footer
+_LONG_ROW = 8  # rows of at least this many characters show where the right margin is
+
+
+def laid_out(pages: list[list[Box]]) -> list[str]:
+    """Each page's text: lines in reading order with indents and paragraph ends.
+
+    The right margin is the document's, measured over all its pages: on a page of short lines
+    (a list, a signature page) no line runs to it, so none wraps.
+    """
+    rows = [page_rows(boxes) for boxes in pages]
+    every_box = [box for boxes in pages for box in boxes if box.text.strip()]
+    if not every_box:
+        return ["" for _ in pages]
+    width = char_width(every_box)
+    full = [row for page in rows for column in page for row in column if row.full_width]
+    margins = (_left_margin(full, width), _right_margin(full))
+    body = _body_size(every_box)
+    return ["\n".join(_page_text(page, width, margins, body)) for page in rows]
+
+
+def page_lines(boxes: list[Box]) -> list[str]:
+    """One page read on its own (a scan): its lines with indents and paragraph ends."""
+    text = laid_out([boxes])[0]
+    return text.split("\n") if text else []
+
+
+def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float) -> list[str]:
+    lines = []
+    for rows in columns:
+        if rows[0].full_width:
+            left, right = margins
+        else:
+            left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)  # one of several columns
+        pitch = _pitch(rows)
+        last = _last_body_row(rows, pitch)
+        for k, row in enumerate(rows):
+            indent = max(0, round((row.x0 - left) / width))
+            if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
+                wraps = _reaches(row, right, width) and not row.has_cells and not row.red
+            else:
+                wraps = k < last and _continues(row, rows[k + 1], width, (left, right), pitch, body)
+            lines.append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
+    return lines
+
+
+def _continues(row: Row, below: Row, width: float, margins: tuple[float, float], pitch: float, body: float) -> bool:
+    """Whether ``below`` carries on the paragraph ``row`` is in."""
+    left, right = margins
+    if row.red or below.red or row.has_cells or below.has_cells:
+        return False
+    if _title_block(row, below, margins, width, body):
+        return True
+    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
+        return False
+    indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
+    return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
+
+
+def _title_block(row: Row, below: Row, margins: tuple[float, float], width: float, body: float) -> bool:
+    """Two centred lines close together, one larger than the body and neither smaller: lines of
+    one title (a licence's "中华人民共和国" over its name in larger type, too)."""
+    big = min(row.size, below.size) >= body and max(row.size, below.size) >= _TITLE_SIZE * body
+    close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
+    return big and close and _centred(row, margins, width) and _centred(below, margins, width)
+
+
+def _last_body_row(rows: list[Row], pitch: float) -> int:
+    """Index of the last row above the footer (a page number set well below the text)."""
+    last = len(rows) - 1
+    while last > 0 and pitch and rows[last].y0 - rows[last - 1].y0 > _FOOTER_GAP * pitch and len(rows) - last <= 2:
+        last -= 1
+    return last
+
+
+def _reaches(row: Row, right: float, width: float) -> bool:
+    return row.x1 >= right - _MARGIN_SLACK * max(width, row.size if row.size > 0 else 0)
+
+
+def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:
+    middle = (margins[0] + margins[1]) / 2
+    return abs((row.x0 + row.x1) / 2 - middle) <= _CENTRED * width
+
+
+def _same_size(a: float, b: float) -> bool:
+    return abs(a - b) <= _SAME_SIZE * max(a, b, 1e-6)
+
+
+def _left_margin(rows: list[Row], width: float) -> float:
+    """Where the body's lines start: the left edge most long rows share (a wrapped line's), not the
+    leftmost ink (a masthead set wider than the text)."""
+    starts = [row.x0 for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells]
+    if not starts:
+        return min((row.x0 for row in rows), default=0.0)
+    step = 0.5 * width
+    counts: dict[int, int] = {}
+    for x in starts:
+        counts[round(x / step)] = counts.get(round(x / step), 0) + 1
+    best = max(counts.values())
+    return min(x for x in starts if counts[round(x / step)] == best)
+
+
+def _right_margin(rows: list[Row]) -> float:
+    """Where the body's full lines end: the 80th percentile of long rows' right edges."""
+    ends = sorted(row.x1 for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells)
+    if not ends:
+        return max((row.x1 for row in rows), default=0.0)
+    return ends[min(len(ends) - 1, int(0.8 * len(ends)))]
+
+
+def _body_size(boxes: list[Box]) -> float:
+    """The size most characters are printed in."""
+    weights: dict[float, int] = {}
+    for box in boxes:
+        key = round(box.font, 1)
+        weights[key] = weights.get(key, 0) + len(box.text.strip())
+    return max(weights, key=lambda key: weights[key])
+
+
+def _pitch(rows: list[Row]) -> float:
+    """The usual distance from one row's top to the next one's in a column."""
+    steps = [b.y0 - a.y0 for a, b in zip(rows, rows[1:]) if b.y0 > a.y0]
+    return statistics.median(steps) if steps else 0.0
