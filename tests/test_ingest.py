@@ -233,8 +233,10 @@ def test_docx_paragraphs_and_table_rows_in_document_order(tmp_path: Path) -> Non
     assert "1 | 新增普惠性托位2000个 | 区卫健委、各街镇" in lines
     order = [text.index(s) for s in ("浦府办〔2021〕12号", "一、总体要求", "序号 | 工作任务", "2021年5月13日")]
     assert order == sorted(order)
-    # each Word paragraph ends its paragraph (the cleaner never glues one to the next); a blank line between
-    assert f"浦府办〔2021〕12号{PARAGRAPH_END}\n\n区政府各委、办、局" in text
+    # a Word paragraph that ends a sentence ends its paragraph (the cleaner never glues the next one to
+    # it); one that stops mid-sentence carries no mark; a blank line between
+    assert f"请认真按照执行。{PARAGRAPH_END}\n\n一、总体要求" in text
+    assert "浦府办〔2021〕12号\n\n区政府各委、办、局" in text
     assert f"序号 | 工作任务 | 责任单位{PARAGRAPH_END}\n1 | 新增普惠性托位" in text  # rows of one table stay together
 
 

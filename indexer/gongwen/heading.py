@@ -18,7 +18,7 @@ from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
 KINDS = (
     "会办意见", "答复意见", "办理意见", "答复", "回复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议",
     "意见", "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "说明",
-    "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法",
+    "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法", "制度", "规程", "守则", "章程", "准则", "须知",
 )
 PROPOSAL_KINDS = ("代表建议", "建议", "提案", "议案")
 ORG_SUFFIX = re.compile(
@@ -90,21 +90,23 @@ def zone_end(lines: list[str]) -> int:
     return min(len(lines), ZONE_LINES)
 
 
-def find_heading(lines: list[str]) -> tuple[int, int] | None:
+def find_heading(lines: list[str], joined: bool = False) -> tuple[int, int] | None:
     """(first, last) index of the heading's lines, or None when the text has no heading above its
-    salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议)."""
+    salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议).
+    ``joined``: the reader already joined each title's lines (a file's layout showed them), so a
+    heading is one line, with at most its issuer on the line above."""
     end = zone_end(lines)
     for kinds in (KINDS, PROPOSAL_KINDS):
         for last in range(end):
             if _is_heading_text(lines[last]) and kind_of(lines[last]) in kinds:
-                return _first_line(lines, last), last
+                return _first_line(lines, last, joined), last
     return None
 
 
-def _first_line(lines: list[str], last: int) -> int:
+def _first_line(lines: list[str], last: int, joined: bool = False) -> int:
     """Walk up from the heading's last line to its first (three lines at most)."""
     first = last
-    while not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
+    while not joined and not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
         above = lines[first - 1]
         if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()):
             break

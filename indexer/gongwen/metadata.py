@@ -43,11 +43,15 @@ _NOT_A_PLACE = (
 DOC_TYPES = (
     "会办意见", "代表建议", "答复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议", "意见",
     "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "提案", "建议",
-    "法", "解释",
+    "法", "解释", "制度", "规程", "守则", "章程", "准则", "须知",
 )
+# titles a writing program fills in by itself: no title of the document
+_PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.*|untitled|title|document\d*|microsoft word - .*)$", re.IGNORECASE)
 # a licence's printed field names before its issuing body and date: 发证机关…, 核发机关…, 发证日期…
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
+_IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
+_NOTICE_NUMBER = re.compile(rf"[（(]?([{CJK}\d]{{0,8}}第\d{{1,5}}号)[）)]?")
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
@@ -64,7 +68,8 @@ class _Found(dict):
 
 
 def extract_metadata(
-    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
+    laid_out: bool = False,
 ) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
@@ -72,15 +77,17 @@ def extract_metadata(
     ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
     outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title, stated=stated)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out)[0]
 
 
 def read_metadata(
-    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
+    laid_out: bool = False,
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
     The document's own elements win over what its page stated (the 信息公开 table, the source line).
+    ``laid_out``: the text was read from positions (PDF, OFD, scans), whose layout joined each title's lines.
     """
     stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -89,11 +96,11 @@ def read_metadata(
     found.offer("doc_number", _find_doc_number(header), "文号 line of the 版头")
     _offer_stated(found, stated, "doc_number")
 
-    heading = find_heading(lines)
+    heading = find_heading(lines, joined=laid_out)
     found.offer("title", title, "title given by the collection")
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
-    found.offer("title", title_hint.strip() if title_hint else None, "title hint (HTML <title>, DOCX properties)")
+    found.offer("title", None if _placeholder(title_hint) else title_hint.strip(), "title hint (HTML <title>, DOCX properties)")
     found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
     doc_title = found.value("title")
 
@@ -124,6 +131,10 @@ def read_metadata(
     return meta, {name: rule for name, (_, rule) in found.items()}
 
 
+def _placeholder(title_hint: str | None) -> bool:
+    return not title_hint or not title_hint.strip() or bool(_PLACEHOLDER_TITLE.match(title_hint.strip()))
+
+
 def _offer_stated(found: _Found, stated: PageFields, name: str) -> None:
     found.offer(name, getattr(stated, name), stated.found_by.get(name, "page"))
 
@@ -137,7 +148,10 @@ def _body_start(lines: list[str]) -> int:
 
 
 def _find_doc_number(header: list[str]) -> str | None:
-    return next((number for line in header if (number := doc_number_line(line))), None)
+    """The 文号 line of the 版头; else a 公告's or 令's own number printed on its own line under its
+    heading: "（十四届第3号）", "第738号"."""
+    found = next((number for line in header if (number := doc_number_line(line))), None)
+    return found or next((m.group(1) for line in header[:8] if (m := _NOTICE_NUMBER.fullmatch(line))), None)
 
 
 def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None]:
@@ -150,7 +164,7 @@ def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None
             printed = printed or find_date(lines[i])
             continue
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
-        if not date or len(lines[i]) > 16:
+        if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE):
             continue
         signers: list[str] = []
         while i - len(signers) > 0 and len(signers) < 6 and is_org(_FIELD_LABEL.sub("", lines[i - len(signers) - 1])):

@@ -14,6 +14,7 @@ _SPANNING = 0.6  # a box wider than this share of the text area spans all column
 _CELL_GAP = 2.0  # a gap of more than this many character widths separates two cells of a line
 _WORD_GAP = 0.8  # a gap of more than this many character widths separates two words ("张某 李某")
 _MIN_COLUMN_OVERLAP = 0.5  # columns side by side share at least this share of their heights
+_DOUBLE_STRIKE = 0.3  # the same text this share of its size from itself is one text drawn twice
 _BESIDE = 0.25  # a box overlapping two stacked rows by this share of its height each stands beside both
 
 
@@ -92,7 +93,7 @@ def char_width(boxes: list[Box]) -> float:
 
 def page_rows(boxes: list[Box]) -> list[list[Row]]:
     """The page's rows, one list per column, columns in reading order (top to bottom, left to right)."""
-    boxes = [box for box in boxes if box.text.strip()]
+    boxes = _drawn_once([box for box in boxes if box.text.strip()])
     if not boxes:
         return []
     width = char_width(boxes)
@@ -106,10 +107,27 @@ def page_rows(boxes: list[Box]) -> list[list[Row]]:
     return columns
 
 
+def _drawn_once(boxes: list[Box]) -> list[Box]:
+    """Text drawn twice at almost the same place (a writer's fake bold, a shadow) is read once."""
+    kept: list[Box] = []
+    seen: dict[str, list[Box]] = {}
+    for box in boxes:
+        shift = _DOUBLE_STRIKE * box.font
+        twins = seen.setdefault(box.text, [])
+        if any(abs(box.x0 - twin.x0) <= shift and abs(box.y0 - twin.y0) <= shift for twin in twins):
+            continue
+        twins.append(box)
+        kept.append(box)
+    return kept
+
+
 def _segments(boxes: list[Box], char_width: float) -> list[list[Box]]:
     """Runs of boxes on one line with no cell-wide gap between them: a detector often splits a line."""
     segments: list[list[Box]] = []
     for line in _group_lines(boxes):
+        if _letter_spaced(line):
+            segments.append(line)
+            continue
         segments.append([line[0]])
         for previous, box in zip(line, line[1:]):
             if box.x0 - previous.x1 > _CELL_GAP * _local_width(previous, box, char_width):
@@ -166,7 +184,7 @@ def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, bo
             cuts.append((reach + x0) / 2)
         reach = max(reach, x1)
     columns = [[box for segment in band if _column_of(segment, cuts) == k for box in segment] for k in range(len(cuts) + 1)]
-    if any(len(_group_lines(column)) < 2 for column in columns):  # cells of a table row, not columns of text
+    if _cells_of_rows(columns):
         return [(area_left, True, flat)]
     merged = [columns[0]]
     for column in columns[1:]:
@@ -177,6 +195,20 @@ def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, bo
     if len(merged) == 1:
         return [(area_left, True, merged[0])]
     return [(min(box.x0 for box in column), False, column) for column in merged]
+
+
+def _cells_of_rows(columns: list[list[Box]]) -> bool:
+    """Whether "columns" are cells of table rows: each line of the shorter one is level with a line
+    of another (a 版记's office and date), rather than set between its lines."""
+    lines = [_group_lines(column) for column in columns]
+    shortest = min(lines, key=len)
+    others = [line for column in lines if column is not shortest for line in column]
+    return len(shortest) < 2 and all(any(_level(line, other) for other in others) for line in shortest)
+
+
+def _level(a: list[Box], b: list[Box]) -> bool:
+    top, bottom = max(min(x.y0 for x in a), min(x.y0 for x in b)), min(max(x.y1 for x in a), max(x.y1 for x in b))
+    return bottom - top >= 0.5 * min(max(x.y1 for x in c) - min(x.y0 for x in c) for c in (a, b))
 
 
 def _column_of(segment: list[Box], cuts: list[float]) -> int:
@@ -229,6 +261,8 @@ def _overlap(box: Box, line: list[Box]) -> float:
 def _join(line: list[Box], char_width: float) -> str:
     """A row's text: cells apart by four spaces, words by one (Latin words, or CJK words a gap of
     a character apart, as names in a list are set); the cleaner reads those spaces."""
+    if _letter_spaced(line):
+        return "".join(box.text.strip() for box in line)
     parts = [line[0].text.strip()]
     for previous, box in zip(line, line[1:]):
         gap = box.x0 - previous.x1
@@ -239,6 +273,14 @@ def _join(line: list[Box], char_width: float) -> str:
             parts.append(" ")
         parts.append(box.text.strip())
     return "".join(parts)
+
+
+def _letter_spaced(line: list[Box]) -> bool:
+    """A word set letter-spaced ("说    明", "公    告"): single CJK characters, evenly apart."""
+    if len(line) < 2 or not all(len(box.text.strip()) == 1 and "\u3400" <= box.text.strip() <= "\u9fff" for box in line):
+        return False
+    gaps = [b.x0 - a.x1 for a, b in zip(line, line[1:])]
+    return max(gaps) <= 1.5 * min(gaps) + 0.5 * line[0].font
 
 
 def _latin_pair(left: Box, right: Box) -> bool:

@@ -22,44 +22,62 @@ def code_boxes(
     text: str, start: tuple[float, float], steps: tuple[list[float], list[float]], size: float, ctm: list[float],
     origin: tuple[float, float], red: bool,
 ) -> list[Box]:
-    """Boxes of ``text`` drawn from ``start`` (x, y in object space) by DeltaX/DeltaY ``steps``, cut
-    at wide advances and where the pen moves back or to another line."""
+    """Boxes of ``text`` drawn from ``start`` (x, y in object space) by DeltaX/DeltaY ``steps``: cut
+    at wide advances; lines the TextCode itself wraps onto (by DeltaY) stay one box, one paragraph."""
     if not text.strip():
         return []
     advances, rises = steps
     moves = [
         (advances[k] if k < len(advances) else size, rises[k] if k < len(rises) else 0.0) for k in range(len(text) - 1)
     ]
-    forward = [dx for dx, dy in moves if dx > 0 and not dy]
-    usual = statistics.median(forward) if forward else size
-    pieces: list[tuple[str, float, float, float]] = []  # (text, start x, end x, baseline) in object space
+    usual = _usual_advances(text, moves, size)
+    pieces: list[list] = []  # [text, start x, end x, baseline, wrapped onto a new line]
     x, y = start
-    piece_start, current = x, text[0]
-    for (dx, dy), char in zip(moves, text[1:]):
-        wide = dx > _WIDE_ADVANCE * usual and dx > 0.6 * size
+    piece_start, current, wrapped = x, text[0], False
+    for (dx, dy), before, char in zip(moves, text, text[1:]):
+        wide = not dy and dx > _WIDE_ADVANCE * usual[before.isascii()] and dx > 0.4 * size
         if dy or dx < 0 or wide:
-            if wide and not dy and current[-1:].isascii() and char.isascii():
+            if wide and before.isascii() and char.isascii():
                 current += " " + char
                 x += dx
                 continue
-            pieces.append((current, piece_start, x + _glyph_width(current[-1], size), y))
+            pieces.append([current, piece_start, x + _glyph_width(current[-1], size), y, wrapped])
             x, y = x + dx, y + dy
-            piece_start, current = x, char
+            piece_start, current, wrapped = x, char, bool(dy)
         else:
             x += dx
             current += char
-    pieces.append((current, piece_start, x + _glyph_width(current[-1], size), y))
-    scale = font_scale(ctm)
+    pieces.append([current, piece_start, x + _glyph_width(current[-1], size), y, wrapped])
+    return [_box(group, size, ctm, origin, red) for group in _paragraphs(pieces) if "".join(p[0] for p in group).strip()]
+
+
+def _usual_advances(text: str, moves: list[tuple[float, float]], size: float) -> dict[bool, float]:
+    """The usual advance after a Latin character (True) and after a CJK one (False)."""
+    usual = {}
+    for latin in (True, False):
+        found = [dx for (dx, dy), before in zip(moves, text) if before.isascii() == latin and dx > 0 and not dy]
+        usual[latin] = statistics.median(found) if found else (0.5 * size if latin else size)
+    return usual
+
+
+def _paragraphs(pieces: list[list]) -> list[list[list]]:
+    """Pieces joined where the TextCode wraps onto its next line."""
+    groups: list[list[list]] = []
+    for piece in pieces:
+        if groups and piece[4]:
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+    return groups
+
+
+def _box(group: list[list], size: float, ctm: list[float], origin: tuple[float, float], red: bool) -> Box:
     left, top = origin
-    boxes = []
-    for piece, x0, x1, baseline in pieces:
-        if not piece.strip():
-            continue
-        ax, ay = _apply(ctm, x0, baseline)
-        bx, by = _apply(ctm, x1, baseline - size)
-        boxes.append(Box(left + min(ax, bx), top + min(ay, by), left + max(ax, bx), top + max(ay, by), piece,
-                         size=size * scale, red=red))
-    return boxes
+    corners = [_apply(ctm, x, baseline) for _, x0, x1, baseline, _ in group for x in (x0, x1)]
+    corners += [_apply(ctm, x, baseline - size) for _, x0, x1, baseline, _ in group for x in (x0, x1)]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    text = "".join(piece[0] for piece in group)
+    return Box(left + min(xs), top + min(ys), left + max(xs), top + max(ys), text, size=size * font_scale(ctm), red=red)
 
 
 def font_scale(ctm: list[float]) -> float:

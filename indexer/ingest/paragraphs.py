@@ -24,9 +24,11 @@ _WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this 
 _SAME_SIZE = 0.15  # sizes within this share of each other are one size
 _TITLE_SIZE = 1.15  # a title block is set at least this much larger than the body
 _CENTRED = 2.0  # a centred line's middle is within this many character widths of its column's
+_TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("中华人民共和国" over a licence's name)
 _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
 _PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
-_FOOTER_GAP = 2.5  # a row this many line pitches below the text above it is the page's footer
+_FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
+_FOOTER_CHARS = 12  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
 
 
@@ -42,7 +44,7 @@ def laid_out(pages: list[list[Box]]) -> list[str]:
         return ["" for _ in pages]
     width = char_width(every_box)
     full = [row for page in rows for column in page for row in column if row.full_width]
-    margins = (_left_margin(full, width), _right_margin(full))
+    margins = (_left_margin(full, width), _right_margin(full, width))
     body = _body_size(every_box)
     return ["\n".join(_page_text(page, width, margins, body)) for page in rows]
 
@@ -55,7 +57,8 @@ def page_lines(boxes: list[Box]) -> list[str]:
 
 def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float) -> list[str]:
     lines = []
-    for rows in columns:
+    for number, rows in enumerate(columns):
+        overleaf = number == len(columns) - 1 and rows[0].full_width  # the page's text goes on overleaf from here
         if rows[0].full_width:
             left, right = margins
         else:
@@ -65,7 +68,7 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         for k, row in enumerate(rows):
             indent = max(0, round((row.x0 - left) / width))
             if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
-                wraps = _reaches(row, right, width) and not row.has_cells and not row.red
+                wraps = overleaf and _reaches(row, right, width) and not row.has_cells and not row.red
             else:
                 wraps = k < last and _continues(row, rows[k + 1], width, (left, right), pitch, body)
             lines.append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
@@ -88,15 +91,19 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, float],
 def _title_block(row: Row, below: Row, margins: tuple[float, float], width: float, body: float) -> bool:
     """Two centred lines close together, one larger than the body and neither smaller: lines of
     one title (a licence's "中华人民共和国" over its name in larger type, too)."""
-    big = min(row.size, below.size) >= body and max(row.size, below.size) >= _TITLE_SIZE * body
+    small, large = sorted((row.size, below.size))
+    big = small >= body and large >= _TITLE_SIZE * body and small >= _TITLE_STEP * large
     close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
     return big and close and _centred(row, margins, width) and _centred(below, margins, width)
 
 
 def _last_body_row(rows: list[Row], pitch: float) -> int:
-    """Index of the last row above the footer (a page number set well below the text)."""
+    """Index of the last row above the footer: a short row (a page number) set apart below the text."""
     last = len(rows) - 1
-    while last > 0 and pitch and rows[last].y0 - rows[last - 1].y0 > _FOOTER_GAP * pitch and len(rows) - last <= 2:
+    while (
+        last > 0 and pitch and len(rows) - last <= 2 and len(rows[last].text.replace(" ", "")) <= _FOOTER_CHARS
+        and rows[last].y0 - rows[last - 1].y0 > _FOOTER_GAP * pitch
+    ):
         last -= 1
     return last
 
@@ -117,23 +124,31 @@ def _same_size(a: float, b: float) -> bool:
 def _left_margin(rows: list[Row], width: float) -> float:
     """Where the body's lines start: the left edge most long rows share (a wrapped line's), not the
     leftmost ink (a masthead set wider than the text)."""
-    starts = [row.x0 for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells]
-    if not starts:
-        return min((row.x0 for row in rows), default=0.0)
+    starts = _most_common([row.x0 for row in _long(rows)], width)
+    return min(starts) if starts else min((row.x0 for row in rows), default=0.0)
+
+
+def _right_margin(rows: list[Row], width: float) -> float:
+    """Where the body's full lines end: the right edge most long rows share (justified lines pile up
+    there), not the rightmost ink (a table wider than the text)."""
+    ends = _most_common([row.x1 for row in _long(rows)], width)
+    return max(ends) if ends else max((row.x1 for row in rows), default=0.0)
+
+
+def _long(rows: list[Row]) -> list[Row]:
+    return [row for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells]
+
+
+def _most_common(edges: list[float], width: float) -> list[float]:
+    """The edges in the half-character bin that most edges fall into."""
     step = 0.5 * width
     counts: dict[int, int] = {}
-    for x in starts:
+    for x in edges:
         counts[round(x / step)] = counts.get(round(x / step), 0) + 1
+    if not counts:
+        return []
     best = max(counts.values())
-    return min(x for x in starts if counts[round(x / step)] == best)
-
-
-def _right_margin(rows: list[Row]) -> float:
-    """Where the body's full lines end: the 80th percentile of long rows' right edges."""
-    ends = sorted(row.x1 for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells)
-    if not ends:
-        return max((row.x1 for row in rows), default=0.0)
-    return ends[min(len(ends) - 1, int(0.8 * len(ends)))]
+    return [x for x in edges if counts[round(x / step)] == best]
 
 
 def _body_size(boxes: list[Box]) -> float:

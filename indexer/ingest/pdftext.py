@@ -66,7 +66,7 @@ def _char(textpage, index: int, height: float):
     if text.isspace() and right - left < 0.1:
         return ()
     size = pdfium.FPDFText_GetFontSize(textpage, index)
-    if size < 1.5:  # pdfium gives 1 when the size is set by the text matrix instead
+    if not 0.6 * (top - bottom) <= size <= 1.6 * (top - bottom):  # set by the text matrix instead (1, or 20 times too large)
         size = top - bottom
     red = ctypes.c_uint()
     green = ctypes.c_uint()
