@@ -100,7 +100,8 @@ def read_metadata(
     found.offer("title", title, "title given by the collection")
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
-    found.offer("title", None if _placeholder(title_hint) else title_hint.strip(), "title hint (HTML <title>, DOCX properties)")
+    hint = None if title_hint is None or _placeholder(title_hint) else title_hint.strip()
+    found.offer("title", hint, "title hint (HTML <title>, DOCX properties)")
     found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
     doc_title = found.value("title")
 
