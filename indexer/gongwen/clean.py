@@ -18,7 +18,7 @@ from indexer.gongwen.dates import is_date_line
 from indexer.gongwen.furniture import strip_furniture, strip_remnants
 from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
-from indexer.gongwen.numbers import doc_number_line
+from indexer.gongwen.numbers import doc_number_line, notice_number_line
 from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -46,6 +46,7 @@ _DOC_NUMBER_BRACKETS = re.compile(
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_NEAR_CJK}]) +(?=\\S)|(?<=\\S) +(?=[{_NEAR_CJK}])")
 _COLUMN_GAP = re.compile(r" {4,}")
+_LETTER_SPACED = re.compile(f"^\\s*(?:[{CJK}] +)+[{CJK}]\\s*$")
 _CJK_WORD_GAP = re.compile(f"(?<=[{CJK}]{{2}}) (?=[{CJK}]{{2}})")  # a wide gap separates two layout columns (联系人 … 联系电话)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
 _KEEP_SPACE_AFTER = re.compile("^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
@@ -175,6 +176,7 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
         ends = True if end == PARAGRAPH_END else False if end == LINE_WRAP else None
         raw = raw.replace(PARAGRAPH_END, "").replace(LINE_WRAP, "")
         indent = len(raw) - len(raw.lstrip(" "))
+        raw = _LETTER_SPACED.sub(lambda m: re.sub("(?<=\\S) +(?=\\S)", "", m.group()), raw)  # "说    明" is one word
         parts = _fields_kept(_COLUMN_GAP.split(raw.strip()))
         for k, part in enumerate(parts):
             text = _tidy_spaces(part.strip().strip("|｜").strip(), words=ends is not None)  # a table cell's pipes are layout
@@ -337,8 +339,8 @@ def _join_paragraphs(lines: list[_Line], page_count: int) -> tuple[str, list[int
 def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     if previous.ends is True or previous.closes or line.opens:
         return True
-    if previous.ends is False:  # the line runs to the margin and the next one carries on
-        return bool(_HEADING_START.match(line.text) or is_date_line(line.text) or doc_number_line(line.text))
+    if previous.ends is False:  # the line runs to the margin (or on in a title block) and the next one carries on
+        return any(_stands_alone(text) for text in (previous.text, line.text)) or bool(_HEADING_START.match(line.text))
     wide = typical > 0
     if _is_standalone(previous, wide) or _is_standalone(line, wide):
         return True
@@ -356,6 +358,11 @@ def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical
     return short and "。" not in previous.text and previous.text[-1] in "）)》”」"
+
+
+def _stands_alone(text: str) -> bool:
+    """A date, a 文号 or a 公告's number: a line of its own whatever the layout joined it to."""
+    return is_date_line(text) or bool(doc_number_line(text) or notice_number_line(text))
 
 
 def _needs_space(left: str, right: str) -> bool:

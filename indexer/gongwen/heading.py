@@ -33,6 +33,7 @@ _MASTHEAD = re.compile(
     r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^(?:特急|加急|平急|特提|急件)$"
     r"|^(?:绝密|机密|秘密)|^\d{1,8}$|★"
 )
+_STANDARD_COVER = re.compile("(?:企业|团体|行业|地方|国家)标准$")  # a standard's cover names its class, not its title
 _SECTION_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])")
 _TRAILING_BRACKET = re.compile(r"[（(][^（）()]*[）)]$")
 _SENTENCE = 20  # a line this long ending in a full stop is a sentence of the body, not a heading
@@ -70,6 +71,7 @@ def _is_heading_text(line: str) -> bool:
     return (
         4 <= len(text) <= 120 and not re.search(r"[。：:；;！？]", text) and not _SECTION_MARK.match(text)
         and not DOC_NUMBER.fullmatch(text) and not parse_date(text) and not is_salutation(text)
+        and not _STANDARD_COVER.search(text)
     )
 
 
@@ -108,12 +110,18 @@ def _first_line(lines: list[str], last: int, joined: bool = False) -> int:
     first = last
     while not joined and not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
         above = lines[first - 1]
-        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()):
+        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()) or not _mostly_cjk(above):
             break
         first -= 1
     if first > 0 and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
         first -= 1  # the issuer printed on its own line above 对……/关于……
     return first
+
+
+def _mostly_cjk(text: str) -> bool:
+    """A title's line is Chinese; a form or standard number above it ("ZR-XNQY-…(V2.0)") is not."""
+    letters = [c for c in text if not c.isspace()]
+    return sum("\u4e00" <= c <= "\u9fff" for c in letters) >= 0.5 * len(letters)
 
 
 def heading_issuer(title: str | None) -> str | None:

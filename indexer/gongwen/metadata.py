@@ -16,17 +16,19 @@ from indexer.gongwen.dates import find_date, parse_date
 from indexer.gongwen.heading import (
     find_heading,
     heading_issuer,
+    is_masthead,
     is_org,
     is_salutation,
     kind_of,
     zone_end,
 )
 from indexer.gongwen.infotable import PageFields
-from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal
+from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal, notice_number_line
 from indexer.models import DocMeta
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
-_ISSUER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)文件$")
+# the 版头 naming the issuer: "XX文件", or a standard's cover "XX企业标准"
+_ISSUER_LINE = re.compile(rf"^([{CJK}A-Za-z（）()]{{2,30}}?)(?:文件|企业标准)$")  # BJTU…文件: a Latin abbreviation too
 _RECIPIENT_LINE = re.compile(rf"^[{CJK}（）()、，,\s]{{1,120}}[:：]$")
 _LABEL = re.compile(r"^(主送|抄送)(?:单位|机关)?[:：]\s*(.*)$")
 _REGION = re.compile(
@@ -51,7 +53,6 @@ _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
-_NOTICE_NUMBER = re.compile(rf"[（(]?([{CJK}\d]{{0,8}}第\d{{1,5}}号)[）)]?")
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
@@ -152,7 +153,7 @@ def _find_doc_number(header: list[str]) -> str | None:
     """The 文号 line of the 版头; else a 公告's or 令's own number printed on its own line under its
     heading: "（十四届第3号）", "第738号"."""
     found = next((number for line in header if (number := doc_number_line(line))), None)
-    return found or next((m.group(1) for line in header[:8] if (m := _NOTICE_NUMBER.fullmatch(line))), None)
+    return found or next((number for line in header[:8] if (number := notice_number_line(line))), None)
 
 
 def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None]:
@@ -182,7 +183,8 @@ def _starts_at_salutation(lines: list[str]) -> bool:
 def _first_title_line(header: list[str]) -> str | None:
     """Without a heading that names its kind, a title can only be the opening line, and never a
     section heading, an issuer, a date or a labelled line."""
-    for line in header[:3]:
+    opening = [line for line in header if not is_masthead(line) or is_org(line)][:3]  # 份号, 密级, 紧急程度, XX文件 come first
+    for line in opening:
         plain = not re.search(r"[。：:]", line) and len(line) <= 160 and not _RECIPIENT_LINE.match(line)
         if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line)
                           or _ISSUER_LINE.match(line) or line.startswith(("公开属性", "信息公开属性", "主动公开"))):

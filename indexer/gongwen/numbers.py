@@ -25,6 +25,9 @@ DOC_NUMBER_LINE = re.compile(rf"{DOC_NUMBER.pattern}\s*(?:{_O}?\s*[A-Da-d]\s*类
 # a licence's or certificate's number, without a year: 用字第530902202200014号, 建字第0012号
 FORM_NUMBER = re.compile(rf"[{CJK}]{{1,12}}字第\s*\d{{1,24}}\s*号")
 
+# a 公告's or 令's own number on a line of its own: （十四届第3号）, 第738号
+NOTICE_NUMBER_LINE = re.compile(rf"[(（]?([{CJK}\d]{{0,8}}第\d{{1,5}}号)[)）]?")
+
 PROPOSAL_KINDS = ("代表建议", "委员提案", "提案", "建议", "议案")
 _KIND = "|".join(PROPOSAL_KINDS)
 _ID = r"([A-Za-z]{0,4}\d{1,12})"
@@ -76,6 +79,12 @@ def doc_number_line(line: str) -> str | None:
         return display_doc_number(match)
     form = FORM_NUMBER.fullmatch(text)
     return form.group() if form else None
+
+
+def notice_number_line(line: str) -> str | None:
+    """The number a 公告 or 令 prints on its own line under its heading ("（十四届第3号）", "第738号")."""
+    match = NOTICE_NUMBER_LINE.fullmatch(_SPACE.sub("", unicodedata.normalize("NFKC", line)))
+    return match.group(1) if match else None
 
 
 def find_proposal(text: str, *, need_kind: bool = False) -> str | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from indexer.ingest.gutters import gutters
+
 _SPANNING = 0.6  # a box wider than this share of the text area spans all columns (title, table row)
 _CELL_GAP = 2.0  # a gap of more than this many character widths separates two cells of a line
 _WORD_GAP = 0.8  # a gap of more than this many character widths separates two words ("张某 李某")
@@ -99,7 +101,7 @@ def page_rows(boxes: list[Box]) -> list[list[Row]]:
     width = char_width(boxes)
     area_left = min(box.x0 for box in boxes)
     columns = []
-    for left, full, column in _columns(_segments(boxes, width), area_left):
+    for left, full, column in _columns(_segments(boxes, width, gutters(boxes, width)), area_left):
         rows = [Row(line, left, full) for line in _group_lines(column)]
         for row in rows:
             row.text = _join(row.boxes, width)
@@ -121,8 +123,9 @@ def _drawn_once(boxes: list[Box]) -> list[Box]:
     return kept
 
 
-def _segments(boxes: list[Box], char_width: float) -> list[list[Box]]:
-    """Runs of boxes on one line with no cell-wide gap between them: a detector often splits a line."""
+def _segments(boxes: list[Box], char_width: float, gutters: list[float]) -> list[list[Box]]:
+    """Runs of boxes on one line with no cell-wide gap and no column gutter between them: a
+    detector often splits a line."""
     segments: list[list[Box]] = []
     for line in _group_lines(boxes):
         if _letter_spaced(line):
@@ -130,7 +133,8 @@ def _segments(boxes: list[Box], char_width: float) -> list[list[Box]]:
             continue
         segments.append([line[0]])
         for previous, box in zip(line, line[1:]):
-            if box.x0 - previous.x1 > _CELL_GAP * _local_width(previous, box, char_width):
+            apart = any(previous.x1 <= gutter <= box.x0 for gutter in gutters)
+            if apart or box.x0 - previous.x1 > _CELL_GAP * _local_width(previous, box, char_width):
                 segments.append([box])
             else:
                 segments[-1].append(box)

@@ -28,25 +28,34 @@ _TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("�
 _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
 _PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
 _FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
-_FOOTER_CHARS = 12  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
+_FOOTER_CHARS = 12
+_HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
+_COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
+_OWN_MARGIN = 6  # a page with this many long rows shows its own margins
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
 
 
 def laid_out(pages: list[list[Box]]) -> list[str]:
     """Each page's text: lines in reading order with indents and paragraph ends.
 
-    The right margin is the document's, measured over all its pages: on a page of short lines
-    (a list, a signature page) no line runs to it, so none wraps.
+    The margins are the page's where it has enough full lines to show them, else the document's
+    over all its pages: on a page of short lines (a list, a signature page) no line runs to the
+    document's margin, so none wraps; a page of text among pages of wider tables keeps its own.
     """
     rows = [page_rows(boxes) for boxes in pages]
     every_box = [box for boxes in pages for box in boxes if box.text.strip()]
     if not every_box:
         return ["" for _ in pages]
     width = char_width(every_box)
-    full = [row for page in rows for column in page for row in column if row.full_width]
-    margins = (_left_margin(full, width), _right_margin(full, width))
+    full = [[row for column in page for row in column if row.full_width] for page in rows]
+    everywhere = [row for page in full for row in page]
+    document = (_left_margin(everywhere, width), _right_margin(everywhere, width))
     body = _body_size(every_box)
-    return ["\n".join(_page_text(page, width, margins, body)) for page in rows]
+    texts = []
+    for page, own in zip(rows, full):
+        margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN else document
+        texts.append("\n".join(_page_text(page, width, margins, body)))
+    return texts
 
 
 def page_lines(boxes: list[Box]) -> list[str]:
@@ -56,31 +65,40 @@ def page_lines(boxes: list[Box]) -> list[str]:
 
 
 def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float) -> list[str]:
-    lines = []
+    """The page's lines; a running header set apart above the text is read after it, so a
+    paragraph running over the page break joins the text it goes on with."""
+    lines: list[str] = []
+    header: list[str] = []
     for number, rows in enumerate(columns):
-        overleaf = number == len(columns) - 1 and rows[0].full_width  # the page's text goes on overleaf from here
+        # the page's text goes on overleaf from its last column, and a column of text into the next one
+        text_column = len(rows) >= _COLUMN_ROWS
+        overleaf = (number == len(columns) - 1 and rows[0].full_width) or (not rows[0].full_width and text_column)
         if rows[0].full_width:
             left, right = margins
-        else:
-            left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)  # one of several columns
+        elif text_column and _shared_edges(rows, width):
+            left, right = _left_margin(rows, width), _right_margin(rows, width)
+        else:  # a side block, a form's column: a few rows, or rows that share no edges
+            left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)
         pitch = _pitch(rows)
-        last = _last_body_row(rows, pitch)
+        first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
+        extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
         for k, row in enumerate(rows):
             indent = max(0, round((row.x0 - left) / width))
             if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
                 wraps = overleaf and _reaches(row, right, width) and not row.has_cells and not row.red
             else:
-                wraps = k < last and _continues(row, rows[k + 1], width, (left, right), pitch, body)
-            lines.append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
-    return lines
+                wraps = first <= k < last and _continues(row, rows[k + 1], width, (left, right, *extent), pitch, body)
+            (header if k < first else lines).append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
+    return lines + header
 
 
-def _continues(row: Row, below: Row, width: float, margins: tuple[float, float], pitch: float, body: float) -> bool:
-    """Whether ``below`` carries on the paragraph ``row`` is in."""
-    left, right = margins
+def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], pitch: float, body: float) -> bool:
+    """Whether ``below`` carries on the paragraph ``row`` is in; ``margins`` are the column's text
+    margins and the extent of its ink (a title is centred on the latter)."""
+    left, right, *extent = margins
     if row.red or below.red or row.has_cells or below.has_cells:
         return False
-    if _title_block(row, below, margins, width, body):
+    if _title_block(row, below, (extent[0], extent[1]), width, body):
         return True
     if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
         return False
@@ -95,6 +113,18 @@ def _title_block(row: Row, below: Row, margins: tuple[float, float], width: floa
     big = small >= body and large >= _TITLE_SIZE * body and small >= _TITLE_STEP * large
     close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
     return big and close and _centred(row, margins, width) and _centred(below, margins, width)
+
+
+def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
+    """Index of the first row below a running header: a short row in small type set apart above the text."""
+    first = 0
+    while (
+        first < min(2, len(rows) - 1) and pitch and len(rows[first].text.replace(" ", "")) <= _HEADER_CHARS
+        and rows[first].size < body and rows[first].size < rows[first + 1].size  # smaller than the text (a title is larger)
+        and rows[first + 1].y0 - rows[first].y0 > _FOOTER_GAP * pitch and len(rows) >= _COLUMN_ROWS
+    ):
+        first += 1
+    return first
 
 
 def _last_body_row(rows: list[Row], pitch: float) -> int:
@@ -133,6 +163,12 @@ def _right_margin(rows: list[Row], width: float) -> float:
     there), not the rightmost ink (a table wider than the text)."""
     ends = _most_common([row.x1 for row in _long(rows)], width)
     return max(ends) if ends else max((row.x1 for row in rows), default=0.0)
+
+
+def _shared_edges(rows: list[Row], width: float) -> bool:
+    """Whether a column is set as text: at least three long rows end at one right edge."""
+    ends = _most_common([row.x1 for row in _long(rows)], width)
+    return len(ends) >= 3 and max(ends) - min(ends) <= width
 
 
 def _long(rows: list[Row]) -> list[Row]:
