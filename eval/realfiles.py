@@ -40,7 +40,8 @@ _OPENS = re.compile(
     r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]\D|第[一二三四五六七八九十百千\d]+[章节条款]"
     r"|附件|[①-⑳]|[A-Za-z]\d*[.、])"
 )
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]|第[一二三四五六七八九十百千\d]+[章节条])")
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]|第[一二三四五六七八九十百千\d]+[章节])")
+_MARK = re.compile(r"^(?:第[一二三四五六七八九十百千\d]+[章节条款][、．.\s]*|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]、?)")
 # "— 3 —", "-1一" (OCR), "第 3 页", or a line ending in one; a bare number may be a table's cell
 _PAGE_NUMBER = re.compile(r"^[—–－\-一_~～]+\s*\d{1,4}\s*[—–－\-一_~～]+$|^第\s*\d{1,4}\s*页|[—–－]\s*\d{1,4}\s*[—–－]$")
 _RUNNING = re.compile("[，、；]")
@@ -74,7 +75,8 @@ def broken_lines(text: str) -> list[tuple[str, str]]:
     found = []
     for line, below in zip(lines, lines[1:]):
         line, below = line.strip(), below.strip()
-        if len(line) < _MIN_BROKEN or not below or line.endswith(_CLOSED) or not _RUNNING.search(line) or "|" in line:
+        running = _RUNNING.search(_MARK.sub("", line))  # "第七条、安检工单管理" is a heading, "第二条 学生……，成绩纳入毕" runs on
+        if len(line) < _MIN_BROKEN or not below or line.endswith(_CLOSED) or not running or "|" in line:
             continue
         if (_HEADING.match(line) and len(line) <= 40) or _LABELLED.match(line) or _OPENS.match(below) or is_date_line(below):
             continue
