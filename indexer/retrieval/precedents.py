@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.gongwen.asks import find_asks
 from indexer.gongwen.chunk import chunk_text
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import tokenize
@@ -57,7 +58,11 @@ class Precedent:
 
 
 def input_parts(text: str, index: ChunkIndex) -> list[Part]:
-    """The input cut like the index's documents, so parts and passages compare like for like."""
+    """The input's asks when it states several (一是…二是…, 1. 2. …: one part each, as a reply answers
+    them), else the input cut like the index's documents, so parts and passages compare like for like."""
+    asks = find_asks(text)
+    if len(asks) >= 2:
+        return [Part(ask.index, ask.char_start, ask.char_end, "") for ask in asks]
     return [_part(c) for c in chunk_text(text, index.manifest.chunk)]
 
 
