@@ -4,32 +4,47 @@ search contract and the drafting contract change separately."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from search_api import schemas
 from search_api.schemas import VISIBLE, Filters, Passage, Request
+from search_api.settings import Settings
 
 MAX_ASKS = 30  # parts of one proposal staff may send
-MAX_ASK_CHARS = 2000
+MAX_PART_CHARS = 4000  # an ask, or a section's edited text
+MAX_IDS = 5  # passages ticked per part (as many as are offered)
 Role = Literal["主办", "会办"]
+ChunkId = Annotated[str, Field(min_length=3, max_length=80, description="a passage's chunk_id, doc_id:index")]
+PartText = Annotated[str, Field(max_length=MAX_PART_CHARS)]
+AskText = Annotated[str, Field(min_length=1, max_length=MAX_PART_CHARS, pattern=VISIBLE)]
+
+
+def part_limits(settings: Settings) -> tuple[int, int]:
+    """(parts, characters per part) a request may carry: each part holds an ask and a section's text,
+    3 bytes a character, within the deployment's JSON limit after the proposal itself. The schema
+    states these (search_api.openapi) and the routes check them."""
+    chars = min(MAX_PART_CHARS, settings.max_similar_chars)
+    budget = settings.max_json_bytes - 3 * settings.max_similar_chars - 2048
+    per_part = 2 * 3 * chars + 2 * MAX_IDS * 90 + 300
+    return max(1, min(MAX_ASKS, budget // per_part)), chars
 
 
 class SectionIn(Request):
     """A section as staff edited it in the preview: its text and the passages it draws on."""
 
     heading: str | None = Field(None, max_length=200)
-    text: str = Field(..., max_length=20000, description="the section's paragraphs, one per line")
-    sources: list[str] = Field(default_factory=list, max_length=20, description="chunk ids of its passages")
+    text: PartText = Field(..., description="the section's paragraphs, one per line")
+    sources: list[ChunkId] = Field(default_factory=list, max_length=MAX_IDS, description="chunk ids of its passages")
 
 
 class ReplyRequest(Request):
     text: str = Field(..., min_length=1, pattern=VISIBLE, description="the proposal, pasted or read from a file")
-    asks: list[str] | None = Field(None, max_length=MAX_ASKS,
-                                   description="the parts as staff merged, split or edited them; default: as read")
-    ticked: list[list[str]] | None = Field(
-        None, max_length=MAX_ASKS, description="per part, the chunk ids of the passages to use; default: the best ones")
+    asks: list[AskText] | None = Field(None, min_length=1, max_length=MAX_ASKS,
+                                       description="the parts as staff merged, split or edited them; default: as read")
+    ticked: list[Annotated[list[ChunkId], Field(max_length=MAX_IDS)]] | None = Field(
+        None, max_length=MAX_ASKS, description="per part in order, the chunk ids of the passages to use; a part without a list gets the best ones")
     role: Role | None = Field(None, description="主办 (a 答复) or 会办 (a 会办意见); default: the office's setting")
     result_code: str | None = Field(None, min_length=1, max_length=8,
                                     description="办理结果, one of the office's codes; chosen by staff, never guessed")
@@ -45,8 +60,6 @@ class ReplyRequest(Request):
     def _asks(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        if any(len(ask) > MAX_ASK_CHARS for ask in value):
-            raise ValueError(f"each part may hold at most {MAX_ASK_CHARS} characters")
         kept = [ask.strip() for ask in value if ask.strip()]
         if not kept:
             raise ValueError("asks must hold at least one non-empty part")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from indexer.drafting.draft import Draft, Paragraph, Section, SectionRewriter, assemble_draft
 from indexer.drafting.office import OfficeSettings, Role
-from indexer.errors import BadInput
+from indexer.errors import NotFound
 from indexer.gongwen.proposal import Proposal, read_proposal
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.material import AskMaterial, find_material
@@ -50,12 +50,10 @@ def compose(
     proposal = read_proposal(text)
     asks = asks or [proposal.ask_text(ask) for ask in proposal.asks] or [proposal.text]
     material = find_material(searcher, asks, filters=filters) if search else []
-    if ticked_ids is not None:
-        if len(ticked_ids) != len(asks):
-            raise BadInput(f"ticked 有 {len(ticked_ids)} 组，应与 {len(asks)} 个部分一一对应")
-        ticked = [[hit_of(searcher, chunk_id) for chunk_id in ids] for ids in ticked_ids]
-    else:
-        ticked = [m.default_ticks() for m in material] if material else [[] for _ in asks]
+    defaults = [m.default_ticks() for m in material] if material else [[] for _ in asks]
+    chosen = ticked_ids or []  # per part in order; a part without a list keeps the best passages
+    ticked = [[hit_of(searcher, chunk_id) for chunk_id in chosen[i]] if i < len(chosen) else defaults[i]
+              for i in range(len(asks))]
     found = [m.found for m in material] if material else [bool(t) for t in ticked]
     draft = assemble_draft(proposal, asks, ticked, found, office, day=day, role=role,
                            result_code=result_code, rewrite=rewrite)
@@ -63,11 +61,11 @@ def compose(
 
 
 def hit_of(searcher: Searcher, chunk_id: str) -> Hit:
-    """The indexed passage a chunk id ("doc_id:index") names; BadInput when it is gone."""
+    """The indexed passage a chunk id ("doc_id:index") names; NotFound when it is gone."""
     doc_id, _, position = chunk_id.rpartition(":")
     rows = searcher.index.rows_of(doc_id) if doc_id in searcher.index.documents else range(0)
     if not position.isdigit() or int(position) >= len(rows):
-        raise BadInput(f"所选段落 {chunk_id} 已不在索引中（文件可能已更新或删除），请重新查找先例")
+        raise NotFound(f"所选段落 {chunk_id} 已不在索引中（文件可能已更新或删除），请重新查找先例")
     chunk = searcher.index.chunks[rows[int(position)]]
     return Hit(0, 0.0, chunk, searcher.index.documents[doc_id], [], {})
 

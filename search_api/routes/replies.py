@@ -21,6 +21,7 @@ from indexer.retrieval.material import document_tier
 from search_api import reply_schemas as rs
 from search_api import schemas
 from search_api.deps import ReaderDep, SearcherDep, ServiceDep, check_length
+from search_api.errors import invalid
 from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_passage
 
@@ -51,21 +52,24 @@ def draft_reply(body: rs.ReplyRequest, service: ServiceDep, searcher: SearcherDe
 
 
 @router.post("/replies/draft.docx", response_class=Response,
-             responses={200: {"content": {DOCX_TYPE: {}}, "description": "the draft in the GB/T 9704 layout"}, **ERRORS})
+             responses={200: {"content": {DOCX_TYPE: {}}, "description": "the draft in the GB/T 9704 layout",
+                              "headers": {"X-Draft-Missing": {"description": "what staff must still fill in, 、-separated, "
+                                                              "percent-encoded", "schema": {"type": "string"}}}},
+                        **ERRORS})
 def draft_reply_docx(body: rs.ReplyRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> Response:
     """The draft as a Word file an office can send (A4, 仿宋 3号, 22 lines of 28 characters), its
-    sources as comments. A 答复 needs the 办理结果 staff chose (result_code)."""
-    office, composed, day = _compose(body, service, searcher)
+    sources as comments. What staff have not given yet (the 办理结果 of a 答复, the office's name) is
+    printed as a 【待填写】 mark, never guessed, and listed in the X-Draft-Missing header."""
+    _, composed, day = _compose(body, service, searcher)
     draft = composed.draft
-    if draft.role == "主办" and draft.result_code is None:
-        raise BadInput(f"请先选择办理结果（result_code）：{office.codes_text()}")
     content = reply_docx(draft)
     name = draft.file_name(day)
-    disposition = f"attachment; filename=\"reply.docx\"; filename*=UTF-8''{quote(name, safe='')}"
-    return Response(content, media_type=DOCX_TYPE, headers={"Content-Disposition": disposition})
+    headers = {"Content-Disposition": f"attachment; filename=\"reply.docx\"; filename*=UTF-8''{quote(name, safe='')}",
+               "X-Draft-Missing": quote("、".join(draft.missing), safe="")}
+    return Response(content, media_type=DOCX_TYPE, headers=headers)
 
 
-@router.post("/replies/read", response_model=rs.ReadProposal, responses=schemas.error_responses(413, 422))
+@router.post("/replies/read", response_model=rs.ReadProposal)
 def read_proposal_upload(
     file: Annotated[UploadFile, File(description="the proposal: .docx, .pdf, .ofd, .doc/.wps, .txt, .html")],
     service: ServiceDep,
@@ -90,6 +94,14 @@ def read_proposal_upload(
 
 def _compose(body: rs.ReplyRequest, service: Any, searcher: Any) -> tuple[OfficeSettings, Composed, dt.date]:
     check_length(body.text, service.settings.max_similar_chars, ("body", "text"))
+    parts, chars = rs.part_limits(service.settings)
+    for name in ("asks", "ticked", "sections"):
+        if len(getattr(body, name) or []) > parts:
+            raise invalid(("body", name), f"{name} may hold at most {parts} parts on this server", parts)
+    for i, ask in enumerate(body.asks or []):
+        check_length(ask, chars, ("body", "asks", str(i)))
+    for i, section in enumerate(body.sections or []):
+        check_length(section.text, chars, ("body", "sections", str(i), "text"))
     office = office_settings()
     day = body.date or dt.date.today()
     sections = [EditedSection(s.heading, s.text, s.sources) for s in body.sections] if body.sections else None
