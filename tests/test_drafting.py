@@ -274,3 +274,28 @@ def test_reference_list_export_has_the_same_page_fonts_and_a_real_table(tmp_path
     texts = [p.text for p in document.paragraphs]
     assert "出处：上海市静安区人民政府《上海市静安区人民政府关于〈审议意见〉落实情况的报告》（静府议〔2025〕17号，2025年1月2日），一、总体情况" in texts
     assert not any("《《" in t or "》》" in t for t in texts)
+
+
+# ------------------------------------------------------------------ the drafting yardstick
+
+
+def test_drafting_shares_count_passages_parts_and_parts_left_empty():
+    from eval.drafting import format_drafting, summarise
+
+    rel, other = {"doc": "a", "relevant": True, "cosine": 0.9}, {"doc": "b", "relevant": False, "cosine": 0.9}
+    asks = [
+        {"relevant_in_index": 2, "ticked": [rel, other], "offered": [rel, other, other]},
+        {"relevant_in_index": 1, "ticked": [rel], "offered": [rel]},
+        {"relevant_in_index": 1, "ticked": [], "offered": []},  # missed
+        {"relevant_in_index": 0, "ticked": [], "offered": []},  # nothing to cite, and nothing given
+        {"relevant_in_index": 0, "ticked": [other], "offered": [other]},  # padded
+    ]
+    s = summarise(asks)
+    assert s["asks"] == 5 and s["asks_with_relevant_documents"] == 3
+    assert s["ticked"]["relevant_share"] == round(2 / 4, 4) and s["ticked"]["relevant_share_per_ask"] == round(
+        (0.5 + 1 + 0) / 3, 4)
+    assert s["ticked"]["answerable_asks_with_relevant_material"] == round(2 / 3, 4)
+    assert s["ticked"]["unanswerable_asks_given_nothing"] == 0.5
+    assert s["offered"]["relevant_share"] == 0.4
+    table = format_drafting({"documents": 2, "sets": {"toy": {"summary": s}}})
+    assert "toy" in table and "50.0%" in table
