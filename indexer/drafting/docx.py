@@ -223,7 +223,7 @@ def _page_numbers(document: Any, section: Any) -> None:
                 field = OxmlElement("w:fldSimple")
                 field.set(qn("w:instr"), " PAGE ")
                 run = OxmlElement("w:r")
-                set_fonts(run.get_or_add_rPr() if hasattr(run, "get_or_add_rPr") else _rpr(run), NUMBER_FONT, PAGE_NUMBER_PT)
+                set_fonts(run.get_or_add_rPr(), NUMBER_FONT, PAGE_NUMBER_PT)
                 value = OxmlElement("w:t")
                 value.text = "1"
                 run.append(value)
@@ -232,9 +232,3 @@ def _page_numbers(document: Any, section: Any) -> None:
             else:
                 added = paragraph.add_run(text)
                 set_fonts(added._r.get_or_add_rPr(), NUMBER_FONT, PAGE_NUMBER_PT)
-
-
-def _rpr(run: Any) -> Any:
-    rpr = OxmlElement("w:rPr")
-    run.insert(0, rpr)
-    return rpr
