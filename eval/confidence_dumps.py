@@ -219,12 +219,10 @@ def dump_similar(out_dir: Path = DUMP_DIR) -> Path:
     corpus/ alone (the published pages taken out, so many proposals have no precedent), with their
     features and whether each is judged to handle the matter (grade >= 1)."""
     from eval.precedents import load_set, precedent_index
-    from indexer.index.settings import IndexSettings
     from indexer.retrieval.precedents import SIGNALS, find_precedents, input_parts, similar_features
 
     files, queries, qrels = load_set()
-    index, corpus_id = precedent_index(files)
-    embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
+    index, embedder, corpus_id = precedent_index(files)
     pages = {doc_id for doc_id, name in corpus_id.items() if name.startswith("pages/")}
     out: dict[str, Any] = {"dataset": "precedents", "model": index.manifest.model_id,
                            # judged by reading every document, so the corpus/-only searches are judged too

@@ -50,33 +50,14 @@ def load_set(folder: Path = PRECEDENTS) -> tuple[dict[str, Path], dict[str, str]
     return files, queries, qrels
 
 
-def precedent_index(files: dict[str, Path], cache_dir: Path = DEFAULT_CACHE, *,
-                    embedder: Any = None) -> tuple[Any, dict[str, str]]:
-    """The index of the set's documents (``corpus/`` and the published pages), brought up to date in
-    the eval cache, and each indexed document's corpus id (``<folder>/<file>``)."""
-    from indexer.index.backends import open_backend
-    from indexer.index.settings import IndexSettings
-
-    settings = IndexSettings()  # sentence vectors included, so the default ranking is the learned ranker
-    key = hashlib.sha1(json.dumps([sorted(files), pipeline_digest(), settings.sentences]).encode()).hexdigest()[:12]
-    backend = open_backend("local", index_dir=Path(cache_dir) / f"precedents-{key}")
-    backend.update(list(files.values()), settings, prune=True, embedder=embedder, progress=False)
-    index = backend.open()
-    id_of = {index.documents[doc_id].source: doc_id for doc_id in index.documents}
-    return index, {id_of[path.name]: name for name, path in files.items() if path.name in id_of}
-
-
 def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACHE, *, embedder: Any = None,
                        fusion: str | None = None) -> dict[str, Any]:
     """Per-query and mean nDCG@10 / R@5 of /similar and of by-document hybrid search."""
-    from indexer.index.settings import IndexSettings
     from indexer.retrieval.precedents import find_precedents, input_parts
     from indexer.retrieval.search import Searcher
 
     files, queries, qrels = load_set(folder)
-    index, corpus_id = precedent_index(files, cache_dir, embedder=embedder)
-    if embedder is None:
-        embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
+    index, embedder, corpus_id = precedent_index(files, cache_dir, embedder)
     searcher = Searcher(index, embedder, fusion=fusion) if fusion else Searcher(index, embedder)
     similar, by_document = {}, {}
     for query_id, text in queries.items():
@@ -92,6 +73,23 @@ def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACH
         scores = per_query(run, qrels)
         results["retrievers"][name] = {"metrics": mean_over_queries(scores, list(METRICS)), "per_query": scores}
     return results
+
+
+def precedent_index(files: dict[str, Path], cache_dir: Path = DEFAULT_CACHE, embedder: Any = None
+                    ) -> tuple[Any, Any, dict[str, str]]:
+    """The index of the set's documents (built once, then reused), its embedder, doc_id -> corpus id."""
+    from indexer.index.backends import open_backend
+    from indexer.index.settings import IndexSettings
+
+    settings = IndexSettings()  # sentence vectors included, so the default ranking is the learned ranker
+    key = hashlib.sha1(json.dumps([sorted(files), pipeline_digest(), settings.sentences]).encode()).hexdigest()[:12]
+    backend = open_backend("local", index_dir=Path(cache_dir) / f"precedents-{key}")
+    backend.update(list(files.values()), settings, prune=True, embedder=embedder, progress=False)
+    index = backend.open()
+    if embedder is None:
+        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    id_of = {index.documents[doc_id].source: doc_id for doc_id in index.documents}
+    return index, embedder, {id_of[path.name]: name for name, path in files.items() if path.name in id_of}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,13 +36,11 @@ def run_trust_eval(folder: Path = TRUST, cache_dir: Path = DEFAULT_CACHE) -> dic
     and every proposal's best precedent confidence over ``corpus/``."""
     from eval.confidence_dumps import Without
     from eval.precedents import load_set, precedent_index
-    from indexer.index.settings import IndexSettings
     from indexer.retrieval import answers, precedents
     from indexer.retrieval.search import Searcher
 
     files, _, _ = load_set()
-    index, corpus_id = precedent_index(files, cache_dir)
-    embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
+    index, embedder, corpus_id = precedent_index(files, cache_dir)
     corpus_only = Without(index, {doc_id for doc_id, name in corpus_id.items() if not name.startswith("corpus/")})
     threshold = answers.load_threshold()
     results: dict[str, Any] = {"questions": {}, "proposals": {}}

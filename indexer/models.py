@@ -26,6 +26,7 @@ class DocMeta:
     region: str | None = None  # 上海市普陀区 ...
     issuers: list[str] = field(default_factory=list)  # every co-signing body, in signature order
     published: str | None = None  # the page's 发布日期 (ISO), never the 成文日期
+    printed: str | None = None  # the 版记's 印发日期 (ISO), never the 成文日期
     index_number: str | None = None  # 索引号 of the 信息公开 table
 
     def to_dict(self) -> dict[str, Any]:

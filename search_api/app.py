@@ -23,7 +23,7 @@ from search_api.auth import AuthGate
 from search_api.guards import BodyDeadline, BodySizeLimit
 from search_api.jobs import Jobs
 from search_api.openapi import openapi_schema
-from search_api.routes import documents, jobs, search, status
+from search_api.routes import documents, jobs, replies, search, status
 from search_api.service import Service, load_service
 from search_api.settings import Settings
 from search_api.uploads import run_upload_job
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         )
     errors.install(app)
     # every router is included here, in one place (the staff web page adds its own)
-    for router in (status.router, search.router, documents.router, jobs.router, web_router):
+    for router in (status.router, search.router, replies.router, documents.router, jobs.router, web_router):
         app.include_router(router)
     app.openapi = lambda: openapi_schema(app, settings)  # type: ignore[method-assign]
     return app

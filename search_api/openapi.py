@@ -40,6 +40,7 @@ def openapi_schema(app: FastAPI, settings: Settings) -> dict[str, Any]:
                         _bound(model["properties"][field], extra)
             elif name.startswith("Body_upload_documents"):
                 model["properties"]["files"].update(minItems=1, maxItems=settings.max_upload_files)
+        _reply_limits(components, settings)
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 for parameter in operation.get("parameters", []):
@@ -86,3 +87,37 @@ def _bound(field: dict[str, Any], extra: dict[str, int]) -> None:
     field.update(extra)
     if "maximum" in extra and isinstance(field.get("default"), int):
         field["default"] = min(field["default"], extra["maximum"])
+
+
+def _reply_limits(components: dict[str, Any], settings: Settings) -> None:
+    """/replies/*: as many parts, of as many characters, as the JSON limit leaves room for."""
+    from search_api.reply_schemas import part_limits
+
+    parts, chars = part_limits(settings)
+    if "ReplyRequest" in components:
+        for name in ("asks", "ticked", "sections"):
+            _array(components["ReplyRequest"]["properties"][name]).update(maxItems=parts)
+        _array(components["ReplyRequest"]["properties"]["asks"])["items"]["maxLength"] = chars
+    if "SectionIn" in components:
+        components["SectionIn"]["properties"]["text"]["maxLength"] = chars
+    codes = _result_codes()
+    if codes and "ReplyRequest" in components:  # the office's 办理结果 codes when the schema was made
+        options = components["ReplyRequest"]["properties"]["result_code"].get("anyOf", [])
+        for option in options:
+            if option.get("type") == "string":
+                option["enum"] = codes
+
+
+def _result_codes() -> list[str] | None:
+    from indexer.drafting.office import office_settings
+    from indexer.errors import BadInput
+
+    try:
+        return list(office_settings().result_codes)
+    except BadInput:  # broken office settings: every /replies request says why; the schema stays open
+        return None
+
+
+def _array(field: dict[str, Any]) -> dict[str, Any]:
+    """The array schema of a field that may also be null (anyOf)."""
+    return next((option for option in field.get("anyOf", [field]) if option.get("type") == "array"), field)

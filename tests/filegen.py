@@ -205,6 +205,7 @@ NOTO_CJK_FILES = (
 SCAN_DPI = 150
 _A4_PIXELS = (round(210 / 25.4 * SCAN_DPI), round(297 / 25.4 * SCAN_DPI))  # 1240 x 1754
 SEAL_RED = (214, 38, 46)
+MASTHEAD_RED = (252, 22, 30)  # 红头 print: brighter than a seal's ink, as light as paper in the red channel
 
 
 def cjk_font_file() -> Path | None:
@@ -234,16 +235,16 @@ def render_gongwen_page(
 ):
     """A scanned 公文 page as a Pillow image, and the text printed on it (one string per line).
 
-    ``lines`` are (kind, text) with kind ``title`` (centred, large), ``centre``, ``left``, ``body``
-    (paragraph: two-character first-line indent, wrapped at 28 characters as GB/T 9704 sets) or
-    ``right``. With ``seal_text`` a red seal (公章) is stamped across the last two lines, as on a
+    ``lines`` are (kind, text) with kind ``masthead`` (red, larger still, centred: a 红头), ``title``
+    (centred, large), ``centre``, ``left``, ``body`` (paragraph: two-character first-line indent,
+    wrapped at 28 characters as GB/T 9704 sets) or ``right``. With ``seal_text`` a red seal (公章) is stamped across the last two lines, as on a
     signed document: multiplied onto the page like ink, so the text under it stays dark.
     """
     import numpy as np
     from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
     width, height = size
-    body_font, title_font = _cjk_font(33), _cjk_font(44)
+    body_font, title_font, masthead_font = _cjk_font(33), _cjk_font(44), _cjk_font(60)
     char = body_font.getlength("国")
     left, right = int((width - 28 * char) / 2), int((width + 28 * char) / 2)
     page = Image.new("RGB", size, "white")
@@ -252,20 +253,20 @@ def render_gongwen_page(
     y = int(height * 0.12)
     placed: list[tuple[int, int, int]] = []  # (x_centre, y_top, y_bottom) of each line drawn
     for kind, text in lines:
-        font = title_font if kind == "title" else body_font
+        font = masthead_font if kind == "masthead" else title_font if kind == "title" else body_font
         wrapped = _wrap(text, 20) if kind == "title" else _wrap(text, 26) if kind == "body" else [text]
         if kind == "body":  # the first line is indented two characters, the next ones are not
             first, rest = text[:26], text[26:]
             wrapped = [first] + _wrap(rest, 28) if rest else [first]
         for number, line in enumerate(wrapped):
             length = font.getlength(line)
-            if kind in ("title", "centre"):
+            if kind in ("title", "centre", "masthead"):
                 x = (width - length) / 2
             elif kind == "right":
                 x = right - length - 2 * char
             else:
                 x = left + (2 * char if kind == "body" and number == 0 else 0)
-            draw.text((x, y), line, font=font, fill=(20, 20, 20))
+            draw.text((x, y), line, font=font, fill=MASTHEAD_RED if kind == "masthead" else (20, 20, 20))
             placed.append((int(x + length / 2), y, y + int(font.size * 1.2)))
             printed.append(line)
             y += int(font.size * 1.75)
@@ -362,3 +363,161 @@ def make_word97(path: Path, paragraphs: list[str]) -> Path:
         data = (Path(tmp) / "source.doc").read_bytes()
     assert data.startswith(b"\xd0\xcf\x11\xe0"), "LibreOffice did not write an OLE2 (Word 97) file"
     return _write(path, data)
+
+
+# ----------------------------------------------------------------------------- 公文 laid out as Word prints them
+
+BODY_PT = 16  # 三号: GB/T 9704 body text, 28 characters a line, 22 lines a page
+_TEXT_LEFT, _TEXT_WIDTH = 79.0, 28 * BODY_PT * 1.0  # 28 mm left margin; the text block's width
+_PITCH = 28.0
+
+
+def make_gongwen_pdf(path: Path, pages: list[list[tuple]]) -> Path:
+    """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
+    indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
+
+    Each page is a list of (kind, text) blocks: ``masthead`` (red, large, centred; text or a list of
+    names stacked beside "文件" for a joint masthead), ``number`` (centred 文号), ``title`` (a list of
+    centred lines at 22 pt), ``recipient`` (flush left, wrapped), ``body`` (indented two characters,
+    wrapped), ``right`` (a signature line), ``printed`` ((office, date) of the 版记), ``latin`` (text
+    in Helvetica, whose soft hyphen glyph Word-made PDFs draw as a hyphen), ``gap`` (one blank line).
+    """
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for number, blocks in enumerate(pages, start=1):
+        y = A4[1] - 100
+        for kind, text in blocks:
+            y = _draw_block(pdf, kind, text, y)
+        pdf.setFillColorRGB(0, 0, 0)
+        pdf.setFont(CJK_FONT, 14)
+        pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50, f"— {number} —")
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float) -> float:
+    middle = _TEXT_LEFT + _TEXT_WIDTH / 2
+    pdf.setFillColorRGB(0, 0, 0)
+    if kind == "masthead":
+        pdf.setFillColorRGB(0.9, 0.1, 0.1)
+        if isinstance(text, str):
+            pdf.setFont(CJK_FONT, 36)
+            pdf.drawCentredString(middle, y - 36, text)
+            return y - 80
+        names_width = max(len(name) for name in text) * 30
+        left = middle - (names_width + 70) / 2
+        pdf.setFont(CJK_FONT, 30)
+        for k, name in enumerate(text):
+            pdf.drawString(left, y - 32 - k * 38, name)
+        pdf.drawString(left + names_width + 10, y - 32 - (len(text) - 1) * 19, "文件")
+        return y - 40 - 38 * len(text)
+    if kind == "number":
+        pdf.setFont(CJK_FONT, BODY_PT)
+        pdf.drawCentredString(middle, y - BODY_PT, text)
+        pdf.setStrokeColorRGB(0.9, 0.1, 0.1)
+        pdf.line(_TEXT_LEFT, y - 28, _TEXT_LEFT + _TEXT_WIDTH, y - 28)
+        return y - 2.5 * _PITCH
+    if kind == "title":
+        pdf.setFont(CJK_FONT, 22)
+        for line in text:
+            pdf.drawCentredString(middle, y - 22, line)
+            y -= 32
+        return y - 20
+    if kind == "gap":
+        return y - _PITCH
+    if kind == "right":
+        pdf.setFont(CJK_FONT, BODY_PT)
+        pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 4 * BODY_PT, y - BODY_PT, text)
+        return y - _PITCH
+    if kind == "printed":
+        office, date = text
+        pdf.setFont(CJK_FONT, 14)
+        pdf.drawString(_TEXT_LEFT + 14, y - 14, office)
+        pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 14, y - 14, date)
+        return y - _PITCH
+    if kind == "latin":
+        pdf.setFont("Helvetica", BODY_PT)
+        pdf.drawString(_TEXT_LEFT + 2 * BODY_PT, y - BODY_PT, text)
+        return y - _PITCH
+    indent = 2 if kind == "body" else 0
+    for k, line in enumerate(_justified_lines(text, indent)):
+        x = _TEXT_LEFT + (indent * BODY_PT if k == 0 else 0)
+        full = len(line) == (28 - indent if k == 0 else 28)
+        text_object = pdf.beginText(x, y - BODY_PT)
+        text_object.setFont(CJK_FONT, BODY_PT)
+        if full:  # Word spreads a full line to the margin
+            width = pdfmetrics.stringWidth(line, CJK_FONT, BODY_PT)
+            text_object.setCharSpace((_TEXT_LEFT + _TEXT_WIDTH - x - width) / max(1, len(line) - 1))
+        text_object.textOut(line)
+        pdf.drawText(text_object)
+        y -= _PITCH
+    return y
+
+
+def _justified_lines(text: str, indent: int) -> list[str]:
+    lines, rest = [text[: 28 - indent]], text[28 - indent:]
+    while rest:
+        lines.append(rest[:28])
+        rest = rest[28:]
+    return lines
+
+
+def make_ofd(path: Path, pages: list[dict]) -> Path:
+    """An OFD package as a 公文 system writes one: per page, TextObjects placed in millimetres.
+
+    Each page is a dict: ``lines`` ([(x, y, size, text, red), ...], one TextObject per line; a run of
+    spaces in text moves the pen on instead of writing spaces, as OFD writers set gaps), ``picture``
+    (PNG bytes drawn as the page's background, under the text), ``outlines`` (a number of PathObjects
+    drawn instead of any text: text converted to outlines).
+    """
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    page_refs = "".join(f'<ofd:Page ID="{10 + k}" BaseLoc="Pages/Page_{k}/Content.xml"/>' for k in range(len(pages)))
+    media = "".join(
+        f'<ofd:MultiMedia ID="{500 + k}" Type="Image"><ofd:MediaFile>bg{k}.png</ofd:MediaFile></ofd:MultiMedia>'
+        for k, page in enumerate(pages) if page.get("picture")
+    )
+    parts = {
+        "OFD.xml": f'<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo>'
+                   "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea>"
+                              "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml"
+                              f"</ofd:DocumentRes></ofd:CommonData><ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>",
+        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>',
+    }
+    for k, page in enumerate(pages):
+        objects = []
+        if page.get("picture"):
+            objects.append(f'<ofd:ImageObject ID="{600 + k}" ResourceID="{500 + k}" Boundary="0 0 210 297" CTM="210 0 0 297 0 0"/>')
+        for n in range(page.get("outlines", 0)):
+            objects.append(f'<ofd:PathObject ID="{1000 + 50 * k + n}" Boundary="{30 + n % 20 * 7} {40 + n // 20 * 9} 6 8">'
+                           "<ofd:AbbreviatedData>M 0 0 L 6 0 L 6 8 L 0 8 C</ofd:AbbreviatedData></ofd:PathObject>")
+        for n, (x, y, size, text, red) in enumerate(page.get("lines", [])):
+            objects.append(_ofd_text(3000 + 100 * k + n, x, y, size, text, red))
+        parts[f"Doc_0/Pages/Page_{k}/Content.xml"] = (
+            f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="{900 + k}">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>'
+        )
+    with zipfile.ZipFile(path, "w") as package:
+        for name, xml in parts.items():
+            package.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+        for k, page in enumerate(pages):
+            if page.get("picture"):
+                package.writestr(f"Doc_0/Res/bg{k}.png", page["picture"])
+    return Path(path)
+
+
+def _ofd_text(ident: int, x: float, y: float, size: float, text: str, red: bool) -> str:
+    """One line as a TextObject: the characters without the spaces, DeltaX carrying the gaps."""
+    glyphs, advances, pending = "", [], 0.0
+    for char in text:
+        if char == " ":
+            pending += size
+            continue
+        if glyphs:
+            advances.append(size + pending if not (char.isascii() and glyphs[-1].isascii()) else size * 0.55 + pending)
+        glyphs += char
+        pending = 0.0
+    colour = '<ofd:FillColor Value="230 20 20"/>' if red else ""
+    width = sum(advances) + size
+    return (f'<ofd:TextObject ID="{ident}" Boundary="{x} {y} {width + 1:.2f} {size * 1.5:.2f}" Font="1" Size="{size}">'
+            f'{colour}<ofd:TextCode X="0" Y="{size:.2f}" DeltaX="{" ".join(f"{a:.3f}" for a in advances)}">{escape(glyphs)}'
+            "</ofd:TextCode></ofd:TextObject>")

@@ -223,13 +223,24 @@ def _page_parts(path: Path) -> int:
         return sum(1 for name in package.namelist() if "/Pages/Page_" in name and name.endswith("/Content.xml"))
 
 
+# the pages whose background picture holds printed words (a certificate's form) and is read by OCR
+OFD_BACKGROUNDS = {"keyword.ofd": [1]}
+
+
 @needs_ofd
 @pytest.mark.parametrize("name", sorted(OFD_TEXT))
 def test_ofd_sample_text_is_read_page_by_page(name: str) -> None:
     doc = load_document(OFD_DIR / name)
-    assert doc.format == "ofd" and not doc.ocr_pages
+    assert doc.format == "ofd" and [facts.page for facts in doc.ocr_pages] == OFD_BACKGROUNDS.get(name, [])
     assert OFD_TEXT[name] in doc.text
     assert len(doc.page_starts) == _page_parts(OFD_DIR / name)
+
+
+@needs_ofd
+def test_a_certificate_reads_its_form_from_the_background_picture_under_its_values() -> None:
+    doc = load_document(OFD_DIR / "keyword.ofd")
+    assert doc.meta.title == "不动产登记证明"  # printed in the picture only
+    assert "泰安市不动产证明第0014777号" in doc.text  # the text layer's values stay as they are
 
 
 @needs_ofd

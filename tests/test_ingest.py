@@ -12,6 +12,7 @@ from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
 from indexer.errors import UnreadableFile
 from indexer.ingest import SUPPORTED_SUFFIXES, extract, iter_files
 from indexer.ingest.files import max_file_bytes
+from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
 
 from filegen import (
     NOTICE_PARAGRAPHS,
@@ -92,12 +93,15 @@ def test_pdf_keeps_one_string_per_page_with_chinese_text(tmp_path: Path) -> None
 
 
 def test_pdf_lines_wrapped_by_the_writer_come_back_as_separate_lines(tmp_path: Path) -> None:
-    # Extraction is faithful: joining the wrapped line is the cleaner's job, not ingest's.
+    # Extraction is faithful: joining the wrapped line is the cleaner's job, not ingest's; the reader
+    # marks what the page shows (the first line runs to the margin and wraps, the last ends the paragraph).
     sentence = NOTICE_PARAGRAPHS[2]  # longer than one PDF line
     extracted = extract(make_pdf(tmp_path / "wrapped.pdf", [sentence]))
     assert extracted.title_hint is None
     assert sentence not in extracted.pages[0]
-    assert sentence in extracted.pages[0].replace("\n", "")
+    lines = extracted.pages[0].split("\n")
+    assert len(lines) == 2 and lines[0].endswith(LINE_WRAP) and lines[1].endswith(PARAGRAPH_END)
+    assert sentence == "".join(line.strip(LINE_WRAP + PARAGRAPH_END) for line in lines)
 
 
 def test_pdf_encrypted_with_an_empty_user_password_opens(tmp_path: Path) -> None:
@@ -229,8 +233,11 @@ def test_docx_paragraphs_and_table_rows_in_document_order(tmp_path: Path) -> Non
     assert "1 | 新增普惠性托位2000个 | 区卫健委、各街镇" in lines
     order = [text.index(s) for s in ("浦府办〔2021〕12号", "一、总体要求", "序号 | 工作任务", "2021年5月13日")]
     assert order == sorted(order)
-    assert "浦府办〔2021〕12号\n\n区政府各委、办、局" in text  # paragraphs separated by a blank line
-    assert "序号 | 工作任务 | 责任单位\n1 | 新增普惠性托位" in text  # rows of one table stay together
+    # a Word paragraph that ends a sentence ends its paragraph (the cleaner never glues the next one to
+    # it); one that stops mid-sentence carries no mark; a blank line between
+    assert f"请认真按照执行。{PARAGRAPH_END}\n\n一、总体要求" in text
+    assert "浦府办〔2021〕12号\n\n区政府各委、办、局" in text
+    assert f"序号 | 工作任务 | 责任单位{PARAGRAPH_END}\n1 | 新增普惠性托位" in text  # rows of one table stay together
 
 
 def test_docx_merged_cell_appears_once_per_row(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ HANDLERS = {
     "bench": "indexer.cli.bench:main_bench",
     "audit": "indexer.cli.audit:main_audit",
     "judgments": "indexer.cli.judgments:main_judgments",
+    "draft": "indexer.cli.draft:main_draft",
 }
 STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
 # exit codes per kind of error; any other exception is a bug and ends in a traceback
@@ -107,6 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "(eval/data/trust: questions the documents answer and do not, proposals for /similar)")
     evaluate.add_argument("--fusion", choices=("auto", "linear", "rrf", "learned"), default="auto",
                           help="with --answers: the hybrid fusion of /ask's retrieval (ZHENGCE_FUSION; default auto)")
+    evaluate.add_argument("--drafts", action="store_true",
+                          help="reply drafting: the share of each part's draft material from relevant documents "
+                               "(eval/data/precedents and eval/data/drafting; no --dataset)")
+
+    draft = commands.add_parser("draft", help="draft the reply to a proposal (.docx in the GB/T 9704 layout)")
+    draft.add_argument("file", type=Path, metavar="PROPOSAL_FILE", help=".docx, .pdf, .ofd, .doc/.wps, .txt or .html")
+    draft.add_argument("--out", type=Path, default=None, help="the .docx to write (default: named from number, title, date)")
+    draft.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (local backend)")
+    add_backend_flags(draft)
+    draft.add_argument("--result", default=None, help="办理结果 code (A, B, C or the office's own); required for a 答复")
+    draft.add_argument("--role", choices=["主办", "会办"], default=None, help="default: the office setting (主办)")
+    draft.add_argument("--office", type=Path, default=None, help="office settings JSON (default ZHENGCE_OFFICE_FILE)")
+    draft.add_argument("--date", default=None, help="成文日期 YYYY-MM-DD (default today)")
+    draft.add_argument("--model", default=None, help="embedding model (must match the index)")
+    draft.add_argument("--json", action="store_true", help="print the parts and their precedents as JSON")
 
     judgments = commands.add_parser("judgments", help="staff relevance judgments from the web page")
     judgments_jobs = judgments.add_subparsers(dest="job", required=True)

@@ -18,6 +18,8 @@ def main_eval(args: Any) -> int:
     or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
     if args.compare:
         return _compare(args)
+    if getattr(args, "drafts", False):
+        return _drafts(args)
     if args.dataset is None and args.answers:
         return _trust(args)
     if args.dataset is None:
@@ -81,4 +83,17 @@ def _compare(args: Any) -> int:
 
     (name_a, scores_a), (name_b, scores_b) = (load_per_query(spec) for spec in args.compare)
     print(compare(scores_a, scores_b, metric=args.metric, names=(name_a, name_b)).summary())
+    return 0
+
+
+def _drafts(args: Any) -> int:
+    from eval.drafting import format_drafting, run_drafting_eval
+    from eval.harness import DEFAULT_CACHE
+
+    results = run_drafting_eval(args.cache or DEFAULT_CACHE)
+    print(format_drafting(results))
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"results: {args.json_out}")
     return 0

@@ -14,10 +14,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from indexer.gongwen.dates import is_date_line
 from indexer.gongwen.furniture import strip_furniture, strip_remnants
 from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
-from indexer.gongwen.numbers import doc_number_line
+from indexer.gongwen.numbers import doc_number_line, notice_number_line
+from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
@@ -28,6 +30,8 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF2
 _FULLWIDTH_ALNUM.update({ord("％"): "%", ord("．"): ".", ord("＋"): "+", ord("／"): "/", ord("＝"): "="})
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u3000\u2002\u2003\u2009\u202f\t"), " ")
+# A soft hyphen between digits was printed: "2014\u00ad2020年" is 2014-2020年, not 20142020年.
+_HYPHEN_BETWEEN_DIGITS = re.compile("(?<=\\d)\u00ad(?=\\d)")
 # Half-width punctuation between CJK characters becomes the full-width form a 公文 uses.
 _TO_FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 _HALF_PUNCT_NEAR_CJK = re.compile(
@@ -41,13 +45,16 @@ _DOC_NUMBER_BRACKETS = re.compile(
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_NEAR_CJK}]) +(?=\\S)|(?<=\\S) +(?=[{_NEAR_CJK}])")
-_COLUMN_GAP = re.compile(r" {4,}")  # a wide gap separates two layout columns (联系人 … 联系电话)
+_COLUMN_GAP = re.compile(r" {4,}")
+_LETTER_SPACED = re.compile(f"^\\s*(?:[{CJK}] +)+[{CJK}]\\s*$")
+_CJK_WORD_GAP = re.compile(f"(?<=[{CJK}]{{2}}) (?=[{CJK}]{{2}})")  # a wide gap separates two layout columns (联系人 … 联系电话)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
 _KEEP_SPACE_AFTER = re.compile("^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
 
 # Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3".
+# OCR reads the dashes of "—1—" as "-", "一", "_" or "~" ("-1一").
 _PAGE_NUMBER = re.compile(
-    r"^(?:[—–－\-]+\s*\d{1,4}\s*[—–－\-]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"^(?:[—–－\-一_~～]+\s*\d{1,4}\s*[—–－\-一_~～]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
     re.IGNORECASE,
 )
@@ -60,10 +67,6 @@ TERMINAL = "。！？；：!?;…"
 _HEADING_START = re.compile(
     r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?=[^\d])|[（(]\d{1,2}[）)]"
     r"|第[零〇一二三四五六七八九十百千\d]+[编章节条]|附件\s*\d*\s*[:：]?)"
-)
-_CN_DIGITS = "〇零一二三四五六七八九十○О0"
-_DATE_LINE = re.compile(
-    rf"^(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[{_CN_DIGITS}]{{4}}年[{_CN_DIGITS}]{{1,3}}月[{_CN_DIGITS}]{{1,3}}日)(?:印发|发布)?$"
 )
 _TITLE_END = re.compile(r"的(?:通知|答复|意见|会办意见|报告|复函|函|请示|决定|方案|计划|批复|通报|纪要|公告|通告)$")
 _STANDALONE = re.compile(
@@ -83,6 +86,7 @@ class _Line:
     standalone: bool = False  # known to be a paragraph of its own (a rebuilt table row)
     opens: bool = False  # first line of the document's heading: a paragraph starts here
     closes: bool = False  # last line of the document's heading: its paragraph ends here
+    ends: bool | None = None  # the file's layout says its paragraph ends here (True) or wraps on (False)
 
 
 @dataclass
@@ -133,6 +137,7 @@ def clean(pages: list[str]) -> Cleaned:
 def _normalise_characters(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = strip_remnants(text)
+    text = _HYPHEN_BETWEEN_DIGITS.sub("-", text)
     text = text.translate(_INVISIBLE).translate(_SPACES).translate(_FULLWIDTH_ALNUM)
     text = _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
     return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
@@ -161,23 +166,45 @@ def _drop_running_headers(page_lines: list[list[str]]) -> None:
 
 
 def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
+    """The page's lines, cells of a table row apart. A line its reader marked (PDF, OFD, OCR and
+    DOCX readers end each line with ``PARAGRAPH_END`` or ``LINE_WRAP``) ends or wraps as marked,
+    each of its cells is a paragraph of its own, and a space between two CJK words in it is a
+    measured gap that stays."""
     lines = []
     for raw in raw_lines:
+        end = raw.rstrip(" ")[-1:]
+        ends = True if end == PARAGRAPH_END else False if end == LINE_WRAP else None
+        raw = raw.replace(PARAGRAPH_END, "").replace(LINE_WRAP, "")
         indent = len(raw) - len(raw.lstrip(" "))
-        for part in _COLUMN_GAP.split(raw.strip()):
-            text = _tidy_spaces(part.strip().strip("|｜").strip())  # a table cell's pipes are layout
+        raw = _LETTER_SPACED.sub(lambda m: re.sub("(?<=\\S) +(?=\\S)", "", m.group()), raw)  # "说    明" is one word
+        parts = _fields_kept(_COLUMN_GAP.split(raw.strip()))
+        for k, part in enumerate(parts):
+            text = _tidy_spaces(part.strip().strip("|｜").strip(), words=ends is not None)  # a table cell's pipes are layout
             if text and not _PAGE_NUMBER.match(text):
-                lines.append(_Line(text, page, indent))
+                lines.append(_Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends))
                 indent = 0
     return lines
 
 
-def _tidy_spaces(line: str) -> str:
+def _fields_kept(cells: list[str]) -> list[str]:
+    """Cells of a form's number field stay one: "用字第    530902202200014    号" is one number."""
+    kept = cells[:1]
+    for cell in cells[1:]:
+        if kept[-1].rstrip().endswith("第") or cell.strip() == "号":
+            kept[-1] = kept[-1].rstrip() + cell.strip()
+        else:
+            kept.append(cell)
+    return kept
+
+
+def _tidy_spaces(line: str, words: bool = False) -> str:
     line = _MARKDOWN_HEADING.sub("", line)
     kept = _KEEP_SPACE_AFTER.match(line)
     head, rest = (kept.group().rstrip() + " ", line[kept.end():]) if kept else ("", line)
+    if words:  # "组 长：张某 李某" -> "组长：张某 李某": a letter-spaced word closes up, a gap between words stays
+        rest = _CJK_WORD_GAP.sub("\x00", re.sub(" {2,}", " ", rest))
     rest = _SPACE_NEAR_CJK.sub("", rest)
-    return head + re.sub(r" {2,}", " ", rest)
+    return head + re.sub(r" {2,}", " ", rest).replace("\x00", " ")
 
 
 def _drop_web_boilerplate(lines: list[_Line]) -> list[_Line]:
@@ -198,12 +225,15 @@ def _mark_heading(lines: list[_Line]) -> list[_Line]:
     if found is None:
         return lines
     first, last = found
+    while lines[last].ends is False and last + 1 < len(lines):  # the layout shows the title going on
+        last += 1
     lines[last].closes = True
     if not starts_heading(texts[first]):
         return lines
     lines[first].opens = True
     salutation = zone_end(texts)
-    if salutation < len(texts) and is_salutation(texts[salutation]):
+    laid_out = any(line.ends is not None for line in lines)  # a file's own pages: nothing above is a web page's
+    if salutation < len(texts) and is_salutation(texts[salutation]) and not laid_out:
         return [
             line for i, line in enumerate(lines)
             if i >= first or is_masthead(line.text) or len(line.text) > 40 or re.search("[:：。]", line.text)
@@ -214,7 +244,7 @@ def _mark_heading(lines: list[_Line]) -> list[_Line]:
 def _mark_signatures(lines: list[_Line]) -> None:
     """Bodies signing above a date line each stay a line of their own (co-signed replies)."""
     for i, line in enumerate(lines):
-        if not _DATE_LINE.match(line.text):
+        if not is_date_line(line.text):
             continue
         k = i - 1
         while k >= 0 and i - k <= 6 and is_org(lines[k].text):
@@ -261,7 +291,7 @@ def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
 def _is_standalone(line: _Line, wide: bool) -> bool:
     """A line that is a paragraph of its own: 文号, dates, labels, right-aligned signatures."""
     text = line.text
-    if line.standalone or _STANDALONE.match(text) or _DATE_LINE.match(text) or doc_number_line(text):
+    if line.standalone or _STANDALONE.match(text) or is_date_line(text) or doc_number_line(text):
         return True
     if _BARE_SALUTATION.fullmatch(text):  # 杨艳委员 without its colon still opens the letter
         return True
@@ -307,8 +337,12 @@ def _join_paragraphs(lines: list[_Line], page_count: int) -> tuple[str, list[int
 
 
 def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
+    if previous.ends is True or previous.closes or line.opens:
+        return True
+    if previous.ends is False:  # the line runs to the margin (or on in a title block) and the next one carries on
+        return any(_stands_alone(text) for text in (previous.text, line.text)) or bool(_HEADING_START.match(line.text))
     wide = typical > 0
-    if previous.closes or line.opens or _is_standalone(previous, wide) or _is_standalone(line, wide):
+    if _is_standalone(previous, wide) or _is_standalone(line, wide):
         return True
     if line.indent >= 2:  # a first-line indent opens a paragraph
         return True
@@ -324,6 +358,11 @@ def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
     # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical
     return short and "。" not in previous.text and previous.text[-1] in "）)》”」"
+
+
+def _stands_alone(text: str) -> bool:
+    """A date, a 文号 or a 公告's number: a line of its own whatever the layout joined it to."""
+    return is_date_line(text) or bool(doc_number_line(text) or notice_number_line(text))
 
 
 def _needs_space(left: str, right: str) -> bool:

@@ -1,7 +1,8 @@
-"""Dates as 公文 and 政务公开 pages print them, read to ISO 8601.
+"""Dates as 公文 and 政务公开 pages print them, read to ISO 8601: one reader for every written form.
 
-A signature prints 2024年3月20日 or 二〇二四年三月五日 (二0一七年 with a Latin zero happens);
-a page's 信息公开 table prints 2018-12-14, 2020年09月23日 or 2023-11-30 09:00.
+A signature prints 2024年3月20日 or 二〇二四年三月五日 (二0一七年 with a Latin zero happens), an
+office's own notice 2015-11-4, 2015.11.4 or 2015/11/4; a page's 信息公开 table prints 2018-12-14,
+2020年09月23日 or 2023-11-30 09:00.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ _ISO_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DASHED_DATE = re.compile(r"((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _CN_DATE = re.compile(rf"([{_CN_DIGITS}]{{4}})年([{_CN_DIGITS}十]{{1,3}})月([{_CN_DIGITS}十]{{1,3}})日")
 DATE_ANYWHERE = re.compile(f"{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DATE.pattern}")
+# a line that is a date and nothing else, or a 版记's "2021年12月31日印发"
+_DATE_LINE = re.compile(f"(?:{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DATE.pattern})\\s*(?:印发|发布)?")
 
 
 def parse_date(text: str) -> str | None:
@@ -26,6 +29,12 @@ def parse_date(text: str) -> str | None:
         year = int("".join(str(_CN_NUMERALS[c]) for c in match.group(1)))
         return _iso(year, _cn_small_number(match.group(2)), _cn_small_number(match.group(3)))
     return None
+
+
+def is_date_line(text: str) -> bool:
+    """Whether a line is a date alone (a signature's 成文日期, or an 印发 date), in any written form."""
+    match = _DATE_LINE.fullmatch(text.strip())
+    return bool(match and parse_date(match.group()))
 
 
 def find_date(text: str) -> str | None:

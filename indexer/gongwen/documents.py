@@ -23,8 +23,8 @@ def read_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") 
     """The document, and for each metadata field the rule that found it (`zhengce inspect --explain`)."""
     extracted = extract(path, ocr)
     cleaned = clean(extracted.pages)
-    meta, found_by = read_metadata(cleaned.text, title_hint=extracted.title_hint, stated=cleaned.stated)
     paged = extracted.format in PAGED_FORMATS
+    meta, found_by = read_metadata(cleaned.text, title_hint=extracted.title_hint, stated=cleaned.stated, laid_out=paged)
     document = Document(
         doc_id=extracted.content_hash[:DOC_ID_LENGTH],
         source=source or path.name,

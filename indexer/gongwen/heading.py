@@ -18,11 +18,12 @@ from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
 KINDS = (
     "会办意见", "答复意见", "办理意见", "答复", "回复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议",
     "意见", "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "说明",
-    "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法",
+    "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法", "制度", "规程", "守则", "章程", "准则", "须知",
 )
 PROPOSAL_KINDS = ("代表建议", "建议", "提案", "议案")
 ORG_SUFFIX = re.compile(
-    r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处)$"
+    r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处"
+    r"|大学|中学|小学|幼儿园|党校|协会|学会|银行|馆|社)$"
 )
 _ORG_THEN_SUBJECT = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?)(?:关于|对)")
 _SALUTATION = re.compile(
@@ -32,8 +33,10 @@ _MASTHEAD = re.compile(
     r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^(?:特急|加急|平急|特提|急件)$"
     r"|^(?:绝密|机密|秘密)|^\d{1,8}$|★"
 )
+_STANDARD_COVER = re.compile("(?:企业|团体|行业|地方|国家)标准$")  # a standard's cover names its class, not its title
 _SECTION_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、])")
 _TRAILING_BRACKET = re.compile(r"[（(][^（）()]*[）)]$")
+_SENTENCE = 20  # a line this long ending in a full stop is a sentence of the body, not a heading
 ZONE_LINES = 25  # a heading stands near the top; the body's headings (一、…) come later
 
 
@@ -68,6 +71,7 @@ def _is_heading_text(line: str) -> bool:
     return (
         4 <= len(text) <= 120 and not re.search(r"[。：:；;！？]", text) and not _SECTION_MARK.match(text)
         and not DOC_NUMBER.fullmatch(text) and not parse_date(text) and not is_salutation(text)
+        and not _STANDARD_COVER.search(text)
     )
 
 
@@ -80,35 +84,44 @@ def starts_heading(text: str) -> bool:
 
 
 def zone_end(lines: list[str]) -> int:
-    """Index of the salutation or the first body paragraph: the heading stands above it."""
+    """Index of the salutation or the first body paragraph (a long line with a full stop, or a
+    whole sentence of some length): the heading stands above it."""
     for i, line in enumerate(lines[:ZONE_LINES]):
-        if is_salutation(line) or (len(line) > 40 and "。" in line):
+        if is_salutation(line) or (len(line) > 40 and "。" in line) or (len(line) >= _SENTENCE and line.endswith("。")):
             return i
     return min(len(lines), ZONE_LINES)
 
 
-def find_heading(lines: list[str]) -> tuple[int, int] | None:
+def find_heading(lines: list[str], joined: bool = False) -> tuple[int, int] | None:
     """(first, last) index of the heading's lines, or None when the text has no heading above its
-    salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议)."""
+    salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议).
+    ``joined``: the reader already joined each title's lines (a file's layout showed them), so a
+    heading is one line, with at most its issuer on the line above."""
     end = zone_end(lines)
     for kinds in (KINDS, PROPOSAL_KINDS):
         for last in range(end):
             if _is_heading_text(lines[last]) and kind_of(lines[last]) in kinds:
-                return _first_line(lines, last), last
+                return _first_line(lines, last, joined), last
     return None
 
 
-def _first_line(lines: list[str], last: int) -> int:
+def _first_line(lines: list[str], last: int, joined: bool = False) -> int:
     """Walk up from the heading's last line to its first (three lines at most)."""
     first = last
-    while not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
+    while not joined and not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
         above = lines[first - 1]
-        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()):
+        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()) or not _mostly_cjk(above):
             break
         first -= 1
     if first > 0 and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
         first -= 1  # the issuer printed on its own line above 对……/关于……
     return first
+
+
+def _mostly_cjk(text: str) -> bool:
+    """A title's line is Chinese; a form or standard number above it ("ZR-XNQY-…(V2.0)") is not."""
+    letters = [c for c in text if not c.isspace()]
+    return sum("\u4e00" <= c <= "\u9fff" for c in letters) >= 0.5 * len(letters)
 
 
 def heading_issuer(title: str | None) -> str | None:

@@ -12,34 +12,48 @@ import re
 from collections import Counter
 
 from indexer.gongwen.clean import CJK
-from indexer.gongwen.dates import parse_date
+from indexer.gongwen.dates import find_date, parse_date
 from indexer.gongwen.heading import (
     find_heading,
     heading_issuer,
+    is_masthead,
     is_org,
     is_salutation,
     kind_of,
     zone_end,
 )
 from indexer.gongwen.infotable import PageFields
-from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal
+from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line, find_proposal, notice_number_line
 from indexer.models import DocMeta
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
-_ISSUER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)文件$")
+# the 版头 naming the issuer: "XX文件", or a standard's cover "XX企业标准"
+_ISSUER_LINE = re.compile(rf"^([{CJK}A-Za-z（）()]{{2,30}}?)(?:文件|企业标准)$")  # BJTU…文件: a Latin abbreviation too
 _RECIPIENT_LINE = re.compile(rf"^[{CJK}（）()、，,\s]{{1,120}}[:：]$")
 _LABEL = re.compile(r"^(主送|抄送)(?:单位|机关)?[:：]\s*(.*)$")
 _REGION = re.compile(
     rf"^((?:[{CJK}]{{2,3}}(?:省|自治区))?(?:[{CJK}]{{2,3}}市)?(?:[{CJK}]{{2,4}}?(?:新区|区|县))?)"
 )
-_CITY_MENTION = re.compile(rf"([{CJK}]{{2}}(?:省|市))")
-_NOT_A_PLACE = ("本市", "我市", "全市", "各市", "该市", "市市", "超市", "都市", "上市", "本省", "我省", "全省", "各省")
+# "XX省" / "XX市" named in the text; not a level ("省级", "市级"), a market ("市场") or a title ("市长")
+_CITY_MENTION = re.compile(rf"([{CJK}]{{2}}(?:省|市))(?![级场长委])")
+# words that end in 省/市 and name no place: a recipient list's "各省、自治区、直辖市" names none
+_NOT_A_PLACE = (
+    "本市", "我市", "全市", "各市", "该市", "市市", "超市", "都市", "上市", "本省", "我省", "全省", "各省",
+    "辖市", "级市", "门市", "夜市", "股市", "楼市", "集市", "早市", "外省", "外市", "城市",
+)
 # Ordered so that the most specific form wins: a 通知 that issues a 计划 is a 通知.
 DOC_TYPES = (
     "会办意见", "代表建议", "答复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议", "意见",
     "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "提案", "建议",
-    "法", "解释",
+    "法", "解释", "制度", "规程", "守则", "章程", "准则", "须知",
 )
+# titles a writing program fills in by itself: no title of the document
+_PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.*|untitled|title|document\d*|microsoft word - .*)$", re.IGNORECASE)
+# a licence's printed field names before its issuing body and date: 发证机关…, 核发机关…, 发证日期…
+_ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
+_FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
+_IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
+_PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
 
@@ -55,7 +69,8 @@ class _Found(dict):
 
 
 def extract_metadata(
-    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
+    laid_out: bool = False,
 ) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
@@ -63,15 +78,17 @@ def extract_metadata(
     ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
     outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title, stated=stated)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out)[0]
 
 
 def read_metadata(
-    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None
+    text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
+    laid_out: bool = False,
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
     The document's own elements win over what its page stated (the 信息公开 table, the source line).
+    ``laid_out``: the text was read from positions (PDF, OFD, scans), whose layout joined each title's lines.
     """
     stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -80,25 +97,28 @@ def read_metadata(
     found.offer("doc_number", _find_doc_number(header), "文号 line of the 版头")
     _offer_stated(found, stated, "doc_number")
 
-    heading = find_heading(lines)
+    heading = find_heading(lines, joined=laid_out)
     found.offer("title", title, "title given by the collection")
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
-    found.offer("title", title_hint.strip() if title_hint else None, "title hint (HTML <title>, DOCX properties)")
+    hint = None if title_hint is None or _placeholder(title_hint) else title_hint.strip()
+    found.offer("title", hint, "title hint (HTML <title>, DOCX properties)")
     found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
     doc_title = found.value("title")
 
     signers, signed, printed = _find_signature(lines)
-    header_issuer = next((m.group(1) for line in header if (m := _ISSUER_LINE.match(line))), None)
+    mastheads = _masthead_issuers(header)
+    header_issuer = "、".join(mastheads) or None
     found.offer("issuers", signers, "signature block")
     found.offer("issuer", "、".join(signers), "signature block")
+    found.offer("issuers", mastheads, "版头 (XX文件)")
     found.offer("issuer", header_issuer, "版头 (XX文件)")
     _offer_stated(found, stated, "issuer")
     found.offer("issuer", heading_issuer(doc_title) if heading else None, "heading (XX关于/对……)")
     found.offer("issuer", _standalone_org(header), "版头 issuer line")
     found.offer("date", signed, "signature date (成文日期)")
     _offer_stated(found, stated, "date")
-    found.offer("date", printed, "印发 date")
+    found.offer("printed", printed, "版记 印发 date")
     for name in ("published", "index_number"):
         _offer_stated(found, stated, name)
     _find_proposal(found, doc_title, stated, lines, heading)
@@ -106,11 +126,15 @@ def read_metadata(
     found.offer("cc", _label_items(lines, "抄送"), "抄送 line")
     found.offer("doc_type", _find_doc_type(doc_title), "kind named at the end of the title")
     issuer = found.value("issuer")
-    found.offer("region", _find_region([header_issuer, *signers, issuer, doc_title], text), "administrative prefix")
+    found.offer("region", _find_region([*mastheads, *signers, issuer, doc_title], text), "administrative prefix")
     if issuer:
         found.offer("issuers", [issuer], found["issuer"][1])
     meta = DocMeta(**{name: value for name, (value, _) in found.items()})
     return meta, {name: rule for name, (_, rule) in found.items()}
+
+
+def _placeholder(title_hint: str | None) -> bool:
+    return not title_hint or not title_hint.strip() or bool(_PLACEHOLDER_TITLE.match(title_hint.strip()))
 
 
 def _offer_stated(found: _Found, stated: PageFields, name: str) -> None:
@@ -126,23 +150,27 @@ def _body_start(lines: list[str]) -> int:
 
 
 def _find_doc_number(header: list[str]) -> str | None:
-    return next((number for line in header if (number := doc_number_line(line))), None)
+    """The 文号 line of the 版头; else a 公告's or 令's own number printed on its own line under its
+    heading: "（十四届第3号）", "第738号"."""
+    found = next((number for line in header if (number := doc_number_line(line))), None)
+    return found or next((number for line in header[:8] if (number := notice_number_line(line))), None)
 
 
 def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None]:
-    """(signing bodies, 成文日期, 印发 date): the 成文日期 is the last date line that is not an
-    印发 date; the bodies sign on the lines just above it, one per line when several co-sign."""
+    """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
+    版记's 印发 line ("XX办公室 2021年12月31日印发"); the bodies sign on the lines just above it,
+    one per line when several co-sign. An 印发日期 is never a 成文日期."""
     printed = None
     for i in range(len(lines) - 1, -1, -1):
-        date = parse_date(lines[i])
-        if not date or len(lines[i]) > 16:
+        if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
+            printed = printed or find_date(lines[i])
             continue
-        if lines[i].endswith(("印发", "发布")):
-            printed = printed or date
+        date = parse_date(_FIELD_LABEL.sub("", lines[i]))
+        if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE):
             continue
         signers: list[str] = []
-        while i - len(signers) > 0 and len(signers) < 6 and is_org(lines[i - len(signers) - 1]):
-            signers.insert(0, lines[i - len(signers) - 1].lstrip("；;，, "))
+        while i - len(signers) > 0 and len(signers) < 6 and is_org(_FIELD_LABEL.sub("", lines[i - len(signers) - 1])):
+            signers.insert(0, _FIELD_LABEL.sub("", lines[i - len(signers) - 1]).lstrip("；;，, "))
         return signers, date, printed
     return [], None, printed
 
@@ -155,7 +183,8 @@ def _starts_at_salutation(lines: list[str]) -> bool:
 def _first_title_line(header: list[str]) -> str | None:
     """Without a heading that names its kind, a title can only be the opening line, and never a
     section heading, an issuer, a date or a labelled line."""
-    for line in header[:3]:
+    opening = [line for line in header if not is_masthead(line) or is_org(line)][:3]  # 份号, 密级, 紧急程度, XX文件 come first
+    for line in opening:
         plain = not re.search(r"[。：:]", line) and len(line) <= 160 and not _RECIPIENT_LINE.match(line)
         if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line)
                           or _ISSUER_LINE.match(line) or line.startswith(("公开属性", "信息公开属性", "主动公开"))):
@@ -187,6 +216,22 @@ def _split_items(value: str) -> list[str]:
     value = value.strip().rstrip("。.；;")
     separators = "[，,；;]" if "，" in value or "," in value else "[，,；;、]"
     return [item.strip() for item in re.split(separators, value) if item.strip()]
+
+
+def _masthead_issuers(header: list[str]) -> list[str]:
+    """The bodies a 版头 names: "XX文件", or a joint masthead's names stacked above "文件" (or
+    above "YY文件")."""
+    for i, line in enumerate(header[:8]):
+        match = _ISSUER_LINE.match(line)
+        if line != "文件" and not match:
+            continue
+        names: list[str] = []
+        k = i - 1
+        while k >= 0 and i - k <= 4 and is_org(header[k]):
+            names.insert(0, header[k])
+            k -= 1
+        return names + ([match.group(1)] if match else [])
+    return []
 
 
 def _standalone_org(header: list[str]) -> str | None:
@@ -226,7 +271,7 @@ def _find_region(candidates: list[str | None], text: str) -> str | None:
     if regions:
         return max(regions, key=len)
     cities = Counter(
-        m for m in _CITY_MENTION.findall(text[:5000]) if m[-2:] not in _NOT_A_PLACE and not m.endswith("城市")
+        m for m in _CITY_MENTION.findall(text[:5000]) if m[-2:] not in _NOT_A_PLACE
     )
     if cities:
         city, count = cities.most_common(1)[0]

@@ -22,6 +22,12 @@ DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})\s*{_O}\s*(\d{{4}})\s*{_C}\s*(第?)\
 # a 文号 line of a 版头, perhaps followed by the reply's category: 华建复〔2017〕5号（B类）
 DOC_NUMBER_LINE = re.compile(rf"{DOC_NUMBER.pattern}\s*(?:{_O}?\s*[A-Da-d]\s*类?\s*{_C}?)?")
 
+# a licence's or certificate's number, without a year: 用字第530902202200014号, 建字第0012号
+FORM_NUMBER = re.compile(rf"[{CJK}]{{1,12}}字第\s*\d{{1,24}}\s*号")
+
+# a 公告's or 令's own number on a line of its own: （十四届第3号）, 第738号
+NOTICE_NUMBER_LINE = re.compile(rf"[(（]?([{CJK}\d]{{0,8}}第\d{{1,5}}号)[)）]?")
+
 PROPOSAL_KINDS = ("代表建议", "委员提案", "提案", "建议", "议案")
 _KIND = "|".join(PROPOSAL_KINDS)
 _ID = r"([A-Za-z]{0,4}\d{1,12})"
@@ -65,9 +71,20 @@ def find_doc_number(text: str) -> str | None:
 
 
 def doc_number_line(line: str) -> str | None:
-    """The 文号 when ``line`` is a 文号 line of a 版头 (nothing else on it but a 类 mark)."""
-    match = DOC_NUMBER_LINE.fullmatch(_SPACE.sub("", line))
-    return display_doc_number(match) if match else None
+    """The 文号 when ``line`` is a 文号 line of a 版头 (nothing else on it but a 类 mark), or the
+    number a licence or certificate prints in that place (用字第530902202200014号)."""
+    text = _SPACE.sub("", line)
+    match = DOC_NUMBER_LINE.fullmatch(text)
+    if match:
+        return display_doc_number(match)
+    form = FORM_NUMBER.fullmatch(text)
+    return form.group() if form else None
+
+
+def notice_number_line(line: str) -> str | None:
+    """The number a 公告 or 令 prints on its own line under its heading ("（十四届第3号）", "第738号")."""
+    match = NOTICE_NUMBER_LINE.fullmatch(_SPACE.sub("", unicodedata.normalize("NFKC", line)))
+    return match.group(1) if match else None
 
 
 def find_proposal(text: str, *, need_kind: bool = False) -> str | None:

@@ -1,9 +1,12 @@
 """Turn a file on disk into raw text, faithfully: decoding, extraction and OCR only, no cleaning.
 
 One module per format (``pdf``, ``ofd``, ``image``, ``word``, ``office``, ``webpage``, ``text``);
-``files`` decides what is read at all, ``ocr`` and ``layout`` read page images. Cleaning (CJK
-spacing, hard line breaks, running headers) belongs to ``indexer.gongwen.clean``, which needs to
-see the text as the file holds it. What this package guarantees is that every failure is an
+``files`` decides what is read at all, ``ocr`` reads page images, ``layout`` and ``paragraphs``
+turn positioned text into lines. Readers that see the page (PDF, OFD, OCR) or the file's own
+paragraphs (DOCX) end each line with a mark saying whether its paragraph ends there or wraps on
+(``paragraphs.PARAGRAPH_END``, ``paragraphs.LINE_WRAP``); the lines themselves stay as the file
+holds them. Cleaning (CJK spacing, joining lines, running headers) belongs to
+``indexer.gongwen.clean``. What this package guarantees is that every failure is an
 ``UnreadableFile`` that names the file and says why, so a folder ingest can report it and carry
 on with the next file.
 """

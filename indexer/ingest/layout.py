@@ -1,19 +1,23 @@
-"""Positioned text (OCR boxes, OFD text runs) -> the lines of a page in reading order.
+"""Positioned text (PDF characters, OFD text runs, OCR boxes) -> the rows of a page in reading order.
 
-The cleaner (``indexer.gongwen.clean``) rebuilds paragraphs from lines and their leading spaces:
-a first-line indent opens a paragraph, a far-indented short line is a signature or a date. So
-each line is written with as many leading spaces as character widths separate it from its
-column's left edge, and wide gaps inside a line (table cells) as four spaces.
+A row is one printed line of one column: its boxes left to right, its edges, font size and
+colour. ``indexer.ingest.paragraphs`` then decides where paragraphs end, from where each row
+stops against the right margin, its indent, size and colour.
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from indexer.ingest.gutters import gutters
 
 _SPANNING = 0.6  # a box wider than this share of the text area spans all columns (title, table row)
 _CELL_GAP = 2.0  # a gap of more than this many character widths separates two cells of a line
+_WORD_GAP = 0.8  # a gap of more than this many character widths separates two words ("张某 李某")
 _MIN_COLUMN_OVERLAP = 0.5  # columns side by side share at least this share of their heights
+_DOUBLE_STRIKE = 0.3  # the same text this share of its size from itself is one text drawn twice
+_BESIDE = 0.25  # a box overlapping two stacked rows by this share of its height each stands beside both
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class Box:
     x1: float
     y1: float
     text: str
+    size: float = 0.0  # font size in page units; 0 when unknown (OCR): the box height stands in
+    red: bool = False  # printed in red: a 红头 masthead, a red mark
 
     @property
     def height(self) -> float:
@@ -34,36 +40,50 @@ class Box:
     def y_mid(self) -> float:
         return (self.y0 + self.y1) / 2
 
-
-def page_lines(boxes: list[Box]) -> list[str]:
-    """The page's lines, top to bottom, columns left to right, each with its indent as spaces."""
-    boxes = [box for box in boxes if box.text.strip()]
-    if not boxes:
-        return []
-    char_width = _char_width(boxes)
-    area_left = min(box.x0 for box in boxes)
-    lines: list[str] = []
-    for left, column in _columns(_segments(boxes, char_width), area_left):
-        for line in _group_lines(column):
-            indent = max(0, round((line[0].x0 - left) / char_width))
-            lines.append(" " * indent + _join(line, char_width))
-    return lines
+    @property
+    def font(self) -> float:
+        return self.size if self.size > 0 else self.height
 
 
-def _segments(boxes: list[Box], char_width: float) -> list[list[Box]]:
-    """Runs of boxes on one line with no cell-wide gap between them: a detector often splits a line."""
-    segments: list[list[Box]] = []
-    for line in _group_lines(boxes):
-        segments.append([line[0]])
-        for previous, box in zip(line, line[1:]):
-            if box.x0 - previous.x1 > _CELL_GAP * char_width:
-                segments.append([box])
-            else:
-                segments[-1].append(box)
-    return segments
+@dataclass
+class Row:
+    """One printed line of one column."""
+
+    boxes: list[Box]
+    column_left: float
+    full_width: bool  # its column spans the text area (not one of several columns side by side)
+    text: str = field(init=False)
+    x0: float = field(init=False)
+    x1: float = field(init=False)
+    y0: float = field(init=False)
+    y1: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.x0 = min(box.x0 for box in self.boxes)
+        self.x1 = max(box.x1 for box in self.boxes)
+        self.y0 = min(box.y0 for box in self.boxes)
+        self.y1 = max(box.y1 for box in self.boxes)
+        self.text = ""
+
+    @property
+    def size(self) -> float:
+        """The font size most of its characters are printed in."""
+        weights: dict[float, int] = {}
+        for box in self.boxes:
+            key = round(box.font, 1)
+            weights[key] = weights.get(key, 0) + len(box.text.strip())
+        return max(weights, key=lambda key: weights[key])
+
+    @property
+    def red(self) -> bool:
+        return sum(len(b.text) for b in self.boxes if b.red) > 0.5 * sum(len(b.text) for b in self.boxes)
+
+    @property
+    def has_cells(self) -> bool:
+        return "    " in self.text
 
 
-def _char_width(boxes: list[Box]) -> float:
+def char_width(boxes: list[Box]) -> float:
     """Typical width of one full-width character: from boxes of CJK text, else from box heights."""
     widths = [
         (box.x1 - box.x0) / len(box.text) for box in boxes
@@ -73,29 +93,94 @@ def _char_width(boxes: list[Box]) -> float:
     return max(estimate, 1e-6)
 
 
-def _columns(segments: list[list[Box]], area_left: float) -> list[tuple[float, list[Box]]]:
-    """(left edge, boxes) of each column: bands between segments that span the text area, each
-    split at vertical gutters. A band of one column is indented from the text area's left edge."""
+def page_rows(boxes: list[Box]) -> list[list[Row]]:
+    """The page's rows, one list per column, columns in reading order (top to bottom, left to right)."""
+    boxes = _drawn_once([box for box in boxes if box.text.strip()])
+    if not boxes:
+        return []
+    width = char_width(boxes)
+    area_left = min(box.x0 for box in boxes)
+    columns = []
+    for left, full, column in _columns(_segments(boxes, width, gutters(boxes, width)), area_left):
+        rows = [Row(line, left, full) for line in _group_lines(column)]
+        for row in rows:
+            row.text = _join(row.boxes, width)
+        columns.append(rows)
+    return columns
+
+
+def _drawn_once(boxes: list[Box]) -> list[Box]:
+    """Text drawn twice at almost the same place (a writer's fake bold, a shadow) is read once."""
+    kept: list[Box] = []
+    seen: dict[str, list[Box]] = {}
+    for box in boxes:
+        shift = _DOUBLE_STRIKE * box.font
+        twins = seen.setdefault(box.text, [])
+        if any(abs(box.x0 - twin.x0) <= shift and abs(box.y0 - twin.y0) <= shift for twin in twins):
+            continue
+        twins.append(box)
+        kept.append(box)
+    return kept
+
+
+def _segments(boxes: list[Box], char_width: float, gutters: list[float]) -> list[list[Box]]:
+    """Runs of boxes on one line with no cell-wide gap and no column gutter between them: a
+    detector often splits a line."""
+    segments: list[list[Box]] = []
+    for line in _group_lines(boxes):
+        if _letter_spaced(line):
+            segments.append(line)
+            continue
+        segments.append([line[0]])
+        for previous, box in zip(line, line[1:]):
+            apart = any(previous.x1 <= gutter <= box.x0 for gutter in gutters)
+            if apart or box.x0 - previous.x1 > _CELL_GAP * _local_width(previous, box, char_width):
+                segments.append([box])
+            else:
+                segments[-1].append(box)
+    return segments
+
+
+def _local_width(left: Box, right: Box, char_width: float) -> float:
+    """The character width at two neighbouring boxes: their font's, where it is known."""
+    size = max(left.size, right.size)
+    return size if size > 0 else char_width
+
+
+def _columns(segments: list[list[Box]], area_left: float) -> list[tuple[float, bool, list[Box]]]:
+    """(left edge, spans the text area, boxes) of each column: bands between segments that span the
+    text area, each split at vertical gutters. A band of one column is indented from the area's left."""
     area_width = max(box.x1 for segment in segments for box in segment) - area_left
     ordered = sorted(segments, key=lambda segment: (segment[0].y0, segment[0].x0))
-    columns: list[tuple[float, list[Box]]] = []
+    columns: list[tuple[float, bool, list[Box]]] = []
     band: list[list[Box]] = []
     for segment in ordered:
         if segment[-1].x1 - segment[0].x0 > _SPANNING * area_width:
             columns += _split_band(band, area_left)
-            columns.append((area_left, segment))
+            columns.append((area_left, True, segment))
             band = []
         else:
             band.append(segment)
     columns += _split_band(band, area_left)
-    return [(left, boxes) for left, boxes in columns if boxes]
+    return _merge_full_width([(left, full, boxes) for left, full, boxes in columns if boxes])
 
 
-def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, list[Box]]]:
+def _merge_full_width(columns: list[tuple[float, bool, list[Box]]]) -> list[tuple[float, bool, list[Box]]]:
+    """Consecutive stretches that span the text area are one column: its rows are read together."""
+    merged: list[tuple[float, bool, list[Box]]] = []
+    for left, full, boxes in columns:
+        if merged and full and merged[-1][1]:
+            merged[-1] = (left, True, merged[-1][2] + boxes)
+        else:
+            merged.append((left, full, boxes))
+    return merged
+
+
+def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, bool, list[Box]]]:
     flat = [box for segment in band for box in segment]
     if len(band) < 2:
-        return [(area_left, flat)]
-    gap = _char_width(flat)
+        return [(area_left, True, flat)]
+    gap = char_width(flat)
     covered = sorted((segment[0].x0, segment[-1].x1) for segment in band)
     cuts, reach = [], covered[0][1]
     for x0, x1 in covered[1:]:
@@ -103,6 +188,8 @@ def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, li
             cuts.append((reach + x0) / 2)
         reach = max(reach, x1)
     columns = [[box for segment in band if _column_of(segment, cuts) == k for box in segment] for k in range(len(cuts) + 1)]
+    if _cells_of_rows(columns):
+        return [(area_left, True, flat)]
     merged = [columns[0]]
     for column in columns[1:]:
         if _side_by_side(merged[-1], column):
@@ -110,8 +197,22 @@ def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, li
         else:  # a short line left and another right, one above the other: one column, not two
             merged[-1] = merged[-1] + column
     if len(merged) == 1:
-        return [(area_left, merged[0])]
-    return [(min(box.x0 for box in column), column) for column in merged]
+        return [(area_left, True, merged[0])]
+    return [(min(box.x0 for box in column), False, column) for column in merged]
+
+
+def _cells_of_rows(columns: list[list[Box]]) -> bool:
+    """Whether "columns" are cells of table rows: each line of the shorter one is level with a line
+    of another (a 版记's office and date), rather than set between its lines."""
+    lines = [_group_lines(column) for column in columns]
+    shortest = min(lines, key=len)
+    others = [line for column in lines if column is not shortest for line in column]
+    return len(shortest) < 2 and all(any(_level(line, other) for other in others) for line in shortest)
+
+
+def _level(a: list[Box], b: list[Box]) -> bool:
+    top, bottom = max(min(x.y0 for x in a), min(x.y0 for x in b)), min(max(x.y1 for x in a), max(x.y1 for x in b))
+    return bottom - top >= 0.5 * min(max(x.y1 for x in c) - min(x.y0 for x in c) for c in (a, b))
 
 
 def _column_of(segment: list[Box], cuts: list[float]) -> int:
@@ -127,26 +228,64 @@ def _side_by_side(left: list[Box], right: list[Box]) -> bool:
 
 
 def _group_lines(column: list[Box]) -> list[list[Box]]:
-    """Boxes whose vertical middles fall inside one another's height are one line."""
+    """Boxes whose vertical middles fall inside one another's height are one line (a tight text-layer
+    box and a padded OCR box beside it too); a box beside a
+    stack of two lines (文件 to the right of a joint masthead's two names) reads after the stack."""
     lines: list[list[Box]] = []
     for box in sorted(column, key=lambda box: box.y_mid):
         if lines:
             last = lines[-1]
             top, bottom = min(b.y0 for b in last), max(b.y1 for b in last)
-            if top <= box.y_mid <= bottom or last[-1].y0 <= box.y_mid <= last[-1].y1:
+            if top <= box.y_mid <= bottom or box.y0 <= last[-1].y_mid <= box.y1:
                 last.append(box)
                 continue
         lines.append([box])
-    return [sorted(line, key=lambda box: box.x0) for line in lines]
+    return _move_beside_stacks([sorted(line, key=lambda box: box.x0) for line in lines])
+
+
+def _move_beside_stacks(lines: list[list[Box]]) -> list[list[Box]]:
+    for k, (upper, lower) in enumerate(zip(lines, lines[1:])):
+        for box in list(upper):
+            others = [b for b in upper if b is not box] or (lines[k - 1] if k else [])
+            if others and _beside(box, others) and _beside(box, lower):
+                upper.remove(box)
+                lower.append(box)
+    return [line for line in lines if line]
+
+
+def _beside(box: Box, line: list[Box]) -> bool:
+    """Whether ``box`` stands to the right of a line's boxes, overlapping its height enough."""
+    return box.x0 > max(b.x1 for b in line) and _overlap(box, line) >= _BESIDE * box.height
+
+
+def _overlap(box: Box, line: list[Box]) -> float:
+    return min(box.y1, max(b.y1 for b in line)) - max(box.y0, min(b.y0 for b in line))
 
 
 def _join(line: list[Box], char_width: float) -> str:
+    """A row's text: cells apart by four spaces, words by one (Latin words, or CJK words a gap of
+    a character apart, as names in a list are set); the cleaner reads those spaces."""
+    if _letter_spaced(line):
+        return "".join(box.text.strip() for box in line)
     parts = [line[0].text.strip()]
     for previous, box in zip(line, line[1:]):
         gap = box.x0 - previous.x1
-        if gap > _CELL_GAP * char_width:
+        width = _local_width(previous, box, char_width)
+        if gap > _CELL_GAP * width:
             parts.append("    ")
-        elif gap > 0.5 * char_width and previous.text.strip()[-1:].isascii() and box.text.strip()[:1].isascii():
+        elif gap > _WORD_GAP * width or (gap > 0.5 * width and _latin_pair(previous, box)):
             parts.append(" ")
         parts.append(box.text.strip())
     return "".join(parts)
+
+
+def _letter_spaced(line: list[Box]) -> bool:
+    """A word set letter-spaced ("说    明", "公    告"): single CJK characters, evenly apart."""
+    if len(line) < 2 or not all(len(box.text.strip()) == 1 and "\u3400" <= box.text.strip() <= "\u9fff" for box in line):
+        return False
+    gaps = [b.x0 - a.x1 for a, b in zip(line, line[1:])]
+    return max(gaps) <= 1.5 * min(gaps) + 0.5 * line[0].font
+
+
+def _latin_pair(left: Box, right: Box) -> bool:
+    return left.text.strip()[-1:].isascii() and right.text.strip()[:1].isascii()

@@ -2,8 +2,10 @@
 
 Red seals (公章) stamped over the signature and date hurt recognition; in the red channel red
 ink is as bright as the paper while black ink stays dark, so each page is read from its red
-channel as greyscale. Red print (a 红头 masthead) disappears with the seal: its issuer is read
-from the signature line, which the seal no longer hides.
+channel as greyscale. A red 红头 masthead must not vanish with the seal: a seal is round and sits
+over the signature, a masthead is large red type across the top of the page, so red bands that
+are wide and not round are read from the green channel instead, where red ink is dark
+(``indexer.ingest.redprint``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from indexer.ingest.layout import Box, page_lines
+from indexer.ingest.layout import Box
+from indexer.ingest.paragraphs import page_lines
+from indexer.ingest.redprint import masthead_bands
 from indexer.models import OcrPage
 
 OcrMode = Literal["auto", "off", "force"]
@@ -65,42 +69,66 @@ def _recogniser():
         return _engine
 
 
-def seal_free(image: Image.Image) -> np.ndarray:
-    """The page as greyscale from its red channel (red seals vanish), in the 3 channels OCR expects."""
+def seal_free(image: Image.Image, bands: list[tuple[int, int, int, int]] | None = None) -> np.ndarray:
+    """The page as greyscale from its red channel (red seals vanish) except where red print is a
+    masthead (read from the green channel, so it stays dark), in the 3 channels OCR expects."""
+    rgb = _rgb(image)
+    grey = rgb[:, :, 0].copy()
+    for top, bottom, left, right in masthead_bands(rgb) if bands is None else bands:
+        grey[top:bottom, left:right] = rgb[top:bottom, left:right, 1]
+    return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
         white = Image.new("RGBA", image.size, "white")
         image = Image.alpha_composite(white, image)
-    red = np.asarray(image.convert("RGB"))[:, :, 0]
-    return np.ascontiguousarray(np.repeat(red[:, :, None], 3, axis=2))
+    return np.asarray(image.convert("RGB"))
+
+
+def recognise_boxes(image: Image.Image, page: int) -> tuple[list[Box], OcrPage]:
+    """The words of one page image as boxes in its pixels (a masthead's in red), and its OCR facts."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    bands = masthead_bands(_rgb(image))
+    result = _recogniser()(seal_free(image, bands))
+    OCR_TIME.add(time.perf_counter() - started, time.process_time() - cpu_started)
+    texts, scores = result.txts or (), result.scores or ()
+    boxes = []
+    for quad, text in zip(np.asarray(result.boxes) if texts else [], texts):
+        x0, y0, x1, y1 = (float(np.min(quad[:, 0])), float(np.min(quad[:, 1])), float(np.max(quad[:, 0])),
+                          float(np.max(quad[:, 1])))
+        red = any(left <= (x0 + x1) / 2 <= right and top <= (y0 + y1) / 2 <= bottom for top, bottom, left, right in bands)
+        boxes.append(Box(x0, y0, x1, y1, text, red=red))
+    chars = sum(len(text) for text in texts)
+    confidence = sum(score * len(text) for text, score in zip(texts, scores)) / chars if chars else None
+    return boxes, OcrPage(page=page, confidence=None if confidence is None else round(confidence, 4))
 
 
 def recognise(image: Image.Image, page: int) -> tuple[str, OcrPage]:
-    """The text of one page image, lines in reading order, and its OCR facts."""
-    started, cpu_started = time.perf_counter(), time.process_time()
-    result = _recogniser()(seal_free(image))
-    OCR_TIME.add(time.perf_counter() - started, time.process_time() - cpu_started)
-    texts, scores = result.txts or (), result.scores or ()
-    boxes = [
-        Box(float(np.min(quad[:, 0])), float(np.min(quad[:, 1])), float(np.max(quad[:, 0])), float(np.max(quad[:, 1])), text)
-        for quad, text in zip(np.asarray(result.boxes) if texts else [], texts)
-    ]
-    chars = sum(len(text) for text in texts)
-    confidence = sum(score * len(text) for text, score in zip(texts, scores)) / chars if chars else None
-    return "\n".join(page_lines(boxes)), OcrPage(page=page, confidence=None if confidence is None else round(confidence, 4))
+    """The text of one page image, lines in reading order with their paragraph ends, and its OCR facts."""
+    boxes, facts = recognise_boxes(image, page)
+    return "\n".join(page_lines(boxes)), facts
 
 
 def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]]) -> dict[int, tuple[str, OcrPage]]:
     """OCR each (page number, image maker); a page that fails is logged and recorded, the others kept."""
+    read = read_boxes(path, images, recognise)
+    return {page: (text if isinstance(text, str) else "", facts) for page, (text, facts) in read.items()}
+
+
+def read_boxes(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]], reader: Callable = recognise_boxes) -> dict:
+    """OCR each (page number, image maker) with ``reader`` (words as boxes, by default); a page that
+    fails is logged and recorded with no words, the others kept."""
     from tqdm import tqdm
 
-    done: dict[int, tuple[str, OcrPage]] = {}
+    done: dict = {}
     show = len(images) >= _PROGRESS_FROM_PAGES and sys.stderr.isatty()
     for page, make_image in tqdm(images, desc=f"OCR {path.name}", unit="page", disable=not show, leave=False):
         try:
-            done[page] = recognise(make_image(), page)
+            done[page] = reader(make_image(), page)
         except Exception as exc:  # a damaged image or an engine failure costs this page, not the file
             reason = f"OCR failed: {type(exc).__name__}: {exc}"
             log.warning("%s: page %d: %s", path, page, reason)
-            done[page] = "", OcrPage(page=page, confidence=None, error=reason)
+            done[page] = [], OcrPage(page=page, confidence=None, error=reason)
     return done

@@ -1,17 +1,22 @@
 """OFD (GB/T 33190), the national format for electronic official documents: a ZIP of XML.
 
 OFD.xml names the document (DocRoot), whose Document.xml lists the pages; each page's
-Content.xml holds TextObject/TextCode runs with their positions (millimetres, y downwards). The
-runs of a page, with those of its template page, are put in reading order by ``layout``. A page
-without TextCode text whose content is a picture (a scan) is read by OCR; a page drawn only as
-outlines has nothing to read, and a file made only of such pages is refused with that reason.
+Content.xml holds TextObject/TextCode runs with their positions (millimetres, y downwards), size
+and colour. The runs of a page, with those of its template page, are put in reading order by
+``layout`` and ``paragraphs``. A page without TextCode text whose content is a picture (a scan) is
+read by OCR; so is the background picture of a page that has text (a form's printed words under
+its filled-in values, ``ofdpictures``). A page drawn only as outlines has nothing to read: it is
+reported by page (in ``ocr_pages``, as OCR failures are), and a file made only of such pages is
+refused with that reason.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import posixpath
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -19,13 +24,27 @@ from PIL import Image
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
-from indexer.ingest.layout import Box, page_lines
+from indexer.ingest.layout import Box
 from indexer.ingest.limits import check_zip
-from indexer.ingest.ocr import OcrMode, read_pages
+from indexer.ingest.ocr import OcrMode, read_boxes, read_pages
+from indexer.ingest.ofdpictures import (
+    BACKGROUND_SHARE,
+    Placement,
+    has_ink,
+    merge,
+    on_page,
+    placement,
+    upright,
+    upright_size,
+)
+from indexer.ingest.ofdtext import code_boxes, is_red
+from indexer.ingest.paragraphs import laid_out
 from indexer.models import OcrPage
 
 _MAX_PART_BYTES = 64 * 2**20  # a Content.xml or image larger than this is not a page of a document
+_OUTLINE_TEXT = 10  # a page without text drawing at least this many outlines draws its text as shapes
 _MAX_REPEAT = 100_000  # "g N D" in DeltaX: no run of text is longer
+log = logging.getLogger(__name__)
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -46,16 +65,19 @@ def extract_ofd(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
             raise UnreadableFile(path, "not a readable OFD: OFD.xml names no DocRoot")
         title = body.findtext("{*}DocInfo/{*}Title")
         document_path = _resolve("", doc_root)
-        pages, images = reader.pages(document_path)
-    if not pages:
+        parts = reader.pages(document_path)
+    if not parts:
         raise UnreadableFile(path, "not a readable OFD: its document has no pages")
-    scanned = [(number, images[number]) for number in range(1, len(pages) + 1) if not pages[number - 1].strip() and images.get(number)]
-    facts: list[OcrPage] = []
+    facts = _read_backgrounds(path, parts, ocr)
+    pages = laid_out([part.boxes for part in parts])
+    scanned = [(number, part.picture[0]) for number, part in enumerate(parts, 1) if not part.boxes and part.picture]
     if scanned and ocr != "off":
         read = read_pages(path, [(number, _opener(image)) for number, image in scanned])
         for number, _ in scanned:
             pages[number - 1], page_facts = read[number]
             facts.append(page_facts)
+    facts += _outline_pages(path, parts, pages)
+    facts.sort(key=lambda fact: fact.page)
     if not any(page.strip() for page in pages):
         if scanned and ocr == "off":
             raise UnreadableFile(path, f"OFD without text: its {len(pages)} pages are images, and OCR is off")
@@ -91,8 +113,8 @@ class _Package:
         except etree.XMLSyntaxError as exc:
             raise UnreadableFile(self.path, f"not a readable OFD: malformed XML in {name} ({exc})") from exc
 
-    def pages(self, document_path: str) -> tuple[list[str], dict[int, bytes]]:
-        """Each page's text, and the largest picture of each page that has one."""
+    def pages(self, document_path: str) -> list[_PageParts]:
+        """Each page's text runs, its largest picture and how many outlines it draws."""
         base = posixpath.dirname(document_path)
         document = self.xml(document_path)
         templates = {
@@ -100,8 +122,8 @@ class _Package:
             for node in document.iterfind("{*}CommonData/{*}TemplatePage")
         }
         media = self._media(base, document)
-        texts: list[str] = []
-        images: dict[int, bytes] = {}
+        default_area = _numbers(document.findtext("{*}CommonData/{*}PageArea/{*}PhysicalBox"))
+        parts: list[_PageParts] = []
         for number, node in enumerate(document.iterfind("{*}Pages/{*}Page"), start=1):
             content = self.xml(_resolve(base, node.get("BaseLoc", "")))
             layers = [content]
@@ -112,11 +134,12 @@ class _Package:
                 boxes = [box for layer in layers for box in _text_boxes(layer)]
             except ValueError as exc:  # a Size, X or DeltaX that is not a number
                 raise UnreadableFile(self.path, f"not a readable OFD: bad text position on page {number} ({exc})") from exc
-            texts.append("\n".join(page_lines(boxes)))
-            picture = _largest_image(layers, media)
-            if picture is not None:
-                images[number] = self.read(picture)
-        return texts, images
+            area = _numbers(content.findtext("{*}Area/{*}PhysicalBox")) or default_area
+            found = _largest_image(layers, media)
+            picture = (self.read(found[0]), found[1]) if found else None
+            outlines = sum(1 for layer in layers for _ in layer.iter("{*}PathObject"))
+            parts.append(_PageParts(boxes, picture, outlines, area[2] * area[3] if len(area) == 4 else 0.0))
+        return parts
 
     def _media(self, base: str, document: etree._Element) -> dict[str, str]:
         """Resource ID -> package path of each picture in the document's resource files."""
@@ -141,6 +164,7 @@ def _text_boxes(layer: etree._Element) -> list[Box]:
         left, top = (_numbers(obj.get("Boundary")) + [0.0, 0.0])[:2]
         size = float(obj.get("Size", "3.5"))
         ctm = _numbers(obj.get("CTM")) or [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        red = is_red(obj)
         x = y = 0.0
         for code in obj.iterfind("{*}TextCode"):
             text = code.text or ""
@@ -148,34 +172,73 @@ def _text_boxes(layer: etree._Element) -> list[Box]:
             y = float(code.get("Y", y))
             advances = _deltas(code.get("DeltaX"))
             width = sum(advances[: max(0, len(text) - 1)]) + size
-            x0, baseline = _apply(ctm, x, y)
-            x1, top_y = _apply(ctm, x + width, y - size)
-            if text.strip():
-                boxes.append(Box(left + min(x0, x1), top + min(top_y, baseline), left + max(x0, x1), top + max(top_y, baseline), text))
+            steps = (advances, _deltas(code.get("DeltaY")))
+            boxes += code_boxes(text, (x, y), steps, size, ctm, (left, top), red)
             x += width
     return boxes
 
 
-def _largest_image(layers: list[etree._Element], media: dict[str, str]) -> str | None:
-    """The package path of the page's largest picture, or None when it has none."""
+def _largest_image(layers: list[etree._Element], media: dict[str, str]) -> tuple[str, Placement] | None:
+    """The package path and placement of the page's largest picture, or None when it has none."""
     best, best_area = None, 0.0
     for layer in layers:
         for obj in layer.iter("{*}ImageObject"):
             numbers = _numbers(obj.get("Boundary"))
-            area = numbers[2] * numbers[3] if len(numbers) == 4 else 0.0
             path = media.get(obj.get("ResourceID", ""))
-            if path and area > best_area:
-                best, best_area = path, area
+            if not path or len(numbers) != 4:
+                continue
+            where = placement(numbers, _numbers(obj.get("CTM")))
+            if where.area > best_area:
+                best, best_area = (path, where), where.area
     return best
+
+
+@dataclass
+class _PageParts:
+    boxes: list[Box]  # the page's own text runs
+    picture: tuple[bytes, Placement] | None  # its largest picture
+    outlines: int  # PathObjects drawn on it
+    area: float  # of the page, square millimetres
+
+
+def _read_backgrounds(path: Path, parts: list[_PageParts], ocr: OcrMode) -> list[OcrPage]:
+    """OCR the background picture of each page that has text and a picture covering most of it;
+    its words join the page's text where the text layer has none."""
+    wanted = {
+        number: part.picture for number, part in enumerate(parts, 1)
+        if part.boxes and part.picture and part.area and part.picture[1].area >= BACKGROUND_SHARE * part.area
+        and has_ink(part.picture[0])
+    }
+    if ocr == "off":
+        return [OcrPage(page=number, confidence=None, error="background picture not read: OCR is off") for number in wanted]
+    read = read_boxes(path, [(number, _upright_opener(*picture)) for number, picture in wanted.items()])
+    facts = []
+    for number, (image, where) in wanted.items():
+        words, page_facts = read[number]
+        parts[number - 1].boxes = merge(parts[number - 1].boxes, on_page(words, upright_size(image, where), where))
+        facts.append(page_facts)
+    return facts
+
+
+def _outline_pages(path: Path, parts: list[_PageParts], pages: list[str]) -> list[OcrPage]:
+    """Pages with no text to read that draw many outlines: their text is shapes, not characters."""
+    if not any(page.strip() for page in pages):
+        return []  # the whole file is refused below, with the reason
+    facts = []
+    for number, part in enumerate(parts, 1):
+        if not pages[number - 1].strip() and not part.picture and part.outlines >= _OUTLINE_TEXT:
+            reason = f"text drawn as outlines ({part.outlines} paths), not characters: not read"
+            log.warning("%s: page %d: %s", path, number, reason)
+            facts.append(OcrPage(page=number, confidence=None, error=reason))
+    return facts
 
 
 def _opener(image: bytes):
     return lambda: Image.open(io.BytesIO(image))
 
 
-def _apply(ctm: list[float], x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = (ctm + [0.0] * 6)[:6]
-    return a * x + c * y + e, b * x + d * y + f
+def _upright_opener(image: bytes, where: Placement):
+    return lambda: upright(Image.open(io.BytesIO(image)), where)
 
 
 def _deltas(value: str | None) -> list[float]:

@@ -10,11 +10,14 @@ import io
 from pathlib import Path
 
 import pypdf
+import pypdfium2
 from pypdf.errors import DependencyError
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
 from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_pages
+from indexer.ingest.paragraphs import laid_out
+from indexer.ingest.pdftext import page_boxes
 from indexer.models import OcrPage
 
 # A page with fewer visible characters than this has no text layer (a page number at most).
@@ -53,7 +56,7 @@ def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
         # Many official PDFs are encrypted only to restrict printing: they open with an empty password.
         locked = reader.is_encrypted and not reader.decrypt("")
         if not locked:
-            pages = [page.extract_text() or "" for page in reader.pages]
+            pages = _positioned_text(data) or [page.extract_text() or "" for page in reader.pages]
             title = reader.metadata.title if reader.metadata else None
     except DependencyError as exc:
         raise UnreadableFile(path, f"encrypted PDF: cannot decrypt ({exc})") from exc
@@ -64,6 +67,15 @@ def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
     if not pages:
         raise UnreadableFile(path, "not a readable PDF: it has no pages")
     return pages, title
+
+
+def _positioned_text(data: bytes) -> list[str] | None:
+    """The pages laid out from pdfium's character boxes; None when pdfium cannot read the file
+    (pypdf's plain extraction stands in)."""
+    try:
+        return laid_out(page_boxes(data))
+    except pypdfium2.PdfiumError:
+        return None
 
 
 def _renderer(path: Path, data: bytes, index: int):

@@ -1,4 +1,12 @@
-"""DOCX: paragraphs separated by a blank line, table rows one per line with cells joined by `` | ``."""
+"""DOCX: paragraphs separated by a blank line, table rows one per line with cells joined by `` | ``.
+
+A Word paragraph that ends a sentence, and one followed by a paragraph aligned otherwise (a
+signature or a date set right), ends its paragraph: its line ends with ``PARAGRAPH_END``, so the
+cleaner never glues a signature to the line before. Text pasted into Word often breaks a sentence
+over paragraphs ("…用燃气检漏仪对燃" / "气管道设施进行检漏。"): a paragraph that stops mid-sentence
+carries no mark and the cleaner decides, as for plain text. The lines of a title set over several
+centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +14,28 @@ import io
 from pathlib import Path
 
 import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
+from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+
+# a paragraph ending in one of these ends a sentence, a clause list or a label: it is whole
+_CLOSING = tuple("。！？；：!?;:…") + ("。”", "。’", "！”", "？”", "。）", "。)")
 
 
 def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = [_docx_block_text(block) for block in document.iter_inner_content()]
+        content = list(document.iter_inner_content())
+        blocks = [_docx_block_text(block) for block in content]
         title = document.core_properties.title
+        marks = _paragraph_marks(content)
     except Exception as exc:  # not a ZIP, missing parts, malformed XML: all mean the same to the user
         raise UnreadableFile(path, f"not a readable DOCX: {type(exc).__name__}: {exc}") from exc
-    text = "\n\n".join(block for block in blocks if block.strip())
+    text = "\n\n".join(_marked(block, marks[k]) for k, block in enumerate(blocks) if block.strip())
     if not text:
         raise UnreadableFile(path, "empty document: the DOCX has no text")
     return [text], nonblank(title)
@@ -38,3 +53,54 @@ def _docx_block_text(block: Paragraph | Table) -> str:
             previous = cell._tc
         rows.append(" | ".join(cells))
     return "\n".join(rows)
+
+
+def _marked(block: str, mark: str) -> str:
+    """Each line of a block ends its paragraph (table rows, lines broken by hand), its last line
+    takes the paragraph's mark."""
+    lines = block.split("\n")
+    return "\n".join(line + (mark if k == len(lines) - 1 else PARAGRAPH_END) for k, line in enumerate(lines))
+
+
+def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
+    """The mark of each block's last line: PARAGRAPH_END, LINE_WRAP (a title going on) or "" (a
+    paragraph that stops mid-sentence: the cleaner decides)."""
+    looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
+    sizes = [look[1] for look in looks if look and look[1]]
+    body = max(set(sizes), key=sizes.count) if sizes else None
+    marks = []
+    for k, block in enumerate(content):
+        here = looks[k]
+        below = _next_look(content, looks, k)
+        text = block.text.strip() if isinstance(block, Paragraph) else ""
+        if here is None or below is None or text.endswith(_CLOSING):
+            marks.append(PARAGRAPH_END)
+        elif here == below and here[0] and here[1] and body and here[1] > body and looks[k + 1] is not None:
+            marks.append(LINE_WRAP)  # a title block over centred paragraphs in one larger size
+        elif here[2] != below[2]:
+            marks.append(PARAGRAPH_END)  # aligned otherwise: a signature, a date, a title
+        else:
+            marks.append("")
+    return marks
+
+
+def _next_look(content: list[Paragraph | Table], looks: list, k: int):
+    """The look of the next paragraph with text, past empty ones; None at a table or the end."""
+    for block, look in zip(content[k + 1:], looks[k + 1:]):
+        if isinstance(block, Table):
+            return None
+        if look is not None:
+            return look
+    return None
+
+
+def _look(paragraph: Paragraph) -> tuple[bool, float | None, object]:
+    """(centred, font size in points, alignment) of a paragraph, from its own formatting or its style's."""
+    style = paragraph.style
+    alignment = paragraph.alignment
+    if alignment is None and style is not None:
+        alignment = style.paragraph_format.alignment
+    size = next((run.font.size for run in paragraph.runs if run.text.strip() and run.font.size), None)
+    if size is None and style is not None:
+        size = style.font.size
+    return alignment == WD_ALIGN_PARAGRAPH.CENTER, size.pt if size else None, alignment

@@ -1,8 +1,8 @@
 """Precedent search: which indexed documents resemble a whole new proposal, draft or document.
 
 A proposal covers several topics (托育, 职业培训, 维权 ...). Embedding it whole would blur them into
-one vector, and the model reads only 512 tokens anyway. So the input is cut into parts with the
-index's own chunking, every part is compared with every passage, and a document scores the mean,
+one vector, and the model reads only 512 tokens anyway. So the input is cut into parts (its asks,
+as indexer.gongwen.asks finds them, else the index's own chunking), every part is compared with every passage, and a document scores the mean,
 over all parts, of its best passage similarity to that part: a document that answers most of the
 proposal ranks above one that matches a single paragraph very well. Each returned passage names
 the part of the input (offsets into the input text) it matched, so a drafter sees why.
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.gongwen.asks import find_asks
 from indexer.gongwen.chunk import chunk_text
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import tokenize
@@ -69,8 +70,16 @@ SIGNALS = ("score", "cos_mean", "cos_max", "cos_gap_top", "matched_share", "cove
 
 
 def input_parts(text: str, index: ChunkIndex) -> list[Part]:
-    """The input cut like the index's documents, so parts and passages compare like for like."""
-    return [_part(c) for c in chunk_text(text, index.manifest.chunk)]
+    """The input cut like the index's documents, so parts and passages compare like for like; where it
+    states several asks (一是…二是…, 1. 2. …), each ask is a part of its own (a reply answers them one
+    by one) after the text that comes before them (title, background)."""
+    asks = find_asks(text)
+    if len(asks) < 2:
+        return [_part(c) for c in chunk_text(text, index.manifest.chunk)]
+    framing = text[: asks[0].char_start]
+    spans = [(c.char_start, c.char_end) for c in chunk_text(framing, index.manifest.chunk)] if framing.strip() else []
+    spans += [(ask.char_start, ask.char_end) for ask in asks]
+    return [Part(i, start, end, "") for i, (start, end) in enumerate(spans)]
 
 
 def document_parts(index: ChunkIndex, doc_id: str) -> tuple[list[Part], np.ndarray]:

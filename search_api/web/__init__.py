@@ -1,4 +1,4 @@
-"""The staff web page (检索, 原文, 找先例, 问答, 文档库, 评测), as one router for the app."""
+"""The staff web page (检索, 原文, 找先例, 拟答复, 问答, 文档库, 评测), as one router for the app."""
 
 from fastapi import APIRouter
 

@@ -24,7 +24,7 @@ STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.suffix
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 # the page loads scripts and styles from this server only; nothing inline runs
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
-NAV = (("/", "检索"), ("/web/precedents", "找先例"), ("/web/ask", "问答"), ("/web/library", "文档库"), ("/web/evaluation", "评测"))
+NAV = (("/", "检索"), ("/web/precedents", "找先例"), ("/web/reply", "拟答复"), ("/web/ask", "问答"), ("/web/library", "文档库"), ("/web/evaluation", "评测"))
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
@@ -44,7 +44,8 @@ def template_page(name: str, title: str) -> Callable[[Request], HTMLResponse]:
     return handler
 
 
-TEMPLATE_PAGES = {"/": "search.html", "/web/precedents": "precedents.html", "/web/ask": "ask.html", "/web/library": "library.html"}
+TEMPLATE_PAGES = {"/": "search.html", "/web/precedents": "precedents.html", "/web/reply": "reply.html", "/web/ask": "ask.html",
+                  "/web/library": "library.html"}
 for route, title in NAV:
     if route in TEMPLATE_PAGES:
         name = TEMPLATE_PAGES[route]

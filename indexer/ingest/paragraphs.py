@@ -1,0 +1,202 @@
+"""Rows of positioned text -> the lines of each page, with the paragraph structure the page shows.
+
+A reader sees where a paragraph ends: its last line stops short of the right margin, the next
+line is indented or set apart, or in another size or colour. A line that runs to the right margin
+and is followed by a line starting at the left margin, in the same size, wraps: the paragraph goes
+on. The lines of a title block (centred, close together, larger than the body) are one paragraph
+too; red print (a 红头 masthead) stands alone. Each line keeps its indent as leading spaces; a line
+that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_WRAP``. The cleaner
+(``indexer.gongwen.clean``) joins the lines by these marks instead of guessing from punctuation.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from indexer.ingest.layout import Box, Row, char_width, page_rows
+
+PARAGRAPH_END = "\u2029"  # Unicode's paragraph separator, at the end of a line that ends its paragraph
+LINE_WRAP = "\u2028"  # Unicode's line separator, at the end of a line whose paragraph goes on
+
+_MARGIN_SLACK = 1.5  # a line within this many character widths of the right margin runs to it
+_LEFT_SLACK = 1.0  # a line starting within this many character widths of the column's left edge is not indented
+_WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this many characters
+_SAME_SIZE = 0.15  # sizes within this share of each other are one size
+_TITLE_SIZE = 1.15  # a title block is set at least this much larger than the body
+_CENTRED = 2.0  # a centred line's middle is within this many character widths of its column's
+_TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("中华人民共和国" over a licence's name)
+_TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
+_PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
+_FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
+_FOOTER_CHARS = 12
+_HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
+_COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
+_OWN_MARGIN = 6  # a page with this many long rows shows its own margins
+_LONG_ROW = 8  # rows of at least this many characters show where the right margin is
+
+
+def laid_out(pages: list[list[Box]]) -> list[str]:
+    """Each page's text: lines in reading order with indents and paragraph ends.
+
+    The margins are the page's where it has enough full lines to show them, else the document's
+    over all its pages: on a page of short lines (a list, a signature page) no line runs to the
+    document's margin, so none wraps; a page of text among pages of wider tables keeps its own.
+    """
+    rows = [page_rows(boxes) for boxes in pages]
+    every_box = [box for boxes in pages for box in boxes if box.text.strip()]
+    if not every_box:
+        return ["" for _ in pages]
+    width = char_width(every_box)
+    full = [[row for column in page for row in column if row.full_width] for page in rows]
+    everywhere = [row for page in full for row in page]
+    document = (_left_margin(everywhere, width), _right_margin(everywhere, width))
+    body = _body_size(every_box)
+    texts = []
+    for page, own in zip(rows, full):
+        margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN else document
+        texts.append("\n".join(_page_text(page, width, margins, body)))
+    return texts
+
+
+def page_lines(boxes: list[Box]) -> list[str]:
+    """One page read on its own (a scan): its lines with indents and paragraph ends."""
+    text = laid_out([boxes])[0]
+    return text.split("\n") if text else []
+
+
+def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float) -> list[str]:
+    """The page's lines; a running header set apart above the text is read after it, so a
+    paragraph running over the page break joins the text it goes on with."""
+    lines: list[str] = []
+    header: list[str] = []
+    for number, rows in enumerate(columns):
+        # the page's text goes on overleaf from its last column, and a column of text into the next one
+        text_column = len(rows) >= _COLUMN_ROWS
+        overleaf = (number == len(columns) - 1 and rows[0].full_width) or (not rows[0].full_width and text_column)
+        if rows[0].full_width:
+            left, right = margins
+        elif text_column and _shared_edges(rows, width):
+            left, right = _left_margin(rows, width), _right_margin(rows, width)
+        else:  # a side block, a form's column: a few rows, or rows that share no edges
+            left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)
+        pitch = _pitch(rows)
+        first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
+        extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
+        for k, row in enumerate(rows):
+            indent = max(0, round((row.x0 - left) / width))
+            if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
+                wraps = overleaf and _reaches(row, right, width) and not row.has_cells and not row.red
+            else:
+                wraps = first <= k < last and _continues(row, rows[k + 1], width, (left, right, *extent), pitch, body)
+            (header if k < first else lines).append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
+    return lines + header
+
+
+def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], pitch: float, body: float) -> bool:
+    """Whether ``below`` carries on the paragraph ``row`` is in; ``margins`` are the column's text
+    margins and the extent of its ink (a title is centred on the latter)."""
+    left, right, *extent = margins
+    if row.red or below.red or row.has_cells or below.has_cells:
+        return False
+    if _title_block(row, below, (extent[0], extent[1]), width, body):
+        return True
+    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
+        return False
+    indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
+    return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
+
+
+def _title_block(row: Row, below: Row, margins: tuple[float, float], width: float, body: float) -> bool:
+    """Two centred lines close together, one larger than the body and neither smaller: lines of
+    one title (a licence's "中华人民共和国" over its name in larger type, too)."""
+    small, large = sorted((row.size, below.size))
+    big = small >= body and large >= _TITLE_SIZE * body and small >= _TITLE_STEP * large
+    close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
+    return big and close and _centred(row, margins, width) and _centred(below, margins, width)
+
+
+def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
+    """Index of the first row below a running header: a short row in small type set apart above the text."""
+    first = 0
+    while (
+        first < min(2, len(rows) - 1) and pitch and len(rows[first].text.replace(" ", "")) <= _HEADER_CHARS
+        and rows[first].size < body and rows[first].size < rows[first + 1].size  # smaller than the text (a title is larger)
+        and rows[first + 1].y0 - rows[first].y0 > _FOOTER_GAP * pitch and len(rows) >= _COLUMN_ROWS
+    ):
+        first += 1
+    return first
+
+
+def _last_body_row(rows: list[Row], pitch: float) -> int:
+    """Index of the last row above the footer: a short row (a page number) set apart below the text."""
+    last = len(rows) - 1
+    while (
+        last > 0 and pitch and len(rows) - last <= 2 and len(rows[last].text.replace(" ", "")) <= _FOOTER_CHARS
+        and rows[last].y0 - rows[last - 1].y0 > _FOOTER_GAP * pitch
+    ):
+        last -= 1
+    return last
+
+
+def _reaches(row: Row, right: float, width: float) -> bool:
+    return row.x1 >= right - _MARGIN_SLACK * max(width, row.size if row.size > 0 else 0)
+
+
+def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:
+    middle = (margins[0] + margins[1]) / 2
+    return abs((row.x0 + row.x1) / 2 - middle) <= _CENTRED * width
+
+
+def _same_size(a: float, b: float) -> bool:
+    return abs(a - b) <= _SAME_SIZE * max(a, b, 1e-6)
+
+
+def _left_margin(rows: list[Row], width: float) -> float:
+    """Where the body's lines start: the left edge most long rows share (a wrapped line's), not the
+    leftmost ink (a masthead set wider than the text)."""
+    starts = _most_common([row.x0 for row in _long(rows)], width)
+    return min(starts) if starts else min((row.x0 for row in rows), default=0.0)
+
+
+def _right_margin(rows: list[Row], width: float) -> float:
+    """Where the body's full lines end: the right edge most long rows share (justified lines pile up
+    there), not the rightmost ink (a table wider than the text)."""
+    ends = _most_common([row.x1 for row in _long(rows)], width)
+    return max(ends) if ends else max((row.x1 for row in rows), default=0.0)
+
+
+def _shared_edges(rows: list[Row], width: float) -> bool:
+    """Whether a column is set as text: at least three long rows end at one right edge."""
+    ends = _most_common([row.x1 for row in _long(rows)], width)
+    return len(ends) >= 3 and max(ends) - min(ends) <= width
+
+
+def _long(rows: list[Row]) -> list[Row]:
+    return [row for row in rows if len(row.text.replace(" ", "")) >= _LONG_ROW and not row.has_cells]
+
+
+def _most_common(edges: list[float], width: float) -> list[float]:
+    """The edges in the half-character bin that most edges fall into."""
+    step = 0.5 * width
+    counts: dict[int, int] = {}
+    for x in edges:
+        counts[round(x / step)] = counts.get(round(x / step), 0) + 1
+    if not counts:
+        return []
+    best = max(counts.values())
+    return [x for x in edges if counts[round(x / step)] == best]
+
+
+def _body_size(boxes: list[Box]) -> float:
+    """The size most characters are printed in."""
+    weights: dict[float, int] = {}
+    for box in boxes:
+        key = round(box.font, 1)
+        weights[key] = weights.get(key, 0) + len(box.text.strip())
+    return max(weights, key=lambda key: weights[key])
+
+
+def _pitch(rows: list[Row]) -> float:
+    """The usual distance from one row's top to the next one's in a column."""
+    steps = [b.y0 - a.y0 for a, b in zip(rows, rows[1:]) if b.y0 > a.y0]
+    return statistics.median(steps) if steps else 0.0
