@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from indexer.retrieval import answers, precedents
-from search_api import schemas
+from search_api import generation, schemas
 from search_api.deps import DOC_ID, ReaderDep, SearcherDep, ServiceDep, check_length, count_of, find_document
 from search_api.guards import StrictRoute
 from search_api.responses import to_citation, to_filters, to_passage, to_similar, to_summary
@@ -62,7 +62,7 @@ def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, wh
             f"no sentence in the top {len(hits)} passages answers the question well enough "
             f"(best score {result.best_score:.3f} < threshold {service.threshold:.3f})"
         )
-    return schemas.AskResponse(
+    response = schemas.AskResponse(
         question=body.question,
         no_answer=not result.found,
         answer="".join(s.text for s in result.sentences) if result.found else None,
@@ -71,6 +71,9 @@ def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, wh
         sentences=sentences,
         passages=[to_passage(h) for h in hits],
     )
+    if body.generate:  # the office's model writes it, every sentence's citations checked (search_api/generation.py)
+        response = generation.with_generated(response, hits, service.settings)
+    return response
 
 
 @router.post("/similar", response_model=schemas.SimilarResponse, responses=ERRORS, tags=["precedents"])
