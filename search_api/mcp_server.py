@@ -27,7 +27,7 @@ from search_api.deps import find_document, get_searcher
 from search_api.routes import documents, search
 from search_api.service import Service
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 INSTRUCTIONS = (
     "政策检索 zhengce: search the office's indexed policy documents (公文). Every passage and answer sentence "
     "carries a citation (doc_id, title, 文号, issuer, date, page, char_start, char_end); get_document returns the "

@@ -3,6 +3,8 @@ wrong fact is caught with its reason, every right one (however written) passes."
 
 from __future__ import annotations
 
+import json
+import shutil
 import socket
 import threading
 
@@ -135,3 +137,27 @@ def test_a_server_that_never_answers_times_out(seed_searcher) -> None:
             connection.close()
         listener.close()
     assert (outcome.mode, outcome.why) == ("extractive", "timeout")
+
+
+def test_a_stream_outlives_the_body_deadline(open_app, seed_index_dir, tmp_path) -> None:
+    """/ask/stream keeps its response open while the model writes; the 408 deadline is for a body that
+    stops arriving, not for a response that takes its time (it once ended every stream after body_timeout_s)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    index = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index)
+    client = open_app(index_dir=index, upload_dir=tmp_path / "up", body_timeout_s=0.5, llm_timeout=2.0,
+                      llm_base_url=f"http://127.0.0.1:{listener.getsockname()[1]}/v1", llm_model="m")
+    try:
+        with client.stream("POST", "/ask/stream", json={"question": "1-3岁婴幼儿家庭每年可以享受几次免费社区托育服务"}) as response:
+            blocks = response.read().decode("utf-8").strip().split("\n\n")
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()
+    assert [b.split("\n")[0] for b in blocks] == ["event: passages", "event: answer"]
+    answer = json.loads(blocks[-1].split("\n")[1].removeprefix("data: "))
+    assert (answer["mode"], answer["why"]) == ("extractive", "timeout") and answer["answer"]
