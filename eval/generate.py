@@ -10,6 +10,7 @@ of every sentence that passed the check: its count of failures must be 0.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import unicodedata
@@ -94,9 +95,11 @@ def _cn_values(run: str) -> set[str]:
 def run_generate_eval(dataset_dir: Path, split: str, max_queries: int | None, client: Any, *,
                       cache_dir: Path = DEFAULT_CACHE, seed: int = 0, settings: Any = None,
                       fusion: str = "auto", index_dir: Path | None = None, embedder: Any = None,
-                      threshold: float | None = None, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
+                      threshold: float | None = None, max_tokens: int = MAX_TOKENS,
+                      progress: Path | None = None) -> dict[str, Any]:
     """The figures above over (a seeded sample of) the split's questions; ``client`` a ChatClient or None.
-    ``threshold``: /ask's (None: the calibrated one)."""
+    ``threshold``: /ask's (None: the calibrated one). ``progress``: each question's record is appended
+    to this JSON-lines file as soon as it is judged (a slow model's run can be read before it ends)."""
     from eval.answers import load_answers
     from indexer.generation.answer import generate_answer
     from indexer.index.settings import IndexSettings
@@ -116,42 +119,47 @@ def run_generate_eval(dataset_dir: Path, split: str, max_queries: int | None, cl
     searcher = Searcher(index, embedder, fusion=fusion)
     threshold = load_threshold() if threshold is None else threshold
     per_query: dict[str, Any] = {}
-    reasons: Counter[str] = Counter()
-    modes: Counter[str] = Counter()
-    kept = dropped = failed = calls = 0
     started = time.monotonic()
     for query_id in query_ids:
         question = full.queries[query_id]
         hits = searcher.search(question, top_k=TOP_K)
         answered = bool(select(score_sentences(question, hits, embedder, index), threshold))
-        calls += answered and client is not None
         outcome = generate_answer(question, hits, client, answered=answered, max_tokens=max_tokens)
-        modes[outcome.mode if outcome.mode == "generated" else f"extractive: {outcome.why}"] += 1
         check = outcome.check
         passed = check.kept if check else []  # shown when the answer is generated; re-checked either way
         failures = {s.text: recheck(s.text, [src.text for src in outcome.sources]) for s in passed}
-        failed += sum(1 for f in failures.values() if f)
-        if check is not None:
-            kept += len(check.kept)
-            dropped += len(check.dropped)
-            reasons.update(d.code for d in check.dropped)
         per_query[query_id] = {
-            "question": question, "mode": outcome.mode, "why": outcome.why, "detail": outcome.detail,
-            "generated": outcome.text, "kept": [s.text for s in check.kept] if check else [],
+            "question": question, "model_called": answered and client is not None, "mode": outcome.mode,
+            "why": outcome.why, "detail": outcome.detail, "generated": outcome.text,
+            "kept": [s.text for s in passed],
             "dropped": [{"text": d.text, "code": d.code, "reason": d.reason} for d in check.dropped] if check else [],
             "recheck_failures": {t: f for t, f in failures.items() if f},
         }
+        if progress is not None:
+            with progress.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"query_id": query_id, **per_query[query_id]}, ensure_ascii=False) + "\n")
+    return {
+        "dataset": full.name, "split": split, "sample_seed": seed, "model": getattr(client, "model", None),
+        "fusion": searcher.fusion, "threshold": threshold, "max_tokens": max_tokens,
+        "seconds": round(time.monotonic() - started, 1), **figures(list(per_query.values())), "per_query": per_query,
+    }
+
+
+def figures(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The counts and shares of a run from its per-question records (a finished run's, or a progress file's)."""
+    kept = sum(len(r["kept"]) for r in records)
+    dropped = sum(len(r["dropped"]) for r in records)
+    reasons = Counter(d["code"] for r in records for d in r["dropped"])
+    outcomes = Counter(r["mode"] if r["mode"] == "generated" else f"extractive: {r['why']}" for r in records)
     total = kept + dropped
     return {
-        "dataset": full.name, "split": split, "questions": len(query_ids), "sample_seed": seed,
-        "model": getattr(client, "model", None), "model_calls": int(calls), "fusion": searcher.fusion,
-        "threshold": threshold, "max_tokens": max_tokens,
-        "seconds": round(time.monotonic() - started, 1), "outcomes": dict(modes),
+        "questions": len(records),
+        "model_calls": sum(bool(r.get("model_called", r["why"] not in ("no_answer", "no_model"))) for r in records),
+        "outcomes": dict(outcomes),
         "sentences": {"generated": total, "kept": kept, "dropped": dropped,
                       "kept_share": kept / total if total else None, "dropped_share": dropped / total if total else None,
                       "dropped_by_reason": dict(reasons.most_common())},
-        "kept_sentences_failing_recheck": failed,
-        "per_query": per_query,
+        "kept_sentences_failing_recheck": sum(len(r["recheck_failures"]) for r in records),
     }
 
 
@@ -162,8 +170,8 @@ def _share(value: float | None) -> str:
 def format_generate_table(results: dict[str, Any]) -> str:
     s = results["sentences"]
     lines = [
-        f"{results['dataset']} {results['split']}: {results['questions']} questions, model {results['model']}, "
-        f"{results['model_calls']} model calls, {results['seconds']} s",
+        f"{results.get('dataset', '')} {results.get('split', '')}: {results['questions']} questions, model "
+        f"{results.get('model')}, {results['model_calls']} model calls, {results.get('seconds', '-')} s",
         "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(results["outcomes"].items())),
         f"generated sentences {s['generated']}: kept {s['kept']} ({_share(s['kept_share'])}), "
         f"dropped {s['dropped']} ({_share(s['dropped_share'])})",
@@ -171,3 +179,10 @@ def format_generate_table(results: dict[str, Any]) -> str:
         f"kept sentences failing the independent re-check: {results['kept_sentences_failing_recheck']}",
     ]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m eval.generate RUN.progress.jsonl: the figures of a run so far
+    import sys
+
+    lines = Path(sys.argv[1]).read_text(encoding="utf-8").splitlines()
+    print(format_generate_table(figures([json.loads(line) for line in lines if line.strip()])))

@@ -161,3 +161,12 @@ def test_a_stream_outlives_the_body_deadline(open_app, seed_index_dir, tmp_path)
     assert [b.split("\n")[0] for b in blocks] == ["event: passages", "event: answer"]
     answer = json.loads(blocks[-1].split("\n")[1].removeprefix("data: "))
     assert (answer["mode"], answer["why"]) == ("extractive", "timeout") and answer["answer"]
+
+
+def test_the_ask_page_offers_the_model_only_when_one_is_configured(open_app, seed_index_dir, tmp_path) -> None:
+    plain = open_app(index_dir=seed_index_dir, upload_dir=tmp_path / "up1").get("/web/ask").text
+    configured = open_app(index_dir=seed_index_dir, upload_dir=tmp_path / "up2", llm_base_url="http://127.0.0.1:9/v1",
+                          llm_model="m").get("/web/ask").text
+    assert 'id="generate"' not in plain and 'id="generate"' in configured
+    script = open_app(index_dir=seed_index_dir, upload_dir=tmp_path / "up3").get("/web/static/ask_generate.js")
+    assert script.status_code == 200 and "/ask/stream" in script.text

@@ -69,7 +69,8 @@ def _generate(args: Any, settings: IndexSettings) -> dict[str, Any]:
     with client:
         results = run_generate_eval(args.dataset, args.split, args.max_queries, client, cache_dir=args.cache or DEFAULT_CACHE,
                                     seed=args.seed, settings=settings, fusion=args.fusion,
-                                    max_tokens=service_settings.llm_max_tokens)
+                                    max_tokens=service_settings.llm_max_tokens,
+                                    progress=args.json_out.with_suffix(".progress.jsonl") if args.json_out else None)
     print(format_generate_table(results))
     return results
 
