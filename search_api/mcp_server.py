@@ -10,6 +10,7 @@ is the one audited; over stdio the caller is the key the process was started wit
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,15 @@ INSTRUCTIONS = (
 
 def build_mcp(service_of: Callable[[Context], Service], caller_of: Callable[[Context], dict[str, Any]]) -> MCPServer:
     """The tools, reading the service and the caller of each call through the two functions given."""
-    server = MCPServer(name="zhengce", instructions=INSTRUCTIONS)
+    # MCPServer configures the root logger (INFO, rich) when it has no handler: it would change the whole
+    # server's log; a handler present for the moment leaves the process's logging as the process set it
+    root = logging.getLogger()
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        server = MCPServer(name="zhengce", instructions=INSTRUCTIONS)
+    finally:
+        root.removeHandler(placeholder)
 
     async def call(ctx: Context, route: Callable[..., Any], *args: Any) -> dict[str, Any]:
         service, who = service_of(ctx), caller_of(ctx)

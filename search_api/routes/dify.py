@@ -32,7 +32,7 @@ Operator = Literal["contains", "not contains", "start with", "end with", "is", "
 
 
 class Foreign(BaseModel):
-    model_config = ConfigDict(extra="ignore")  # Dify's contract grows; a field it adds is not an error
+    model_config = ConfigDict(extra="forbid")  # as every request here: a misspelt field is an error, not ignored
 
 
 class RetrievalSetting(Foreign):

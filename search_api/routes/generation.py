@@ -15,7 +15,11 @@ from search_api.responses import to_filters
 from search_api.routes import search
 
 router = APIRouter(route_class=StrictRoute)
-STREAM: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+EVENT = {  # one server-sent event; its data is JSON (an AskResponse, or {text} for a delta)
+    "type": "object", "required": ["event", "data"],
+    "properties": {"event": {"enum": ["passages", "delta", "answer"]}, "data": {"type": "string"}},
+}
+STREAM: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream": {"schema": EVENT}},
                 "description": "events: passages (the extractive /ask response), delta {text} for each piece the "
                                "model writes (unchecked), answer (the /ask response with the checked sentences)"}}
 
