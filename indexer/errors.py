@@ -37,3 +37,12 @@ class IndexBusy(ZhengceError):
 
 class IndexMismatch(ZhengceError):
     """The index was built with another embedding model (or dimension) than the one in use."""
+
+
+class ModelUnavailable(ZhengceError):
+    """The office's language model could not answer: ``why`` is unreachable, timeout or model_error."""
+
+    def __init__(self, why: str, detail: str) -> None:
+        super().__init__(f"language model {why.replace('_', ' ')}: {detail}")
+        self.why = why
+        self.detail = detail

@@ -22,8 +22,9 @@ from search_api.audit import AuditLog
 from search_api.auth import AuthGate
 from search_api.guards import BodyDeadline, BodySizeLimit
 from search_api.jobs import Jobs
+from search_api.mcp_server import build_mcp, http_caller, http_service
 from search_api.openapi import openapi_schema
-from search_api.routes import documents, jobs, replies, search, status
+from search_api.routes import dify, documents, generation, jobs, replies, search, status
 from search_api.service import Service, load_service
 from search_api.settings import Settings
 from search_api.uploads import run_upload_job
@@ -36,11 +37,16 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
     """The service for ``settings``; ``embedder`` (the index's model) is loaded when not given."""
     settings = settings or Settings()
 
+    # MCP over streamable HTTP at /mcp, beside the API and behind its key gate (search_api/mcp_server.py)
+    mcp = build_mcp(http_service, http_caller)
+    mcp_routes = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, host=settings.host).routes
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = await run_in_threadpool(start_service, settings, embedder)
         app.state.service = service
-        yield
+        async with mcp.session_manager.run():
+            yield
         service.stop()
         service.jobs.stop()
 
@@ -66,8 +72,10 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         )
     errors.install(app)
     # every router is included here, in one place (the staff web page adds its own)
-    for router in (status.router, search.router, replies.router, documents.router, jobs.router, web_router):
+    for router in (status.router, search.router, generation.router, dify.router, replies.router, documents.router,
+                   jobs.router, web_router):
         app.include_router(router)
+    app.router.routes.extend(mcp_routes)
     app.openapi = lambda: openapi_schema(app, settings)  # type: ignore[method-assign]
     return app
 

@@ -31,7 +31,7 @@ ANONYMOUS = Caller("anonymous", None)
 
 def required_role(method: str, path: str, settings: Settings) -> str | None:
     """The least role a request needs; None when it is open to anyone."""
-    if path.startswith(OPEN_PATHS):
+    if path.startswith(OPEN_PATHS) or path == "/retrieval":  # /retrieval: Dify's Bearer key, checked by routes/dify.py
         return None
     if method == "DELETE" and path.startswith("/documents/"):
         return "admin"

@@ -75,11 +75,18 @@ class BodyDeadline:
             await self.app(scope, receive, send)
             return
 
+        read = False  # once the whole body is in, receive() only waits for the client to leave
+
         async def timed_receive() -> Message:
+            nonlocal read
+            if read:  # a streamed response (/ask/stream, /mcp) listens for a disconnect as long as it runs
+                return await receive()
             try:
-                return await asyncio.wait_for(receive(), self.seconds)
+                message = await asyncio.wait_for(receive(), self.seconds)
             except asyncio.TimeoutError:
                 raise BodyTimeout(self.seconds) from None
+            read = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
 
         await self.app(scope, timed_receive, send)
 

@@ -105,6 +105,8 @@ class AskRequest(Request):
     question: str = Field(..., min_length=1, pattern=VISIBLE)
     top_k: Count = Field(5, description="passages to read the answer from; 1..max_top_k", json_schema_extra=AT_LEAST_1)
     filters: Filters | None = None
+    generate: StrictBool = Field(False, description="have the configured language model write the answer; every "
+                                 "sentence's citations are checked (docs/llm.md)")
 
     @field_validator("question", mode="before")  # before the pattern: a clearer message
     @classmethod
@@ -252,6 +254,35 @@ class AskResponse(BaseModel):
     threshold: float = Field(description="the measured score below which no answer is given")
     sentences: list[AnswerSentence]
     passages: list[Passage] = Field(description="the passages the sentences were taken from")
+    mode: Literal["extractive", "generated"] = Field(
+        "extractive", description="generated: answer is the model's sentences that passed the citation check")
+    why: GenerationFallback | None = Field(None, description="with generate: why the answer is extractive")
+    why_message: str | None = Field(None, description="why, for the reader (Chinese)")
+    generated: GeneratedAnswer | None = Field(None, description="with generate, when the model answered")
+
+
+GenerationFallback = Literal["no_answer", "no_model", "unreachable", "timeout", "model_error", "too_little_checked"]
+
+
+class CheckedSentence(BaseModel):
+    text: str = Field(description="a sentence the model wrote, with its markers [n]; every number, date, 文号, "
+                      "name and quoted phrase in it was found in a passage it cites")
+    markers: list[int] = Field(description="the passages it cites: numbers into GeneratedAnswer.citations")
+    citations: list[Citation] = Field(description="the cited passages, in the order of markers")
+
+
+class DroppedSentence(BaseModel):
+    text: str = Field(description="a sentence that failed the check; it is not part of the answer")
+    code: str = Field(description="no_marker, marker_out_of_range, unsupported_<number|date|doc_number|quote|"
+                      "organisation|person>, weak_support")
+    reason: str
+
+
+class GeneratedAnswer(BaseModel):
+    model: str
+    sentences: list[CheckedSentence] = Field(description="the sentences that passed, in the model's order")
+    dropped: list[DroppedSentence]
+    kept_share: float = Field(description="share of the generated characters that passed the check")
 
 
 class InputPart(BaseModel):

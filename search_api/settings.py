@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     confidence_floor: float | None = Field(None, ge=0.0, le=1.0)  # /search passages and documents, /similar
     answer_floor: float | None = Field(None, ge=0.0, le=1.0)  # /ask
 
+    # the office's language model (an OpenAI-compatible server: vLLM, Ollama, Xinference ...), for
+    # generated answers with checked citations (docs/llm.md); None: /ask answers only by quoting
+    llm_base_url: str | None = None  # e.g. http://127.0.0.1:8001/v1
+    llm_model: str | None = None  # the name the server knows the model by
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(30.0, gt=0)  # seconds for the whole answer; past it, the extractive answer
+    llm_max_tokens: int = Field(400, ge=16)  # the longest answer asked of the model
+
     @field_validator("api_key")
     @classmethod
     def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:

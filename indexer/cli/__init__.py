@@ -9,6 +9,7 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from indexer.cli.mcp_command import add_mcp_parser
 from indexer.errors import UnreadableFile, ZhengceError
 
 # sub-command -> "module:function"; each function takes the parsed arguments and returns an exit code
@@ -22,6 +23,7 @@ HANDLERS = {
     "audit": "indexer.cli.audit:main_audit",
     "judgments": "indexer.cli.judgments:main_judgments",
     "draft": "indexer.cli.draft:main_draft",
+    "mcp": "indexer.cli.mcp_command:main_mcp",
 }
 STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
 # exit codes per kind of error; any other exception is a bug and ends in a traceback
@@ -123,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--date", default=None, help="成文日期 YYYY-MM-DD (default today)")
     draft.add_argument("--model", default=None, help="embedding model (must match the index)")
     draft.add_argument("--json", action="store_true", help="print the parts and their precedents as JSON")
+    evaluate.add_argument("--generate", action="store_true",
+                          help="with --answers: answers written by the ZHENGCE_LLM_* model, each sentence's citations "
+                               "checked; the share of sentences kept and dropped (docs/llm.md)")
 
     judgments = commands.add_parser("judgments", help="staff relevance judgments from the web page")
     judgments_jobs = judgments.add_subparsers(dest="job", required=True)
@@ -139,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--action", default=None, help="upload, delete or search")
     audit.add_argument("--key", default=None, help="only this key's name")
     audit.add_argument("--json", action="store_true", help="one JSON record per line")
+
+    add_mcp_parser(commands)
 
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))

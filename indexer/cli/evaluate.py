@@ -28,7 +28,9 @@ def main_eval(args: Any) -> int:
     chunk = ChunkSettings.for_target(args.chunk_chars) if getattr(args, "chunk_chars", None) else ChunkSettings()
     settings.chunk = replace(chunk, heading_path=not getattr(args, "no_heading_path", False))
     settings.sentences = not getattr(args, "no_sentences", False)
-    if args.answers:
+    if args.answers and getattr(args, "generate", False):
+        results = _generate(args, settings)
+    elif args.answers:
         from eval.answers import DEFAULT_CACHE, format_answer_table, run_answer_eval
 
         results = run_answer_eval(args.dataset, args.split, args.max_queries, args.cache or DEFAULT_CACHE,
@@ -76,6 +78,23 @@ def _trust(args: Any) -> int:
 def _plain(value: Any) -> Any:
     """numpy scalars as the Python numbers they hold."""
     return value.item() if hasattr(value, "item") else str(value)
+def _generate(args: Any, settings: IndexSettings) -> dict[str, Any]:
+    from eval.answers import DEFAULT_CACHE
+    from eval.generate import format_generate_table, run_generate_eval
+    from search_api.generation import llm_client
+    from search_api.settings import Settings
+
+    service_settings = Settings()
+    client = llm_client(service_settings)
+    if client is None:
+        raise BadInput("--generate needs a model: set ZHENGCE_LLM_BASE_URL and ZHENGCE_LLM_MODEL (docs/llm.md)")
+    with client:
+        results = run_generate_eval(args.dataset, args.split, args.max_queries, client, cache_dir=args.cache or DEFAULT_CACHE,
+                                    seed=args.seed, settings=settings, fusion=args.fusion,
+                                    max_tokens=service_settings.llm_max_tokens,
+                                    progress=args.json_out.with_suffix(".progress.jsonl") if args.json_out else None)
+    print(format_generate_table(results))
+    return results
 
 
 def _compare(args: Any) -> int:

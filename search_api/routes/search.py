@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from indexer.retrieval import answers, precedents
-from search_api import schemas
+from search_api import generation, schemas
 from search_api.deps import DOC_ID, ReaderDep, SearcherDep, ServiceDep, check_length, count_of, find_document
 from search_api.guards import StrictRoute
 from search_api.responses import is_weak, to_citation, to_filters, to_passage, to_similar, to_summary
@@ -83,7 +83,7 @@ def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, wh
         span = schemas.AnswerSpan(text=document.text[result.span[0]:result.span[1]], doc_id=document.doc_id,
                                   char_start=result.span[0], char_end=result.span[1])
     passage_floor = confidence_floor(service, searcher, "passage")
-    return schemas.AskResponse(
+    response = schemas.AskResponse(
         question=body.question,
         found=result.found,
         no_answer=not result.found,
@@ -97,6 +97,9 @@ def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, wh
         sentences=sentences,
         passages=[to_passage(h, floor=passage_floor) for h in hits],
     )
+    if body.generate:  # the office's model writes it, every sentence's citations checked (search_api/generation.py)
+        response = generation.with_generated(response, hits, service.settings)
+    return response
 
 
 NO_ANSWER = {
