@@ -37,3 +37,7 @@ class IndexBusy(ZhengceError):
 
 class IndexMismatch(ZhengceError):
     """The index was built with another embedding model (or dimension) than the one in use."""
+
+
+class Cancelled(ZhengceError):
+    """Work someone stopped (an upload job cancelled with DELETE /jobs/{id}); nothing of it is kept."""

@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 import httpx
@@ -24,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from indexer.index.writer import remove_documents, update_index
 
+from hostile import zip_bomb_docx
 from loadtest import cli_env, finished_job, notice_code, notice_index, notice_text, write_notices, zhengce_command
 
 KEY = "serving-test-key-0123"
@@ -122,15 +122,6 @@ def test_a_body_that_stops_arriving_gets_408_and_an_upload_without_key_is_never_
 
 
 # 3. a zip bomb
-
-
-def zip_bomb_docx(path: Path, megabytes: int) -> None:
-    """A DOCX whose document.xml inflates to ``megabytes`` MB of one repeated run."""
-    run = "<w:p><w:r><w:t>关于开展试点工作的通知</w:t></w:r></w:p>"
-    body = run * (megabytes * 1024 * 1024 // len(run.encode()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        archive.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body + "</w:body></w:document>")
 
 
 def test_a_docx_zip_bomb_is_rejected_before_it_is_inflated(make_client, tmp_path):

@@ -11,6 +11,7 @@ that still holds the file does not bring the document back; adding the document 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +25,12 @@ from indexer.ingest import OcrMode, check_file, iter_files
 from indexer.models import Document
 
 DELETED_REASON = "deleted from the index by id; add the file explicitly (upload it) to restore it"
+log = logging.getLogger(__name__)
+
+
+def defect_reason(error: Exception) -> str:
+    """What a file is reported with when reading it hit a bug: the file fails, the others go on."""
+    return f"读取此文件时程序出错（程序缺陷，日志中有详情）：{type(error).__name__}: {error}"[:500]
 
 
 def apply_files(
@@ -56,6 +63,10 @@ def apply_files(
             continue
         except OSError as error:
             report.failed.append({"source": source, "reason": error.strerror or str(error)})
+            continue
+        except Exception as error:  # a bug on one file must not stop the folder
+            log.exception("reading %s", path)
+            report.failed.append({"source": source, "reason": defect_reason(error)})
             continue
         if doc.doc_id in state.deleted:
             report.skipped.append({"source": source, "reason": DELETED_REASON})

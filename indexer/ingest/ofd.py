@@ -10,6 +10,7 @@ outlines has nothing to read, and a file made only of such pages is refused with
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from PIL import Image
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import Box, page_lines
-from indexer.ingest.limits import check_zip
+from indexer.ingest.limits import check_pages, check_zip
 from indexer.ingest.ocr import OcrMode, read_pages
 from indexer.models import OcrPage
 
@@ -52,6 +53,7 @@ def extract_ofd(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
     scanned = [(number, images[number]) for number in range(1, len(pages) + 1) if not pages[number - 1].strip() and images.get(number)]
     facts: list[OcrPage] = []
     if scanned and ocr != "off":
+        check_pages(path, len(pages), len(scanned))
         read = read_pages(path, [(number, _opener(image)) for number, image in scanned])
         for number, _ in scanned:
             pages[number - 1], page_facts = read[number]
@@ -102,7 +104,9 @@ class _Package:
         media = self._media(base, document)
         texts: list[str] = []
         images: dict[int, bytes] = {}
-        for number, node in enumerate(document.iterfind("{*}Pages/{*}Page"), start=1):
+        listed = document.findall("{*}Pages/{*}Page")
+        check_pages(self.path, len(listed))
+        for number, node in enumerate(listed, start=1):
             content = self.xml(_resolve(base, node.get("BaseLoc", "")))
             layers = [content]
             for used in content.iterfind("{*}Template"):
@@ -110,7 +114,7 @@ class _Package:
                     layers.insert(0, self.xml(templates[used.get("TemplateID")]))
             try:
                 boxes = [box for layer in layers for box in _text_boxes(layer)]
-            except ValueError as exc:  # a Size, X or DeltaX that is not a number
+            except ValueError as exc:  # a Size, X or DeltaX that is not a finite number
                 raise UnreadableFile(self.path, f"not a readable OFD: bad text position on page {number} ({exc})") from exc
             texts.append("\n".join(page_lines(boxes)))
             picture = _largest_image(layers, media)
@@ -139,15 +143,14 @@ def _text_boxes(layer: etree._Element) -> list[Box]:
     boxes = []
     for obj in layer.iter("{*}TextObject"):
         left, top = (_numbers(obj.get("Boundary")) + [0.0, 0.0])[:2]
-        size = float(obj.get("Size", "3.5"))
+        size = _finite(obj.get("Size", "3.5"))
         ctm = _numbers(obj.get("CTM")) or [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         x = y = 0.0
         for code in obj.iterfind("{*}TextCode"):
             text = code.text or ""
-            x = float(code.get("X", x))
-            y = float(code.get("Y", y))
-            advances = _deltas(code.get("DeltaX"))
-            width = sum(advances[: max(0, len(text) - 1)]) + size
+            x = _finite(code.get("X", x))
+            y = _finite(code.get("Y", y))
+            width = _advance(code.get("DeltaX"), max(0, len(text) - 1)) + size
             x0, baseline = _apply(ctm, x, y)
             x1, top_y = _apply(ctm, x + width, y - size)
             if text.strip():
@@ -178,26 +181,38 @@ def _apply(ctm: list[float], x: float, y: float) -> tuple[float, float]:
     return a * x + c * y + e, b * x + d * y + f
 
 
-def _deltas(value: str | None) -> list[float]:
-    """DeltaX/DeltaY, where ``g N D`` stands for N advances of D."""
+def _advance(value: str | None, count: int) -> float:
+    """The sum of the first ``count`` advances of a DeltaX/DeltaY, where ``g N D`` stands for N
+    advances of D; never more than ``count`` are read, however many the attribute declares."""
     tokens = (value or "").split()
-    out: list[float] = []
-    i = 0
-    while i < len(tokens):
+    total, left, i = 0.0, count, 0
+    while i < len(tokens) and left > 0:
         if tokens[i] == "g" and i + 2 < len(tokens):
-            out += [float(tokens[i + 2])] * min(_MAX_REPEAT, int(float(tokens[i + 1])))
+            repeat = min(left, _MAX_REPEAT, max(0, int(_finite(tokens[i + 1]))))
+            total += repeat * _finite(tokens[i + 2])
+            left -= repeat
             i += 3
         else:
-            out.append(float(tokens[i]))
+            total += _finite(tokens[i])
+            left -= 1
             i += 1
-    return out
+    return total
+
+
+def _finite(value: str | float) -> float:
+    """A number that positions text; ValueError for anything else ("nan" and "inf" included)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
 
 
 def _numbers(value: str | None) -> list[float]:
     try:
-        return [float(token) for token in (value or "").split()]
+        numbers = [float(token) for token in (value or "").split()]
     except ValueError:
         return []
+    return numbers if all(map(math.isfinite, numbers)) else []
 
 
 def _resolve(base: str, location: str) -> str:

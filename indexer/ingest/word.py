@@ -6,11 +6,12 @@ import io
 from pathlib import Path
 
 import docx
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
+from indexer.ingest.limits import MAX_TABLE_COLUMNS
 
 
 def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
@@ -31,6 +32,12 @@ def _docx_block_text(block: Paragraph | Table) -> str:
         return block.text
     rows = []
     for row in block.rows:
+        if sum(tc.grid_span for tc in row._tr.tc_lst) > MAX_TABLE_COLUMNS:
+            # python-docx lists a merged cell once per grid column: a declared span of 200,000,000
+            # is a list that size; such a row is read cell by cell as stored
+            stored = [_Cell(tc, block) for tc in row._tr.tc_lst]
+            rows.append(" | ".join(" ".join(p.text for p in cell.paragraphs if p.text.strip()) for cell in stored))
+            continue
         cells, previous = [], None
         for cell in row.cells:
             if cell._tc is not previous:  # a merged cell is listed once per grid column it spans
@@ -38,3 +45,4 @@ def _docx_block_text(block: Paragraph | Table) -> str:
             previous = cell._tc
         rows.append(" | ".join(cells))
     return "\n".join(rows)
+
