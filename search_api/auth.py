@@ -29,15 +29,25 @@ class Caller:
 ANONYMOUS = Caller("anonymous", None)
 
 
-def required_role(method: str, path: str, settings: Settings) -> str | None:
-    """The least role a request needs; None when it is open to anyone."""
+def required_role(method: str, path: str, settings: Settings, query: str = "") -> str | None:
+    """The least role a request needs; None when it is open to anyone. An upload with replace=true
+    removes the document it replaces, which only admin may do."""
     if path.startswith(OPEN_PATHS):
         return None
     if method == "DELETE" and path.startswith("/documents/"):
         return "admin"
+    if method == "POST" and path == "/documents" and _asks_replace(query):
+        return "admin"
     if (method == "POST" and path == "/documents") or path.startswith("/jobs"):
         return "write"
     return "read" if settings.require_key_for_read else None
+
+
+def _asks_replace(query: str) -> bool:
+    from urllib.parse import parse_qsl
+
+    return any(name == "replace" and value.lower() not in ("false", "0", "off", "no", "")
+               for name, value in parse_qsl(query, keep_blank_values=True))
 
 
 def identify(settings: Settings, given: str | None) -> Caller | None:
@@ -82,7 +92,8 @@ class AuthGate:
             try:
                 caller = authorize(
                     self.settings, given.decode("latin-1") if given is not None else None,
-                    required_role(scope["method"], scope["path"], self.settings),
+                    required_role(scope["method"], scope["path"], self.settings,
+                                  scope.get("query_string", b"").decode("latin-1")),
                 )
             except HTTPException as refused:
                 response = JSONResponse({"detail": refused.detail}, refused.status_code, headers=refused.headers)

@@ -35,7 +35,7 @@ def caller(request: Request, service: Annotated[Service, Depends(get_service)],
            given: Annotated[str | None, Depends(API_KEY_HEADER)]) -> dict[str, Any]:
     """Who sends the request (checked already by ``auth.AuthGate``, before the body was read),
     as the audit log records it."""
-    role = required_role(request.method, request.url.path, service.settings)
+    role = required_role(request.method, request.url.path, service.settings, request.url.query)
     who = authorize(service.settings, given, role)
     return {"key": who.name, "client": request.client.host if request.client else None}
 

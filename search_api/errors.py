@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,23 +36,29 @@ def status_of(error: ZhengceError) -> int:
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+# numpy writes arrays with fwrite and reports a short write without an errno: "8192 requested and 0 written"
+SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+# the words staff read for a failed write, one place
+WORDS = {
+    507: "磁盘已满（{where}）；未做任何更改：请释放磁盘空间后重试",
+    503: "无法写入 {where}（{why}）；未做任何更改",
+}
 
 
 def fault_status(error: OSError) -> int | None:
     """507 for a full disk, 503 for a folder the server may not write; None: not a storage fault."""
-    if error.errno in DISK_FULL:
+    if error.errno in DISK_FULL or (error.errno is None and SHORT_WRITE.search(str(error))):
         return 507
     if error.errno in READ_ONLY:
         return 503
     return None
 
 
-def failure_message(error: Exception) -> str:
+def failure_message(error: BaseException) -> str:
     """What a person is told about a failed write."""
-    if isinstance(error, OSError) and fault_status(error) == 507:
-        return f"the disk is full ({error.filename or 'index or upload folder'}); nothing was changed: free space and retry"
-    if isinstance(error, OSError) and fault_status(error) == 503:
-        return f"cannot write {error.filename or 'the index or upload folder'} ({error.strerror}); nothing was changed"
+    status = fault_status(error) if isinstance(error, OSError) else None
+    if isinstance(error, OSError) and status is not None:
+        return WORDS[status].format(where=error.filename or "索引或上传文件夹", why=error.strerror or error)
     return str(error)
 
 

@@ -64,24 +64,58 @@ class BodyTimeout(HTTPException):
 
 
 class BodyDeadline:
-    """Refuses with 408 a body that stops arriving (a Content-Length longer than what is sent)."""
+    """Refuses with 408 a body that stops arriving for ``seconds`` (a Content-Length longer than what
+    is sent), or that is still arriving ``whole_s`` after the request began (a trickle of a byte a second)."""
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, whole_s: float) -> None:
         self.app = app
         self.seconds = seconds
+        self.whole_s = whole_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        deadline = asyncio.get_running_loop().time() + self.whole_s
 
         async def timed_receive() -> Message:
+            left = deadline - asyncio.get_running_loop().time()
             try:
-                return await asyncio.wait_for(receive(), self.seconds)
+                message = await asyncio.wait_for(receive(), max(0.0, min(self.seconds, left)))
             except asyncio.TimeoutError:
-                raise BodyTimeout(self.seconds) from None
+                raise BodyTimeout(self.seconds if left > self.seconds else self.whole_s) from None
+            if message["type"] == "http.request" and message.get("more_body") and \
+                    asyncio.get_running_loop().time() > deadline:
+                raise BodyTimeout(self.whole_s)
+            return message
 
         await self.app(scope, timed_receive, send)
+
+
+class HeavyLane:
+    """At most ``limit`` requests of the expensive kinds (/similar: a whole proposal embedded and
+    compared part by part) run at once in this process; more wait their turn without a thread. The
+    cores left over stay free for searches, which never queue here."""
+
+    HEAVY = (("POST", "/similar"), ("GET", "/documents/", "/similar"), ("POST", "/web/api/precedents.docx"))
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._lane: asyncio.Semaphore | None = None
+
+    def heavy(self, scope: Scope) -> bool:
+        method, path = scope.get("method"), scope.get("path", "")
+        return any(method == kind[0] and path.startswith(kind[1]) and path.endswith(kind[-1]) for kind in self.HEAVY)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.heavy(scope):
+            await self.app(scope, receive, send)
+            return
+        if self._lane is None:
+            self._lane = asyncio.Semaphore(self.limit)
+        async with self._lane:
+            await self.app(scope, receive, send)
 
 
 class JSONRefused(HTTPException):

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_json_keys: int = Field(200, ge=1)  # object keys in one JSON body, all levels together
     max_json_containers: int = Field(200, ge=1)  # objects and arrays in one JSON body: bounds nesting too
     body_timeout_s: float = Field(30.0, gt=0)  # a body that stops arriving for this long is refused (408)
+    body_deadline_s: float = Field(300.0, gt=0)  # a body still arriving this long after the request began: 408
+    header_timeout_s: float = Field(10.0, gt=0)  # a connection whose request headers take longer is closed
+    max_heavy_requests: int = Field(1, ge=1)  # /similar requests run at once per process; searches never wait for them
     max_document_chars: int = Field(2_000_000, ge=1)  # one uploaded document's text (about 1,000 pages)
     max_unzipped_bytes: int = Field(200 * MIB, ge=1)  # DOCX/OFD and other zip-based files, decompressed
 

@@ -120,7 +120,7 @@ def _write(path: Path, data: bytes) -> Path:
 # ----------------------------------------------------------------------------- bounded reading
 
 READER = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from indexer.errors import UnreadableFile
 from indexer.ingest import extract
@@ -131,7 +131,9 @@ try:
 except UnreadableFile as error:
     out = {"refused": error.reason}
 out["ocr_pages"] = OCR_TIME.pages
-out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over the exec)
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+out["max_rss_mib"] = int(peak.split()[1]) / 1024
 print(json.dumps(out, ensure_ascii=False))
 """
 

@@ -183,7 +183,7 @@ def tiny_disk(tmp_path):
 def test_a_full_disk_is_507_with_a_message_and_leaves_no_partial_files(make_client, tiny_disk):
     client = make_client(upload_dir=tiny_disk / "uploads", max_upload_bytes=2 * 1024 * 1024, max_body_bytes=4 * 1024 * 1024)
     response = client.post("/documents", headers=HEADERS, files=[("files", ("大.txt", ("托育" * 200_000).encode()))])
-    assert response.status_code == 507 and "disk is full" in response.json()["detail"]
+    assert response.status_code == 507 and "磁盘已满" in response.json()["detail"]
     assert not [p for p in (tiny_disk / "uploads").rglob("*") if p.is_file() and ".jobs" not in p.parts]
 
 
@@ -217,7 +217,7 @@ def test_orphaned_upload_files_are_removed_by_the_janitor_and_unfinished_jobs_fa
     client = make_client(upload_dir=uploads, orphan_upload_age_s=0.001)
     assert not orphan.exists()
     job = client.get("/jobs/0123456789abcdef", headers=HEADERS).json()
-    assert job["state"] == "failed" and "upload the files again" in job["error"]
+    assert job["state"] == "failed" and "请重新上传" in job["error"]
 
 
 # 6. replicas

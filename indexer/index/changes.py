@@ -95,7 +95,7 @@ def apply_documents(state: _State, documents: Iterable[Document], report: Update
             continue
         replaced = by_source.get(doc.source)
         if replaced is not None and replaced != doc.doc_id:
-            state.discard(replaced)
+            _remove(state, replaced)  # with a tombstone: a folder run must not bring the old file back
         state.add(doc)
         by_source[doc.source] = doc.doc_id
         (report.updated if replaced or existing else report.added).append(doc.source)
@@ -108,13 +108,19 @@ def apply_removals(state: _State, doc_ids: Iterable[str], report: UpdateReport) 
         if doc is None:
             report.failed.append({"source": doc_id, "reason": "no such document in the index"})
             continue
-        shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]
-        state.deleted[doc_id] = {"source": doc.source, "sha256": shas[0] if shas else doc.content_hash,
-                                 "deleted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
-            del state.sources[key]
-        state.discard(doc_id)
+        _remove(state, doc_id)
         report.removed.append(doc.source)
+
+
+def _remove(state: _State, doc_id: str) -> None:
+    """Take a document out, leaving its tombstone, and forget the file sources that pointed at it."""
+    doc = state.documents[doc_id]
+    shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]
+    state.deleted[doc_id] = {"source": doc.source, "sha256": shas[0] if shas else doc.content_hash,
+                             "deleted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
+        del state.sources[key]
+    state.discard(doc_id)
 
 
 def sha256(path: Path) -> str:

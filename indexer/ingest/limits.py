@@ -16,9 +16,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import io
-import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -81,7 +80,7 @@ class IngestLimits:
 
 
 _LIMITS: contextvars.ContextVar[IngestLimits | None] = contextvars.ContextVar("zhengce_ingest_limits", default=None)
-_CANCEL: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("zhengce_ingest_cancel", default=None)
+_CANCEL: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("zhengce_ingest_cancel", default=None)
 
 
 def current() -> IngestLimits:
@@ -90,9 +89,10 @@ def current() -> IngestLimits:
 
 
 @contextlib.contextmanager
-def applied(limits: IngestLimits, cancel: threading.Event | None = None) -> Iterator[None]:
-    """Read files under ``limits`` within this block; ``cancel``, once set, stops the read at the next page."""
-    limit_token, cancel_token = _LIMITS.set(limits), _CANCEL.set(cancel)
+def applied(limits: IngestLimits, cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Read files under ``limits`` within this block; once ``cancelled()`` says so, the read stops at
+    the next page (an upload job's flag, which another worker process may set)."""
+    limit_token, cancel_token = _LIMITS.set(limits), _CANCEL.set(cancelled)
     try:
         yield
     finally:
@@ -102,8 +102,8 @@ def applied(limits: IngestLimits, cancel: threading.Event | None = None) -> Iter
 
 def checkpoint() -> None:
     """Raise Cancelled when the read in progress was cancelled (called between pages)."""
-    cancel = _CANCEL.get()
-    if cancel is not None and cancel.is_set():
+    cancelled = _CANCEL.get()
+    if cancelled is not None and cancelled():
         raise Cancelled("已取消")
 
 

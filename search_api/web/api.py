@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field, create_model, field_validator, model_vali
 from eval.judgments import JudgmentLog, StaffJudgment
 from indexer.errors import BadInput, NotFound
 from search_api import schemas
+from search_api.guards import StrictRoute
 from search_api.web.reference import precedents_docx
 from search_api.web.settings import WebSettings
 
-router = APIRouter(prefix="/web/api", tags=["web page"])
+router = APIRouter(prefix="/web/api", tags=["web page"], route_class=StrictRoute)  # the API's JSON guard
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOC_ID = Annotated[str, PathParam(min_length=1, max_length=200)]
 _STATE_LOCK = threading.Lock()
