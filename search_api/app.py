@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from search_api import errors
 from search_api.audit import AuditLog
 from search_api.auth import AuthGate
-from search_api.guards import BodyDeadline, BodySizeLimit, HeavyLane
+from search_api.guards import BodyDeadline, BodySizeLimit, HeavyLane, SecurityHeaders
 from search_api.jobs import Jobs
 from search_api.openapi import openapi_schema
 from search_api.routes import documents, jobs, search, status
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
     app.add_middleware(HeavyLane, limit=settings.max_heavy_requests)  # a body's deadline runs once it is its turn
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(AuthGate, settings=settings)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
