@@ -71,6 +71,7 @@ eval-cv: install
 	$(PY) -m eval.learn repeated var/cv/*/learn.json --variant lambdarank+hybrid --json var/cv/repeated.json
 
 bench: install
+	$(PIP) install -q -e ".[bench]"
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json
 
 clean:
