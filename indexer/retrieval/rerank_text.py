@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,36 +31,28 @@ class RowText:
     chars: int  # characters of the passage
     text: str  # normalised passage text
     context: str  # normalised "title section"
-    letters: str  # text + context, letters and digits only (what verbatim runs are matched in)
+    letters: np.ndarray  # text + context, letters and digits only, as code points (verbatim runs are matched in it)
     identifiers: frozenset[str]  # 文号, 提案号, 《》 titles, counts found in text + context
 
 
 class RowTexts:
-    """Each row's ``RowText``, made on first use and kept (least recently used first out)."""
+    """Each row's ``RowText``, made on first use and kept (the oldest made go first past ``ROWS_KEPT``)."""
 
     def __init__(self, index: Any) -> None:
         self._index = index
-        self._rows: OrderedDict[int, RowText] = OrderedDict()
+        self._rows: dict[int, RowText] = {}
         self._lock = threading.Lock()
 
     def of(self, rows: list[int]) -> list[RowText]:
-        out: list[RowText | None] = []
-        missing = []
+        found = [self._rows.get(row) for row in rows]  # a dict read needs no lock
+        if all(value is not None for value in found):
+            return found  # type: ignore[return-value]
+        made = {row: self._make(row) for row, value in zip(rows, found) if value is None}
         with self._lock:
-            for row in rows:
-                found = self._rows.get(row)
-                if found is not None:
-                    self._rows.move_to_end(row)
-                else:
-                    missing.append(len(out))
-                out.append(found)
-        made = {rows[i]: self._make(rows[i]) for i in missing}
-        with self._lock:
-            for row, value in made.items():
-                self._rows[row] = value
+            self._rows.update(made)
             while len(self._rows) > ROWS_KEPT:
-                self._rows.popitem(last=False)
-        return [value if value is not None else made[row] for value, row in zip(out, rows)]
+                del self._rows[next(iter(self._rows))]
+        return [value if value is not None else made[row] for value, row in zip(found, rows)]
 
     def _make(self, row: int) -> RowText:
         chunk = self._index.chunks[row]
@@ -69,7 +60,11 @@ class RowTexts:
         text = normalize(chunk.text)
         context = normalize(f"{document.meta.title or ''} {chunk.section}")
         return RowText(chunk.doc_id, len(self._index.rows_of(chunk.doc_id)), len(chunk.text), text, context,
-                       NON_WORD.sub("", text + context), frozenset(identifier_tokens(text + " " + context)))
+                       code_points(NON_WORD.sub("", text + context)), frozenset(identifier_tokens(text + " " + context)))
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 _CACHES_LOCK = threading.Lock()
@@ -100,22 +95,24 @@ def identifier_share(wanted: set[str], found: list[frozenset[str]]) -> np.ndarra
     return np.array([len(wanted & have) for have in found], dtype=np.float64) / len(wanted)
 
 
-def longest_runs(query: str, texts: list[str]) -> np.ndarray:
-    """For each text, the length of the longest piece of ``query`` found in it verbatim.
+def longest_runs(query: str, texts: list[np.ndarray]) -> np.ndarray:
+    """For each text (code points), the length of the longest piece of ``query`` found in it verbatim.
 
-    One pass over the query: ``run[p]`` is the length of the common run that ends at the current
-    query character and at position ``p`` of all texts joined (with a separator no text or query
-    holds), kept only where the characters match: a run continues from position ``p - 1`` of the
-    previous query character. That is the longest-common-substring recurrence, evaluated sparsely.
+    One pass over the query: a run ends at the current query character and at each position of
+    all texts joined (0 between them: no text or query holds it) that holds that character, and is
+    one longer than the run that ended at the position before with the query character before.
+    That is the longest-common-substring recurrence, kept only where characters match.
     """
     best = np.zeros(len(texts), dtype=np.int64)
     if not query or not texts:
         return best
-    joined = "\x00".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    owner = np.repeat(np.arange(len(texts)), [len(t) + 1 for t in texts])[: len(codes)]
-    wanted = np.frombuffer(query.encode("utf-32-le"), dtype=np.uint32)
-    keep = np.flatnonzero(np.isin(codes, wanted))  # positions holding some character of the query
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    codes = np.concatenate([part for t in texts for part in (t, _SEPARATOR)])
+    wanted = code_points(query)
+    table = np.zeros(int(max(codes.max(), wanted.max())) + 1, dtype=bool)  # a lookup table: faster than isin
+    table[wanted] = True
+    keep = np.flatnonzero(table[codes])  # positions holding some character of the query
     kept = codes[keep]
     order = np.argsort(kept, kind="stable")
     by_char, char_positions = kept[order], keep[order]
@@ -123,7 +120,7 @@ def longest_runs(query: str, texts: list[str]) -> np.ndarray:
     highs = np.searchsorted(by_char, wanted, "right")
     previous = np.empty(0, dtype=np.int64)
     previous_runs = np.empty(0, dtype=np.int64)
-    ends, lengths = [], []
+    ends, lengths_found = [], []
     for low, high in zip(lows.tolist(), highs.tolist()):
         positions = char_positions[low:high]  # sorted: the stable sort kept position order
         runs = np.ones(len(positions), dtype=np.int64)
@@ -133,8 +130,12 @@ def longest_runs(query: str, texts: list[str]) -> np.ndarray:
             found[found] &= previous[at[found]] == positions[found] - 1
             runs[found] += previous_runs[at[found]]
         ends.append(positions)
-        lengths.append(runs)
+        lengths_found.append(runs)
         previous, previous_runs = positions, runs
     if ends:
-        np.maximum.at(best, owner[np.concatenate(ends)], np.concatenate(lengths))
+        owners = np.searchsorted(starts, np.concatenate(ends), "right") - 1
+        np.maximum.at(best, owners, np.concatenate(lengths_found))
     return best
+
+
+_SEPARATOR = np.zeros(1, dtype=np.uint32)

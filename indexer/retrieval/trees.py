@@ -3,10 +3,11 @@
 A row goes left at a split when its feature is <= the threshold, as in LightGBM. Number each tree's
 leaves left to right; a split the row does not pass ("goes right") rules out every leaf of its left
 subtree. So each split carries the mask of the leaves it leaves possible, every split of every tree
-is decided in one comparison of the feature matrix with all thresholds, the masks of a tree's
-failed splits are ANDed, and the row's leaf is the lowest leaf still possible (Lucchese et al.,
-QuickScorer, SIGIR 2015). No walk from node to node: about half the work of walking every tree
-level by level, and the same leaves.
+is decided at once, the masks of a tree's failed splits are ANDed, and the row's leaf is the lowest
+leaf still possible (Lucchese et al., QuickScorer, SIGIR 2015). A split is decided by the row's rank
+among its feature's thresholds (one ``searchsorted`` per feature, not a comparison per split): the
+row passes the split's threshold exactly when more of those thresholds lie below its value. No walk
+from node to node, about a quarter of the work of walking every tree level by level, the same leaves.
 """
 
 from __future__ import annotations
@@ -18,25 +19,33 @@ import numpy as np
 
 @dataclass(frozen=True)
 class PackedTrees:
-    """The splits of all trees in one set of arrays (each tree's consecutive, from ``starts``)."""
+    """The splits of all trees, ``slots`` per tree (a tree with fewer is padded with splits that rule
+    out nothing), in tree order."""
 
-    feature: np.ndarray  # (splits,) the column each split reads
-    threshold: np.ndarray  # (splits,)
-    keeps: np.ndarray  # (splits,) the leaves still possible when the row goes right at this split
-    starts: np.ndarray  # (trees with splits,) where each tree's splits begin
+    thresholds: tuple[np.ndarray, ...]  # per feature: its distinct thresholds, sorted
+    feature: np.ndarray  # (trees with splits * slots,) the column each split reads
+    rank: np.ndarray  # (trees with splits * slots,) its threshold's place among its feature's
+    keeps: np.ndarray  # (trees with splits * slots, 1) the leaves still possible when the row goes right
+    slots: int
     split_trees: np.ndarray  # (trees with splits,) which tree each of those is
     leaves: np.ndarray  # (trees, most leaves) leaf values, numbered left to right (a one-leaf tree: column 0)
 
     @classmethod
-    def of(cls, trees: tuple[dict[str, np.ndarray], ...]) -> PackedTrees:
+    def of(cls, trees: tuple[dict[str, np.ndarray], ...], columns: int | None = None) -> PackedTrees:
         most = max((len(tree["value"]) for tree in trees), default=1)
-        kind = np.uint16 if most <= 16 else np.uint32 if most <= 32 else np.uint64
         if most > 64:
             raise ValueError(f"a tree with {most} leaves: at most 64 are supported")
+        kind = np.uint16 if most <= 16 else np.uint32 if most <= 32 else np.uint64
+        everything = (1 << most) - 1
+        slots = max((len(tree["feature"]) for tree in trees), default=0)
+        used = [int(f) for tree in trees for f in tree["feature"]]
+        columns = max([columns or 0, *(f + 1 for f in used)])
+        thresholds = tuple(np.unique(np.concatenate(
+            [np.asarray(tree["threshold"], dtype=np.float64)[np.asarray(tree["feature"]) == f] for tree in trees]
+            + [np.empty(0)])) for f in range(columns))
         features: list[int] = []
-        thresholds: list[float] = []
+        ranks: list[int] = []
         keeps: list[int] = []
-        starts: list[int] = []
         split_trees: list[int] = []
         leaves = np.zeros((len(trees), most))
         for number, tree in enumerate(trees):
@@ -47,26 +56,34 @@ class PackedTrees:
             spans: dict[int, tuple[int, int]] = {}  # split -> (first, end) of its left subtree's leaves
             _number_leaves(tree, 0, order, spans)
             leaves[number, : len(order)] = np.asarray(tree["value"], dtype=np.float64)[order]
-            starts.append(len(features))
             split_trees.append(number)
-            everything = (1 << most) - 1
             for split in range(len(tree["feature"])):
                 first, end = spans[split]
-                features.append(int(tree["feature"][split]))
-                thresholds.append(float(tree["threshold"][split]))
+                feature = int(tree["feature"][split])
+                features.append(feature)
+                ranks.append(int(np.searchsorted(thresholds[feature], float(tree["threshold"][split]))))
                 keeps.append(everything & ~(((1 << end) - 1) ^ ((1 << first) - 1)))
-        return cls(np.asarray(features, dtype=np.int64), np.asarray(thresholds, dtype=np.float64),
-                   np.asarray(keeps, dtype=np.uint64).astype(kind), np.asarray(starts, dtype=np.int64),
+            padding = slots - len(tree["feature"])
+            features += [0] * padding
+            ranks += [len(thresholds[0])] * padding  # no row ranks above every threshold: never "goes right"
+            keeps += [everything] * padding
+        return cls(thresholds, np.asarray(features, dtype=np.int64), np.asarray(ranks, dtype=np.int32)[:, None],
+                   np.asarray(keeps, dtype=np.uint64).astype(kind)[:, None], slots,
                    np.asarray(split_trees, dtype=np.int64), leaves)
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """The sum over trees of each row's leaf value."""
-        values = np.tile(self.leaves[:, 0], (len(x), 1))  # summed in tree order, as the trees were trained
-        if not len(self.starts) or not len(x):
+        """The sum over trees of each row's leaf value (in tree order, as the trees were trained)."""
+        values = np.tile(self.leaves[:, 0], (len(x), 1))
+        if not len(self.split_trees) or not len(x):
             return values.sum(axis=1)
-        goes_right = ~(x[:, self.feature] <= self.threshold)  # NaN goes right, as it did node by node
-        possible = np.where(goes_right, self.keeps, self.keeps.dtype.type(np.iinfo(self.keeps.dtype).max))
-        left = np.bitwise_and.reduceat(possible, self.starts, axis=1).astype(np.uint64)
+        # per feature, how many of its thresholds lie below each row's value (NaN: all, so it goes right)
+        below = np.empty((len(self.thresholds), len(x)), dtype=np.int32)
+        for feature, thresholds in enumerate(self.thresholds):
+            below[feature] = np.searchsorted(thresholds, x[:, feature], "left") if len(thresholds) else 0
+        passes = self.rank >= below[self.feature]  # (splits, rows): x <= threshold, the row goes left
+        possible = self.keeps | (passes.view(np.uint8) * self.keeps.dtype.type(np.iinfo(self.keeps.dtype).max))
+        left = np.bitwise_and.reduce(possible.reshape(len(self.split_trees), self.slots, len(x)), axis=1)
+        left = left.T.astype(np.uint64)
         lowest = left & (~left + np.uint64(1))  # the lowest possible leaf's bit (a power of two: exact in float)
         leaf = np.log2(lowest.astype(np.float64)).astype(np.int64)
         values[:, self.split_trees] = self.leaves[self.split_trees, leaf]
