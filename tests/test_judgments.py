@@ -41,7 +41,7 @@ def test_the_log_keeps_every_mark_and_the_latest_wins(tmp_path):
     assert [(m.who, m.relevant) for m in latest] == [("张三", True), ("李四", False)]
     assert all(m.when.endswith("+00:00") for m in latest)
     line = json.loads((tmp_path / "var" / "judgments.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert set(line) == {"query", "doc_id", "char_start", "char_end", "relevant", "who", "when"}
+    assert set(line) == {"query", "doc_id", "char_start", "char_end", "relevant", "who", "when", "api_key"}
 
 
 def test_an_unfinished_last_line_is_ignored_and_a_corrupt_one_named(tmp_path):
