@@ -100,11 +100,12 @@ def test_the_web_api_parses_json_as_strictly_as_the_api(make_client):
     doc_id = client.get("/documents").json()["documents"][0]["doc_id"]
     mark = ('{"query": "垃圾分类", "doc_id": "' + doc_id + '", "char_start": NaN, "char_end": 5, "relevant": true, '
             '"who": "王"}')
-    refused = client.post("/web/api/judgments", content=mark, headers={"Content-Type": "application/json"})
+    as_json = {"Content-Type": "application/json", "X-API-Key": KEY}  # a mark needs a key (item 16)
+    refused = client.post("/web/api/judgments", content=mark, headers=as_json)
     assert refused.status_code == 422 and "finite" in refused.text
     many_keys = "{" + ",".join(f'"k{i}": 1' for i in range(70_000)) + "}"
     started = time.perf_counter()
-    keys = client.post("/web/api/judgments", content=many_keys, headers={"Content-Type": "application/json"})
+    keys = client.post("/web/api/judgments", content=many_keys, headers=as_json)
     assert keys.status_code == 422 and len(keys.content) < 2000 and "object keys" in keys.text
     assert time.perf_counter() - started < 10  # liveness: a million keys froze the server for 52 s
     big = '{"text": "' + "托育" * 8_000_000 + '", "result": {}}'
