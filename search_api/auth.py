@@ -17,7 +17,7 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from search_api import sessions
+from search_api import sessions, words
 from search_api.settings import ROLES, Settings
 
 # no data behind these: health, the API's description, the page's scripts and styles, the sign-in
@@ -26,7 +26,6 @@ OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/redoc", "/openapi.json", "/stati
 IDENTIFIED_PATHS = ("/web/api/judgments",)  # a mark belongs to a key: never anonymous
 SCOPE_KEY = "zhengce.caller"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-NEEDS_KEY = "需要身份：请在页面上登录，或在请求头 X-API-Key 中提供密钥（missing or wrong X-API-Key header）"
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def authorize(settings: Settings, given: str | None, role: str | None, session: 
     if role != "read" and settings.api_key is None and not settings.api_keys:
         raise HTTPException(403, "uploads and deletions are disabled: the server has no ZHENGCE_API_KEY set")
     if caller is None:
-        raise HTTPException(401, NEEDS_KEY, headers={"WWW-Authenticate": "X-API-Key"})
+        raise HTTPException(401, words.NEEDS_KEY, headers={"WWW-Authenticate": "X-API-Key"})
     if ROLES.index(caller.role or "read") < ROLES.index(role):
         raise HTTPException(403, f"key {caller.name!r} has role {caller.role}; this needs {role}")
     return caller
@@ -118,7 +117,7 @@ class AuthGate:
             method, path = scope["method"], scope["path"]
             try:
                 if session is not None and method not in SAFE_METHODS and cross_site(headers):
-                    raise HTTPException(403, "跨站请求被拒绝：请从本系统的页面操作")
+                    raise HTTPException(403, words.CROSS_SITE)
                 caller = authorize(self.settings, given.decode("latin-1") if given is not None else None,
                                    required_role(method, path, self.settings, scope.get("query_string", b"").decode("latin-1")),
                                    session)

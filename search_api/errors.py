@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import BadInput, IndexBusy, IndexMismatch, NotFound, UnreadableFile, ZhengceError
+from search_api import words
 
 log = logging.getLogger("zhengce.api")
 
@@ -38,11 +39,7 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 # numpy writes arrays with fwrite and reports a short write without an errno: "8192 requested and 0 written"
 SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
-# the words staff read for a failed write, one place
-WORDS = {
-    507: "磁盘已满（{where}）；未做任何更改：请释放磁盘空间后重试",
-    503: "无法写入 {where}（{why}）；未做任何更改",
-}
+WORDS = {507: words.DISK_FULL, 503: words.READ_ONLY}  # what staff read of a failed write (search_api.words)
 
 
 def fault_status(error: OSError) -> int | None:
@@ -58,7 +55,7 @@ def failure_message(error: BaseException) -> str:
     """What a person is told about a failed write."""
     status = fault_status(error) if isinstance(error, OSError) else None
     if isinstance(error, OSError) and status is not None:
-        return WORDS[status].format(where=error.filename or "索引或上传文件夹", why=error.strerror or error)
+        return WORDS[status].format(where=error.filename or words.STORAGE, why=error.strerror or error)
     return str(error)
 
 

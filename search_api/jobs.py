@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from search_api import schemas
+from search_api import schemas, words
 from search_api.originals import remove_upload
 from search_api.workers import is_alive, process_identity
 
@@ -31,8 +31,6 @@ log = logging.getLogger("zhengce.api")
 JOBS_DIR = ".jobs"
 KEEP_FINISHED_S = 7 * 24 * 3600  # finished job records are kept a week
 UNFINISHED = ("queued", "running")
-STOPPED = "服务器在此任务完成前停止了；请重新上传这些文件"  # the restart's word for a file not indexed
-RECOVERED = "服务器在写入索引后、报告结果前停止了；重启后已按索引核实结果"
 
 
 def now() -> str:
@@ -153,11 +151,11 @@ class Jobs:
                 outcome.status = "added" if outcome.status == "pending" else outcome.status
                 kept = True
             else:
-                outcome.status, outcome.reason = "rejected", STOPPED
+                outcome.status, outcome.reason = "rejected", words.STOPPED
                 if path is not None:
                     remove_upload(path)
         job.state = "done" if kept else "failed"
-        job.error = RECOVERED if kept else STOPPED
+        job.error = words.RECOVERED if kept else words.STOPPED
         job.finished_at = now()
 
     def _record(self, job_id: str) -> dict[str, Any] | None:
@@ -184,7 +182,7 @@ class Jobs:
                 self._run(job, paths, options)
             except Exception:  # a bug: the job fails with a log line, the worker lives on
                 log.exception("upload job %s failed", job.job_id)
-                job.state, job.error = "failed", "内部错误；服务器日志中有详情"
+                job.state, job.error = "failed", words.INTERNAL
             if job.state in UNFINISHED:
                 job.state = "done"
             job.finished_at = now()

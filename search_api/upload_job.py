@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import Cancelled, UnreadableFile, ZhengceError
-from search_api import schemas
+from search_api import schemas, words
 from search_api.errors import failure_message
 from search_api.jobs import file_entries
 from search_api.service import Service
 
 log = logging.getLogger("zhengce.api")
 JOB_WAIT_S = 3600.0  # an upload job waits this long for another worker's write before it fails
-CANCELLED = "任务已按请求取消；此文件未编入索引"
-TWICE = "本次上传中有另一个同名文件（{name}），内容不同；此文件未处理：请改名后再上传"
-INDEXED = "已有同名的另一份文档（doc_id {doc_id}）；未做更改：如要替换，请由管理员以 replace=true 上传，或将文件改名"
 
 
 def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], options: dict[str, Any]) -> None:
@@ -35,10 +32,10 @@ def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], option
         parsed = _read(service, job, paths)
         _write(service, job, paths, parsed, options)
     except Cancelled:
-        job.state, job.error = "cancelled", CANCELLED
+        job.state, job.error = "cancelled", words.CANCELLED
         for outcome in job.files:
             if outcome.status == "pending":
-                outcome.status, outcome.reason = "cancelled", CANCELLED
+                outcome.status, outcome.reason = "cancelled", words.CANCELLED
         for path in paths:
             service.release_upload(path, job.job_id)
     finally:
@@ -96,10 +93,10 @@ def _write(service: Service, job: schemas.Job, paths: list[Path], parsed: list[t
                 if document.doc_id in current or any(d.doc_id == document.doc_id for d in adding):
                     outcome.status = "unchanged"  # indexed already, or the same file twice in this upload
                 elif earlier != document.doc_id:
-                    outcome.status, outcome.reason = "conflict", TWICE.format(name=document.source)
+                    outcome.status, outcome.reason = "conflict", words.SAME_NAME_TWICE.format(name=document.source)
                     service.release_upload(path, job.job_id)
                 elif other is not None and not options.get("replace"):
-                    outcome.status, outcome.reason = "conflict", INDEXED.format(doc_id=other.doc_id)
+                    outcome.status, outcome.reason = "conflict", words.NAME_TAKEN.format(doc_id=other.doc_id)
                     service.release_upload(path, job.job_id)
                 else:
                     outcome.status = "replaced" if other is not None else ("deleted" if document.doc_id in deleted else "added")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, create_model, field_validator, model_vali
 
 from eval.judgments import JudgmentLog, StaffJudgment
 from indexer.errors import BadInput, NotFound
-from search_api import schemas
+from search_api import schemas, words
 from search_api.auth import ANONYMOUS, SCOPE_KEY
 from search_api.guards import StrictRoute
 from search_api.web.reference import precedents_docx
@@ -195,8 +195,7 @@ def add_judgment(request: Request, body: JudgmentIn) -> StaffJudgment:
         raise BadInput(f"char_end {body.char_end} is past the end of the document ({len(document.text)} characters)")
     state = web_state(request)
     if not state.allow_mark(caller.name, service_of(request).settings.max_judgments_per_hour):
-        raise HTTPException(429, "标注过于频繁：每个密钥每小时最多 "
-                            f"{service_of(request).settings.max_judgments_per_hour} 条，请稍后再标")
+        raise HTTPException(429, words.TOO_MANY_MARKS.format(limit=service_of(request).settings.max_judgments_per_hour))
     judgment = StaffJudgment(**body.model_dump(), api_key=caller.name)
     state.judgments.append(judgment)
     return judgment

@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from search_api import sessions
+from search_api import sessions, words
 from search_api.auth import ANONYMOUS, SCOPE_KEY, identify
 from search_api.web.api import web_state
 from search_api.web.evaluation import latest_evaluation
@@ -91,7 +91,7 @@ def signin(request: Request, key: Annotated[str, Form(max_length=200)],
     """A key exchanged for a session cookie (``search_api.sessions``); a wrong key: the form again, 401."""
     caller = identify(request.app.state.service.settings, key)
     if caller is None:
-        return page(request, "signin.html", "登录", status_code=401, next=local_path(next), error="密钥不正确，请重新输入。")
+        return page(request, "signin.html", "登录", status_code=401, next=local_path(next), error=words.WRONG_KEY)
     value = sessions.issue(request.app.state.service.settings, caller.name)
     hours = request.app.state.service.settings.session_hours
     return RedirectResponse(local_path(next), 303, headers={"Set-Cookie": sessions.set_cookie_header(value, int(hours * 3600))})
