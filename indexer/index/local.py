@@ -94,7 +94,8 @@ class LocalIndex:
         return search_with_selection(self.dense, query_vector, k, rows)
 
     def dense_scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.embeddings[rows]) @ (vectors.T if vectors.ndim == 2 else vectors)
+        gathered = np.asarray(self.embeddings).take(np.asarray(rows, dtype=np.int64), axis=0)  # no memmap indexing
+        return gathered @ (vectors.T if vectors.ndim == 2 else vectors)
 
     def vectors(self, rows: range) -> np.ndarray:
         return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
