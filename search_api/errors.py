@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import BadInput, IndexBusy, IndexMismatch, NotFound, UnreadableFile, ZhengceError
+from search_api import words
 
 log = logging.getLogger("zhengce.api")
 
@@ -35,23 +37,25 @@ def status_of(error: ZhengceError) -> int:
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+# numpy writes arrays with fwrite and reports a short write without an errno: "8192 requested and 0 written"
+SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+WORDS = {507: words.DISK_FULL, 503: words.READ_ONLY}  # what staff read of a failed write (search_api.words)
 
 
 def fault_status(error: OSError) -> int | None:
     """507 for a full disk, 503 for a folder the server may not write; None: not a storage fault."""
-    if error.errno in DISK_FULL:
+    if error.errno in DISK_FULL or (error.errno is None and SHORT_WRITE.search(str(error))):
         return 507
     if error.errno in READ_ONLY:
         return 503
     return None
 
 
-def failure_message(error: Exception) -> str:
+def failure_message(error: BaseException) -> str:
     """What a person is told about a failed write."""
-    if isinstance(error, OSError) and fault_status(error) == 507:
-        return f"the disk is full ({error.filename or 'index or upload folder'}); nothing was changed: free space and retry"
-    if isinstance(error, OSError) and fault_status(error) == 503:
-        return f"cannot write {error.filename or 'the index or upload folder'} ({error.strerror}); nothing was changed"
+    status = fault_status(error) if isinstance(error, OSError) else None
+    if isinstance(error, OSError) and status is not None:
+        return WORDS[status].format(where=error.filename or words.STORAGE, why=error.strerror or error)
     return str(error)
 
 

@@ -24,3 +24,17 @@ def get_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
     if job is None:
         raise NotFound(f"no upload job {job_id}")
     return job
+
+
+@router.delete("/jobs/{job_id}", response_model=schemas.Job, status_code=202, responses={
+    401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 404: {"model": schemas.Error}})
+def cancel_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
+    """Cancel an upload that has not started writing the index: it stops before its next file or
+    page, and its files are removed (GET /jobs/{job_id} says cancelled). A job that finished, or is
+    writing, is left as it is. Needs a key with the write role."""
+    job = service.jobs.cancel(job_id)
+    if job is None:
+        raise NotFound(f"no upload job {job_id}")
+    service.audit_write(who, "cancel", "requested" if job.state in ("queued", "running") else "finished",
+                        [], job_id=job_id)
+    return job
