@@ -521,3 +521,35 @@ def _ofd_text(ident: int, x: float, y: float, size: float, text: str, red: bool)
     return (f'<ofd:TextObject ID="{ident}" Boundary="{x} {y} {width + 1:.2f} {size * 1.5:.2f}" Font="1" Size="{size}">'
             f'{colour}<ofd:TextCode X="0" Y="{size:.2f}" DeltaX="{" ".join(f"{a:.3f}" for a in advances)}">{escape(glyphs)}'
             "</ofd:TextCode></ofd:TextObject>")
+
+
+def make_list_pdf(path: Path, pages: list[list[tuple[str, str]]], pitch: float = _PITCH, number_gap: float = 2.0) -> Path:
+    """A rules document as Word prints a numbered list: each (marker, text) item has its marker at the
+    left margin and its text at a hanging indent after it, wrapped lines aligned under the text (not
+    under the marker) and justified to the right margin; ``pitch`` is the line spacing (double-spaced
+    rules run about 32 pt) and the page number, a bare "N" as Word's page field prints it, sits
+    ``number_gap`` pitches below the page's last line."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    right = _TEXT_LEFT + _TEXT_WIDTH
+    for number, items in enumerate(pages, start=1):
+        y = A4[1] - 100
+        for marker, text in items:
+            hang = _TEXT_LEFT + pdfmetrics.stringWidth(marker, CJK_FONT, BODY_PT) + BODY_PT / 2
+            pdf.setFont(CJK_FONT, BODY_PT)
+            pdf.drawString(_TEXT_LEFT, y - BODY_PT, marker)
+            per_line = int((right - hang) // BODY_PT)
+            lines = [text[k:k + per_line] for k in range(0, len(text), per_line)]
+            for k, line in enumerate(lines):
+                text_object = pdf.beginText(hang, y - BODY_PT)
+                text_object.setFont(CJK_FONT, BODY_PT)
+                if k < len(lines) - 1:  # justified: a full line runs to the margin
+                    width = pdfmetrics.stringWidth(line, CJK_FONT, BODY_PT)
+                    text_object.setCharSpace((right - hang - width) / max(1, len(line) - 1))
+                text_object.textOut(line)
+                pdf.drawText(text_object)
+                y -= pitch
+        pdf.setFont(CJK_FONT, 12)
+        pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, y + pitch - BODY_PT - number_gap * pitch, str(number))
+        pdf.showPage()
+    pdf.save()
+    return Path(path)

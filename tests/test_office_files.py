@@ -22,7 +22,15 @@ from indexer.gongwen.documents import chunk_document, load_document
 from indexer.gongwen.metadata import extract_metadata
 from indexer.ingest.office import soffice
 
-from filegen import cjk_font_file, make_docx, make_gongwen_pdf, make_ofd, make_word97, render_gongwen_page
+from filegen import (
+    cjk_font_file,
+    make_docx,
+    make_gongwen_pdf,
+    make_list_pdf,
+    make_ofd,
+    make_word97,
+    render_gongwen_page,
+)
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -90,6 +98,34 @@ def test_a_paragraph_running_over_the_page_break_is_joined(tmp_path: Path) -> No
     pages[1][0] = ("recipient", long_article[54:])  # the rest starts flush left on the next page
     doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", pages))
     assert long_article in doc.text.split("\n")
+
+
+LIST_ITEMS = [
+    ("a）", "用气环境全景：图片内容涵盖燃气表位置至用气设备处，图片应清晰可识别燃气管道及用气设备；"),
+    ("b）", "每个用气点各一张：图片内容应包含用气设备、连接软管及阀门，且不少于一张检漏仪读数清晰可见照片；"),
+    ("（十二）", "暗厨房：无直通室外的门和窗的厨房，或自然通风开口面积小于该房间地板面积的十分之一的厨房。"),
+]
+
+
+def test_list_items_wrapped_under_their_hanging_indent_are_whole_paragraphs(tmp_path: Path) -> None:
+    """Word sets a numbered item's wrapped lines under its text, not under its marker: they carry the
+    item on (they were cut at every visual line end)."""
+    doc = load_document(make_list_pdf(tmp_path / "制度.pdf", [LIST_ITEMS]))
+    lines = doc.text.split("\n")
+    for marker, text in LIST_ITEMS:
+        assert any(line.replace(" ", "") == marker + text for line in lines), (marker, lines)
+
+
+def test_a_bare_page_number_under_double_spaced_lines_is_a_footer_and_the_paragraph_runs_on(tmp_path: Path) -> None:
+    """Rules printed double-spaced: the page number sits less than two pitches below the last line,
+    closer than the usual footer gap; it is still the footer, and the item goes on overleaf."""
+    item = LIST_ITEMS[2][1] + "厨房外设置阳台时，阳台的自然通风开口面积小于厨房和阳台地板面积总和的十分之一。"
+    first, rest = item[:46], item[46:]  # two full lines of 23 characters, then overleaf
+    pages = [[LIST_ITEMS[0], ("（十二）", first)], [("", rest), LIST_ITEMS[1]]]
+    doc = load_document(make_list_pdf(tmp_path / "双倍行距.pdf", pages, pitch=32.0, number_gap=1.3))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    assert "（十二）" + first + rest in lines, lines
+    assert "1" not in lines and "2" not in lines
 
 
 # ----------------------------------------------------------------------------- 3. signature blocks, dates, 版记
