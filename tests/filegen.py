@@ -553,3 +553,25 @@ def make_list_pdf(path: Path, pages: list[list[tuple[str, str]]], pitch: float =
         pdf.showPage()
     pdf.save()
     return Path(path)
+
+
+def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, float, str]], invisible: bool = False) -> Path:
+    """One A4 page whose background is ``picture`` (PNG bytes) over the whole page, with text-layer
+    ``values`` (x mm, y mm from the top, size mm, text) printed on it: a form filled in by a program.
+    ``invisible`` writes the values in text render mode 3, as a scanner's OCR layer over its scan."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    mm = 72 / 25.4
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawImage(ImageReader(Image.open(io.BytesIO(picture)).convert("RGB")), 0, 0, width=A4[0], height=A4[1])
+    for x, y, size, text in values:
+        text_object = pdf.beginText(x * mm, A4[1] - (y + size) * mm)
+        text_object.setFont(CJK_FONT, size * mm)
+        if invisible:
+            text_object.setTextRenderMode(3)
+        text_object.textOut(text)
+        pdf.drawText(text_object)
+    pdf.showPage()
+    pdf.save()
+    return Path(path)

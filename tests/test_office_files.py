@@ -25,6 +25,7 @@ from indexer.ingest.office import soffice
 from filegen import (
     cjk_font_file,
     make_docx,
+    make_form_pdf,
     make_gongwen_pdf,
     make_list_pdf,
     make_ofd,
@@ -260,6 +261,31 @@ def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_
     assert doc.meta.title == "中华人民共和国建设项目用地预审与选址意见书"
     assert doc.meta.doc_number == "用字第530902202200014号"
     assert [facts.page for facts in doc.ocr_pages] == [1]  # the form's words came from OCR, and it says so
+
+
+@needs_font
+def test_a_pdf_form_reads_the_words_of_its_background_picture_beside_its_text_layer(tmp_path: Path) -> None:
+    """A PDF licence: the blank form is a picture covering the page, the filled-in values its text
+    layer. The form's title and number label are read from the picture by OCR, and the page says so."""
+    values = [(80, 74, 4.2, "530902202200014"), (25, 140, 4.2, "临沧市临翔区发展和改革局关于同意棚户区改造安置房项目的批复")]
+    doc = load_document(make_form_pdf(tmp_path / "选址意见书.pdf", _form_picture(), values))
+    assert doc.meta.title == "中华人民共和国建设项目用地预审与选址意见书"
+    assert doc.meta.doc_number == "用字第530902202200014号"
+    assert "临沧市临翔区发展和改革局" in doc.text
+    assert [facts.page for facts in doc.ocr_pages] == [1]
+
+
+@needs_font
+def test_a_searchable_scan_is_read_from_its_own_text_layer_without_ocr(tmp_path: Path) -> None:
+    """A scanner's PDF: the scan as the page's picture, its OCR as invisible text over it. That
+    layer is the picture's text already: no second OCR (seconds a page), nothing read twice."""
+    lines = ["关于做好防汛工作的通知", "各街道：请按照市防汛指挥部的部署做好防汛准备工作。"]
+    picture = _form_picture()
+    values = [(30, 30 + 12 * k, 5.0, line) for k, line in enumerate(lines)]
+    doc = load_document(make_form_pdf(tmp_path / "扫描件.pdf", picture, values, invisible=True))
+    assert doc.ocr_pages == []
+    assert all(line in doc.text for line in lines)
+    assert "选址意见书" not in doc.text  # the picture was not read
 
 
 # ----------------------------------------------------------------------------- 7. silent loss
