@@ -288,6 +288,23 @@ def test_a_searchable_scan_is_read_from_its_own_text_layer_without_ocr(tmp_path:
     assert "选址意见书" not in doc.text  # the picture was not read
 
 
+@needs_font
+def test_background_pictures_past_the_ocr_cap_are_reported_and_the_text_layer_is_kept(tmp_path: Path, monkeypatch) -> None:
+    """More form pages than ZHENGCE_MAX_OCR_PAGES: the pictures are extra, so the file is read from
+    its text layer and each picture not read is named, never the whole file refused."""
+    from pypdf import PdfReader, PdfWriter
+
+    values = ["临沧市临翔区发展和改革局批复", "普陀区托育服务补贴申请表", "社区宝宝屋服务登记表"]
+    writer = PdfWriter()
+    for k, value in enumerate(values):
+        writer.add_page(PdfReader(make_form_pdf(tmp_path / f"{k}.pdf", _form_picture(), [(25, 140, 4.2, value)])).pages[0])
+    writer.write(tmp_path / "三页.pdf")
+    monkeypatch.setenv("ZHENGCE_MAX_OCR_PAGES", "2")
+    doc = load_document(tmp_path / "三页.pdf")
+    assert all(value in doc.text for value in values)
+    assert [(f.page, "background picture not read" in (f.error or "")) for f in doc.ocr_pages] == [(1, True), (2, True), (3, True)]
+
+
 # ----------------------------------------------------------------------------- 7. silent loss
 
 

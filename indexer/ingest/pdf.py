@@ -18,7 +18,7 @@ from pypdf.errors import DependencyError
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import Box
-from indexer.ingest.limits import check_pages, render_scale
+from indexer.ingest.limits import check_pages, current, render_scale
 from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_boxes, read_pages
 from indexer.ingest.ofdpictures import BACKGROUND_SHARE, merge
 from indexer.ingest.paragraphs import laid_out
@@ -93,10 +93,11 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
         ]
     except pypdfium2.PdfiumError:
         return None
-    if ocr == "off":
-        facts = [OcrPage(page=i + 1, confidence=None, error="background picture not read: OCR is off") for i in backgrounds]
+    cap = current().max_ocr_pages
+    if ocr == "off" or len(backgrounds) > cap:  # the text layer is read either way: the pictures are extra
+        why = "OCR is off" if ocr == "off" else f"more than {cap} such pages (ZHENGCE_MAX_OCR_PAGES)"
+        facts = [OcrPage(page=i + 1, confidence=None, error=f"background picture not read: {why}") for i in backgrounds]
     else:
-        check_pages(path, len(boxes), len(backgrounds))
         facts = _read_backgrounds(path, data, boxes, backgrounds)
     return laid_out(boxes), facts
 
