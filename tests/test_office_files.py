@@ -129,6 +129,55 @@ def test_a_bare_page_number_under_double_spaced_lines_is_a_footer_and_the_paragr
     assert "1" not in lines and "2" not in lines
 
 
+def _numbered_docx(path: Path) -> Path:
+    """A 实施方案 whose headings Word numbers itself: 一、 over （一）, and a "List Number" list."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text: str, level: int) -> None:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    document.add_paragraph("关于推进托育服务发展的实施方案")
+    numbered("总体要求", 0)
+    numbered("加强组织领导。各街道要把托育服务纳入重要议事日程。", 1)
+    numbered("完善政策措施。落实托育机构建设补贴。", 1)
+    numbered("主要任务", 0)
+    numbered("增加普惠托位。到2025年每千人口拥有托位数达到4.5个。", 1)
+    document.add_paragraph("申报材料如下：")
+    document.add_paragraph("申请表；", style="List Number")
+    document.add_paragraph("场地证明。", style="List Number")
+    document.save(path)
+    return path
+
+
+def test_headings_word_numbers_itself_keep_their_numbers(tmp_path: Path) -> None:
+    """Word keeps "一、" and "（一）" in its numbering part, not in the text: they are read as printed,
+    each level counted and a lower level restarting under the next higher one."""
+    lines = load_document(_numbered_docx(tmp_path / "实施方案.docx")).text.split("\n")
+    for printed in ("一、总体要求", "（一）加强组织领导。各街道要把托育服务纳入重要议事日程。", "（二）完善政策措施。落实托育机构建设补贴。",
+                    "二、主要任务", "（一）增加普惠托位。到2025年每千人口拥有托位数达到4.5个。", "1.申请表；", "2.场地证明。"):
+        assert printed in lines, (printed, lines)
+
+
+def test_chinese_numbers_count_as_headings_do() -> None:
+    from indexer.ingest.docxnumbering import chinese_number
+
+    assert [chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 105, 110, 1001)] == [
+        "一", "十", "十一", "二十", "二十一", "一百", "一百零五", "一百一十", "一千零一"]
+
+
 # ----------------------------------------------------------------------------- 3. signature blocks, dates, 版记
 
 
