@@ -468,7 +468,10 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
     Each page is a dict: ``lines`` ([(x, y, size, text, red), ...], one TextObject per line; a run of
     spaces in text moves the pen on instead of writing spaces, as OFD writers set gaps), ``picture``
     (PNG bytes drawn as the page's background, under the text), ``outlines`` (a number of PathObjects
-    drawn instead of any text: text converted to outlines).
+    drawn instead of any text: text converted to outlines), ``composites`` ([(x, y, scale, lines), ...]:
+    each a CompositeGraphicUnit of the document's resources holding TextObjects for ``lines`` in its own
+    coordinates, drawn on the page by a CompositeObject at x, y scaled by ``scale``, as some OFD
+    writers place a block of text once defined).
     """
     ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
     page_refs = "".join(f'<ofd:Page ID="{10 + k}" BaseLoc="Pages/Page_{k}/Content.xml"/>' for k in range(len(pages)))
@@ -476,13 +479,20 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
         f'<ofd:MultiMedia ID="{500 + k}" Type="Image"><ofd:MediaFile>bg{k}.png</ofd:MediaFile></ofd:MultiMedia>'
         for k, page in enumerate(pages) if page.get("picture")
     )
+    units = "".join(
+        f'<ofd:CompositeGraphicUnit ID="{700 + 10 * k + n}" Width="150" Height="40"><ofd:Content>'
+        + "".join(_ofd_text(5000 + 100 * (10 * k + n) + m, *line) for m, line in enumerate(lines))
+        + "</ofd:Content></ofd:CompositeGraphicUnit>"
+        for k, page in enumerate(pages) for n, (_, _, _, lines) in enumerate(page.get("composites", []))
+    )
     parts = {
         "OFD.xml": f'<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo>'
                    "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
         "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea>"
                               "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml"
                               f"</ofd:DocumentRes></ofd:CommonData><ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>",
-        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>',
+        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias>'
+                                 f"<ofd:CompositeGraphicUnits>{units}</ofd:CompositeGraphicUnits></ofd:Res>",
     }
     for k, page in enumerate(pages):
         objects = []
@@ -491,6 +501,9 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
         for n in range(page.get("outlines", 0)):
             objects.append(f'<ofd:PathObject ID="{1000 + 50 * k + n}" Boundary="{30 + n % 20 * 7} {40 + n // 20 * 9} 6 8">'
                            "<ofd:AbbreviatedData>M 0 0 L 6 0 L 6 8 L 0 8 C</ofd:AbbreviatedData></ofd:PathObject>")
+        for n, (x, y, scale, _) in enumerate(page.get("composites", [])):
+            objects.append(f'<ofd:CompositeObject ID="{800 + 10 * k + n}" ResourceID="{700 + 10 * k + n}" '
+                           f'Boundary="{x} {y} {150 * scale} {40 * scale}" CTM="{scale} 0 0 {scale} 0 0"/>')
         for n, (x, y, size, text, red) in enumerate(page.get("lines", [])):
             objects.append(_ofd_text(3000 + 100 * k + n, x, y, size, text, red))
         parts[f"Doc_0/Pages/Page_{k}/Content.xml"] = (

@@ -354,6 +354,19 @@ def test_background_pictures_past_the_ocr_cap_are_reported_and_the_text_layer_is
     assert [(f.page, "background picture not read" in (f.error or "")) for f in doc.ocr_pages] == [(1, True), (2, True), (3, True)]
 
 
+def test_ofd_text_inside_composite_objects_is_read_where_they_place_it(tmp_path: Path) -> None:
+    """Some OFD writers define a block of text once (a CompositeGraphicUnit among the resources) and
+    draw it with a CompositeObject: its text is the page's, in the place and size the object gives it."""
+    unit = [(0, 5, 5.0, "各街道办事处：", False), (10, 14, 5.0, "请按照市防汛指挥部的部署做好防汛准备工作。", False)]
+    pages = [{"lines": [(30, 30, 7.0, "关于做好防汛工作的通知", False)], "composites": [(25, 60, 1.0, unit)]},
+             {"lines": [(30, 30, 5.0, "附件：防汛物资清单", False)], "composites": [(20, 50, 0.8, [(0, 5, 5.0, "沙袋五百只", False)])]}]
+    doc = load_document(make_ofd(tmp_path / "防汛.ofd", pages))
+    lines = doc.text.split("\n")
+    assert "各街道办事处：" in lines and "请按照市防汛指挥部的部署做好防汛准备工作。" in lines, lines
+    assert lines.index("关于做好防汛工作的通知") < lines.index("各街道办事处：")  # placed below the title
+    assert "沙袋五百只" in doc.text
+
+
 # ----------------------------------------------------------------------------- 7. silent loss
 
 
