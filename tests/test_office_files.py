@@ -241,6 +241,19 @@ def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rule
 
 
 @needs_font
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
+def test_a_scan_stored_sideways_is_read_upright(tmp_path: Path, turn) -> None:
+    """A page scanned or saved a quarter turn off, with no EXIF orientation to say so: its lines
+    stand on end; the page is read turned upright, title, masthead and articles in order."""
+    image, printed = render_gongwen_page(SCANNED_RULES, seed=5)
+    path = tmp_path / "横放.png"
+    image.transpose(turn).save(path)
+    doc = load_document(path)
+    assert doc.meta.title == "关于印发《东海区中小学校园安全管理办法》的通知"
+    assert character_accuracy(doc.text, "".join(printed[:-1])) >= 0.95, doc.text
+
+
+@needs_font
 def test_a_scan_title_is_read_over_all_its_lines_and_its_page_number_is_dropped(scanned_rules) -> None:
     doc, _ = scanned_rules
     assert doc.meta.title == "关于印发《东海区中小学校园安全管理办法》的通知"
