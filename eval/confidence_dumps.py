@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from indexer.index.filters import Selection
 from indexer.retrieval import confidence
 
 DUMP_DIR = Path("var/eval/calibration")
@@ -36,14 +37,14 @@ class Without:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._index, name)
 
-    def select(self, filters: Any) -> np.ndarray:
-        rows = self._index.select(filters)
-        rows = np.arange(len(self._index.chunks)) if rows is None else rows
+    def select(self, filters: Any) -> Selection:
+        selection = self._index.select(filters)
+        rows = np.arange(len(self._index.chunks)) if selection is None else selection.rows
         out = [self._index.rows_of(d) for d in self.doc_ids if d in self._index.documents]
         keep = np.ones(len(rows), dtype=bool)
         for r in out:
             keep &= (rows < r.start) | (rows >= r.stop)
-        return rows[keep]
+        return Selection(rows[keep])  # no longer what the filters chose: searched by row
 
 
 @dataclass

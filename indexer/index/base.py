@@ -19,16 +19,16 @@ from indexer.models import Chunk, Document
 
 if TYPE_CHECKING:
     from indexer.embed import Embedder
+    from indexer.index.filters import SearchFilters, Selection
     from indexer.index.report import UpdateReport
     from indexer.index.settings import IndexSettings
     from indexer.ingest import OcrMode
-    from indexer.retrieval.filters import SearchFilters
 
 
 class LexicalQuery(Protocol):
     """BM25 scores of one tokenised query, computed once and read for any rows."""
 
-    def top_k(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    def top_k(self, k: int, within: Selection | None = None) -> np.ndarray:
         """Rows with a positive score (some query term occurs), best first, at most ``k``."""
         ...
 
@@ -56,12 +56,12 @@ class ChunkIndex(Protocol):
         """Rows of one document's chunks (empty when it has none)."""
         ...
 
-    def select(self, filters: SearchFilters | None) -> np.ndarray | None:
+    def select(self, filters: SearchFilters | None) -> Selection | None:
         """Rows of the documents the filters allow; None when nothing is filtered."""
         ...
 
-    def dense_top_k(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
-        """Rows by descending inner product with ``query_vector``, among ``rows`` when given."""
+    def dense_top_k(self, query_vector: np.ndarray, k: int, within: Selection | None = None) -> np.ndarray:
+        """Rows by descending inner product with ``query_vector``, among ``within``'s when given."""
         ...
 
     def dense_scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:

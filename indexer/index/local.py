@@ -16,12 +16,12 @@ import numpy as np
 
 from indexer.errors import NotFound, ZhengceError
 from indexer.index.faiss_index import apply_search_params, search_with_selection
+from indexer.index.filters import SearchFilters, Selection, rows_matching
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
 from indexer.index.sentences import gather, require_sentences, scores_of_rows
+from indexer.index.top_k import top_indices
 from indexer.models import Chunk, Document
-from indexer.retrieval.filters import SearchFilters, rows_matching
-from indexer.retrieval.fusion import top_indices
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"
@@ -36,8 +36,8 @@ class LocalLexicalQuery:
 
     all_scores: np.ndarray
 
-    def top_k(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
-        rows = rows if rows is not None else np.arange(len(self.all_scores))
+    def top_k(self, k: int, within: Selection | None = None) -> np.ndarray:
+        rows = within.rows if within is not None else np.arange(len(self.all_scores))
         scores = self.all_scores[rows]
         positive = scores > 0
         rows, scores = rows[positive], scores[positive]
@@ -85,10 +85,13 @@ class LocalIndex:
     def rows_of(self, doc_id: str) -> range:
         return self.doc_rows.get(doc_id, range(0))
 
-    def select(self, filters: SearchFilters | None) -> np.ndarray | None:
-        return rows_matching(self, filters)
+    def select(self, filters: SearchFilters | None) -> Selection | None:
+        if filters is None or filters.is_empty():
+            return None
+        return Selection(rows_matching(self.documents, self.doc_rows, filters), filters)
 
-    def dense_top_k(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    def dense_top_k(self, query_vector: np.ndarray, k: int, within: Selection | None = None) -> np.ndarray:
+        rows = None if within is None else within.rows
         if rows is not None and len(rows) <= EXACT_FILTER_ROWS:
             return rows[top_indices(self.dense_scores(query_vector, rows), k)]
         return search_with_selection(self.dense, query_vector, k, rows)

@@ -36,10 +36,10 @@ import numpy as np
 
 from indexer.errors import BadInput, NotFound, ZhengceError
 from indexer.gongwen.numbers import normalize_doc_number
+from indexer.index.filters import SearchFilters, Selection
 from indexer.index.manifest import Manifest, check_format, check_model
 from indexer.index.sentences import require_sentences
 from indexer.models import Chunk, DocMeta, Document
-from indexer.retrieval.filters import SearchFilters
 
 MAX_LIMIT = 16_384  # Milvus's largest topk / query window
 PIECE_CHARS = 16_000  # VARCHAR holds 65,535 bytes: 16k characters of up to 4 UTF-8 bytes
@@ -178,6 +178,15 @@ def filter_fields(meta: DocMeta) -> dict[str, str]:
     }
 
 
+def selection_expr(selection: Selection) -> str:
+    """The filter expression of a selection: its filters where Milvus can say them exactly, else its rows."""
+    if selection.filters is not None:
+        expr, exact = filter_expr(selection.filters)
+        if exact:
+            return expr
+    return rows_expr(selection.rows)
+
+
 def rows_expr(rows: np.ndarray) -> str:
     """A filter for arbitrary rows: runs of consecutive rows (a document's chunks are one run)."""
     if len(rows) == 0:
@@ -190,16 +199,6 @@ def rows_expr(rows: np.ndarray) -> str:
     return " or ".join(f"(row >= {a} and row <= {b})" for a, b in zip(starts.tolist(), ends.tolist()))
 
 
-class Selection(np.ndarray):
-    """Rows chosen by ``MilvusIndex.select``, carrying the filter that chose them; any array derived
-    from one (a slice, a mask) drops it and is filtered by its rows."""
-
-    expr: str | None = None
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self.expr = None
-
-
 @dataclass
 class MilvusLexicalQuery:
     """BM25 of one query: Milvus ranks the chunks' sparse vectors by inner product with it."""
@@ -207,10 +206,10 @@ class MilvusLexicalQuery:
     index: MilvusIndex
     vector: dict[int, float]
 
-    def top_k(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    def top_k(self, k: int, within: Selection | None = None) -> np.ndarray:
         if not self.vector:
             return np.empty(0, dtype=np.int64)
-        found = self.index.search("sparse", self.vector, k, rows)
+        found = self.index.search("sparse", self.vector, k, within)
         return np.asarray([row for row, score in found if score > 0], dtype=np.int64)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
@@ -225,7 +224,7 @@ class MilvusLexicalQuery:
         position = {row: i for i, row in enumerate(rows.tolist())}
         for start in range(0, len(rows), MAX_LIMIT):
             batch = rows[start : start + MAX_LIMIT]
-            for row, score in self.index.search("sparse", self.vector, len(batch), batch):
+            for row, score in self.index.search("sparse", self.vector, len(batch), Selection(batch)):
                 out[position[row]] = score
         return out
 
@@ -323,7 +322,7 @@ class MilvusIndex:
     def rows_of(self, doc_id: str) -> range:
         return self.doc_rows.get(doc_id, range(0))
 
-    def select(self, filters: SearchFilters | None) -> np.ndarray | None:
+    def select(self, filters: SearchFilters | None) -> Selection | None:
         if filters is None or filters.is_empty():
             return None
         expr, exact = filter_expr(filters)
@@ -335,12 +334,10 @@ class MilvusIndex:
             if exact or filters.matches(Document(record["doc_id"], "", "", meta, "", "")):
                 ranges.append(self.rows_of(record["doc_id"]))
         rows = np.sort(np.concatenate([np.arange(r.start, r.stop) for r in ranges] or [np.empty(0, np.int64)]))
-        selection = rows.astype(np.int64).view(Selection)
-        selection.expr = expr if exact else None
-        return selection
+        return Selection(rows.astype(np.int64), filters)
 
-    def dense_top_k(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
-        found = self.search("vector", np.asarray(query_vector, dtype=np.float32).tolist(), k, rows)
+    def dense_top_k(self, query_vector: np.ndarray, k: int, within: Selection | None = None) -> np.ndarray:
+        found = self.search("vector", np.asarray(query_vector, dtype=np.float32).tolist(), k, within)
         return np.asarray([row for row, _ in found], dtype=np.int64)
 
     def dense_scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -379,14 +376,12 @@ class MilvusIndex:
 
     # ------------------------------------------------------------------ engine calls
 
-    def search(self, field_name: str, query: Any, k: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
-        """(row, score) best first, among ``rows`` when given; at most MAX_LIMIT."""
-        k = min(int(k), MAX_LIMIT, len(self.chunks) if rows is None else len(rows))
+    def search(self, field_name: str, query: Any, k: int, within: Selection | None) -> list[tuple[int, float]]:
+        """(row, score) best first, among ``within``'s rows when given; at most MAX_LIMIT."""
+        k = min(int(k), MAX_LIMIT, len(self.chunks) if within is None else len(within))
         if k <= 0:
             return []
-        expr = ""
-        if rows is not None:
-            expr = rows.expr if isinstance(rows, Selection) and rows.expr else rows_expr(rows)
+        expr = "" if within is None else selection_expr(within)
         dense = field_name == "vector"
         params = {"metric_type": "IP", "params": self.search_params if dense else {}}
         found = self.client.search(self.collection, data=[query], anns_field=field_name, limit=k, filter=expr,
