@@ -92,7 +92,7 @@ def load_set(results_path: Path, *, group_by_document: bool) -> SetVectors:
         texts=texts,
         groups=_groups(query_ids, texts, gold) if group_by_document else texts,
         vectors=embedder.encode_queries(texts),
-        chunks=np.asarray(index.embeddings, dtype=np.float32),
+        chunks=np.asarray(index.dense.embeddings, dtype=np.float32),
         relevant=[np.array(sorted(r for u in gold[q] for r in rows_of.get(u, [])), dtype=np.int64) for q in query_ids],
         embedder=embedder,
     )

@@ -104,7 +104,7 @@ def run_answer_eval(
     threshold = load_threshold() if threshold is None else threshold
     without = Without(index)
     answered: dict[str, dict[str, Any]] = {"asked": {}, "removed": {}}
-    for part, searched in (("asked", index), ("removed", without)):
+    for part, searched in (("asked", index), ("removed", without.index)):
         searcher = Searcher(searched, embedder, fusion=fusion)
         calibration = searcher.calibration
         for query_id in query_ids:

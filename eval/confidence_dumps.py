@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import pickle
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from indexer.index.filters import Selection
+from indexer.index.base import ChunkIndex
+from indexer.index.filters import SearchFilters, Selection
+from indexer.models import Chunk, Document
 from indexer.retrieval import confidence
 
 DUMP_DIR = Path("var/eval/calibration")
@@ -27,20 +30,31 @@ SEARCHER_OPTIONS = {"hybrid-learned": ("hybrid", "learned"), "hybrid-linear": ("
 
 
 class Without:
-    """An index with some documents taken out: every search selects around them, as if they had
-    never been indexed (BM25's statistics still count them, a negligible difference)."""
+    """An index's records with some documents taken out of every selection: a search of ``index``
+    selects around them, as if they had never been indexed (BM25's statistics still count them, a
+    negligible difference)."""
 
-    def __init__(self, index: Any, doc_ids: set[str] | None = None) -> None:
-        self._index = index
+    def __init__(self, index: ChunkIndex, doc_ids: set[str] | None = None) -> None:
+        self._records = index.records
         self.doc_ids = doc_ids or set()  # set per query
+        self.index = ChunkIndex(index.manifest, index.generation, index.location, self, index.dense, index.bm25,
+                                index.sentences)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)
+    @property
+    def documents(self) -> Mapping[str, Document]:
+        return self._records.documents
 
-    def select(self, filters: Any) -> Selection:
-        selection = self._index.select(filters)
-        rows = np.arange(len(self._index.chunks)) if selection is None else selection.rows
-        out = [self._index.rows_of(d) for d in self.doc_ids if d in self._index.documents]
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self._records.chunks
+
+    def rows_of(self, doc_id: str) -> range:
+        return self._records.rows_of(doc_id)
+
+    def select(self, filters: SearchFilters | None) -> Selection:
+        selection = self._records.select(filters)
+        rows = np.arange(len(self.chunks)) if selection is None else selection.rows
+        out = [self.rows_of(d) for d in self.doc_ids if d in self.documents]
         keep = np.ones(len(rows), dtype=bool)
         for r in out:
             keep &= (rows < r.start) | (rows >= r.stop)
@@ -86,7 +100,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, families: tuple[str, ...]
         kept: list[Ranked] = []
         removed: list[Ranked] = []
         without = Without(index)
-        for target, searched in ((kept, index), (removed, without)):
+        for target, searched in ((kept, index), (removed, without.index)):
             searcher = Searcher(searched, embedder, fusion=fusion)
             for query_id in query_ids:
                 relevant = {d for d, grade in qrels[query_id].items() if grade > 0}
@@ -229,7 +243,7 @@ def dump_similar(out_dir: Path = DUMP_DIR) -> Path:
                            # judged by reading every document, so the corpus/-only searches are judged too
                            "families": {"similar": {"columns": SIGNALS, "train": ("kept", "removed"),
                                                     "kept": [], "removed": []}}}
-    for part, searched in (("kept", index), ("removed", Without(index, pages))):
+    for part, searched in (("kept", index), ("removed", Without(index, pages).index)):
         for query_id, text in sorted(queries.items()):
             parts = input_parts(text, searched)
             texts = [text[p.char_start : p.char_end] for p in parts]
@@ -266,7 +280,7 @@ def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR) -> Path:
     out: dict[str, Any] = {"dataset": dataset.name, "split": results["split"], "model": index.manifest.model_id,
                            # fitted on both: an answer's confidence is for a world where some questions have none
                            "families": {"answer": {"columns": answers.ANSWER_FEATURES, "train": ("kept", "removed")}}}
-    for part, searched in (("kept", index), ("removed", without)):
+    for part, searched in (("kept", index), ("removed", without.index)):
         # linear fusion: the shipped learned ranker was trained on these questions and would retrieve
         # for them better than for new ones (held out, /ask's answers through it and through linear 0.7
         # are level: eval/results.md section 14); the passages' confidence needs the fitted passage models

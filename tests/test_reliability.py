@@ -68,7 +68,7 @@ def assert_consistent(index_dir: Path):
     assert (index_dir / "CURRENT").read_text().strip() == index.generation
     manifest = index.manifest
     assert manifest.documents == len(index.documents)
-    assert manifest.chunks == len(index.chunks) == index.embeddings.shape[0] == index.dense.ntotal
+    assert manifest.chunks == len(index.chunks) == index.dense.embeddings.shape[0] == index.dense.faiss.ntotal
     assert {entry["doc_id"] for entry in manifest.sources.values()} == set(index.documents)
     sources = [doc.source for doc in index.documents.values()]
     assert len(sources) == len(set(sources)), "a source is indexed twice"

@@ -1,4 +1,5 @@
-"""Storage kinds behind ``IndexBackend``, chosen by configuration (``--backend``, ``ZHENGCE_BACKEND``)."""
+"""Index backends, chosen by configuration (``--backend``, ``ZHENGCE_BACKEND``): each opens the live
+generation as a ``ChunkIndex`` and applies writes to it atomically."""
 
 from __future__ import annotations
 
@@ -6,20 +7,52 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from indexer.config import backend_settings
 from indexer.embed import Embedder
 from indexer.errors import BadInput
+from indexer.gongwen.documents import load_document
 from indexer.index import writer
-from indexer.index.base import IndexBackend
+from indexer.index.base import ChunkIndex
+from indexer.index.changes import DocumentReader
 from indexer.index.local import LocalIndex, current_manifest
 from indexer.index.manifest import Manifest
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
-from indexer.ingest import OcrMode
 from indexer.models import Document
 
 BACKENDS = ("local", "milvus")
+
+
+class IndexBackend(Protocol):
+    """Where an index lives: opens the live generation and applies writes atomically."""
+
+    name: str
+
+    def describe(self) -> str:
+        """Where the index lives, for messages (a folder, a Milvus URI and collection)."""
+        ...
+
+    def current_manifest(self) -> Manifest | None:
+        """The live generation's manifest without loading it; None when there is no index."""
+        ...
+
+    def open(self, *, expect_model: str | None = None) -> ChunkIndex: ...
+
+    def update(
+        self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
+        embedder: Embedder | None = None, progress: bool = True, read: DocumentReader = load_document,
+    ) -> UpdateReport:
+        """Bring the index in line with the files under ``paths``; embed only new or changed files."""
+        ...
+
+    def add(
+        self, documents: Iterable[Document], settings: IndexSettings | None = None, *,
+        embedder: Embedder | None = None, progress: bool = True,
+    ) -> UpdateReport: ...
+
+    def remove(self, doc_ids: Iterable[str], *, progress: bool = False) -> UpdateReport: ...
 
 
 @dataclass
@@ -40,10 +73,10 @@ class LocalBackend:
 
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
-        embedder: Embedder | None = None, progress: bool = True, ocr: OcrMode = "auto",
+        embedder: Embedder | None = None, progress: bool = True, read: DocumentReader = load_document,
     ) -> UpdateReport:
         return writer.update_index(paths, self.index_dir, settings, prune=prune, embedder=embedder, progress=progress,
-                                   ocr=ocr)
+                                   read=read)
 
     def add(
         self, documents: Iterable[Document], settings: IndexSettings | None = None, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from indexer.errors import NotFound, UnreadableFile
@@ -21,9 +21,10 @@ from indexer.gongwen.documents import load_document
 from indexer.index.embedding import _progress
 from indexer.index.report import UpdateReport
 from indexer.index.writer_state import _State
-from indexer.ingest import OcrMode, check_file, iter_files
+from indexer.ingest import check_file, iter_files
 from indexer.models import Document
 
+DocumentReader = Callable[[Path, str], Document]  # a file and its source name -> the document (UnreadableFile)
 DELETED_REASON = "deleted from the index by id; add the file explicitly (upload it) to restore it"
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,10 @@ def defect_reason(error: Exception) -> str:
 
 def apply_files(
     state: _State, paths: Iterable[Path | str], report: UpdateReport, *, prune: bool, progress: bool,
-    ocr: OcrMode = "auto",
+    read: DocumentReader = load_document,
 ) -> None:
-    """Bring ``state`` in line with the files under ``paths``; with ``prune``, forget vanished files."""
+    """Bring ``state`` in line with the files under ``paths``, each new or changed one read by ``read``;
+    with ``prune``, forget vanished files."""
     files = list(scan(paths))
     if prune:
         seen = {key for key, _, _ in files}
@@ -57,7 +59,7 @@ def apply_files(
             if any(entry.get("sha256") == sha for entry in state.deleted.values()):
                 report.skipped.append({"source": source, "reason": DELETED_REASON})
                 continue
-            doc = load_document(path, source, ocr)
+            doc = read(path, source)
         except UnreadableFile as error:
             report.failed.append({"source": source, "reason": error.reason})
             continue

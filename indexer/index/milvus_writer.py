@@ -24,20 +24,22 @@ import numpy as np
 from indexer.embed import Embedder
 from indexer.errors import BadInput, IndexBusy, NotFound
 from indexer.gongwen.chunk import ChunkSettings
-from indexer.index import milvus
-from indexer.index.changes import apply_documents, apply_files, apply_removals
+from indexer.gongwen.documents import load_document
+from indexer.index import milvus_schema as schema
+from indexer.index.changes import DocumentReader, apply_documents, apply_files, apply_removals
 from indexer.index.embedding import _embed_pending, _prepare, _StoredModel
 from indexer.index.faiss_index import resolve_factory, search_params
 from indexer.index.generation import _versions
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import doc_rows
 from indexer.index.manifest import Manifest
-from indexer.index.milvus import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, MilvusIndex, literal, query_all, token_id
+from indexer.index.milvus import MilvusIndex
+from indexer.index.milvus_client import connect, live_collection, query_all, read_manifest
+from indexer.index.milvus_schema import MANIFEST_KEY, NO_TOKENS, PIECE_CHARS, literal, token_id
 from indexer.index.report import UpdateReport
 from indexer.index.sentences import DocumentSentences, bounds_of, stacked
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State
-from indexer.ingest import OcrMode
 from indexer.models import Chunk, Document
 
 INSERT_BATCH = 512
@@ -56,21 +58,21 @@ class MilvusBackend:
 
     @property
     def client(self):
-        return milvus.connect(self.uri, self.token)
+        return connect(self.uri, self.token)
 
     def describe(self) -> str:
         return f"{self.uri} collection {self.collection}"
 
     def current_manifest(self) -> Manifest | None:
-        live = milvus.live_collection(self.client, self.collection)
-        return None if live is None else milvus.read_manifest(self.client, self.collection, live)
+        live = live_collection(self.client, self.collection)
+        return None if live is None else read_manifest(self.client, self.collection, live)
 
     def open(self, *, expect_model: str | None = None) -> MilvusIndex:
         return MilvusIndex.load(self.client, self.collection, expect_model=expect_model, where=self.describe())
 
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
-        embedder: Embedder | None = None, progress: bool = True, ocr: OcrMode = "auto",
+        embedder: Embedder | None = None, progress: bool = True, read: DocumentReader = load_document,
     ) -> UpdateReport:
         """Bring the index in line with the files under ``paths``; embed only new or changed files."""
         started = time.perf_counter()
@@ -78,7 +80,7 @@ class MilvusBackend:
         with self._writer() as state:
             settings, embedder = _prepare(state, cast(Path, self.describe()), settings, embedder)
             read_started = time.perf_counter()
-            apply_files(state, paths, report, prune=prune, progress=progress, ocr=ocr)
+            apply_files(state, paths, report, prune=prune, progress=progress, read=read)
             report.timings["read"] = time.perf_counter() - read_started
             return self._finish(state, settings, embedder, report, progress, started)
 
@@ -138,12 +140,12 @@ class MilvusBackend:
 
     def _load_state(self) -> _State:
         client = self.client
-        live = milvus.live_collection(client, self.collection)
+        live = live_collection(client, self.collection)
         if live is None:
             return _State(manifest=None)
         index = self.open()
         state = _State(manifest=index.manifest, sources=dict(index.manifest.sources))
-        state.documents = {d.doc_id: d for d in _all_documents(client, index.docs)}
+        state.documents = {d.doc_id: d for d in _all_documents(client, index.records.docs)}
         rows = {r["row"]: r for r in query_all(client, live, "row >= 0", ["row", "chunk", "vector", "tokens"])}
         ordered = [rows[i] for i in range(len(rows))]
         chunk_list = [Chunk.from_dict(r["chunk"]) for r in ordered]
@@ -157,7 +159,7 @@ class MilvusBackend:
             state.vectors.setdefault(doc_id, np.empty((0, index.manifest.dim), dtype=np.float32))
             state.tokens.setdefault(doc_id, [])
         if index.manifest.sentences:
-            name = milvus.sentences_collection(self.collection, index.generation)
+            name = schema.sentences_collection(self.collection, index.generation)
             found = sorted((r["sentence"], r["row"], r["vector"])
                            for r in query_all(client, name, "sentence >= 0", ["sentence", "row", "vector"]))
             counts = np.bincount([row for _, row, _ in found], minlength=len(chunk_list)).astype(np.int64)
@@ -194,19 +196,19 @@ class MilvusBackend:
         report.timings["bm25"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        live = milvus.live_collection(client, self.collection)
-        previous = milvus.generation_of(self.collection, live) if live else None
+        live = live_collection(client, self.collection)
+        previous = schema.generation_of(self.collection, live) if live else None
         number = int(previous[1:]) + 1 if previous else 1
         generation = f"g{number:06d}"
         effective, index_params = dense_index(settings.factory, len(chunks))
-        chunks_name = milvus.chunks_collection(self.collection, generation)
-        docs_name = milvus.docs_collection(self.collection, generation)
-        sentences_name = milvus.sentences_collection(self.collection, generation)
+        chunks_name = schema.chunks_collection(self.collection, generation)
+        docs_name = schema.docs_collection(self.collection, generation)
+        sentences_name = schema.sentences_collection(self.collection, generation)
         for name in (chunks_name, docs_name, sentences_name):  # left by a run that died before switching
             if client.has_collection(name):
                 client.drop_collection(name)
-        _create_chunks(client, chunks_name, embedder.dim, index_params)
-        _create_docs(client, docs_name)
+        schema.create_chunks(client, chunks_name, embedder.dim, index_params)
+        schema.create_docs(client, docs_name)
         if settings.sentences:
             self._write_sentences(sentences_name, [state.sentences[d] for d in order], embedder.dim)
         spans = doc_rows(chunks)
@@ -215,7 +217,7 @@ class MilvusBackend:
             meta = state.documents[chunk.doc_id].meta
             records.append({
                 "row": row, "doc_id": chunk.doc_id, "vector": vectors[row].tolist(), "sparse": sparse[row],
-                "chunk": chunk.to_dict(), "tokens": tokens[row], **milvus.filter_fields(meta),
+                "chunk": chunk.to_dict(), "tokens": tokens[row], **schema.filter_fields(meta),
             })
             if len(records) == INSERT_BATCH:
                 client.insert(chunks_name, records)
@@ -231,15 +233,15 @@ class MilvusBackend:
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
             sentences=settings.sentences, backend="milvus",
         )
-        doc_records = _pieces(MANIFEST_KEY, [json.dumps(manifest.to_dict(), ensure_ascii=False)], range(0))
+        doc_records = schema.pieces(MANIFEST_KEY, [json.dumps(manifest.to_dict(), ensure_ascii=False)], range(0))
         for doc_id in order:
             doc = state.documents[doc_id]
             head = doc.to_dict()
             del head["text"]
             text = [doc.text[i : i + PIECE_CHARS] for i in range(0, len(doc.text), PIECE_CHARS)]
             rows = spans.get(doc_id, range(0))
-            doc_records += [{**r, **milvus.filter_fields(doc.meta)}
-                            for r in _pieces(doc_id, [json.dumps(head, ensure_ascii=False), *text], rows)]
+            doc_records += [{**r, **schema.filter_fields(doc.meta)}
+                            for r in schema.pieces(doc_id, [json.dumps(head, ensure_ascii=False), *text], rows)]
         for start in range(0, len(doc_records), INSERT_BATCH):
             client.insert(docs_name, doc_records[start : start + INSERT_BATCH])
         client.flush(chunks_name)
@@ -260,7 +262,7 @@ class MilvusBackend:
         """The generation's sentence vectors, numbered in row order, with the row each belongs to."""
         client = self.client
         joined, bounds = stacked(documents, dim)
-        _create_sentences(client, name, dim)
+        schema.create_sentences(client, name, dim)
         owners = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
         for start in range(0, len(joined), INSERT_BATCH):
             stop = min(start + INSERT_BATCH, len(joined))
@@ -273,15 +275,10 @@ def sparse_weights(lexical: LexicalIndex, tokens: list[list[str]]) -> list[dict[
     """Each chunk's BM25 weight per token, from bm25s's own score matrix: the inner product with a
     query's token counts is the score bm25s gives that chunk."""
     weights: list[dict[int, float]] = [{} for _ in tokens]
-    if lexical.size:
-        bm25 = lexical._bm25
-        ids = {index: token_id(token) for token, index in bm25.vocab_dict.items()}
-        data, docs, indptr = (np.asarray(bm25.scores[k]) for k in ("data", "indices", "indptr"))
-        for term in range(len(indptr) - 1):
-            tid = ids[term]
-            for doc, value in zip(docs[indptr[term] : indptr[term + 1]].tolist(),
-                                  data[indptr[term] : indptr[term + 1]].tolist()):
-                weights[doc][tid] = weights[doc].get(tid, 0.0) + value
+    for token, rows, values in lexical.postings():
+        tid = token_id(token)
+        for row, value in zip(rows, values):
+            weights[row][tid] = weights[row].get(tid, 0.0) + value
     return [w or dict(NO_TOKENS) for w in weights]
 
 
@@ -298,70 +295,6 @@ def dense_index(factory: str, n: int) -> tuple[str, dict]:
     if effective.startswith("HNSW") and effective[4:].isdigit():
         return effective, {"index_type": "HNSW", "params": {"M": int(effective[4:]), "efConstruction": 200}}
     raise BadInput(f"factory {factory!r} has no Milvus counterpart; use auto, Flat, IVF<n>,Flat or HNSW<m>")
-
-
-def _create_chunks(client, name: str, dim: int, dense_params: dict) -> None:
-    from pymilvus import DataType
-
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("row", DataType.INT64, is_primary=True)
-    schema.add_field("doc_id", DataType.VARCHAR, max_length=256)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_field("chunk", DataType.JSON)
-    schema.add_field("tokens", DataType.JSON)
-    _filter_fields(schema)
-    params = client.prepare_index_params()
-    params.add_index("vector", metric_type="IP", **dense_params)
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
-
-
-def _create_sentences(client, name: str, dim: int) -> None:
-    from pymilvus import DataType
-
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("sentence", DataType.INT64, is_primary=True)
-    schema.add_field("row", DataType.INT64)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-    params = client.prepare_index_params()
-    params.add_index("vector", index_type="FLAT", metric_type="IP")  # read by row, never searched
-    params.add_index("row", index_type="INVERTED")
-    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
-
-
-def _create_docs(client, name: str) -> None:
-    from pymilvus import DataType
-
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=300)
-    schema.add_field("doc_id", DataType.VARCHAR, max_length=256)
-    schema.add_field("part", DataType.INT64)
-    schema.add_field("body", DataType.VARCHAR, max_length=65_535)
-    schema.add_field("row_start", DataType.INT64)
-    schema.add_field("row_end", DataType.INT64)
-    schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field in every collection
-    _filter_fields(schema)
-    params = client.prepare_index_params()
-    params.add_index("unused", index_type="FLAT", metric_type="IP")
-    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
-
-
-def _filter_fields(schema) -> None:
-    from pymilvus import DataType
-
-    for name, length in (("issuer", 4_096), ("region", 1_024), ("doc_type", 256), ("date", 32),
-                         ("doc_number", 1_024), ("proposal_number", 1_024)):
-        schema.add_field(name, DataType.VARCHAR, max_length=length)
-
-
-def _pieces(doc_id: str, bodies: list[str], rows: range) -> list[dict]:
-    empty = {"issuer": "", "region": "", "doc_type": "", "date": "", "doc_number": "", "proposal_number": ""}
-    if doc_id == MANIFEST_KEY:  # one JSON text cut to fit
-        text = bodies[0]
-        bodies = [text[i : i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)] or [""]
-    return [{"key": f"{doc_id}:{part}", "doc_id": doc_id, "part": part, "body": body, "row_start": rows.start,
-             "row_end": rows.stop, "unused": [0.0, 0.0], **empty} for part, body in enumerate(bodies)]
 
 
 def _all_documents(client, docs_name: str) -> Iterator[Document]:

@@ -29,14 +29,14 @@ from pathlib import Path
 
 from indexer.embed import Embedder
 from indexer.errors import NotFound
-from indexer.index.changes import apply_documents, apply_files, apply_removals
+from indexer.gongwen.documents import load_document
+from indexer.index.changes import DocumentReader, apply_documents, apply_files, apply_removals
 from indexer.index.embedding import EMBED_BATCH, _embed_pending, _prepare, _StoredModel
 from indexer.index.generation import _commit
 from indexer.index.local import current_generation
 from indexer.index.report import UpdateReport
 from indexer.index.settings import IndexSettings
 from indexer.index.writer_state import _State, _writer
-from indexer.ingest import OcrMode
 from indexer.models import Document
 
 __all__ = ["EMBED_BATCH", "add_documents", "remove_documents", "update_index"]  # EMBED_BATCH: tests patch it
@@ -66,11 +66,12 @@ def update_index(
     prune: bool = False,
     embedder: Embedder | None = None,
     progress: bool = True,
-    ocr: OcrMode = "auto",
+    read: DocumentReader = load_document,
 ) -> UpdateReport:
     """Bring the index in line with the files under ``paths``; embed only new or changed files.
 
-    ``ocr`` (auto | off | force) says which pages are read by OCR (``indexer.ingest.extract``).
+    ``read`` reads each new or changed file: ``load_document``, or what the caller that drives
+    ingest made of it (``zhengce index --ocr off`` passes its OCR mode so).
     """
 
     started = time.perf_counter()
@@ -79,7 +80,7 @@ def update_index(
     with _writer(index_dir) as state:
         settings, embedder = _prepare(state, index_dir, settings, embedder)
         read_started = time.perf_counter()
-        apply_files(state, paths, report, prune=prune, progress=progress, ocr=ocr)
+        apply_files(state, paths, report, prune=prune, progress=progress, read=read)
         report.timings["read"] = time.perf_counter() - read_started
         return _finish(state, index_dir, settings, embedder, report, progress, started)
 
