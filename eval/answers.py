@@ -22,7 +22,7 @@ import numpy as np
 
 from eval.datasets import DatasetError, comparable, load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index, index_key
-from indexer.index.backends import open_backend
+from indexer.update.backends import open_backend
 
 TOP_K = 5  # /ask's default number of passages read
 ADJACENT_GAP = 2  # characters between two answer sentences that still read as one quote

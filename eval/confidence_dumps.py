@@ -80,15 +80,15 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, families: tuple[str, ...]
     set's questions are no such yardstick: Beijing residents asked about the COVID measures too.)"""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
-    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
     from indexer.retrieval.search import Searcher
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     if dataset.is_passage_set:
         raise SystemExit("calibration is fitted on BEIR sets (corpus ids as units)")
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     query_ids = sorted(dataset.queries)
@@ -158,7 +158,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     With the judged documents removed, their candidates are dropped from the pool before ranking."""
     from eval import learn
     from eval.datasets import load_dataset
-    from indexer.index.local import LocalIndex
+    from indexer.index.stores import open_store
     from indexer.retrieval.rerank import FEATURES
 
     sets = learn.load(learn_dumps)
@@ -178,7 +178,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     for d in sets:
         run = runs[d["dataset"]]
         queries = load_dataset(Path(run["dataset_path"]), run["split"]).queries
-        index = LocalIndex.load(run["index"]["dir"])
+        index = open_store("local", index_dir=run["index"]["dir"]).open()
         parts: dict[str, list[dict[str, Any]]] = {"kept": [], "removed": []}
         for q in d["queries"]:
             if len(q.rows) != len(q.units):
@@ -265,15 +265,15 @@ def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR) -> Path:
     Run after the passage models are written (the answer features read the passages' confidence)."""
     from eval.answers import TOP_K, judge, load_answers
     from eval.datasets import load_dataset
-    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
     from indexer.retrieval import answers, questions
     from indexer.retrieval.search import Searcher
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     gold = load_answers(Path(results["dataset_path"]), results["split"])
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     threshold = answers.load_threshold()
     without = Without(index)

@@ -21,9 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.errors import BadInput, NotFound
-from indexer.index.backends import open_backend
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.search import Searcher
+from indexer.update.backends import open_backend
 from tests.conftest import CORPUS, INDEXED_SEEDS, SEED_000
 
 QUESTION = "普陀区社区宝宝屋覆盖了多少个街道镇"

@@ -26,9 +26,9 @@ from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
 from indexer.errors import IndexBusy, UnreadableFile
 from indexer.index.local import LocalIndex
 from indexer.index.report import UpdateReport, format_report
-from indexer.index.writer import update_index
 from indexer.ingest import extract
 from indexer.retrieval.search import Searcher
+from indexer.update.folder import update_index
 
 from filegen import (
     make_binary_txt,

@@ -20,8 +20,8 @@ from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
 from indexer.index.local import CURRENT, LocalIndex
 from indexer.index.sentences import sentence_texts
 from indexer.index.settings import IndexSettings
-from indexer.index.writer import add_documents, remove_documents, update_index
 from indexer.retrieval.filters import SearchFilters
+from indexer.update.folder import add_documents, remove_documents, update_index
 
 from conftest import INDEXED_SEEDS, SEED_000, SEED_001
 
@@ -236,9 +236,9 @@ class _FailingEmbedder:
 
 
 def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, stand_in, monkeypatch):
-    import indexer.index.writer as writer
+    import indexer.update.embedding as embedding
 
-    monkeypatch.setattr(writer, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
+    monkeypatch.setattr(embedding, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
     update_index([corpus], index_dir, embedder=stand_in, progress=False)
