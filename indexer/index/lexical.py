@@ -34,8 +34,8 @@ STOPWORDS = frozenset(
 )
 
 # Recorded in each index's manifest: tokens stored in an index were made by this recipe.
-# cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; BM25-only nDCG@10 on
-# 400 dev queries: MSGA 0.692 (plain cut 0.707), NCPP 0.871 (plain cut 0.865).
+# cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; chosen over the plain
+# cut in eval/results.md, section 1.
 TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/2"
 
 _BOOK_TITLE = re.compile(r"《([^《》\n]{1,80})》")

@@ -2,8 +2,8 @@
 
 A reader resolves the alias once and then reads only those physical collections, so a writer
 (``milvus_store``) switching the alias never shows it a half-applied update. Lexical scores are BM25
-exactly as the local index computes them (bm25s, lucene variant), precomputed per chunk: compared
-with Milvus's own BM25 function in README, "Past one machine: Milvus".
+exactly as the local index computes them (bm25s, lucene variant), precomputed per chunk; Milvus's
+own BM25 function is the alternative ``eval.milvus_lexical`` measures (README, "Past one machine: Milvus").
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ class MilvusSentences:
             for row in found:
                 self._cache.move_to_end(row)
         missing = sorted(set(wanted) - found.keys())
-        if missing:  # Milvus hands vectors over slowly (README, "Past one machine: Milvus"): each row is read once
+        if missing:  # Milvus hands vectors over slowly (eval/results.md, section 23): each row is read once
             fetched: dict[int, list[tuple[int, list[float]]]] = {row: [] for row in missing}
             for record in query_all(self._client, self._collection, rows_expr(np.asarray(missing)),
                                     ["sentence", "row", "vector"]):

@@ -79,7 +79,7 @@ def scores_of_rows(sentences: np.ndarray, bounds: np.ndarray, query_vector: np.n
     """The cosine of each of ``rows``' sentences with the query (row after row) and each row's count,
     from the whole matrix ``sentences`` (float32, memory-mapped or not) without copying more than needed.
 
-    Hybrid search asks for some 3,000 rows' sentences (about 20,000 vectors, 30 MB). Where they are
+    Hybrid search asks for the sentences of its fused candidates (thousands of rows). Where they are
     half the index or more, one product with the whole matrix is cheaper than copying them out
     first; elsewhere they are copied out a block at a time into a buffer that stays in the CPU's
     cache (``take`` on the plain array: no memmap indexing) and scored there. The products are the
