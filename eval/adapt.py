@@ -69,15 +69,15 @@ def load_set(results_path: Path, *, group_by_document: bool) -> SetVectors:
     """The set behind a ``zhengce eval --json`` run, read from that run's own index."""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
-    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     if dataset.is_passage_set:
         raise SystemExit("the adapter is trained on BEIR sets (corpus ids as units)")
     qrels = judged_units(dataset, resolve_level(dataset, results["level"]))
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     rows_of: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
         rows_of.setdefault(chunk.doc_id, []).append(row)
@@ -92,7 +92,7 @@ def load_set(results_path: Path, *, group_by_document: bool) -> SetVectors:
         texts=texts,
         groups=_groups(query_ids, texts, gold) if group_by_document else texts,
         vectors=embedder.encode_queries(texts),
-        chunks=np.asarray(index.embeddings, dtype=np.float32),
+        chunks=np.asarray(index.vectors(range(len(index.chunks))), dtype=np.float32),
         relevant=[np.array(sorted(r for u in gold[q] for r in rows_of.get(u, [])), dtype=np.int64) for q in query_ids],
         embedder=embedder,
     )

@@ -96,10 +96,10 @@ def choose_threshold(relevant: list[float], irrelevant: list[float]) -> tuple[fl
 
 
 def measure(index_dir: Path) -> dict:
-    from indexer.index.local import LocalIndex
+    from indexer.index.stores import open_store
     from indexer.retrieval.search import Searcher
 
-    index = LocalIndex.load(index_dir)
+    index = open_store("local", index_dir=index_dir).open()
     embedder = index.manifest.load_embedder()
     searcher = Searcher(index, embedder)
     relevant = {q: best_sentence(searcher, embedder, q) for q in RELEVANT}

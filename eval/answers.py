@@ -22,7 +22,7 @@ import numpy as np
 
 from eval.datasets import DatasetError, comparable, load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index, index_key
-from indexer.index.backends import open_backend
+from indexer.update.backends import open_backend
 
 TOP_K = 5  # /ask's default number of passages read
 ADJACENT_GAP = 2  # characters between two answer sentences that still read as one quote
@@ -104,7 +104,7 @@ def run_answer_eval(
     threshold = load_threshold() if threshold is None else threshold
     without = Without(index)
     answered: dict[str, dict[str, Any]] = {"asked": {}, "removed": {}}
-    for part, searched in (("asked", index), ("removed", without)):
+    for part, searched in (("asked", index), ("removed", without.index)):
         searcher = Searcher(searched, embedder, fusion=fusion)
         calibration = searcher.calibration
         for query_id in query_ids:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import pickle
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from indexer.index.base import ChunkIndex
+from indexer.index.filters import SearchFilters, Selection
+from indexer.models import Chunk, Document
 from indexer.retrieval import confidence
 
 DUMP_DIR = Path("var/eval/calibration")
@@ -26,24 +30,35 @@ SEARCHER_OPTIONS = {"hybrid-learned": ("hybrid", "learned"), "hybrid-linear": ("
 
 
 class Without:
-    """An index with some documents taken out: every search selects around them, as if they had
-    never been indexed (BM25's statistics still count them, a negligible difference)."""
+    """An index's records with some documents taken out of every selection: a search of ``index``
+    selects around them, as if they had never been indexed (BM25's statistics still count them, a
+    negligible difference)."""
 
-    def __init__(self, index: Any, doc_ids: set[str] | None = None) -> None:
-        self._index = index
+    def __init__(self, index: ChunkIndex, doc_ids: set[str] | None = None) -> None:
+        self._records = index.records
         self.doc_ids = doc_ids or set()  # set per query
+        self.index = ChunkIndex(index.manifest, index.generation, index.location, self, index.dense, index.bm25,
+                                index.sentences)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)
+    @property
+    def documents(self) -> Mapping[str, Document]:
+        return self._records.documents
 
-    def select(self, filters: Any) -> np.ndarray:
-        rows = self._index.select(filters)
-        rows = np.arange(len(self._index.chunks)) if rows is None else rows
-        out = [self._index.rows_of(d) for d in self.doc_ids if d in self._index.documents]
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self._records.chunks
+
+    def rows_of(self, doc_id: str) -> range:
+        return self._records.rows_of(doc_id)
+
+    def select(self, filters: SearchFilters | None) -> Selection:
+        selection = self._records.select(filters)
+        rows = np.arange(len(self.chunks)) if selection is None else selection.rows
+        out = [self.rows_of(d) for d in self.doc_ids if d in self.documents]
         keep = np.ones(len(rows), dtype=bool)
         for r in out:
             keep &= (rows < r.start) | (rows >= r.stop)
-        return rows[keep]
+        return Selection(rows[keep])  # no longer what the filters chose: searched by row
 
 
 @dataclass
@@ -65,15 +80,15 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, families: tuple[str, ...]
     set's questions are no such yardstick: Beijing residents asked about the COVID measures too.)"""
     from eval.datasets import load_dataset
     from eval.harness import judged_units, resolve_level
-    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
     from indexer.retrieval.search import Searcher
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     if dataset.is_passage_set:
         raise SystemExit("calibration is fitted on BEIR sets (corpus ids as units)")
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     qrels = judged_units(dataset, resolve_level(dataset, "auto"))
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     query_ids = sorted(dataset.queries)
@@ -85,7 +100,7 @@ def dump(results_path: Path, out_dir: Path = DUMP_DIR, families: tuple[str, ...]
         kept: list[Ranked] = []
         removed: list[Ranked] = []
         without = Without(index)
-        for target, searched in ((kept, index), (removed, without)):
+        for target, searched in ((kept, index), (removed, without.index)):
             searcher = Searcher(searched, embedder, fusion=fusion)
             for query_id in query_ids:
                 relevant = {d for d, grade in qrels[query_id].items() if grade > 0}
@@ -143,7 +158,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     With the judged documents removed, their candidates are dropped from the pool before ranking."""
     from eval import learn
     from eval.datasets import load_dataset
-    from indexer.index.local import LocalIndex
+    from indexer.index.stores import open_store
     from indexer.retrieval.rerank import FEATURES
 
     sets = learn.load(learn_dumps)
@@ -163,7 +178,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     for d in sets:
         run = runs[d["dataset"]]
         queries = load_dataset(Path(run["dataset_path"]), run["split"]).queries
-        index = LocalIndex.load(run["index"]["dir"])
+        index = open_store("local", index_dir=run["index"]["dir"]).open()
         parts: dict[str, list[dict[str, Any]]] = {"kept": [], "removed": []}
         for q in d["queries"]:
             if len(q.rows) != len(q.units):
@@ -228,7 +243,7 @@ def dump_similar(out_dir: Path = DUMP_DIR) -> Path:
                            # judged by reading every document, so the corpus/-only searches are judged too
                            "families": {"similar": {"columns": SIGNALS, "train": ("kept", "removed"),
                                                     "kept": [], "removed": []}}}
-    for part, searched in (("kept", index), ("removed", Without(index, pages))):
+    for part, searched in (("kept", index), ("removed", Without(index, pages).index)):
         for query_id, text in sorted(queries.items()):
             parts = input_parts(text, searched)
             texts = [text[p.char_start : p.char_end] for p in parts]
@@ -250,22 +265,22 @@ def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR) -> Path:
     Run after the passage models are written (the answer features read the passages' confidence)."""
     from eval.answers import TOP_K, judge, load_answers
     from eval.datasets import load_dataset
-    from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
     from indexer.retrieval import answers, questions
     from indexer.retrieval.search import Searcher
 
     results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     gold = load_answers(Path(results["dataset_path"]), results["split"])
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     threshold = answers.load_threshold()
     without = Without(index)
     out: dict[str, Any] = {"dataset": dataset.name, "split": results["split"], "model": index.manifest.model_id,
                            # fitted on both: an answer's confidence is for a world where some questions have none
                            "families": {"answer": {"columns": answers.ANSWER_FEATURES, "train": ("kept", "removed")}}}
-    for part, searched in (("kept", index), ("removed", without)):
+    for part, searched in (("kept", index), ("removed", without.index)):
         # linear fusion: the shipped learned ranker was trained on these questions and would retrieve
         # for them better than for new ones (held out, /ask's answers through it and through linear 0.7
         # are level: eval/results.md section 14); the passages' confidence needs the fitted passage models

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from eval.bench.corpus import DEFAULT_CORPUS, read_corpus, to_documents
 from indexer.errors import ZhengceError
-from indexer.index.local import LocalIndex
-from indexer.index.writer import add_documents, update_index
+from indexer.index.stores import open_store
 from indexer.retrieval.search import Searcher
+from indexer.update.folder import add_documents, update_index
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = ("普陀区社区宝宝屋覆盖了多少个街道镇", "1-3岁婴幼儿家庭每年可以享受几次免费社区托育服务")
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index or REPO / "var" / f"distractors-{args.sample}-{args.seed}"
     update_index([REPO / "corpus"], index_dir)
     add_documents(index_dir, laws)
-    index = LocalIndex.load(index_dir)
+    index = open_store("local", index_dir=index_dir).open()
     print(f"index: {len(index.documents)} documents ({args.sample} lawrefbook laws, seed {args.seed}), "
           f"{len(index.chunks)} chunks")
     searcher = Searcher(index)

@@ -22,7 +22,7 @@ from eval.answers import TOP_K
 from eval.datasets import load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index, index_key
 from indexer.generation.client import MAX_TOKENS
-from indexer.index.backends import open_backend
+from indexer.update.backends import open_backend
 
 _MARK = re.compile(r"[\[【［]\s*([\d,，、\s]+)\s*[\]】］]")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")

@@ -28,10 +28,10 @@ from eval.datasets import load_dataset
 from eval.harness import DEFAULT_DEPTH, Retriever, build_index, judged_units, resolve_level, retrieve
 from eval.metrics import mean_over_queries, metric_names, per_query
 from indexer.gongwen.documents import passage_text
-from indexer.index.backends import open_backend
 from indexer.index.base import ChunkIndex
 from indexer.index.settings import IndexSettings
 from indexer.retrieval.search import Hit, Searcher
+from indexer.update.backends import open_backend
 
 JIEBA_MODES = ("exact", "search")
 BATCH = 512

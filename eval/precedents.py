@@ -78,8 +78,8 @@ def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACH
 def precedent_index(files: dict[str, Path], cache_dir: Path = DEFAULT_CACHE, embedder: Any = None
                     ) -> tuple[Any, Any, dict[str, str]]:
     """The index of the set's documents (built once, then reused), its embedder, doc_id -> corpus id."""
-    from indexer.index.backends import open_backend
     from indexer.index.settings import IndexSettings
+    from indexer.update.backends import open_backend
 
     settings = IndexSettings()  # sentence vectors included, so the default ranking is the learned ranker
     key = hashlib.sha1(json.dumps([sorted(files), pipeline_digest(), settings.sentences]).encode()).hexdigest()[:12]

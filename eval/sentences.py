@@ -62,15 +62,15 @@ def load_set(results_path: Path) -> SetScores:
     """The candidates and scores of every query of a ``zhengce eval --json`` run, from that run's index."""
     from eval.datasets import load_dataset
     from eval.harness import baseline_per_query, hybrid_candidates, judged_units, resolve_level
-    from indexer.index.local import LocalIndex
     from indexer.index.sentences import best_sentence_scores, require_sentences
     from indexer.index.settings import IndexSettings
+    from indexer.index.stores import open_store
 
     results = json.loads(results_path.read_text(encoding="utf-8"))
     dataset = load_dataset(Path(results["dataset_path"]), results["split"])
     if dataset.is_passage_set:
         raise SystemExit("eval.sentences reads BEIR sets (corpus ids as units)")
-    index = LocalIndex.load(results["index"]["dir"])
+    index = open_store("local", index_dir=results["index"]["dir"]).open()
     require_sentences(index.manifest, results["index"]["dir"])
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache, query_adapter=False)
     query_ids = sorted(dataset.queries)

@@ -41,7 +41,7 @@ def run_trust_eval(folder: Path = TRUST, cache_dir: Path = DEFAULT_CACHE) -> dic
 
     files, _, _ = load_set()
     index, embedder, corpus_id = precedent_index(files, cache_dir)
-    corpus_only = Without(index, {doc_id for doc_id, name in corpus_id.items() if not name.startswith("corpus/")})
+    corpus_only = Without(index, {doc_id for doc_id, name in corpus_id.items() if not name.startswith("corpus/")}).index
     threshold = answers.load_threshold()
     results: dict[str, Any] = {"questions": {}, "proposals": {}}
     calibration = Searcher(index, embedder).calibration

@@ -31,6 +31,11 @@ class UnreadableFile(ZhengceError):
         self.reason = reason
 
 
+def defect_reason(error: Exception) -> str:
+    """What a file is reported with when reading it hit a bug: the file fails, the others go on."""
+    return f"读取此文件时程序出错（程序缺陷，日志中有详情）：{type(error).__name__}: {error}"[:500]
+
+
 class IndexBusy(ZhengceError):
     """Another process is writing the index; try again when it has finished."""
 

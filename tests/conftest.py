@@ -98,7 +98,7 @@ def lawrefbook_documents(ids: tuple[str, ...] = DISTRACTOR_IDS) -> list:
 
 def seed_index_folder(tmp_path_factory: pytest.TempPathFactory, name: str, embedder) -> Path:
     """A fresh index of the INDEXED_SEEDS alone (copied out of corpus/, which holds five), embedded by ``embedder``."""
-    from indexer.index.writer import update_index
+    from indexer.update.folder import update_index
 
     corpus = tmp_path_factory.mktemp(f"{name}-corpus")
     for seed in INDEXED_SEEDS:
@@ -123,7 +123,7 @@ def searcher(index, embedder):
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, e5) -> Path:
     """Three seed files (000 among them), plus a few childcare laws from lawrefbook when ../shared exists."""
-    from indexer.index.writer import add_documents
+    from indexer.update.folder import add_documents
 
     index_dir = seed_index_folder(tmp_path_factory, "seed", e5)
     if LAWREFBOOK.exists():
@@ -161,7 +161,7 @@ def standin_searcher(standin_seed_index, stand_in):
 def corpus_index_dir(tmp_path_factory, e5) -> Path:
     """All five seed files of corpus/ and nothing else: what `make serve` indexes, and what the
     /ask threshold was calibrated on. Read-only: copy it before writing to it."""
-    from indexer.index.writer import update_index
+    from indexer.update.folder import update_index
 
     index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
     update_index([CORPUS], index_dir, embedder=e5, progress=False)

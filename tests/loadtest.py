@@ -52,7 +52,7 @@ def write_notices(folder: Path, numbers: range | list[int]) -> list[Path]:
 
 def notice_index(folder: Path, numbers: range | list[int], embedder) -> Path:
     """``folder``/index: an index of the ``numbers`` notices, written to ``folder``/corpus."""
-    from indexer.index.writer import update_index
+    from indexer.update.folder import update_index
 
     corpus = folder / "corpus"
     write_notices(corpus, numbers)

@@ -23,8 +23,8 @@ POLICY = (
 def policy_searcher(tmp_path_factory, stand_in):
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
-    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import add_documents
 
     index_dir = tmp_path_factory.mktemp("policy") / "index"
     add_documents(index_dir, [document_from_text(POLICY, "policy.txt", doc_id="policy")], embedder=stand_in,
@@ -110,8 +110,8 @@ def _searcher(index_dir: Path, embedder, documents: list[tuple[str, str, str | N
     """A real index of (doc id, text, title) documents and its searcher."""
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
-    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import add_documents
 
     docs = [document_from_text(text, f"{doc_id}.txt", title=title, doc_id=doc_id) for doc_id, text, title in documents]
     add_documents(index_dir, docs, embedder=embedder, progress=False)
@@ -198,8 +198,8 @@ def test_an_index_with_sentence_vectors_answers_alike_without_embedding_them(tmp
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
-    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import add_documents
 
     title = "上海市关于宝宝屋免费托育服务的通知"
     docs = [document_from_text(POLICY, "policy.txt", doc_id="policy"),

@@ -103,7 +103,7 @@ def test_service_embeds_with_the_index_models_prefixes(tmp_path, monkeypatch, mi
     """A sentence-transformers index built with prefixes is searched and extended with the same ones."""
     from indexer.gongwen.documents import document_from_text
     from indexer.index.settings import IndexSettings
-    from indexer.index.writer import add_documents
+    from indexer.update.folder import add_documents
     from search_api.service import load_service
 
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(tmp_path / "cache.sqlite"))
@@ -180,7 +180,7 @@ def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_pat
     vectors, learned refuses such an index saying how to add them, and serves the shipped LambdaRank
     model once they are there; linear keeps the fixed blend."""
     from indexer.index.settings import IndexSettings
-    from indexer.index.writer import update_index
+    from indexer.update.folder import update_index
 
     index = private_index(corpus_index_dir, tmp_path / "index")
     update_index([CORPUS], index, IndexSettings(sentences=False), embedder=e5, progress=False)  # an older index

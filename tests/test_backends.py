@@ -21,9 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.errors import BadInput, NotFound
-from indexer.index.backends import open_backend
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.search import Searcher
+from indexer.update.backends import open_backend
 from tests.conftest import CORPUS, INDEXED_SEEDS, SEED_000
 
 QUESTION = "普陀区社区宝宝屋覆盖了多少个街道镇"
@@ -289,3 +289,17 @@ def test_cli_index_and_search_on_milvus(tmp_path, monkeypatch, capsys, e5, seeds
     monkeypatch.delenv("ZHENGCE_MILVUS_URI", raising=False)
     assert main(["search", QUESTION, "--backend", "milvus"]) == 2  # no URI anywhere
     assert "--milvus-uri" in capsys.readouterr().err
+
+
+def test_a_milvus_selection_is_searched_by_its_filters_where_milvus_can_say_them():
+    """A selection carries the filters that chose it: Milvus applies them in its engine when its
+    expression means exactly the same, and lists the rows otherwise (or when no filter chose them)."""
+    from indexer.index.filters import Selection
+    from indexer.index.milvus import selection_expr
+
+    rows = np.array([3, 4, 5, 9], dtype=np.int64)
+    assert selection_expr(Selection(rows, SearchFilters(doc_type="通知"))) == '(doc_type == "通知")'
+    listed = "(row >= 3 and row <= 5) or (row >= 9 and row <= 9)"
+    assert selection_expr(Selection(rows, SearchFilters(issuer="100%"))) == listed  # LIKE cannot say a literal %
+    assert selection_expr(Selection(rows)) == listed
+    assert selection_expr(Selection(rows[1:])) == "(row >= 4 and row <= 5) or (row >= 9 and row <= 9)"

@@ -25,12 +25,12 @@ from indexer.gongwen.chunk import ChunkSettings
 from indexer.gongwen.documents import chunk_document, load_document
 from indexer.index.local import LocalIndex
 from indexer.index.settings import IndexSettings
-from indexer.index.writer import update_index
 from indexer.ingest import extract
 from indexer.ingest.ocr import seal_free
 from indexer.ingest.office import extract_via_docx, soffice
 from indexer.retrieval.citations import citation_of
 from indexer.retrieval.search import Searcher
+from indexer.update.folder import update_index
 from search_api.app import create_app
 from search_api.settings import Settings
 

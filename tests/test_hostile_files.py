@@ -14,9 +14,9 @@ import pytest
 
 from indexer.errors import UnreadableFile
 from indexer.index.local import LocalIndex
-from indexer.index.writer import update_index
 from indexer.ingest import extract
 from indexer.ingest.ocr import OCR_TIME
+from indexer.update.folder import update_index
 
 from filegen import make_docx, make_word97
 from hostile import (

@@ -37,7 +37,7 @@ def queries() -> list[str]:
 def test_searches_keep_their_latency_and_never_fail_while_uploads_land(
     tmp_path: Path, embed_cache_path: Path, e5
 ) -> None:
-    from indexer.index.writer import update_index
+    from indexer.update.folder import update_index
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_notices(corpus, range(40))

@@ -142,8 +142,8 @@ def pages_searcher(tmp_path_factory, stand_in):
     import shutil
 
     from indexer.index.local import LocalIndex
-    from indexer.index.writer import update_index
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import update_index
 
     corpus = tmp_path_factory.mktemp("pages")
     for path in PAGE_FILES:

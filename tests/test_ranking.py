@@ -94,7 +94,7 @@ def notice_index(tmp_path_factory, stand_in):
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
-    from indexer.index.writer import add_documents
+    from indexer.update.folder import add_documents
 
     index_dir = tmp_path_factory.mktemp("notices") / "index"
     docs = [document_from_text(text, f"{key}.txt", title=title, doc_id=key) for key, (title, text) in NOTICES.items()]
@@ -162,8 +162,8 @@ def test_the_default_fusion_is_learned_where_the_index_keeps_sentence_vectors(tm
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
     from indexer.index.settings import IndexSettings
-    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import add_documents
 
     assert Searcher(notice_index, stand_in).fusion == "learned"
     docs = [document_from_text(text, f"{key}.txt", title=title, doc_id=key) for key, (title, text) in NOTICES.items()]
@@ -321,8 +321,8 @@ def test_hybrid_top_10_is_the_top_of_the_ranking_the_eval_measures(tmp_path: Pat
     ranked differently from the top 300 the dev figures come from (fused over 1,500 + 1,500)."""
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
-    from indexer.index.writer import add_documents
     from indexer.retrieval.search import Searcher
+    from indexer.update.folder import add_documents
 
     rng = np.random.default_rng(7)
     words = ["托育", "养老", "防汛", "招生", "减税", "公交", "停车", "垃圾", "电梯", "河道", "补贴", "社区",

@@ -26,9 +26,9 @@ from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
 from indexer.errors import IndexBusy, UnreadableFile
 from indexer.index.local import LocalIndex
 from indexer.index.report import UpdateReport, format_report
-from indexer.index.writer import update_index
 from indexer.ingest import extract
 from indexer.retrieval.search import Searcher
+from indexer.update.folder import update_index
 
 from filegen import (
     make_binary_txt,
@@ -68,7 +68,7 @@ def assert_consistent(index_dir: Path):
     assert (index_dir / "CURRENT").read_text().strip() == index.generation
     manifest = index.manifest
     assert manifest.documents == len(index.documents)
-    assert manifest.chunks == len(index.chunks) == index.embeddings.shape[0] == index.dense.ntotal
+    assert manifest.chunks == len(index.chunks) == index.dense.embeddings.shape[0] == index.dense.faiss.ntotal
     assert {entry["doc_id"] for entry in manifest.sources.values()} == set(index.documents)
     sources = [doc.source for doc in index.documents.values()]
     assert len(sources) == len(set(sources)), "a source is indexed twice"

@@ -71,7 +71,7 @@ def lawrefbook_index(tmp_path_factory, stand_in):
     candidates is then a third of the index, and sentences are copied out rather than all scored."""
     from indexer.gongwen.documents import document_from_text
     from indexer.index.local import LocalIndex
-    from indexer.index.writer import add_documents
+    from indexer.update.folder import add_documents
 
     documents = []
     with LAWREFBOOK.open(encoding="utf-8") as handle:

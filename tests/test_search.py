@@ -76,7 +76,7 @@ def test_each_mode_ranks_by_its_own_score(standin_searcher, standin_seed_index, 
     assert scores == sorted(scores, reverse=True)
     if mode == "dense":  # exact search: these are the 8 best cosine similarities of all chunks
         query = standin_searcher.embedder.encode_queries(["新就业女性群体权益保障"])[0]
-        best = np.sort(np.asarray(standin_seed_index.embeddings) @ query)[::-1][:8]
+        best = np.sort(np.asarray(standin_seed_index.dense.embeddings) @ query)[::-1][:8]
         np.testing.assert_allclose(scores, best, atol=1e-5)
 
 
@@ -144,11 +144,11 @@ def test_filters_restrict_results_to_matching_documents(standin_searcher, standi
 def test_a_restrictive_filter_scores_all_chunks_of_matching_documents(standin_searcher, standin_seed_index):
     """A document far down the unfiltered ranking still yields its exact best passages."""
     filters = SearchFilters(doc_number="普教办〔2024〕3号")
-    rows = standin_seed_index.doc_rows[next(d.doc_id for d in standin_seed_index.documents.values() if d.source == SEED_000_ID)]
+    rows = standin_seed_index.records.doc_rows[next(d.doc_id for d in standin_seed_index.documents.values() if d.source == SEED_000_ID)]
     query = "口岸通关和外贸进出口"  # unrelated to seed 000: none of its passages is in the top 100
     hits = standin_searcher.search(query, top_k=3, mode="dense", filters=filters)
     vector = standin_searcher.embedder.encode_queries([query])[0]
-    similarities = np.asarray(standin_seed_index.embeddings[rows.start : rows.stop]) @ vector
+    similarities = np.asarray(standin_seed_index.dense.embeddings[rows.start : rows.stop]) @ vector
     expected = [rows.start + i for i in np.argsort(-similarities)[:3]]
     assert [standin_seed_index.chunks.index(h.chunk) for h in hits] == expected
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.index.writer import remove_documents, update_index
+from indexer.update.folder import remove_documents, update_index
 
 from hostile import zip_bomb_docx
 from loadtest import cli_env, finished_job, notice_code, notice_index, notice_text, write_notices, zhengce_command

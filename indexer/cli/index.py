@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from indexer.cli import backend_from_args
 from indexer.gongwen.chunk import ChunkSettings
+from indexer.gongwen.documents import load_document
 from indexer.index.report import format_report
 from indexer.index.settings import IndexSettings
 
@@ -32,7 +34,8 @@ def main_index(args: Any) -> int:
         if args.sentences is not None:
             base.sentences = args.sentences
         settings = base
-    report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json, ocr=args.ocr)
+    read = partial(load_document, ocr=args.ocr)  # which pages OCR reads: this command drives ingest
+    report = backend.update(args.paths, settings, prune=args.prune, progress=not args.json, read=read)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -1,9 +1,8 @@
 """The FAISS side of the local index: which factory, which search parameters, one thread per query.
 
-Search parameters and the "auto" factory follow `zhengce bench` (eval/bench-report.json, README):
-exact search meets the latency targets up to 100k chunks (hybrid p50 8 ms) and misses them at 1M
-(65 ms); IVF1024 with nprobe 384 reaches recall@10 0.98 at 1M with hybrid p50 37 ms (nprobe 256:
-0.947); HNSW32 needs efSearch 512 for 0.98 at 100k and would rebuild for minutes on each update.
+The "auto" factory (exact search up to FLAT_MAX_CHUNKS, IVF above) and the default search
+parameters are the settings `zhengce bench` found to meet the latency and recall targets at each
+size (eval/bench-report.json; README, "Performance"); HNSW would rebuild for minutes on each update.
 """
 
 from __future__ import annotations
@@ -92,8 +91,8 @@ def search_with_selection(dense: Any, query_vector: np.ndarray, depth: int, rows
 @contextmanager
 def faiss_single_thread() -> Iterator[None]:
     """One query, one OpenMP thread: FAISS's threads cost more than they save on a single query
-    (zhengce bench: exact search over 100k chunks 5.7 ms on one thread, 15.5 ms on two); a server
-    gets its parallelism from concurrent requests. The setting is per calling thread."""
+    (`zhengce bench` measures both: ``one_thread`` beside the exact rows of eval/bench-report.json);
+    a server gets its parallelism from concurrent requests. The setting is per calling thread."""
     import faiss
 
     threads = faiss.omp_get_max_threads()

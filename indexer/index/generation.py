@@ -1,5 +1,22 @@
-"""Committing a generation: write it complete beside the live one, fsync it, switch CURRENT to it
-atomically, drop the ones older than the previous; a failed write removes its partial folder."""
+"""Committing a generation of the local index folder: write it complete beside the live one, fsync
+it, switch CURRENT to it atomically, drop the ones older than the previous; a failed write removes
+its partial folder.
+
+Layout of ``DIR``::
+
+    CURRENT            name of the live generation (replaced with os.replace: the atomic switch)
+    .lock, writer.json the writer lock and who holds it (``writer_state``)
+    gen-000007/        one complete, immutable build
+        manifest.json  model, dim, factory, chunk settings, versions, counts, sources
+        documents.jsonl, chunks.jsonl (row i = FAISS id i = BM25 row i), tokens.jsonl
+        embeddings.npy (float32: updates never re-embed, FAISS can be rebuilt), dense.faiss, lexical/
+        sentences.npy, sentence_bounds.npy  each chunk's sentence vectors, when kept (index.sentences)
+        deleted.json   the tombstones of documents deleted by id
+
+A reader - or a writer killed at any instant - only ever sees complete generations. The previous
+generation is kept until the next build, so a reader that read CURRENT just before a switch can
+still finish loading.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +29,20 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed import Embedder
 from indexer.index.faiss_index import build_faiss, search_params
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import CURRENT, GENERATION_PREFIX, SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation
-from indexer.index.manifest import Manifest
+from indexer.index.manifest import Manifest, ModelIdentity
 from indexer.index.report import UpdateReport
 from indexer.index.sentences import stacked
 from indexer.index.settings import IndexSettings
-from indexer.index.writer_state import DELETED, _State
+from indexer.index.working_copy import WorkingCopy
+from indexer.index.writer_state import DELETED
 from indexer.models import Chunk
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """The installed versions of what builds an index, recorded in its manifest."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
@@ -50,15 +68,11 @@ def _fsync_tree(directory: Path) -> None:
         os.close(fd)
 
 
-def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: Embedder, report: UpdateReport) -> None:
+def commit(copy: WorkingCopy, index_dir: Path, settings: IndexSettings, model: ModelIdentity,
+           report: UpdateReport) -> None:
     """Write a complete new generation, switch CURRENT to it atomically, drop older ones."""
-    order = list(state.documents)
-    chunks = [c for doc_id in order for c in state.chunks[doc_id]]
-    dim = embedder.dim
-    vectors = np.concatenate([state.vectors[d] for d in order] or [np.empty((0, dim), np.float32)]).astype(
-        np.float32, copy=False
-    )
-    tokens = [t for doc_id in order for t in state.tokens[doc_id]]
+    order, chunks, vectors, tokens = copy.rows(model.dim)
+    vectors = vectors.astype(np.float32, copy=False)
 
     started = time.perf_counter()
     dense, effective = build_faiss(np.ascontiguousarray(vectors), settings.factory)
@@ -76,8 +90,8 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
         shutil.rmtree(gen_dir)
     gen_dir.mkdir()
     try:
-        _write_generation(state, gen_dir, generation, order, chunks, vectors, tokens, dense, effective, lexical,
-                          settings, embedder)
+        _write_generation(copy, gen_dir, generation, order, chunks, vectors, tokens, dense, effective, lexical,
+                          settings, model)
         _switch(index_dir, generation, previous)
     except BaseException:  # disk full, read-only: the partial folder must not eat the space left
         if current_generation(index_dir) != generation:
@@ -89,15 +103,15 @@ def _commit(state: _State, index_dir: Path, settings: IndexSettings, embedder: E
 
 
 def _write_generation(
-    state: _State, gen_dir: Path, generation: str, order: list[str], chunks: list[Chunk], vectors: np.ndarray,
+    copy: WorkingCopy, gen_dir: Path, generation: str, order: list[str], chunks: list[Chunk], vectors: np.ndarray,
     tokens: list[list[str]], dense: Any, effective: str, lexical: LexicalIndex, settings: IndexSettings,
-    embedder: Embedder,
+    model: ModelIdentity,
 ) -> None:
     import faiss
 
     with (gen_dir / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for doc_id in order:
-            handle.write(json.dumps(state.documents[doc_id].to_dict(), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(copy.documents[doc_id].to_dict(), ensure_ascii=False) + "\n")
     with (gen_dir / "chunks.jsonl").open("w", encoding="utf-8") as handle:
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -108,20 +122,20 @@ def _write_generation(
     faiss.write_index(dense, str(gen_dir / "dense.faiss"))
     lexical.save(gen_dir / "lexical")
     if settings.sentences:
-        sentences, bounds = stacked([state.sentences[d] for d in order], embedder.dim)
+        sentences, bounds = stacked([copy.sentences[d] for d in order], model.dim)
         np.save(gen_dir / SENTENCE_VECTORS, sentences)
         np.save(gen_dir / SENTENCE_BOUNDS, bounds)
     manifest = Manifest(
-        model=settings.model, model_id=embedder.model_id, dim=embedder.dim, factory=settings.factory,
+        model=settings.model, model_id=model.model_id, dim=model.dim, factory=settings.factory,
         factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
         search_params=search_params(effective, settings.search_params), bm25=lexical.params,
-        versions=_versions(), documents=len(order), chunks=len(chunks),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=state.sources,
+        versions=versions(), documents=len(order), chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=copy.sources,
         sentences=settings.sentences,
     )
     manifest.write(gen_dir / "manifest.json")
-    (gen_dir / DELETED).write_text(json.dumps(state.deleted, ensure_ascii=False), encoding="utf-8")
+    (gen_dir / DELETED).write_text(json.dumps(copy.deleted, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(gen_dir)
 
 

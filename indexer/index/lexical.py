@@ -12,13 +12,16 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
 from indexer.gongwen.numbers import DOC_NUMBER_IN_TEXT, proposal_tokens
+from indexer.index.filters import Selection
+from indexer.index.top_k import top_indices
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = DATA_DIR / "policy_terms.txt"
@@ -31,8 +34,8 @@ STOPWORDS = frozenset(
 )
 
 # Recorded in each index's manifest: tokens stored in an index were made by this recipe.
-# cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; BM25-only nDCG@10 on
-# 400 dev queries: MSGA 0.692 (plain cut 0.707), NCPP 0.871 (plain cut 0.865).
+# cut_for_search (words plus their sub-words) lets "宝宝屋" match "社区宝宝屋"; chosen over the plain
+# cut in eval/results.md, section 1.
 TOKENIZER = "jieba.cut_for_search+policy_terms+identifiers/2"
 
 _BOOK_TITLE = re.compile(r"《([^《》\n]{1,80})》")
@@ -102,8 +105,25 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+@dataclass
+class LocalLexicalQuery:
+    """Full BM25 score vector of one query (bm25s scores every row at once)."""
+
+    all_scores: np.ndarray
+
+    def top_k(self, k: int, within: Selection | None = None) -> np.ndarray:
+        rows = within.rows if within is not None else np.arange(len(self.all_scores))
+        scores = self.all_scores[rows]
+        positive = scores > 0
+        rows, scores = rows[positive], scores[positive]
+        return rows[top_indices(scores, k)]
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        return self.all_scores[rows]
+
+
 class LexicalIndex:
-    """BM25 over token lists; row i scores chunk i of the index."""
+    """BM25 over token lists; row i scores chunk i of the index. The local backend's lexical store."""
 
     FILE = "lexical.json"
 
@@ -130,6 +150,20 @@ class LexicalIndex:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(known), dtype=np.float32)
+
+    def query(self, tokens: list[str]) -> LocalLexicalQuery:
+        return LocalLexicalQuery(self.scores(tokens))
+
+    def postings(self) -> Iterator[tuple[str, list[int], list[float]]]:
+        """Each token, in bm25s's vocabulary order, with the rows holding it and its BM25 weight in each:
+        a row's score for a query is the sum of its weights of the query's tokens (each counted as often
+        as it occurs)."""
+        if self._bm25 is None:
+            return
+        tokens = {index: token for token, index in self._bm25.vocab_dict.items()}
+        data, rows, indptr = (np.asarray(self._bm25.scores[k]) for k in ("data", "indices", "indptr"))
+        for term in range(len(indptr) - 1):
+            yield tokens[term], rows[indptr[term] : indptr[term + 1]].tolist(), data[indptr[term] : indptr[term + 1]].tolist()
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

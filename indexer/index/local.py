@@ -1,7 +1,8 @@
-"""The local index: one folder of generations (FAISS + bm25s files), read here, written by ``writer``.
+"""The local index: one folder of generations (FAISS + bm25s files), opened here as a ``ChunkIndex``.
 
-A ``LocalIndex`` is one loaded generation; it is immutable, so concurrent searches share it.
-Vectors are memory-mapped; FAISS answers top-k, numpy scores given rows.
+A ``LocalIndex`` is one loaded generation, its four stores read from the generation's files; it is
+immutable, so concurrent searches share it. Vectors are memory-mapped; FAISS answers top-k, numpy
+scores given rows. Generations are written by ``generation`` under the lock of ``writer_state``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import NotFound, ZhengceError
+from indexer.index.base import ChunkIndex
 from indexer.index.faiss_index import apply_search_params, search_with_selection
+from indexer.index.filters import SearchFilters, Selection, rows_matching
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
-from indexer.index.sentences import gather, require_sentences, scores_of_rows
+from indexer.index.sentences import gather, scores_of_rows
+from indexer.index.top_k import top_indices
 from indexer.models import Chunk, Document
-from indexer.retrieval.filters import SearchFilters, rows_matching
-from indexer.retrieval.fusion import top_indices
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"
@@ -30,41 +32,73 @@ SENTENCE_BOUNDS = "sentence_bounds.npy"
 EXACT_FILTER_ROWS = 50_000  # filtered selections up to this many chunks are scored exhaustively
 
 
-@dataclass
-class LocalLexicalQuery:
-    """Full BM25 score vector of one query (bm25s scores every row at once)."""
+@dataclass(frozen=True, eq=False)
+class LocalRecords:
+    """Documents and chunks as read from the generation's JSONL files."""
 
-    all_scores: np.ndarray
-
-    def top_k(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
-        rows = rows if rows is not None else np.arange(len(self.all_scores))
-        scores = self.all_scores[rows]
-        positive = scores > 0
-        rows, scores = rows[positive], scores[positive]
-        return rows[top_indices(scores, k)]
-
-    def scores(self, rows: np.ndarray) -> np.ndarray:
-        return self.all_scores[rows]
-
-
-@dataclass
-class LocalIndex:
-    """One loaded generation of a local index folder."""
-
-    path: Path
-    generation: str
-    manifest: Manifest
     documents: dict[str, Document]
     chunks: list[Chunk]
-    embeddings: np.ndarray  # (len(chunks), dim) float32, memory-mapped
-    dense: object  # faiss.Index
-    lexical_index: LexicalIndex
     doc_rows: dict[str, range]  # rows of each document's chunks
-    sentences: np.ndarray | None = None  # (sentences, dim) float32, memory-mapped, when stored
-    sentence_bounds: np.ndarray | None = None  # (len(chunks) + 1,): row r's are bounds[r]:bounds[r + 1]
+
+    def rows_of(self, doc_id: str) -> range:
+        return self.doc_rows.get(doc_id, range(0))
+
+    def select(self, filters: SearchFilters | None) -> Selection | None:
+        if filters is None or filters.is_empty():
+            return None
+        return Selection(rows_matching(self.documents, self.doc_rows, filters), filters)
+
+
+@dataclass(frozen=True, eq=False)
+class FaissVectors:
+    """The passage vectors (memory-mapped) and the FAISS index over them."""
+
+    embeddings: np.ndarray  # (chunks, dim) float32
+    faiss: Any  # faiss.Index
+
+    def top_k(self, query_vector: np.ndarray, k: int, within: Selection | None = None) -> np.ndarray:
+        rows = None if within is None else within.rows
+        if rows is not None and len(rows) <= EXACT_FILTER_ROWS:
+            return rows[top_indices(self.scores(query_vector, rows), k)]
+        return search_with_selection(self.faiss, query_vector, k, rows)
+
+    def scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        gathered = np.asarray(self.embeddings).take(np.asarray(rows, dtype=np.int64), axis=0)  # no memmap indexing
+        return gathered @ (vectors.T if vectors.ndim == 2 else vectors)
+
+    def vectors(self, rows: range) -> np.ndarray:
+        return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class LocalSentences:
+    """All sentence vectors in row order (memory-mapped) and each row's bounds in them."""
+
+    matrix: np.ndarray  # (sentences, dim) float32
+    bounds: np.ndarray  # (chunks + 1,): row r's sentences are bounds[r]:bounds[r + 1]
+
+    def vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        numbers, counts = gather(self.bounds, np.asarray(rows, dtype=np.int64))
+        return np.asarray(self.matrix).take(numbers, axis=0), counts  # a plain view: no memmap indexing
+
+    def scores(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scored in place, without copying more than needed (``sentences.scores_of_rows``)."""
+        return scores_of_rows(self.matrix, self.bounds, query_vector, rows)
+
+
+@dataclass(frozen=True, eq=False)
+class LocalIndex(ChunkIndex):
+    """One loaded generation of a local index folder."""
+
+    records: LocalRecords
+    dense: FaissVectors
+    bm25: LexicalIndex
+    sentences: LocalSentences | None
+    path: Path  # the index folder
 
     @classmethod
     def load(cls, index_dir: Path | str, *, expect_model: str | None = None) -> LocalIndex:
+        """The live generation of ``index_dir``: the local backend's factory."""
         index_dir = Path(index_dir)
         for _ in range(5):
             generation = current_generation(index_dir)
@@ -82,38 +116,16 @@ class LocalIndex:
             check_model(index.manifest, expect_model, index_dir=index_dir)
         return index
 
-    def rows_of(self, doc_id: str) -> range:
-        return self.doc_rows.get(doc_id, range(0))
-
-    def select(self, filters: SearchFilters | None) -> np.ndarray | None:
-        return rows_matching(self, filters)
-
-    def dense_top_k(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
-        if rows is not None and len(rows) <= EXACT_FILTER_ROWS:
-            return rows[top_indices(self.dense_scores(query_vector, rows), k)]
-        return search_with_selection(self.dense, query_vector, k, rows)
-
-    def dense_scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        gathered = np.asarray(self.embeddings).take(np.asarray(rows, dtype=np.int64), axis=0)  # no memmap indexing
-        return gathered @ (vectors.T if vectors.ndim == 2 else vectors)
-
-    def vectors(self, rows: range) -> np.ndarray:
-        return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
-
-    def sentence_vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        require_sentences(self.manifest, f"{self.path}/{self.generation}")
-        assert self.sentences is not None and self.sentence_bounds is not None  # loaded with that flag
-        numbers, counts = gather(self.sentence_bounds, np.asarray(rows, dtype=np.int64))
-        return np.asarray(self.sentences).take(numbers, axis=0), counts  # a plain view: no memmap indexing
-
-    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The cosines of ``rows``' sentences with the query, scored in place (``sentences.scores_of_rows``)."""
-        require_sentences(self.manifest, f"{self.path}/{self.generation}")
-        assert self.sentences is not None and self.sentence_bounds is not None  # loaded with that flag
-        return scores_of_rows(self.sentences, self.sentence_bounds, query_vector, rows)
-
-    def lexical(self, tokens: list[str]) -> LocalLexicalQuery:
-        return LocalLexicalQuery(self.lexical_index.scores(tokens))
+    @classmethod
+    def of(
+        cls, path: Path, generation: str, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
+        embeddings: np.ndarray, dense: Any, lexical: LexicalIndex, sentences: LocalSentences | None = None,
+        spans: dict[str, range] | None = None,
+    ) -> LocalIndex:
+        """An index over parts already in memory (the bench builds its sizes so)."""
+        rows = doc_rows(chunks) if spans is None else spans
+        return cls(manifest, generation, f"{path}/{generation}", LocalRecords(documents, chunks, rows),
+                   FaissVectors(embeddings, dense), lexical, sentences, path)
 
     def stored_tokens(self) -> list[list[str]]:
         """Every row's BM25 tokens as the writer stored them, so they need not be made twice (the bench)."""
@@ -167,11 +179,9 @@ def _load_generation(index_dir: Path, generation: str) -> LocalIndex:
     lexical = LexicalIndex.load(gen_dir / "lexical")
     if not (len(chunks) == embeddings.shape[0] == dense.ntotal == lexical.size):
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
-    sentences = bounds = None
+    sentences = None
     if manifest.sentences:
-        sentences = np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r")
-        bounds = np.load(gen_dir / SENTENCE_BOUNDS)
-        if len(bounds) != len(chunks) + 1 or bounds[-1] != sentences.shape[0]:
+        sentences = LocalSentences(np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r"), np.load(gen_dir / SENTENCE_BOUNDS))
+        if len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != sentences.matrix.shape[0]:
             raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
-    return LocalIndex(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, doc_rows(chunks),
-                      sentences, bounds)
+    return LocalIndex.of(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, sentences)

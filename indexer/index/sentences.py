@@ -4,8 +4,8 @@ A chunk vector averages some 400 characters, so a passage holding the one senten
 question scores like a passage that only shares its topic; the best cosine of its sentences does not
 (eval/results.md, section 22). An index built with ``IndexSettings.sentences`` stores the vectors of
 ``matched_sentences`` of every chunk, in row order: sentence ``j`` belongs to row ``r`` when
-``bounds[r] <= j < bounds[r + 1]``; each backend hands out the vectors of given rows
-(``ChunkIndex.sentence_vectors``), and ``best_sentence_scores`` scores them for a query.
+``bounds[r] <= j < bounds[r + 1]``; each backend's sentence store hands out the vectors of given rows
+and their cosines with a query (``SentenceStore``), and ``best_sentence_scores`` takes each row's best.
 """
 
 from __future__ import annotations
@@ -67,14 +67,9 @@ def gather(bounds: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def best_sentence_scores(index: ChunkIndex, query_vector: np.ndarray, rows: np.ndarray,
                          own: np.ndarray | None = None) -> np.ndarray:
     """Each row's best sentence cosine with the query; the chunk's own (``own`` when the caller has
-    it, as hybrid search does) where it has no sentence. An index that scores sentences in place
-    (``sentence_scores``: the local one) is asked for the scores, else for the vectors."""
-    in_place = getattr(index, "sentence_scores", None)
-    if in_place is not None:
-        scores, counts = in_place(query_vector, rows)
-    else:
-        vectors, counts = index.sentence_vectors(rows)
-        scores = vectors @ query_vector
+    it, as hybrid search does) where it has no sentence. Each store scores its sentences its own way
+    (the local one in place, without copying them out)."""
+    scores, counts = index.sentence_scores(query_vector, rows)
     own = index.dense_scores(query_vector, rows) if own is None else own
     return best_per_row(scores, counts, own)
 
@@ -84,7 +79,7 @@ def scores_of_rows(sentences: np.ndarray, bounds: np.ndarray, query_vector: np.n
     """The cosine of each of ``rows``' sentences with the query (row after row) and each row's count,
     from the whole matrix ``sentences`` (float32, memory-mapped or not) without copying more than needed.
 
-    Hybrid search asks for some 3,000 rows' sentences (about 20,000 vectors, 30 MB). Where they are
+    Hybrid search asks for the sentences of its fused candidates (thousands of rows). Where they are
     half the index or more, one product with the whole matrix is cheaper than copying them out
     first; elsewhere they are copied out a block at a time into a buffer that stays in the CPU's
     cache (``take`` on the plain array: no memmap indexing) and scored there. The products are the

@@ -23,7 +23,7 @@ class IndexSettings:
     search_params: dict[str, Any] = field(default_factory=dict)  # e.g. {"efSearch": 256}
     embed_cache: Path | str | bool = True  # True: embed.default_cache_path()
     # each chunk's sentences embedded too (indexer.index.sentences): what the learned ranker, the default
-    # where they exist, reads; about 1.5 times the indexing time
+    # where they exist, reads; their cost in indexing time and disk: eval/results.md, section 23
     sentences: bool = True
 
     @classmethod

@@ -1,17 +1,8 @@
-"""Score arithmetic shared by every ranking: top-k without a full sort, min-max scaling, fusion."""
+"""Score arithmetic shared by every ranking: min-max scaling and fusion (top-k is ``indexer.index.top_k``)."""
 
 from __future__ import annotations
 
 import numpy as np
-
-
-def top_indices(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest values, best first (ties by index), without sorting everything."""
-    k = min(k, len(values))
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
-    return part[np.lexsort((part, -values[part]))]
 
 
 def min_max(values: np.ndarray, *, constant_positive: float = 1.0) -> np.ndarray:

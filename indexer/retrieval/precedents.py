@@ -25,10 +25,11 @@ from indexer.gongwen.asks import find_asks
 from indexer.gongwen.chunk import chunk_text
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import tokenize
+from indexer.index.top_k import top_indices
 from indexer.models import Chunk, Document
 from indexer.retrieval.confidence import Calibration, term_cover
 from indexer.retrieval.filters import SearchFilters
-from indexer.retrieval.fusion import min_max, top_indices
+from indexer.retrieval.fusion import min_max
 from indexer.retrieval.questions import content_terms
 from indexer.retrieval.search import Hit
 
@@ -174,9 +175,8 @@ def _document_cosines(index: ChunkIndex, rows: np.ndarray, dense: np.ndarray) ->
 
 def _allowed_rows(index: ChunkIndex, filters: SearchFilters | None, exclude_doc_id: str | None) -> np.ndarray:
     """Rows of the documents that may be returned, in row order."""
-    rows = index.select(filters)
-    if rows is None:
-        rows = np.arange(len(index.chunks))
+    selection = index.select(filters)
+    rows = np.arange(len(index.chunks)) if selection is None else selection.rows
     if exclude_doc_id is not None:
         excluded = index.rows_of(exclude_doc_id)
         rows = rows[(rows < excluded.start) | (rows >= excluded.stop)]

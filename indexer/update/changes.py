@@ -1,8 +1,7 @@
 """What an update changes, decided once for every backend: files scanned, documents added, ids removed.
 
-Each function applies one kind of change to a writer's working copy (``writer_state._State``) and
-records it in the run's report; the local writer and the Milvus writer differ only in how they
-load that copy and commit it. Files and documents are compared by content hash, so only what is
+Each function applies one kind of change to a writer's working copy (``indexer.index.working_copy``)
+and records it in the run's report; the stores differ only in how they load that copy and commit it. Files and documents are compared by content hash, so only what is
 new or changed is read again and embedded. A removal leaves a tombstone, so re-indexing a folder
 that still holds the file does not bring the document back; adding the document explicitly
 (an upload) undoes it.
@@ -13,31 +12,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from indexer.errors import NotFound, UnreadableFile
+from indexer.errors import NotFound, UnreadableFile, defect_reason
 from indexer.gongwen.documents import load_document
-from indexer.index.embedding import _progress
 from indexer.index.report import UpdateReport
-from indexer.index.writer_state import _State
-from indexer.ingest import OcrMode, check_file, iter_files
+from indexer.index.working_copy import WorkingCopy
+from indexer.ingest import check_file, iter_files
 from indexer.models import Document
+from indexer.update.embedding import progress_bar
 
+DocumentReader = Callable[[Path, str], Document]  # a file and its source name -> the document (UnreadableFile)
 DELETED_REASON = "deleted from the index by id; add the file explicitly (upload it) to restore it"
 log = logging.getLogger(__name__)
 
 
-def defect_reason(error: Exception) -> str:
-    """What a file is reported with when reading it hit a bug: the file fails, the others go on."""
-    return f"读取此文件时程序出错（程序缺陷，日志中有详情）：{type(error).__name__}: {error}"[:500]
-
-
 def apply_files(
-    state: _State, paths: Iterable[Path | str], report: UpdateReport, *, prune: bool, progress: bool,
-    ocr: OcrMode = "auto",
+    state: WorkingCopy, paths: Iterable[Path | str], report: UpdateReport, *, prune: bool, progress: bool,
+    read: DocumentReader = load_document,
 ) -> None:
-    """Bring ``state`` in line with the files under ``paths``; with ``prune``, forget vanished files."""
+    """Bring ``state`` in line with the files under ``paths``, each new or changed one read by ``read``;
+    with ``prune``, forget vanished files."""
     files = list(scan(paths))
     if prune:
         seen = {key for key, _, _ in files}
@@ -46,7 +42,7 @@ def apply_files(
             state.discard(entry["doc_id"])
             report.removed.append(entry["source"])
             state.dirty = True
-    for key, path, source in _progress(progress, iterable=files, desc="reading", unit="file"):
+    for key, path, source in progress_bar(progress, iterable=files, desc="reading", unit="file"):
         try:
             check_file(path)  # before hashing it: reading a FIFO would block the run
             sha = sha256(path)
@@ -57,7 +53,7 @@ def apply_files(
             if any(entry.get("sha256") == sha for entry in state.deleted.values()):
                 report.skipped.append({"source": source, "reason": DELETED_REASON})
                 continue
-            doc = load_document(path, source, ocr)
+            doc = read(path, source)
         except UnreadableFile as error:
             report.failed.append({"source": source, "reason": error.reason})
             continue
@@ -83,7 +79,7 @@ def apply_files(
         (report.updated if old else report.added).append(source)
 
 
-def apply_documents(state: _State, documents: Iterable[Document], report: UpdateReport) -> None:
+def apply_documents(state: WorkingCopy, documents: Iterable[Document], report: UpdateReport) -> None:
     """Add built documents (uploads, JSONL corpora); one with a known ``source`` replaces that document."""
     by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
     for doc in documents:
@@ -101,7 +97,7 @@ def apply_documents(state: _State, documents: Iterable[Document], report: Update
         (report.updated if replaced or existing else report.added).append(doc.source)
 
 
-def apply_removals(state: _State, doc_ids: Iterable[str], report: UpdateReport) -> None:
+def apply_removals(state: WorkingCopy, doc_ids: Iterable[str], report: UpdateReport) -> None:
     """Remove documents by id, each with a tombstone; file sources pointing at them are forgotten."""
     for doc_id in doc_ids:
         doc = state.documents.get(doc_id)
@@ -112,7 +108,7 @@ def apply_removals(state: _State, doc_ids: Iterable[str], report: UpdateReport) 
         report.removed.append(doc.source)
 
 
-def _remove(state: _State, doc_id: str) -> None:
+def _remove(state: WorkingCopy, doc_id: str) -> None:
     """Take a document out, leaving its tombstone, and forget the file sources that pointed at it."""
     doc = state.documents[doc_id]
     shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]

@@ -1,12 +1,11 @@
 """What an update embeds with, and the embedding itself: settings and a model that match the
-index (or a new index), then chunks, tokens and vectors for every document that has none yet (and
-its sentence vectors, when the index keeps them)."""
+index (or a new index), then chunks, tokens and vectors for every document of a working copy that
+has none yet (and its sentence vectors, when the index keeps them)."""
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,17 @@ from indexer.embed import CachedEmbedder, Embedder, load_embedder
 from indexer.errors import IndexMismatch
 from indexer.gongwen.documents import chunk_document, passage_text
 from indexer.index.lexical import tokenize
-from indexer.index.manifest import Manifest, check_model, same_model
+from indexer.index.manifest import check_model, same_model
 from indexer.index.report import UpdateReport
 from indexer.index.sentences import DocumentSentences, sentence_texts
 from indexer.index.settings import IndexSettings
-from indexer.index.writer_state import _State
+from indexer.index.working_copy import WorkingCopy
 
 EMBED_BATCH = 64  # passages per embedder call: also how often computed vectors reach the cache
 
 
-def _prepare(
-    state: _State, index_dir: Path, settings: IndexSettings | None, embedder: Embedder | None
+def prepare(
+    state: WorkingCopy, index_dir: Path | str, settings: IndexSettings | None, embedder: Embedder | None
 ) -> tuple[IndexSettings, Embedder]:
     """Settings for this run (the index's own unless given) and an embedder matching the index."""
     if state.manifest and embedder is not None:
@@ -68,18 +67,18 @@ def _prepare(
     return settings, embedder
 
 
-def _progress(progress: bool, **kwargs: Any):
+def progress_bar(progress: bool, **kwargs: Any):
+    """A tqdm bar, shown only when ``progress`` and stderr is a terminal."""
     from tqdm import tqdm
 
     return tqdm(disable=not (progress and sys.stderr.isatty()), **kwargs)
 
 
-def _embed_pending(
-    state: _State, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool,
-    batch: int = EMBED_BATCH,
+def embed_pending(
+    state: WorkingCopy, settings: IndexSettings, embedder: Embedder, report: UpdateReport, progress: bool,
 ) -> None:
-    """Chunk, tokenize and embed every document that has no vectors yet."""
-
+    """Chunk, tokenize and embed every document that has no vectors yet, ``EMBED_BATCH`` passages a call."""
+    batch = EMBED_BATCH  # read now: a test makes it smaller
     started = time.perf_counter()
     pending = [doc_id for doc_id in state.documents if doc_id not in state.vectors]
     texts: list[str] = []
@@ -110,7 +109,7 @@ def _embed_pending(
         _embed_sentences(state, embedder, report, progress, batch)
 
 
-def _embed_sentences(state: _State, embedder: Embedder, report: UpdateReport, progress: bool, batch: int) -> None:
+def _embed_sentences(state: WorkingCopy, embedder: Embedder, report: UpdateReport, progress: bool, batch: int) -> None:
     """Embed the sentences of every document that has chunk vectors but no sentence vectors."""
     started = time.perf_counter()
     pending = [doc_id for doc_id in state.documents if doc_id not in state.sentences]
@@ -128,29 +127,10 @@ def _embed_sentences(state: _State, embedder: Embedder, report: UpdateReport, pr
 def _encode_passages(embedder: Embedder, texts: list[str], batch: int, progress: bool, unit: str) -> np.ndarray:
     """Passage vectors of ``texts``, ``batch`` at a time (each batch reaches the cache as it is done)."""
     vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    with _progress(progress, total=len(texts), desc=f"embedding {unit}s", unit=unit) as bar:
+    with progress_bar(progress, total=len(texts), desc=f"embedding {unit}s", unit=unit) as bar:
         for start in range(0, len(texts), batch):
             passages = texts[start : start + batch]
             vectors[start : start + len(passages)] = embedder.encode_passages(passages)
             bar.update(len(passages))
     return vectors
 
-
-@dataclass
-class _StoredModel:
-    """Stands in for the index's model when a rebuild needs its identity but no encoding."""
-
-    manifest: Manifest
-
-    @property
-    def model_id(self) -> str:
-        return self.manifest.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.manifest.dim
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        raise AssertionError("removing documents never embeds")
-
-    encode_passages = encode_queries
