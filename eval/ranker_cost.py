@@ -58,7 +58,7 @@ def measure(index_dir: Path, dataset: Path, queries: int = QUERIES, top_k: int =
             seconds[name].append(time.thread_time() - started)
     stats = {name: latency_stats(values) for name, values in seconds.items()}
     return {"index": str(index_dir), "dataset": dataset.name, "chunks": len(index.chunks),
-            "sentences": int(index.sentence_bounds[-1]) if index.sentence_bounds is not None else 0,
+            "sentences": int(index.sentences.bounds[-1]) if index.sentences is not None else 0,
             "queries": len(texts), "top_k": top_k, "cpu_ms": stats,
             "ratio_p50": round(stats["learned"]["p50_ms"] / stats["linear"]["p50_ms"], 2),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
