@@ -221,7 +221,7 @@ def dump_for_learning(sets: list[SetVectors], assignment: list[np.ndarray], adap
     """eval.learn's candidate dumps with held-out adapted query vectors and these very folds, so a
     ranker trained on them (``python -m eval.learn train DIR/*.pkl``) is cross-validated with the
     adapter: no query's label reaches its own vector or its own ranker."""
-    from eval.learn import dump
+    from eval.learn.dumps import dump
 
     for data, fold in zip(sets, assignment):
         folds = dict(zip(data.query_ids, fold.tolist()))

@@ -141,17 +141,19 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     ranks them far better than new ones (nDCG@10 0.86 / 0.95 in-sample against 0.79 / 0.89 held out,
     eval/results.md section 14), so its own scores would calibrate confidence for memorised queries.
     With the judged documents removed, their candidates are dropped from the pool before ranking."""
-    from eval import learn
     from eval.datasets import load_dataset
+    from eval.learn.crossval import FOLDS, folds_of
+    from eval.learn.dumps import load as load_candidates
+    from eval.learn.variants import VARIANTS
     from indexer.index.local import LocalIndex
     from indexer.retrieval.rerank import FEATURES
 
-    sets = learn.load(learn_dumps)
+    sets = load_candidates(learn_dumps)
     runs = {run["dataset"]: run for run in (json.loads(Path(p).read_text(encoding="utf-8")) for p in results_paths)}
-    trainer, columns = learn.VARIANTS[variant]
-    fold = learn.folds_of(sets, learn.FOLDS, seed)
+    trainer, columns = VARIANTS[variant]
+    fold = folds_of(sets, FOLDS, seed)
     held: dict[tuple[str, str], np.ndarray] = {}
-    for k in range(learn.FOLDS):
+    for k in range(FOLDS):
         model = trainer([q for d in sets for q in d["queries"] if fold[(d["dataset"], q.query_id)] != k],
                         [FEATURES.index(c) for c in columns])
         for d in sets:
@@ -179,7 +181,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
         with path.open("rb") as handle:
             data = pickle.load(handle)
         data["families"].setdefault("hybrid-learned", {}).update(
-            columns=confidence.FAMILY_FEATURES["hybrid-learned"], held_out=f"{variant}, {learn.FOLDS} folds, seed {seed}",
+            columns=confidence.FAMILY_FEATURES["hybrid-learned"], held_out=f"{variant}, {FOLDS} folds, seed {seed}",
             **parts)
         with path.open("wb") as handle:
             pickle.dump(data, handle)

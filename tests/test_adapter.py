@@ -142,7 +142,7 @@ def test_eval_adapt_measures_writes_and_the_search_paths_use_the_adapter(tmp_pat
     for name in ("dense", "hybrid-linear-0.7"):  # the "before" column is the given run, query for query
         assert cv[name]["nDCG@10"]["before"] == round(base["retrievers"][name]["metrics"]["nDCG@10"], 4)
         assert 0.0 <= cv[name]["nDCG@10"]["after"] <= 1.0 and 0.0 <= cv[name]["nDCG@10"]["p"] <= 1.0
-    from eval.learn import load
+    from eval.learn.dumps import load
 
     (dumped,) = load(sorted((tmp_path / "learn").glob("*.pkl")))  # for the ranker, with the adapter's own folds
     assert set(dumped["folds"]) == {q["_id"] for q in TINY_QUERIES} and set(dumped["folds"].values()) == {0, 1}
