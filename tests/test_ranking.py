@@ -115,6 +115,19 @@ def _candidates(index, embedder, query: str):
     return vector, lexical, Candidates.of(index, tokens, vector, lexical, dense_rows, lexical.top_k(len(rows)))
 
 
+def test_feature_columns_are_placed_by_name_and_a_missing_one_is_refused() -> None:
+    from indexer.retrieval.rerank_features import FEATURES, _matrix
+
+    named = {name: np.full(3, float(i)) for i, name in reversed(list(enumerate(FEATURES)))}  # computed in any order
+    named["query_agreement"] = float(FEATURES.index("query_agreement"))  # a query-wide value
+    assert (_matrix(named, 3) == np.arange(len(FEATURES))).all()  # each column where FEATURES puts its name
+    del named["cover_text"]
+    with pytest.raises(ValueError, match="cover_text"):
+        _matrix(named, 3)
+    with pytest.raises(ValueError, match="cover_txt"):
+        _matrix({**named, "cover_txt": np.zeros(3)}, 3)
+
+
 def test_features_describe_each_candidate(notice_index, stand_in) -> None:
     from indexer.retrieval.rerank import FEATURES, features
 
