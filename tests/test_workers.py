@@ -155,7 +155,7 @@ def test_connections_to_the_shared_port_have_nagle_off():
     with TCP_NODELAY, which the accepted connections keep."""
     import socket
 
-    from indexer.cli.serve import listening_socket
+    from search_api.cli.serve import listening_socket
 
     with listening_socket("127.0.0.1", 0) as shared:
         shared.listen()
