@@ -115,6 +115,20 @@ def _candidates(index, embedder, query: str):
     return vector, lexical, Candidates.of(index, tokens, vector, lexical, dense_rows, lexical.top_k(len(rows)))
 
 
+def test_passage_texts_are_kept_up_to_a_bound_the_least_recently_used_going_first(notice_index, monkeypatch) -> None:
+    from indexer.retrieval import rerank_text
+
+    monkeypatch.setattr(rerank_text, "ROWS_KEPT", 3)
+    texts = rerank_text.RowTexts(notice_index)
+    first = texts.of([0, 1, 2])
+    assert [t.doc_id for t in first] == [notice_index.chunks[r].doc_id for r in (0, 1, 2)]
+    assert texts.of([0])[0] is first[0]  # kept, and now the most recently used
+    texts.of([3])  # over the bound: row 1, the least recently used, goes
+    assert texts.of([0])[0] is first[0] and texts.of([2])[0] is first[2]
+    again = texts.of([1])[0]
+    assert again is not first[1] and (again.text, again.context) == (first[1].text, first[1].context)  # made again
+
+
 def test_feature_columns_are_placed_by_name_and_a_missing_one_is_refused() -> None:
     from indexer.retrieval.rerank_features import FEATURES, _matrix
 
