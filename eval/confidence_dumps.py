@@ -12,11 +12,17 @@ import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from indexer.retrieval import confidence
+
+if TYPE_CHECKING:
+    from eval.learn.dumps import QueryCandidates
+    from indexer.index.base import ChunkIndex
+    from indexer.retrieval.filters import SearchFilters
+    from indexer.retrieval.search import Searcher
 
 DUMP_DIR = Path("var/eval/calibration")
 # searched as they are; the learned family is added with held-out scores (dump_learned)
@@ -29,14 +35,14 @@ class Without:
     """An index with some documents taken out: every search selects around them, as if they had
     never been indexed (BM25's statistics still count them, a negligible difference)."""
 
-    def __init__(self, index: Any, doc_ids: set[str] | None = None) -> None:
+    def __init__(self, index: ChunkIndex, doc_ids: set[str] | None = None) -> None:
         self._index = index
         self.doc_ids = doc_ids or set()  # set per query
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._index, name)
 
-    def select(self, filters: Any) -> np.ndarray:
+    def select(self, filters: SearchFilters | None) -> np.ndarray:
         rows = self._index.select(filters)
         rows = np.arange(len(self._index.chunks)) if rows is None else rows
         out = [self._index.rows_of(d) for d in self.doc_ids if d in self._index.documents]
@@ -120,7 +126,7 @@ def _unrelated_queries(dataset_dir: Path, seed: int = 0) -> dict[str, str]:
     return {f"{other.name}:{q}": other.queries[q] for q in sample_query_ids(other, UNRELATED_QUERIES, seed)}
 
 
-def _ranked(searcher: Any, family: str, mode: str, query_id: str, text: str, relevant: set[str]) -> Ranked:
+def _ranked(searcher: Searcher, family: str, mode: str, query_id: str, text: str, relevant: set[str]) -> Ranked:
     hits, signals = searcher.search_with_signals(text, confidence.CONTEXT_DEPTH, mode)
     hits = hits[: confidence.CONTEXT_DEPTH]
     if family == "hybrid-learned" and any("learned" not in h.scores for h in hits):
@@ -189,7 +195,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     return paths
 
 
-def _held_out_ranked(index: Any, q: Any, pool: np.ndarray, scores: np.ndarray, text: str,
+def _held_out_ranked(index: ChunkIndex, q: QueryCandidates, pool: np.ndarray, scores: np.ndarray, text: str,
                      dense_col: int, lexical_col: int) -> Ranked:
     """The top results of ``pool`` (positions in the query's candidates) by held-out ``scores``, with
     the query's signals read from the same candidates (they hold both retrievers' top 100)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from indexer.cli.backend_flags import add_backend_flags, backend_from_args
 
 if TYPE_CHECKING:
-    from indexer.retrieval.search import Hit
+    from indexer.retrieval.search import DocumentHit, Hit
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,7 +40,7 @@ def main_search(args: argparse.Namespace) -> int:
     index = backend_from_args(args).open(expect_model=args.model)
     searcher = Searcher(index)
     if args.by_document:
-        results: list[Any] = searcher.search_documents(args.query, args.top_k, args.mode, filters)
+        results: Sequence[Hit | DocumentHit] = searcher.search_documents(args.query, args.top_k, args.mode, filters)
     else:
         results = searcher.search(args.query, args.top_k, args.mode, filters)
     if args.json:

@@ -20,7 +20,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.errors import BadInput
-from indexer.index.base import ChunkIndex
+from indexer.index.base import ChunkIndex, LexicalQuery
 from indexer.index.lexical import query_terms, tokenize
 from indexer.index.manifest import check_model
 from indexer.index.sentences import require_sentences
@@ -301,7 +301,7 @@ class Searcher:
 
     def _fuse(
         self, query: str, tokens: list[str], dense_rows: np.ndarray, lexical_rows: np.ndarray,
-        query_vector: np.ndarray, lexical: Any,
+        query_vector: np.ndarray, lexical: LexicalQuery,
     ) -> tuple[list[int], dict[int, float], dict[int, float]]:
         """The fused order, each row's fused score and (learned fusion) the model's raw score of each
         row it re-scored."""
