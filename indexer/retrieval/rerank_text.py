@@ -4,7 +4,8 @@ What a passage's text gives (its normalised text and title/heading context, thei
 only, its identifiers) does not depend on the query, so it is derived once per passage and kept for
 the index generation (``RowTexts``); per query only the matching is left. The longest stretch of the
 query found verbatim in each passage is one vectorised pass over all of them (``longest_runs``), not a
-binary search of Python substring tests per passage: the same lengths, about 50 times less work.
+binary search of Python substring tests per passage: the same lengths, far less work
+(docs/performance.md).
 """
 
 from __future__ import annotations

@@ -30,19 +30,18 @@ from indexer.retrieval.citations import citation_of
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.questions import content_terms
 
-# Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): the learned ranker where the
-# index keeps sentence vectors (cross-validated above linear 0.7 on both sets, section 23), else a
-# 0.7/0.3 weighted sum of min-max normalised scores, the middle of the dense weights 0.65-0.75 that
-# score above both BM25 and dense on both sets (nDCG@10 MSGA 0.790 vs dense 0.779, NCPP 0.875 vs BM25
-# 0.869); no RRF setting does.
+# Defaults of hybrid fusion, chosen on the dev splits: the learned ranker where the index keeps sentence
+# vectors (eval/results.md, section 23), else a 0.7/0.3 weighted sum of min-max normalised scores, the
+# middle of the dense weights that score above both retrievers on both sets, which no RRF setting does
+# (section 2).
 DEFAULT_FUSION = "auto"  # "learned" where the index keeps sentence vectors, else "linear"
 DEFAULT_DENSE_WEIGHT = 0.7  # share of the dense retriever in either fusion
 DEFAULT_RRF_K = 60
 MIN_DEPTH = 100  # candidates per retriever: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
 DEPTH_FACTOR = 5
 # Hybrid search fuses at least this many candidates per retriever, whatever top_k: min-max scaling
-# depends on the candidates it spans, and the dev figures were measured at this depth (top 300 x 5).
-# Fusing only 100 + 100 for a top 10 scored lower (eval/results.md, fusion depth).
+# depends on the candidates it spans, and the dev figures were measured at this depth; fusing fewer for a
+# small top_k scored lower (eval/results.md, section 8).
 FUSION_DEPTH = 1500
 MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("auto", "rrf", "linear", "learned")

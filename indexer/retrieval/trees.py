@@ -8,7 +8,7 @@ is decided at once, the masks of a tree's failed splits are ANDed, and the row's
 leaf still possible (Lucchese et al., QuickScorer, SIGIR 2015). A split is decided by the row's rank
 among its feature's thresholds (one ``searchsorted`` per feature, not a comparison per split): the
 row passes the split's threshold exactly when more of those thresholds lie below its value. No walk
-from node to node, about a quarter of the work of walking every tree level by level, the same leaves.
+from node to node, and the same leaves as walking every tree (docs/performance.md has the cost).
 """
 
 from __future__ import annotations
