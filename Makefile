@@ -28,9 +28,10 @@ install: $(VENV)/.installed
 test: install
 	$(PY) -m pytest -q
 
-# the tier without the real model or the load test: storage, filters, fusion, API contract (seconds)
+# the in-process tier (under a minute): no real model or torch, no other process (CLI, server, Milvus Lite,
+# LibreOffice, Chromium), no OCR, no large corpus; storage, filters, fusion, API contract, the 公文 rules
 test-fast: install
-	$(PY) -m pytest -q -m "not model and not slow"
+	$(PY) -m pytest -q -m "not model and not slow and not system"
 
 lint: install
 	$(PY) -m ruff check indexer search_api eval tests

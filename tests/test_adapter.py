@@ -74,6 +74,7 @@ def _top1(vectors: np.ndarray, chunks: np.ndarray, rows: np.ndarray) -> float:
     return float(np.mean(np.argmax(vectors[rows] @ chunks.T, axis=1) == rows))
 
 
+@pytest.mark.model  # trains the adapter with torch
 def test_adapter_learnt_on_other_folds_finds_held_out_answers() -> None:
     pytest.importorskip("torch")  # eval.adapt trains with torch; the Searcher needs only numpy
     from eval.adapt import Training, deal_folds, train

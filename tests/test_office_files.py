@@ -95,6 +95,7 @@ def test_a_paragraph_running_over_the_page_break_is_joined(tmp_path: Path) -> No
 # ----------------------------------------------------------------------------- 3. signature blocks, dates, 版记
 
 
+@pytest.mark.system
 @needs_soffice
 @pytest.mark.parametrize("written, iso", [("2015-11-4", "2015-11-04"), ("2015.11.4", "2015-11-04"), ("2015/11/4", "2015-11-04")])
 def test_doc_signature_and_date_are_their_own_paragraphs_in_any_written_form(tmp_path: Path, written: str, iso: str) -> None:
@@ -146,6 +147,7 @@ def scanned_rules(tmp_path_factory):
     return load_document(path), printed
 
 
+@pytest.mark.system
 @needs_font
 def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rules) -> None:
     doc, printed = scanned_rules
@@ -154,6 +156,7 @@ def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rule
     assert character_accuracy(doc.text, "".join(printed[:-1])) >= 0.97, doc.text
 
 
+@pytest.mark.system
 @needs_font
 def test_a_scan_title_is_read_over_all_its_lines_and_its_page_number_is_dropped(scanned_rules) -> None:
     doc, _ = scanned_rules
@@ -214,6 +217,7 @@ def _form_picture() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.system
 @needs_font
 def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_it_cites(tmp_path: Path) -> None:
     values = [

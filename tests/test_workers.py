@@ -111,6 +111,7 @@ def _hold_writer(folder: Path, held: multiprocessing.Event, release: multiproces
         release.wait(30)
 
 
+@pytest.mark.system
 def test_the_writer_slot_is_one_across_processes(tmp_path):
     context = multiprocessing.get_context("spawn")
     held, release = context.Event(), context.Event()
