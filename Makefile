@@ -13,7 +13,7 @@ INDEX ?= var/index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install test test-fast test-slow test-web lint serve eval eval-learned eval-cv calibrate eval-trust bench clean
+.PHONY: install test test-fast test-slow test-web lint serve eval eval-learned rerank-model eval-cv calibrate eval-trust bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,10 @@ install: $(VENV)/.installed
 test: install
 	$(PY) -m pytest -q
 
-# the tier without the real model or the load test: storage, filters, fusion, API contract (seconds)
+# the in-process tier (under a minute): no real model or torch, no other process (CLI, server, Milvus Lite,
+# LibreOffice, Chromium), no OCR, no large corpus; storage, filters, fusion, API contract, the 公文 rules
 test-fast: install
-	$(PY) -m pytest -q -m "not model and not slow"
+	$(PY) -m pytest -q -m "not model and not slow and not system"
 
 lint: install
 	$(PY) -m ruff check indexer search_api eval tests
@@ -63,6 +64,12 @@ eval-learned: install
 	  $(PY) -m eval.learn train var/eval/learn/*.pkl --variants $(LEARNED) --seed $$seed \
 	    --json var/cv-learned/$$seed.json || exit 1; done
 	$(PY) -m eval.learn repeated var/cv-learned/*.json --variant $(LEARNED) --json var/cv-learned/repeated.json
+
+# after eval-learned's dumps: the default variant trained on every dev query, its trees written over the
+# shipped model in this source tree (indexer/retrieval/rerank_model.json), with its cross-validated record
+rerank-model: install
+	$(PY) -m eval.learn train var/eval/learn/*.pkl --variants $(LEARNED) --json var/cv-learned/model.json \
+	  --write indexer/retrieval/rerank_model.json
 
 # after make eval: the query adapter (both sets, NCPP weighted 0.3) with LambdaRank on the same folds,
 # one deal of the folds per seed, then each query's held-out figures averaged over the deals (section 21)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from eval.significance import compare
+from indexer.embed import Embedder
 from indexer.embed.adapter import QueryAdapter
 
 FOLDS = 5
@@ -160,7 +161,7 @@ def train(sets: list[SetVectors], masks: list[np.ndarray], training: Training,
 class HeldOutEmbedder:
     """Each query text through the adapter of its own held-out fold; passages unchanged."""
 
-    def __init__(self, inner: Any, adapter_of: dict[str, QueryAdapter]) -> None:
+    def __init__(self, inner: Embedder, adapter_of: dict[str, QueryAdapter]) -> None:
         self.inner = inner
         self.model_id = inner.model_id
         self.dim = inner.dim
@@ -221,7 +222,7 @@ def dump_for_learning(sets: list[SetVectors], assignment: list[np.ndarray], adap
     """eval.learn's candidate dumps with held-out adapted query vectors and these very folds, so a
     ranker trained on them (``python -m eval.learn train DIR/*.pkl``) is cross-validated with the
     adapter: no query's label reaches its own vector or its own ranker."""
-    from eval.learn import dump
+    from eval.learn.dumps import dump
 
     for data, fold in zip(sets, assignment):
         folds = dict(zip(data.query_ids, fold.tolist()))

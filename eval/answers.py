@@ -16,13 +16,18 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from eval.datasets import DatasetError, comparable, load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index, index_key
 from indexer.update.backends import open_backend
+
+if TYPE_CHECKING:
+    from indexer.embed import Embedder
+    from indexer.index.settings import IndexSettings
+    from indexer.retrieval.answers import Answer, ScoredSentence
 
 TOP_K = 5  # /ask's default number of passages read
 ADJACENT_GAP = 2  # characters between two answer sentences that still read as one quote
@@ -45,7 +50,7 @@ def load_answers(dataset_dir: Path, split: str) -> dict[str, tuple[str, str]]:
     return gold
 
 
-def quotes(sentences: list[Any]) -> list[str]:
+def quotes(sentences: list[ScoredSentence]) -> list[str]:
     """The answer as the reader sees it: sentences of one document that touch are one quote."""
     ordered = sorted(sentences, key=lambda s: (s.hit.document.doc_id, s.char_start))
     merged: list[list[Any]] = []
@@ -58,7 +63,7 @@ def quotes(sentences: list[Any]) -> list[str]:
     return [text[start:end] for _, start, end, text in merged]
 
 
-def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool]:
+def judge(sentences: list[ScoredSentence], gold_doc: str, gold_span: str) -> dict[str, bool]:
     """What one answer (possibly empty) got right."""
     if not sentences:
         return {"answered": False, "contains_gold": False, "first_overlaps_gold": False, "first_from_gold_doc": False}
@@ -74,7 +79,7 @@ def judge(sentences: list[Any], gold_doc: str, gold_span: str) -> dict[str, bool
 
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
-    seed: int = 0, settings: Any = None, embedder: Any = None, floors: list[float] | None = None,
+    seed: int = 0, settings: IndexSettings | None = None, embedder: Embedder | None = None, floors: list[float] | None = None,
     index_dir: Path | None = None, fusion: str = "auto", threshold: float | None = None,
 ) -> dict[str, Any]:
     """/ask's answers over (a seeded sample of) the split, as asked and with each question's gold
@@ -127,7 +132,7 @@ def run_answer_eval(
     }
 
 
-def _given(answer: Any, floor: float) -> list[Any]:
+def _given(answer: Answer, floor: float) -> list[ScoredSentence]:
     """The answer's sentences when it is given at ``floor`` (its confidence reaches it), else none."""
     if not answer.found or (answer.confidence is not None and answer.confidence < floor):
         return []

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,10 @@ from indexer.index.base import ChunkIndex
 from indexer.index.filters import SearchFilters, Selection
 from indexer.models import Chunk, Document
 from indexer.retrieval import confidence
+
+if TYPE_CHECKING:
+    from eval.learn.dumps import QueryCandidates
+    from indexer.retrieval.search import Searcher
 
 DUMP_DIR = Path("var/eval/calibration")
 # searched as they are; the learned family is added with held-out scores (dump_learned)
@@ -135,7 +139,7 @@ def _unrelated_queries(dataset_dir: Path, seed: int = 0) -> dict[str, str]:
     return {f"{other.name}:{q}": other.queries[q] for q in sample_query_ids(other, UNRELATED_QUERIES, seed)}
 
 
-def _ranked(searcher: Any, family: str, mode: str, query_id: str, text: str, relevant: set[str]) -> Ranked:
+def _ranked(searcher: Searcher, family: str, mode: str, query_id: str, text: str, relevant: set[str]) -> Ranked:
     hits, signals = searcher.search_with_signals(text, confidence.CONTEXT_DEPTH, mode)
     hits = hits[: confidence.CONTEXT_DEPTH]
     if family == "hybrid-learned" and any("learned" not in h.scores for h in hits):
@@ -156,17 +160,19 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     ranks them far better than new ones (nDCG@10 0.86 / 0.95 in-sample against 0.79 / 0.89 held out,
     eval/results.md section 14), so its own scores would calibrate confidence for memorised queries.
     With the judged documents removed, their candidates are dropped from the pool before ranking."""
-    from eval import learn
     from eval.datasets import load_dataset
+    from eval.learn.crossval import FOLDS, folds_of
+    from eval.learn.dumps import load as load_candidates
+    from eval.learn.variants import VARIANTS
     from indexer.index.stores import open_store
     from indexer.retrieval.rerank import FEATURES
 
-    sets = learn.load(learn_dumps)
+    sets = load_candidates(learn_dumps)
     runs = {run["dataset"]: run for run in (json.loads(Path(p).read_text(encoding="utf-8")) for p in results_paths)}
-    trainer, columns = learn.VARIANTS[variant]
-    fold = learn.folds_of(sets, learn.FOLDS, seed)
+    trainer, columns = VARIANTS[variant]
+    fold = folds_of(sets, FOLDS, seed)
     held: dict[tuple[str, str], np.ndarray] = {}
-    for k in range(learn.FOLDS):
+    for k in range(FOLDS):
         model = trainer([q for d in sets for q in d["queries"] if fold[(d["dataset"], q.query_id)] != k],
                         [FEATURES.index(c) for c in columns])
         for d in sets:
@@ -194,7 +200,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
         with path.open("rb") as handle:
             data = pickle.load(handle)
         data["families"].setdefault("hybrid-learned", {}).update(
-            columns=confidence.FAMILY_FEATURES["hybrid-learned"], held_out=f"{variant}, {learn.FOLDS} folds, seed {seed}",
+            columns=confidence.FAMILY_FEATURES["hybrid-learned"], held_out=f"{variant}, {FOLDS} folds, seed {seed}",
             **parts)
         with path.open("wb") as handle:
             pickle.dump(data, handle)
@@ -202,7 +208,7 @@ def dump_learned(learn_dumps: list[Path], results_paths: list[Path], out_dir: Pa
     return paths
 
 
-def _held_out_ranked(index: Any, q: Any, pool: np.ndarray, scores: np.ndarray, text: str,
+def _held_out_ranked(index: ChunkIndex, q: QueryCandidates, pool: np.ndarray, scores: np.ndarray, text: str,
                      dense_col: int, lexical_col: int) -> Ranked:
     """The top results of ``pool`` (positions in the query's candidates) by held-out ``scores``, with
     the query's signals read from the same candidates (they hold both retrievers' top 100)."""

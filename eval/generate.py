@@ -16,13 +16,18 @@ import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.answers import TOP_K
 from eval.datasets import load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index, index_key
 from indexer.generation.client import MAX_TOKENS
 from indexer.update.backends import open_backend
+
+if TYPE_CHECKING:
+    from indexer.embed import Embedder
+    from indexer.generation.client import ChatClient
+    from indexer.index.settings import IndexSettings
 
 _MARK = re.compile(r"[\[【［]\s*([\d,，、\s]+)\s*[\]】］]")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
@@ -92,9 +97,9 @@ def _cn_values(run: str) -> set[str]:
     return values
 
 
-def run_generate_eval(dataset_dir: Path, split: str, max_queries: int | None, client: Any, *,
-                      cache_dir: Path = DEFAULT_CACHE, seed: int = 0, settings: Any = None,
-                      fusion: str = "auto", index_dir: Path | None = None, embedder: Any = None,
+def run_generate_eval(dataset_dir: Path, split: str, max_queries: int | None, client: ChatClient | None, *,
+                      cache_dir: Path = DEFAULT_CACHE, seed: int = 0, settings: IndexSettings | None = None,
+                      fusion: str = "auto", index_dir: Path | None = None, embedder: Embedder | None = None,
                       threshold: float | None = None, max_tokens: int = MAX_TOKENS,
                       progress: Path | None = None) -> dict[str, Any]:
     """The figures above over (a seeded sample of) the split's questions; ``client`` a ChatClient or None.

@@ -25,7 +25,8 @@ import numpy as np
 from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
 from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
 from indexer.errors import BadInput
-from indexer.index.backends import collection_for, open_backend
+from indexer.index.stores import collection_for
+from indexer.update.backends import open_backend
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")

@@ -16,12 +16,16 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.harness import DEFAULT_CACHE, pipeline_digest
 from eval.metrics import Qrels, mean_over_queries, per_query
 from eval.significance import compare
 from indexer.errors import NotFound
+
+if TYPE_CHECKING:
+    from indexer.embed import Embedder
+    from indexer.index.base import ChunkIndex
 
 PRECEDENTS = Path(__file__).resolve().parent / "data" / "precedents"
 METRICS = ("nDCG@10", "R@5")
@@ -50,7 +54,7 @@ def load_set(folder: Path = PRECEDENTS) -> tuple[dict[str, Path], dict[str, str]
     return files, queries, qrels
 
 
-def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACHE, *, embedder: Any = None,
+def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACHE, *, embedder: Embedder | None = None,
                        fusion: str | None = None) -> dict[str, Any]:
     """Per-query and mean nDCG@10 / R@5 of /similar and of by-document hybrid search."""
     from indexer.retrieval.precedents import find_precedents, input_parts
@@ -75,8 +79,8 @@ def run_precedent_eval(folder: Path = PRECEDENTS, cache_dir: Path = DEFAULT_CACH
     return results
 
 
-def precedent_index(files: dict[str, Path], cache_dir: Path = DEFAULT_CACHE, embedder: Any = None
-                    ) -> tuple[Any, Any, dict[str, str]]:
+def precedent_index(files: dict[str, Path], cache_dir: Path = DEFAULT_CACHE, embedder: Embedder | None = None
+                    ) -> tuple[ChunkIndex, Embedder, dict[str, str]]:
     """The index of the set's documents (built once, then reused), its embedder, doc_id -> corpus id."""
     from indexer.index.settings import IndexSettings
     from indexer.update.backends import open_backend

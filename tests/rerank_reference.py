@@ -15,7 +15,7 @@ import numpy as np
 from indexer.index.base import ChunkIndex, LexicalQuery
 from indexer.index.lexical import identifier_tokens, normalize, query_terms
 from indexer.retrieval.fusion import linear, min_max
-from indexer.retrieval.rerank import (
+from indexer.retrieval.rerank_features import (
     _QUESTION,
     AGREEMENT_DEPTH,
     LONGEST_MATCH_CHARS,

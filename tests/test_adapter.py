@@ -74,6 +74,7 @@ def _top1(vectors: np.ndarray, chunks: np.ndarray, rows: np.ndarray) -> float:
     return float(np.mean(np.argmax(vectors[rows] @ chunks.T, axis=1) == rows))
 
 
+@pytest.mark.model  # trains the adapter with torch
 def test_adapter_learnt_on_other_folds_finds_held_out_answers() -> None:
     pytest.importorskip("torch")  # eval.adapt trains with torch; the Searcher needs only numpy
     from eval.adapt import Training, deal_folds, train
@@ -142,7 +143,7 @@ def test_eval_adapt_measures_writes_and_the_search_paths_use_the_adapter(tmp_pat
     for name in ("dense", "hybrid-linear-0.7"):  # the "before" column is the given run, query for query
         assert cv[name]["nDCG@10"]["before"] == round(base["retrievers"][name]["metrics"]["nDCG@10"], 4)
         assert 0.0 <= cv[name]["nDCG@10"]["after"] <= 1.0 and 0.0 <= cv[name]["nDCG@10"]["p"] <= 1.0
-    from eval.learn import load
+    from eval.learn.dumps import load
 
     (dumped,) = load(sorted((tmp_path / "learn").glob("*.pkl")))  # for the ranker, with the adapter's own folds
     assert set(dumped["folds"]) == {q["_id"] for q in TINY_QUERIES} and set(dumped["folds"].values()) == {0, 1}

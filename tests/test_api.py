@@ -204,8 +204,8 @@ def test_the_learned_ranker_is_chosen_by_configuration(corpus_index_dir, tmp_pat
 def test_serving_the_learned_ranker_indexes_the_corpus_with_sentence_vectors(tmp_path, monkeypatch, embed_cache_path):
     """`ZHENGCE_FUSION=learned zhengce serve --corpus DIR`: the index it builds (or finds without
     them) gets sentence vectors; a later refresh under the default fusion keeps them."""
-    from indexer.cli.serve import refresh_index
     from indexer.index.local import LocalIndex
+    from search_api.cli.serve import refresh_index
 
     monkeypatch.setenv("ZHENGCE_EMBED_CACHE", str(embed_cache_path))
     corpus = tmp_path / "corpus"

@@ -264,6 +264,7 @@ def test_configuration_errors_are_clear(monkeypatch):
     assert (configured.name, configured.uri, configured.collection) == ("milvus", "var/x.db", "from_env")
 
 
+@pytest.mark.system
 def test_an_empty_milvus_collection_is_not_found(tmp_path):
     backend = open_backend("milvus", milvus_uri=str(tmp_path / "empty.db"), collection="nothing_here")
     assert backend.current_manifest() is None

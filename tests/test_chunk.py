@@ -102,6 +102,7 @@ def test_stable_ids_across_runs():
     ("002", ("沪妇两会〔2019〕13号", "上海市妇女联合会", "2019-04-29")),
     ("004", ("浦府办〔2021〕12号", "上海市浦东新区人民政府办公室", "2021-05-13")),
 ])
+@pytest.mark.system
 def test_inspect_command_reports_metadata_and_clean_chunks(prefix, expected):
     path = next(CORPUS.glob(f"{prefix}_*.txt"))
     result = subprocess.run(
@@ -117,6 +118,7 @@ def test_inspect_command_reports_metadata_and_clean_chunks(prefix, expected):
         assert {"text", "section", "page", "char_start", "char_end"} <= chunk.keys()
 
 
+@pytest.mark.system
 def test_inspect_reports_a_bad_file_clearly(tmp_path):
     empty = tmp_path / "空文件.txt"
     empty.write_bytes(b"")

@@ -219,6 +219,7 @@ def rendered(reply_file, tmp_path_factory):
     return read_pages(out / "reply.pdf")
 
 
+@pytest.mark.system
 def test_libreoffice_renders_a4_pages_of_22_lines_of_28_characters(rendered):
     assert len(rendered) >= 3
     assert all(abs(p.width_mm - 210) < 0.5 and abs(p.height_mm - 297) < 0.5 for p in rendered)
@@ -232,6 +233,7 @@ def test_libreoffice_renders_a4_pages_of_22_lines_of_28_characters(rendered):
     assert all(abs(line.chars - CHARS_PER_LINE) <= 1 for line in full), [(line.chars, line.text) for line in full]
 
 
+@pytest.mark.system
 def test_libreoffice_renders_page_numbers_on_every_page(rendered):
     for number, page in enumerate(rendered, start=1):
         numbers = [line for line in page.lines if re.fullmatch(rf"—\s*{number}\s*—", line.text)]

@@ -69,6 +69,7 @@ def sealed_scan(tmp_path_factory):
     return path, image, printed, load_document(path)
 
 
+@pytest.mark.system
 @needs_font
 def test_sealed_scan_is_read_by_ocr_with_its_characters_and_metadata(sealed_scan) -> None:
     path, _, printed, doc = sealed_scan
@@ -80,6 +81,7 @@ def test_sealed_scan_is_read_by_ocr_with_its_characters_and_metadata(sealed_scan
     assert doc.ocr_pages[0].error is None and doc.ocr_pages[0].confidence > 0.9
 
 
+@pytest.mark.system
 @needs_font
 def test_citations_of_a_scanned_page_carry_the_page_and_the_ocr_flag(sealed_scan) -> None:
     _, _, _, doc = sealed_scan
@@ -92,6 +94,7 @@ def test_citations_of_a_scanned_page_carry_the_page_and_the_ocr_flag(sealed_scan
         assert doc.text[citation["char_start"] : citation["char_end"]] == chunk.text
 
 
+@pytest.mark.system
 @needs_font
 def test_red_channel_removes_the_seal_and_keeps_the_ink(sealed_scan) -> None:
     _, image, _, _ = sealed_scan
@@ -172,6 +175,7 @@ PNG_NOTICE = [
 ]
 
 
+@pytest.mark.system
 @needs_font
 def test_png_scan_is_ocrd_and_inspect_shows_the_ocr_facts(tmp_path: Path, capsys) -> None:
     image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 900), seed=2)
@@ -227,6 +231,7 @@ def _page_parts(path: Path) -> int:
 OFD_BACKGROUNDS = {"keyword.ofd": [1]}
 
 
+@pytest.mark.system
 @needs_ofd
 @pytest.mark.parametrize("name", sorted(OFD_TEXT))
 def test_ofd_sample_text_is_read_page_by_page(name: str) -> None:
@@ -236,6 +241,7 @@ def test_ofd_sample_text_is_read_page_by_page(name: str) -> None:
     assert len(doc.page_starts) == _page_parts(OFD_DIR / name)
 
 
+@pytest.mark.system
 @needs_ofd
 def test_a_certificate_reads_its_form_from_the_background_picture_under_its_values() -> None:
     doc = load_document(OFD_DIR / "keyword.ofd")
@@ -289,6 +295,7 @@ def _scanned_ofd(path: Path, pictures: list[bytes]) -> Path:
     return path
 
 
+@pytest.mark.system
 @needs_font
 def test_ofd_of_page_images_is_read_by_ocr_and_a_page_that_fails_costs_only_that_page(tmp_path: Path, caplog) -> None:
     image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 900), seed=3)
@@ -323,6 +330,7 @@ def test_damaged_ofd_is_refused_by_name(tmp_path: Path) -> None:
 WORD_NOTICE = [NOTICE_TITLE, *NOTICE_PARAGRAPHS]
 
 
+@pytest.mark.system
 @needs_soffice
 @pytest.mark.parametrize("suffix", [".doc", ".wps"])
 def test_word97_file_is_read_through_libreoffice(tmp_path: Path, suffix: str) -> None:
@@ -334,6 +342,7 @@ def test_word97_file_is_read_through_libreoffice(tmp_path: Path, suffix: str) ->
     assert doc.meta.title == NOTICE_TITLE
 
 
+@pytest.mark.system
 @needs_soffice
 def test_word97_saved_under_a_docx_name_goes_through_libreoffice(tmp_path: Path) -> None:
     """WPS saves Word 97 binaries under .docx names; python-docx refuses them, LibreOffice reads them."""
@@ -351,6 +360,7 @@ def test_word97_without_libreoffice_names_the_package(tmp_path: Path, monkeypatc
     assert "libreoffice-writer-nogui" in caught.value.reason and caught.value.path == path
 
 
+@pytest.mark.system
 @needs_soffice
 def test_a_conversion_past_its_time_limit_is_stopped_and_reported(tmp_path: Path) -> None:
     path = make_docx(tmp_path / "slow.doc", WORD_NOTICE)
@@ -384,6 +394,7 @@ def test_index_with_ocr_off_refuses_scans_by_name_and_indexes_the_rest(
     assert all("OCR is off" in reason for reason in reasons.values())
 
 
+@pytest.mark.system
 def test_ocr_force_reads_a_page_that_has_a_text_layer(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 

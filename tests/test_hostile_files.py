@@ -38,6 +38,7 @@ needs_soffice = pytest.mark.skipif(__import__("shutil").which("soffice") is None
 # 1. OFD DeltaX
 
 
+@pytest.mark.system
 def test_ofd_deltax_repeats_are_read_within_the_text_they_position(tmp_path: Path) -> None:
     """2,000 "g 100000 5" tokens in one DeltaX (a 1 KB file) once expanded to 200 million advances."""
     path = text_ofd(tmp_path / "repeat.ofd", NOTICE, delta_x="g 100000 5 " * 2000)
@@ -72,6 +73,7 @@ def test_index_over_a_folder_with_a_hostile_ofd_indexes_the_others(tmp_path: Pat
 # 2. DOCX gridSpan
 
 
+@pytest.mark.system
 def test_docx_cell_spanning_200_million_columns_is_read_without_expanding_the_span(tmp_path: Path) -> None:
     path = grid_span_docx(tmp_path / "span.docx", 200_000_000)
     assert path.stat().st_size < 40_000
@@ -85,6 +87,7 @@ def test_docx_cell_spanning_200_million_columns_is_read_without_expanding_the_sp
 # 3. PDF page size
 
 
+@pytest.mark.system
 def test_pdf_page_of_14400_points_is_rendered_within_the_pixel_cap(tmp_path: Path) -> None:
     """A 339-byte PDF whose one page, rendered at 150 dpi, is 30,000 pixels square (9.2 GB measured)."""
     path = huge_page_pdf(tmp_path / "huge.pdf")
@@ -115,6 +118,7 @@ def test_index_applies_the_zip_and_text_limits_of_uploads(tmp_path: Path, stand_
     assert len(LocalIndex.load(tmp_path / "index").documents) == 1
 
 
+@pytest.mark.system
 @needs_soffice
 def test_random_bytes_behind_an_ole2_signature_are_not_converted_into_a_document(tmp_path: Path) -> None:
     noise = ole2_noise_doc(tmp_path / "noise.doc")
@@ -132,6 +136,7 @@ def test_random_bytes_behind_an_ole2_signature_are_not_converted_into_a_document
 # 5. pages and frames for OCR, HTML elements
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("make, count", [(blank_frames_tiff, 3000), (blank_pages_pdf, 5000)], ids=["tiff", "pdf"])
 def test_a_file_of_thousands_of_pages_to_ocr_is_refused_before_any_is_read(tmp_path: Path, make, count) -> None:
     """A 480 KB TIFF of 3,000 frames was 36 minutes of OCR; a 513 KB PDF of 5,000 pages 3.6 hours."""

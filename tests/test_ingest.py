@@ -115,6 +115,7 @@ def test_pdf_that_needs_a_password_is_refused(tmp_path: Path) -> None:
     assert_refused(path, "encrypted PDF: password required")
 
 
+@pytest.mark.system
 def test_scanned_pdf_without_text_layer_needs_ocr(tmp_path: Path) -> None:
     error = assert_refused(make_scanned_pdf(tmp_path / "scan.pdf", pages=3), "no text layer: OCR needed")
     assert "3 pages" in error.reason

@@ -181,6 +181,7 @@ def test_chinese_numbers_count_as_headings_do() -> None:
 # ----------------------------------------------------------------------------- 3. signature blocks, dates, 版记
 
 
+@pytest.mark.system
 @needs_soffice
 @pytest.mark.parametrize("written, iso", [("2015-11-4", "2015-11-04"), ("2015.11.4", "2015-11-04"), ("2015/11/4", "2015-11-04")])
 def test_doc_signature_and_date_are_their_own_paragraphs_in_any_written_form(tmp_path: Path, written: str, iso: str) -> None:
@@ -232,6 +233,7 @@ def scanned_rules(tmp_path_factory):
     return load_document(path), printed
 
 
+@pytest.mark.system
 @needs_font
 def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rules) -> None:
     doc, printed = scanned_rules
@@ -240,6 +242,7 @@ def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rule
     assert character_accuracy(doc.text, "".join(printed[:-1])) >= 0.97, doc.text
 
 
+@pytest.mark.system
 @needs_font
 @pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
 def test_a_scan_stored_sideways_is_read_upright(tmp_path: Path, turn) -> None:
@@ -313,6 +316,7 @@ def _form_picture() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.system
 @needs_font
 def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_it_cites(tmp_path: Path) -> None:
     values = [

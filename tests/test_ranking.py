@@ -115,6 +115,33 @@ def _candidates(index, embedder, query: str):
     return vector, lexical, Candidates.of(index, tokens, vector, lexical, dense_rows, lexical.top_k(len(rows)))
 
 
+def test_passage_texts_are_kept_up_to_a_bound_the_least_recently_used_going_first(notice_index, monkeypatch) -> None:
+    from indexer.retrieval import rerank_text
+
+    monkeypatch.setattr(rerank_text, "ROWS_KEPT", 3)
+    texts = rerank_text.RowTexts(notice_index)
+    first = texts.of([0, 1, 2])
+    assert [t.doc_id for t in first] == [notice_index.chunks[r].doc_id for r in (0, 1, 2)]
+    assert texts.of([0])[0] is first[0]  # kept, and now the most recently used
+    texts.of([3])  # over the bound: row 1, the least recently used, goes
+    assert texts.of([0])[0] is first[0] and texts.of([2])[0] is first[2]
+    again = texts.of([1])[0]
+    assert again is not first[1] and (again.text, again.context) == (first[1].text, first[1].context)  # made again
+
+
+def test_feature_columns_are_placed_by_name_and_a_missing_one_is_refused() -> None:
+    from indexer.retrieval.rerank_features import FEATURES, _matrix
+
+    named = {name: np.full(3, float(i)) for i, name in reversed(list(enumerate(FEATURES)))}  # computed in any order
+    named["query_agreement"] = float(FEATURES.index("query_agreement"))  # a query-wide value
+    assert (_matrix(named, 3) == np.arange(len(FEATURES))).all()  # each column where FEATURES puts its name
+    del named["cover_text"]
+    with pytest.raises(ValueError, match="cover_text"):
+        _matrix(named, 3)
+    with pytest.raises(ValueError, match="cover_txt"):
+        _matrix({**named, "cover_txt": np.zeros(3)}, 3)
+
+
 def test_features_describe_each_candidate(notice_index, stand_in) -> None:
     from indexer.retrieval.rerank import FEATURES, features
 
@@ -206,7 +233,8 @@ def test_exported_trees_score_exactly_as_lightgbm(tmp_path: Path) -> None:
     """The Searcher scores with numpy what LightGBM trained: every split, leaf and tie on a
     threshold must route the same way."""
     pytest.importorskip("lightgbm")
-    from eval.learn import fit_lambdarank, trees_of
+    from eval.learn.export import trees_of
+    from eval.learn.lambdarank import fit_lambdarank
     from indexer.retrieval.rerank import FEATURES, TreeRanker
 
     sets = _signal_sets(len(FEATURES), FEATURES.index("cover_text"))
@@ -223,9 +251,42 @@ def test_exported_trees_score_exactly_as_lightgbm(tmp_path: Path) -> None:
     assert np.allclose(loaded.score(x[:, : len(FEATURES)]), scorer.score(x), atol=1e-12)
 
 
+def test_train_writes_the_model_where_the_command_line_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m eval.learn train ... --write PATH`` writes the trees to PATH and leaves the shipped
+    model alone; a bare ``--write`` means the source checkout's model, refused where there is none."""
+    pytest.importorskip("lightgbm")
+    import pickle
+
+    from eval.learn.cli import main
+    from eval.learn.crossval import fixed_scores
+    from indexer.retrieval.rerank import FEATURES, MODEL_FILE, TreeRanker
+
+    sets = _signal_sets(len(FEATURES), FEATURES.index("cover_text"))
+    dumps = []
+    for data in sets:
+        today = fixed_scores(data, lambda x: x[:, FEATURES.index("dense")])
+        dumps.append(tmp_path / f"{data['dataset']}.pkl")
+        dumps[-1].write_bytes(pickle.dumps({**data, "columns": list(FEATURES), "hybrid_per_query": today,
+                                            "queries": [vars(q) for q in data["queries"]], "folds": None}))
+    shipped = MODEL_FILE.read_bytes()
+    monkeypatch.chdir(tmp_path)  # no source checkout here
+    train = ["train", *map(str, dumps), "--variants", "lambdarank"]
+    with pytest.raises(SystemExit, match="no folder indexer/retrieval"):
+        main([*train, "--write"])
+    out = tmp_path / "models" / "ranker.json"
+    out.parent.mkdir()
+    assert main([*train, "--write", str(out)]) == 0
+    written = TreeRanker.load(out)
+    assert written.training["rebuild"].endswith(f"--variants lambdarank --write {out}")
+    assert set(written.training["cross_validated"]) == {"a", "b"}
+    held = sets[0]["queries"][0]
+    assert np.argmax(written.score(held.x)) == held.labels.argmax()  # it learned the signal
+    assert MODEL_FILE.read_bytes() == shipped
+
+
 def _signal_sets(width: int, useful: int) -> list[dict]:
     """Two tiny sets of 30 queries whose relevant candidate stands out in one column only."""
-    from eval.learn import QueryCandidates
+    from eval.learn.dumps import QueryCandidates
 
     rng = np.random.default_rng(0)
     sets = []
@@ -243,7 +304,8 @@ def _signal_sets(width: int, useful: int) -> list[dict]:
 
 
 def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
-    from eval.learn import cross_validate, fit, folds_of
+    from eval.learn.crossval import cross_validate, folds_of
+    from eval.learn.logistic import fit
     from indexer.retrieval.rerank import FEATURES
 
     useful = FEATURES.index("cover_text")
@@ -261,7 +323,8 @@ def test_training_folds_never_share_a_query_and_learn_the_signal() -> None:
 
 def test_folds_carried_by_the_dumps_are_the_folds_of_cross_validation() -> None:
     """eval.adapt's dumps carry its folds, so the ranker is held out on the same queries as the adapter."""
-    from eval.learn import cross_validate, fit
+    from eval.learn.crossval import cross_validate
+    from eval.learn.logistic import fit
     from indexer.retrieval.rerank import FEATURES
 
     sets = _signal_sets(len(FEATURES), FEATURES.index("cover_text"))
@@ -281,7 +344,8 @@ def test_folds_carried_by_the_dumps_are_the_folds_of_cross_validation() -> None:
 
 def test_lambdarank_learns_the_signal_under_cross_validation() -> None:
     pytest.importorskip("lightgbm")  # eval.learn's LambdaRank variants only; the Searcher never needs it
-    from eval.learn import cross_validate, fit_lambdarank
+    from eval.learn.crossval import cross_validate
+    from eval.learn.lambdarank import fit_lambdarank
     from indexer.retrieval.rerank import FEATURES
 
     useful = FEATURES.index("longest_match")
@@ -293,7 +357,8 @@ def test_lambdarank_learns_the_signal_under_cross_validation() -> None:
 
 
 def test_best_chunk_labels_keep_one_passage_per_relevant_unit() -> None:
-    from eval.learn import QueryCandidates, best_chunk_labels
+    from eval.learn.dumps import QueryCandidates
+    from eval.learn.lambdarank import best_chunk_labels
     from indexer.retrieval.rerank import FEATURES
 
     x = np.zeros((5, len(FEATURES)))
@@ -308,7 +373,7 @@ def test_best_chunk_labels_keep_one_passage_per_relevant_unit() -> None:
 def test_dumps_of_other_features_are_refused(tmp_path: Path) -> None:
     import pickle
 
-    from eval.learn import load
+    from eval.learn.dumps import load
 
     stale = tmp_path / "old.pkl"
     stale.write_bytes(pickle.dumps({"dataset": "a", "split": "dev", "qrels": {}, "queries": []}))
@@ -348,7 +413,7 @@ def test_learned_retriever_name_takes_no_parameters() -> None:
 
 
 def test_repeated_deals_average_each_query_before_the_paired_test() -> None:
-    from eval.learn import repeated
+    from eval.learn.report import repeated
 
     today = {f"q{i}": {"nDCG@10": 0.5, "R@10": 1.0} for i in range(40)}
     lucky = {q: {"nDCG@10": 0.9 if i % 2 else 0.5, "R@10": 1.0} for i, q in enumerate(today)}  # half the queries gain

@@ -85,6 +85,7 @@ def lawrefbook_index(tmp_path_factory, stand_in):
     return LocalIndex.load(index_dir)
 
 
+@pytest.mark.system
 @needs_lawrefbook
 def test_fast_features_rank_a_larger_index_exactly_as_before(lawrefbook_index, stand_in):
     searcher = Searcher(lawrefbook_index, stand_in, fusion="learned")

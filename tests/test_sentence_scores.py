@@ -86,7 +86,7 @@ def test_eval_sentences_reads_a_real_index_and_compares_with_the_measured_hybrid
     assert ndcg["hybrid"] == round(base["retrievers"]["hybrid-linear-0.7"]["metrics"]["nDCG@10"], 4)
     assert 0.0 <= ndcg["sentences"] <= 1.0 and 0.0 <= ndcg["p"] <= 1.0
 
-    from eval.learn import dump, load
+    from eval.learn.dumps import dump, load
     from eval.sentences import load_set
     from indexer.gongwen.sentences import matched_sentences
     from indexer.index.local import LocalIndex

@@ -14,7 +14,7 @@ import pytest
 
 from eval.calibration import choose_floor, expected_calibration_error, reliability_table
 from indexer.errors import ZhengceError
-from indexer.retrieval import answers, confidence, questions
+from indexer.retrieval import answers, confidence, fact_spans, questions
 from indexer.retrieval.answers import ScoredSentence
 
 # ------------------------------------------------------------------ what a question asks for
@@ -42,8 +42,8 @@ def test_a_count_without_a_unit_names_the_thing_counted():
     asked = questions.analyse("浦东新区计划新增多少托位")
     assert (asked.kind, asked.units, asked.noun) == ("quantity", (), "托位")
     assert asked.places == ("浦东新区",)
-    assert questions.answer_spans(asked, "新增托位3000个，覆盖全部街镇。") != []
-    assert questions.answer_spans(asked, "扩大普惠性托位供给，优化宝宝屋设点布局。") == []
+    assert fact_spans.answer_spans(asked, "新增托位3000个，覆盖全部街镇。") != []
+    assert fact_spans.answer_spans(asked, "扩大普惠性托位供给，优化宝宝屋设点布局。") == []
 
 
 @pytest.mark.parametrize(("question", "sentence", "span"), [
@@ -55,7 +55,7 @@ def test_a_count_without_a_unit_names_the_thing_counted():
     ("普陀区教育局的邮政编码是多少", "联系地址：大渡河路1668号 邮政编码：200333", "200333"),
 ])
 def test_the_asked_fact_is_found_inside_the_sentence(question, sentence, span):
-    found = [sentence[s:e] for s, e in questions.answer_spans(questions.analyse(question), sentence)]
+    found = [sentence[s:e] for s, e in fact_spans.answer_spans(questions.analyse(question), sentence)]
     assert span in found
 
 
@@ -66,13 +66,13 @@ def test_the_asked_fact_is_found_inside_the_sentence(question, sentence, span):
     ("鼓励用人单位将女职工产假延长到多久", "鼓励用人单位采取灵活安排工作时间等积极措施。"),
 ])
 def test_a_sentence_without_the_asked_fact_holds_no_span(question, sentence):
-    assert questions.answer_spans(questions.analyse(question), sentence) == []
+    assert fact_spans.answer_spans(questions.analyse(question), sentence) == []
 
 
 def test_a_year_is_not_a_count_of_years():
     asked = questions.analyse("该政策实施了多少年")
-    assert questions.answer_spans(asked, "自2014年起每年争取政府财政1200万元。") == []
-    assert questions.answer_spans(asked, "该政策已实施5年。") != []
+    assert fact_spans.answer_spans(asked, "自2014年起每年争取政府财政1200万元。") == []
+    assert fact_spans.answer_spans(asked, "该政策已实施5年。") != []
 
 
 def test_places_named_in_the_question_must_be_in_the_answers_document():

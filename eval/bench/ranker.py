@@ -33,6 +33,7 @@ from indexer.index.faiss_index import apply_search_params, build_faiss, search_p
 from indexer.index.lexical import LexicalIndex, tokenize
 from indexer.index.local import LocalIndex, LocalSentences
 from indexer.index.sentences import bounds_of
+from indexer.models import Chunk
 
 MIB = 2**20
 LANGCHAIN_MAX_CHUNKS = 200_000  # rank_bm25 keeps a dict per document: about 6 GB at 1M chunks, past this machine
@@ -134,7 +135,7 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     return index, disk, time.perf_counter() - started
 
 
-def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Any], real_rows: int) -> np.ndarray:
+def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], real_rows: int) -> np.ndarray:
     """Each selected chunk's real number of sentences (the sample's, then the corpus index's)."""
     assert sample.sentences is not None and base.sentences is not None
     sample_counts = np.diff(sample.sentences.bounds)[:real_rows]

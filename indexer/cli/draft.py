@@ -3,22 +3,42 @@ past documents, in the GB/T 9704 layout; the parts and their precedents are prin
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from indexer.cli import backend_from_args
-from indexer.drafting.compose import compose, read_proposal_file
-from indexer.drafting.office import office_settings
-from indexer.drafting.reply_docx import reply_docx
-from indexer.drafting.wording import citation_of_dict
+from indexer.cli.backend_flags import add_backend_flags, backend_from_args
 from indexer.errors import BadInput
-from indexer.retrieval.search import Searcher
+
+if TYPE_CHECKING:
+    from indexer.drafting.compose import Composed
 
 
-def main_draft(args: Any) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    draft = commands.add_parser("draft", help="draft the reply to a proposal (.docx in the GB/T 9704 layout)")
+    draft.add_argument("file", type=Path, metavar="PROPOSAL_FILE", help=".docx, .pdf, .ofd, .doc/.wps, .txt or .html")
+    draft.add_argument("--out", type=Path, default=None, help="the .docx to write (default: named from number, title, date)")
+    draft.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (local backend)")
+    add_backend_flags(draft)
+    draft.add_argument("--result", default=None, help="办理结果 code (A, B, C or the office's own); required for a 答复")
+    draft.add_argument("--role", choices=["主办", "会办"], default=None, help="default: the office setting (主办)")
+    draft.add_argument("--office", type=Path, default=None, help="office settings JSON (default ZHENGCE_OFFICE_FILE)")
+    draft.add_argument("--date", default=None, help="成文日期 YYYY-MM-DD (default today)")
+    draft.add_argument("--model", default=None, help="embedding model (must match the index)")
+    draft.add_argument("--json", action="store_true", help="print the parts and their precedents as JSON")
+    draft.set_defaults(handler=main_draft)
+
+
+def main_draft(args: argparse.Namespace) -> int:
     """`zhengce draft FILE --out reply.docx [--result B] [--role 主办|会办] [--office office.json] ...`."""
+    from indexer.drafting.compose import compose, read_proposal_file
+    from indexer.drafting.office import office_settings
+    from indexer.drafting.reply_docx import reply_docx
+    from indexer.drafting.wording import citation_of_dict
+    from indexer.retrieval.search import Searcher
+
     office = office_settings(args.office)
     role = args.role or office.role
     if role == "主办" and args.result is None:
@@ -50,7 +70,7 @@ def main_draft(args: Any) -> int:
     return 0
 
 
-def _summary(composed: Any, out: Path) -> dict[str, Any]:
+def _summary(composed: Composed, out: Path) -> dict[str, Any]:
     p = composed.proposal
     return {
         "out": str(out),

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from argparse import Namespace
-
-from indexer.gongwen.chunk import ChunkSettings
-from indexer.gongwen.documents import chunk_document, read_document
+from pathlib import Path
 
 
-def main_inspect(args: Namespace) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    inspect = commands.add_parser("inspect", help="show what the tool makes of one file")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    inspect.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    inspect.add_argument("--explain", action="store_true", help="show the rule that found each metadata field")
+    inspect.add_argument("--ocr", choices=["auto", "off", "force"], default="auto", help="as for index")
+    inspect.set_defaults(handler=main_inspect)
+
+
+def main_inspect(args: argparse.Namespace) -> int:
     """`zhengce inspect FILE`: show what the pipeline makes of one file."""
+    from indexer.gongwen.chunk import ChunkSettings
+    from indexer.gongwen.documents import chunk_document, read_document
+
     settings = ChunkSettings.for_target(args.chunk_chars) if args.chunk_chars else ChunkSettings()
     doc, rules = read_document(args.file, ocr=args.ocr)
     chunks = chunk_document(doc, settings)

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from indexer.cli import backend_from_args
-from indexer.retrieval.filters import parse_filters
-from indexer.retrieval.search import DocumentHit, Hit, Searcher
+from indexer.cli.backend_flags import add_backend_flags, backend_from_args
+
+if TYPE_CHECKING:
+    from indexer.retrieval.search import DocumentHit, Hit
 
 
-def main_search(args: Any) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    search = commands.add_parser("search", help="query an index")
+    search.add_argument("query")
+    search.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (local backend)")
+    add_backend_flags(search)
+    search.add_argument("--top-k", type=int, default=10)
+    search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    search.add_argument("--by-document", action="store_true", help="group passages by document")
+    search.add_argument(
+        "--filter", action="append", default=[], metavar="FIELD=VALUE",
+        help="metadata filter: issuer, doc_type, region, doc_number, date_from, date_to (repeatable)",
+    )
+    search.add_argument("--model", default=None, help="embedding model (must match the index)")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=main_search)
+
+
+def main_search(args: argparse.Namespace) -> int:
     """`zhengce search QUERY --index DIR [--top-k N] [--mode M] [--by-document] [--filter F=V] [--json]`."""
+    from indexer.retrieval.filters import parse_filters
+    from indexer.retrieval.search import DocumentHit, Searcher
+
     filters = parse_filters(args.filter)
     index = backend_from_args(args).open(expect_model=args.model)
     searcher = Searcher(index)
     if args.by_document:
-        results: list[Any] = searcher.search_documents(args.query, args.top_k, args.mode, filters)
+        results: Sequence[Hit | DocumentHit] = searcher.search_documents(args.query, args.top_k, args.mode, filters)
     else:
         results = searcher.search(args.query, args.top_k, args.mode, filters)
     if args.json:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from indexer.errors import ModelUnavailable
 from indexer.generation.check import CheckResult, check_answer
 from indexer.generation.client import MAX_TOKENS, ChatClient
 from indexer.generation.prompt import Source, messages_for, sources_of
+
+if TYPE_CHECKING:
+    from indexer.retrieval.search import Hit
 
 MIN_KEPT_SHARE = 0.5  # below this share of its characters passing the check, a generated answer is not shown
 WHY = {  # why the extractive answer was given instead, for the person reading it
@@ -51,7 +54,7 @@ class Generated:
         return "".join(s.text for s in self.check.kept)
 
 
-def stream_answer(question: str, hits: list[Any], client: ChatClient | None, *, answered: bool,
+def stream_answer(question: str, hits: list[Hit], client: ChatClient | None, *, answered: bool,
                   max_tokens: int = MAX_TOKENS) -> Iterator[str | Generated]:
     """The model's text as it arrives (str), then the checked outcome (Generated) last."""
     if not answered:
@@ -72,7 +75,7 @@ def stream_answer(question: str, hits: list[Any], client: ChatClient | None, *, 
     yield judged("".join(pieces), sources)
 
 
-def generate_answer(question: str, hits: list[Any], client: ChatClient | None, *, answered: bool,
+def generate_answer(question: str, hits: list[Hit], client: ChatClient | None, *, answered: bool,
                     max_tokens: int = MAX_TOKENS) -> Generated:
     """``stream_answer`` without the pieces."""
     outcome = None

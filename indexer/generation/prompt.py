@@ -8,7 +8,10 @@ included, and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.retrieval.search import Hit
 
 MAX_PASSAGES = 5
 MAX_PASSAGE_CHARS = 600  # a passage is cut here: a bounded prompt, a bounded wait
@@ -26,10 +29,10 @@ class Source:
 
     number: int
     text: str
-    hit: Any  # indexer.retrieval.search.Hit: the citation of any sentence that cites this number
+    hit: Hit  # the citation of any sentence that cites this number
 
 
-def sources_of(hits: list[Any], max_passages: int = MAX_PASSAGES) -> list[Source]:
+def sources_of(hits: list[Hit], max_passages: int = MAX_PASSAGES) -> list[Source]:
     """The first ``max_passages`` hits, each as a header line (title, 文号, issuer, date) and its text."""
     sources = []
     for number, hit in enumerate(hits[:max_passages], start=1):

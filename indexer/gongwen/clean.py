@@ -9,38 +9,16 @@ chunking all want the text a person reads, so every rule here undoes one of thos
 from __future__ import annotations
 
 import re
-import statistics
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from indexer.gongwen.characters import CJK, CJK_PUNCT, full_width_punctuation, normalise_characters
 from indexer.gongwen.dates import is_date_line
-from indexer.gongwen.furniture import strip_furniture, strip_remnants
+from indexer.gongwen.furniture import strip_furniture
 from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
-from indexer.gongwen.numbers import doc_number_line, notice_number_line
+from indexer.gongwen.paragraph_breaks import Line, join_paragraphs
 from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
-
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026\u00b7"
-_CJK_CHAR = re.compile(f"[{CJK}]")
-
-# Width and invisible-character normalisation: digits and Latin letters half-width, CJK punctuation kept.
-_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
-_FULLWIDTH_ALNUM.update({ord("％"): "%", ord("．"): ".", ord("＋"): "+", ord("／"): "/", ord("＝"): "="})
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u3000\u2002\u2003\u2009\u202f\t"), " ")
-# A soft hyphen between digits was printed: "2014\u00ad2020年" is 2014-2020年, not 20142020年.
-_HYPHEN_BETWEEN_DIGITS = re.compile("(?<=\\d)\u00ad(?=\\d)")
-# Half-width punctuation between CJK characters becomes the full-width form a 公文 uses.
-_TO_FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-_HALF_PUNCT_NEAR_CJK = re.compile(
-    f"(?<=[{CJK}])[,:;?!()]|[,:;?!()](?=[{CJK}])|(?<=[{CJK}][)])[,:;]"
-)
-# A 发文字号 year in any bracket style is written 〔2024〕, so identifiers match across documents.
-_DOC_NUMBER_BRACKETS = re.compile(
-    f"(?<=[{CJK}])\\s*[\\[［【〔(（]\\s*((?:19|20)\\d{{2}})\\s*[\\]］】〕)）]\\s*(?=第?\\s*\\d{{1,5}}\\s*号)"
-)
 
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
@@ -62,31 +40,6 @@ _PAGE_NUMBER = re.compile(
 # Portal boilerplate around a saved article (breadcrumbs, source lines, related-link lists).
 _WEB_LINE = re.compile(r"^(?:首页|您的位置|当前位置|网址[:：]|来源[:：].*时间[:：]|(?:发布时间|浏览次数|点击数|字号)[:：])")
 _WEB_TAIL = re.compile(r"^(?:相关知识|相关阅读|相关新闻|相关文章|相关链接|推荐资讯|推荐阅读|热点推荐|上一篇[:：]|下一篇[:：]|分享到|打印本页|关闭窗口)")
-
-TERMINAL = "。！？；：!?;…"
-_HEADING_START = re.compile(
-    r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?=[^\d])|[（(]\d{1,2}[）)]"
-    r"|第[零〇一二三四五六七八九十百千\d]+[编章节条]|附件\s*\d*\s*[:：]?)"
-)
-_TITLE_END = re.compile(r"的(?:通知|答复|意见|会办意见|报告|复函|函|请示|决定|方案|计划|批复|通报|纪要|公告|通告)$")
-_STANDALONE = re.compile(
-    r"^(?:.{0,30}文件|(?:信息)?公开属性.*|(?:主动|依申请)公开"
-    r"|(?:抄送|主送|联系人|联系电话|联系地址|通讯地址|邮政编码|邮编|编制单位|签发人|主题词|附件)[^。]{0,80}"
-    r"|特此(?:报告|通知|函告|批复|公告)。?)$"
-)
-
-_BARE_SALUTATION = re.compile(f"(?:尊敬的)?[{CJK}、，（）]{{2,30}}(?:代表|委员|同志)们?")
-
-
-@dataclass
-class _Line:
-    text: str
-    page: int
-    indent: int  # leading spaces in the source: right-aligned lines are signatures and dates
-    standalone: bool = False  # known to be a paragraph of its own (a rebuilt table row)
-    opens: bool = False  # first line of the document's heading: a paragraph starts here
-    closes: bool = False  # last line of the document's heading: its paragraph ends here
-    ends: bool | None = None  # the file's layout says its paragraph ends here (True) or wraps on (False)
 
 
 @dataclass
@@ -113,7 +66,7 @@ def clean_pages(pages: list[str]) -> tuple[str, list[int]]:
 
 def clean(pages: list[str]) -> Cleaned:
     """Clean a document given page by page."""
-    pages = [_normalise_characters(page) for page in pages]
+    pages = [normalise_characters(page) for page in pages]
     page_lines = [page.split("\n") for page in pages]
     if len(page_lines) > 2:
         _drop_running_headers(page_lines)
@@ -130,17 +83,8 @@ def clean(pages: list[str]) -> Cleaned:
     lines = _rebuild_one_char_columns(lines)
     lines = _mark_heading(lines)
     _mark_signatures(lines)
-    text, page_starts = _join_paragraphs(lines, page_count=len(pages))
+    text, page_starts = join_paragraphs(lines, page_count=len(pages))
     return Cleaned(text, page_starts, stated)
-
-
-def _normalise_characters(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    text = strip_remnants(text)
-    text = _HYPHEN_BETWEEN_DIGITS.sub("-", text)
-    text = text.translate(_INVISIBLE).translate(_SPACES).translate(_FULLWIDTH_ALNUM)
-    text = _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
-    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
 
 
 def _furniture_key(line: str) -> str:
@@ -165,7 +109,7 @@ def _drop_running_headers(page_lines: list[list[str]]) -> None:
                 lines[i] = ""
 
 
-def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
+def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
     """The page's lines, cells of a table row apart. A line its reader marked (PDF, OFD, OCR and
     DOCX readers end each line with ``PARAGRAPH_END`` or ``LINE_WRAP``) ends or wraps as marked,
     each of its cells is a paragraph of its own, and a space between two CJK words in it is a
@@ -181,7 +125,7 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[_Line]:
         for k, part in enumerate(parts):
             text = _tidy_spaces(part.strip().strip("|｜").strip(), words=ends is not None)  # a table cell's pipes are layout
             if text and not _PAGE_NUMBER.match(text):
-                lines.append(_Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends))
+                lines.append(Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends))
                 indent = 0
     return lines
 
@@ -207,7 +151,7 @@ def _tidy_spaces(line: str, words: bool = False) -> str:
     return head + re.sub(r" {2,}", " ", rest).replace("\x00", " ")
 
 
-def _drop_web_boilerplate(lines: list[_Line]) -> list[_Line]:
+def _drop_web_boilerplate(lines: list[Line]) -> list[Line]:
     """Drop breadcrumbs and source lines near the top, and related-link lists at the end."""
     kept = [line for i, line in enumerate(lines) if not (_WEB_LINE.match(line.text) and (i < 8 or line.text.startswith("网址")))]
     half = len(kept) // 2
@@ -217,7 +161,7 @@ def _drop_web_boilerplate(lines: list[_Line]) -> list[_Line]:
     return kept
 
 
-def _mark_heading(lines: list[_Line]) -> list[_Line]:
+def _mark_heading(lines: list[Line]) -> list[Line]:
     """Mark the document's heading so it stays one paragraph of its own; above a heading that opens
     a letter (a salutation follows), only 版头 lines are the document's: the rest is the page's."""
     texts = [line.text for line in lines]
@@ -241,7 +185,7 @@ def _mark_heading(lines: list[_Line]) -> list[_Line]:
     return lines
 
 
-def _mark_signatures(lines: list[_Line]) -> None:
+def _mark_signatures(lines: list[Line]) -> None:
     """Bodies signing above a date line each stay a line of their own (co-signed replies)."""
     for i, line in enumerate(lines):
         if not is_date_line(line.text):
@@ -252,13 +196,13 @@ def _mark_signatures(lines: list[_Line]) -> None:
             k -= 1
 
 
-def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
+def _rebuild_one_char_columns(lines: list[Line]) -> list[Line]:
     """Join a table extracted one or two characters per line back into one line per table row.
 
     Row numbers arrive as their own short lines; a number that continues the sequence 1, 2, 3 ...
     starts a new row, anything else is a fragment of the cell text (such as "20" "23" for 2023).
     """
-    out: list[_Line] = []
+    out: list[Line] = []
     i = 0
     while i < len(lines):
         run_end = i
@@ -268,7 +212,7 @@ def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
             out.append(lines[i])
             i += 1
             continue
-        rows: list[list[_Line]] = [[]]
+        rows: list[list[Line]] = [[]]
         next_row = 1
         for line in lines[i:run_end]:
             if line.text == str(next_row):
@@ -281,93 +225,8 @@ def _rebuild_one_char_columns(lines: list[_Line]) -> list[_Line]:
                 continue
             number, cells = (row[0].text + " ", row[1:]) if row[0].text.isdigit() and len(row) > 1 else ("", row)
             text = number + "".join(line.text for line in cells)
-            text = _HALF_PUNCT_NEAR_CJK.sub(lambda m: _TO_FULLWIDTH[m.group()], text)
+            text = full_width_punctuation(text)
             text = re.sub(f"(?<=[^\\s{CJK_PUNCT}])(?=(?:牵头单位|配合单位|责任单位)：)", "；", text)
-            out.append(_Line(text, row[0].page, 0, standalone=True))
+            out.append(Line(text, row[0].page, 0, standalone=True))
         i = run_end
     return out
-
-
-def _is_standalone(line: _Line, wide: bool) -> bool:
-    """A line that is a paragraph of its own: 文号, dates, labels, right-aligned signatures."""
-    text = line.text
-    if line.standalone or _STANDALONE.match(text) or is_date_line(text) or doc_number_line(text):
-        return True
-    if _BARE_SALUTATION.fullmatch(text):  # 杨艳委员 without its colon still opens the letter
-        return True
-    return wide and line.indent >= 8 and len(text) <= 30
-
-
-def _is_heading_line(text: str) -> bool:
-    return bool(_HEADING_START.match(text)) and len(text) <= 40 and text[-1] not in TERMINAL and "。" not in text
-
-
-def _join_paragraphs(lines: list[_Line], page_count: int) -> tuple[str, list[int]]:
-    """Re-join wrapped lines into paragraphs; each paragraph becomes one line of the output."""
-    lengths = [len(line.text) for line in lines if len(line.text) >= 8]
-    typical = statistics.quantiles(lengths, n=4)[2] if len(lengths) >= 4 else 0
-    paragraphs: list[list[_Line]] = []
-    for line in lines:
-        previous = paragraphs[-1][-1] if paragraphs else None
-        if previous is None or _breaks_between(previous, line, typical):
-            paragraphs.append([line])
-        else:
-            paragraphs[-1].append(line)
-
-    text_parts: list[str] = []
-    page_starts = [0] * max(page_count, 1)
-    seen_page = 1
-    offset = 0
-    for number, paragraph in enumerate(paragraphs):
-        if number:
-            text_parts.append("\n")
-            offset += 1
-        for k, line in enumerate(paragraph):
-            glue = " " if k and _needs_space(paragraph[k - 1].text, line.text) else ""
-            text_parts.append(glue)
-            offset += len(glue)
-            while seen_page < line.page:
-                page_starts[seen_page] = offset
-                seen_page += 1
-            text_parts.append(line.text)
-            offset += len(line.text)
-    for page in range(seen_page, page_count):
-        page_starts[page] = offset
-    return "".join(text_parts), page_starts if page_count > 1 else []
-
-
-def _breaks_between(previous: _Line, line: _Line, typical: float) -> bool:
-    if previous.ends is True or previous.closes or line.opens:
-        return True
-    if previous.ends is False:  # the line runs to the margin (or on in a title block) and the next one carries on
-        return any(_stands_alone(text) for text in (previous.text, line.text)) or bool(_HEADING_START.match(line.text))
-    wide = typical > 0
-    if _is_standalone(previous, wide) or _is_standalone(line, wide):
-        return True
-    if line.indent >= 2:  # a first-line indent opens a paragraph
-        return True
-    if _is_heading_line(previous.text) or _HEADING_START.match(line.text):
-        return True
-    if previous.text[-1] in TERMINAL or previous.text.endswith(("。”", "。」", "！”", "？”")):
-        return True
-    # A 主送 line ("区人大常委会：") follows a title line that stops short of the wrapping width.
-    if line.text[-1] in "：:" and len(line.text) <= 60 and (
-        len(previous.text) < 0.75 * typical or _TITLE_END.search(previous.text)
-    ):
-        return True
-    # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
-    short = typical > 0 and len(previous.text) < 0.6 * typical
-    return short and "。" not in previous.text and previous.text[-1] in "）)》”」"
-
-
-def _stands_alone(text: str) -> bool:
-    """A date, a 文号 or a 公告's number: a line of its own whatever the layout joined it to."""
-    return is_date_line(text) or bool(doc_number_line(text) or notice_number_line(text))
-
-
-def _needs_space(left: str, right: str) -> bool:
-    return left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha()
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK_CHAR.search(text))

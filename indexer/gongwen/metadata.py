@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer.gongwen.clean import CJK
+from indexer.gongwen.characters import CJK
 from indexer.gongwen.dates import find_date, parse_date
 from indexer.gongwen.heading import (
     find_heading,

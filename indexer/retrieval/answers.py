@@ -34,7 +34,7 @@ from indexer.embed import Embedder
 from indexer.embed.adapter import AdaptedEmbedder
 from indexer.gongwen.sentences import MIN_SENTENCE_CHARS, matched_sentences, split_sentences
 from indexer.index.base import ChunkIndex
-from indexer.retrieval import questions
+from indexer.retrieval import fact_spans, questions
 from indexer.retrieval.confidence import FAMILY_FEATURES, Calibration
 from indexer.retrieval.search import Hit
 
@@ -266,14 +266,14 @@ def candidates_holding(asked: questions.Asked, scored: list[ScoredSentence]) -> 
 def answer_span(asked: questions.Asked, sentence: ScoredSentence) -> tuple[int, int] | None:
     """Where the asked fact is in ``sentence`` (document offsets): of the spans that hold it, the one
     with the most question terms around it; None when the sentence holds none."""
-    spans = questions.answer_spans(asked, sentence.text)
+    spans = fact_spans.answer_spans(asked, sentence.text)
     if not spans:
         return None
     if asked.kind is None:
         return sentence.char_start, sentence.char_end
 
     best = max(spans, key=lambda span: (_terms_near(asked, sentence.text, span), -span[0]))
-    start, end = questions.widened(asked, sentence.text, best)
+    start, end = fact_spans.widened(asked, sentence.text, best)
     return sentence.char_start + start, sentence.char_start + end
 
 

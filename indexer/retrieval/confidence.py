@@ -28,6 +28,7 @@ import numpy as np
 
 from indexer.errors import ZhengceError
 from indexer.index.lexical import normalize
+from indexer.index.manifest import Manifest
 
 MODEL_FILE = Path(__file__).resolve().parent / "confidence_model.json"
 CONTEXT_DEPTH = 10  # results whose scores describe the query, whatever top_k is
@@ -180,7 +181,7 @@ class Calibration:
             raise ZhengceError(f"{MODEL_FILE.name} has no confidence model for {name!r} on today's features; "
                                "rebuild it with make calibrate (python -m eval.calibration)") from None
 
-    def fits(self, manifest: Any) -> bool:
+    def fits(self, manifest: Manifest) -> bool:
         """Whether it was fitted with the model that built this index (cosines differ by model)."""
         fitted = self.training.get("model")
         return fitted is None or fitted == manifest.model_id

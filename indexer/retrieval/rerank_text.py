@@ -4,7 +4,8 @@ What a passage's text gives (its normalised text and title/heading context, thei
 only, its identifiers) does not depend on the query, so it is derived once per passage and kept for
 the index generation (``RowTexts``); per query only the matching is left. The longest stretch of the
 query found verbatim in each passage is one vectorised pass over all of them (``longest_runs``), not a
-binary search of Python substring tests per passage: the same lengths, about 50 times less work.
+binary search of Python substring tests per passage: the same lengths, far less work
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
+from indexer.index.base import ChunkIndex
 from indexer.index.lexical import identifier_tokens, normalize
 
 NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
@@ -36,22 +38,21 @@ class RowText:
 
 
 class RowTexts:
-    """Each row's ``RowText``, made on first use and kept (the oldest made go first past ``ROWS_KEPT``)."""
+    """Each row's ``RowText``, made on first use and kept (the least recently used go first past
+    ``ROWS_KEPT``). Made outside the lock: two threads may both make a row, and either copy is right."""
 
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: ChunkIndex) -> None:
         self._index = index
-        self._rows: dict[int, RowText] = {}
-        self._lock = threading.Lock()
+        self._rows: LRUCache[int, RowText] = LRUCache(maxsize=ROWS_KEPT)
+        self._lock = threading.Lock()  # an LRU read reorders the cache, so reads lock too
 
     def of(self, rows: list[int]) -> list[RowText]:
-        found = [self._rows.get(row) for row in rows]  # a dict read needs no lock
-        if all(value is not None for value in found):
-            return found  # type: ignore[return-value]
-        made = {row: self._make(row) for row, value in zip(rows, found) if value is None}
         with self._lock:
-            self._rows.update(made)
-            while len(self._rows) > ROWS_KEPT:
-                del self._rows[next(iter(self._rows))]
+            found = [self._rows.get(row) for row in rows]
+        made = {row: self._make(row) for row, value in zip(rows, found) if value is None}
+        if made:
+            with self._lock:
+                self._rows.update(made)
         return [value if value is not None else made[row] for value, row in zip(found, rows)]
 
     def _make(self, row: int) -> RowText:
@@ -70,7 +71,7 @@ def code_points(text: str) -> np.ndarray:
 _CACHES_LOCK = threading.Lock()
 
 
-def row_texts(index: Any) -> RowTexts:
+def row_texts(index: ChunkIndex) -> RowTexts:
     """The ``RowTexts`` of an index generation, kept on the index object itself (a generation is
     immutable, and its cache goes with it)."""
     with _CACHES_LOCK:

@@ -20,7 +20,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.errors import BadInput
-from indexer.index.base import ChunkIndex
+from indexer.index.base import ChunkIndex, LexicalQuery
 from indexer.index.lexical import query_terms, tokenize
 from indexer.index.manifest import check_model
 from indexer.index.sentences import require_sentences
@@ -30,19 +30,18 @@ from indexer.retrieval.citations import citation_of
 from indexer.retrieval.filters import SearchFilters
 from indexer.retrieval.questions import content_terms
 
-# Defaults of hybrid fusion, chosen on the dev splits (eval/results.md): the learned ranker where the
-# index keeps sentence vectors (cross-validated above linear 0.7 on both sets, section 23), else a
-# 0.7/0.3 weighted sum of min-max normalised scores, the middle of the dense weights 0.65-0.75 that
-# score above both BM25 and dense on both sets (nDCG@10 MSGA 0.790 vs dense 0.779, NCPP 0.875 vs BM25
-# 0.869); no RRF setting does.
+# Defaults of hybrid fusion, chosen on the dev splits: the learned ranker where the index keeps sentence
+# vectors (eval/results.md, section 23), else a 0.7/0.3 weighted sum of min-max normalised scores, the
+# middle of the dense weights that score above both retrievers on both sets, which no RRF setting does
+# (section 2).
 DEFAULT_FUSION = "auto"  # "learned" where the index keeps sentence vectors, else "linear"
 DEFAULT_DENSE_WEIGHT = 0.7  # share of the dense retriever in either fusion
 DEFAULT_RRF_K = 60
 MIN_DEPTH = 100  # candidates per retriever: max(MIN_DEPTH, DEPTH_FACTOR * top_k)
 DEPTH_FACTOR = 5
 # Hybrid search fuses at least this many candidates per retriever, whatever top_k: min-max scaling
-# depends on the candidates it spans, and the dev figures were measured at this depth (top 300 x 5).
-# Fusing only 100 + 100 for a top 10 scored lower (eval/results.md, fusion depth).
+# depends on the candidates it spans, and the dev figures were measured at this depth; fusing fewer for a
+# small top_k scored lower (eval/results.md, section 8).
 FUSION_DEPTH = 1500
 MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("auto", "rrf", "linear", "learned")
@@ -301,7 +300,7 @@ class Searcher:
 
     def _fuse(
         self, query: str, tokens: list[str], dense_rows: np.ndarray, lexical_rows: np.ndarray,
-        query_vector: np.ndarray, lexical: Any,
+        query_vector: np.ndarray, lexical: LexicalQuery,
     ) -> tuple[list[int], dict[int, float], dict[int, float]]:
         """The fused order, each row's fused score and (learned fusion) the model's raw score of each
         row it re-scored."""

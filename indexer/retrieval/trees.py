@@ -1,4 +1,5 @@
-"""A sum of regression trees evaluated with numpy for every candidate at once, by leaf masks.
+"""The learned ranker's tree model: its file (``TreeRanker``), its trees summed with numpy for every
+candidate at once by leaf masks (``PackedTrees``).
 
 A row goes left at a split when its feature is <= the threshold, as in LightGBM. Number each tree's
 leaves left to right; a split the row does not pass ("goes right") rules out every leaf of its left
@@ -7,14 +8,22 @@ is decided at once, the masks of a tree's failed splits are ANDed, and the row's
 leaf still possible (Lucchese et al., QuickScorer, SIGIR 2015). A split is decided by the row's rank
 among its feature's thresholds (one ``searchsorted`` per feature, not a comparison per split): the
 row passes the split's threshold exactly when more of those thresholds lie below its value. No walk
-from node to node, about a quarter of the work of walking every tree level by level, the same leaves.
+from node to node, and the same leaves as walking every tree (docs/performance.md has the cost).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from indexer.errors import ZhengceError
+from indexer.retrieval.rerank_features import BLEND, FEATURES, with_blend
+
+MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"  # the shipped model (make rerank-model)
 
 
 @dataclass(frozen=True)
@@ -99,3 +108,39 @@ def _number_leaves(tree: dict[str, np.ndarray], node: int, order: list[int], spa
     _number_leaves(tree, int(tree["left"][node]), order, spans)
     spans[node] = (first, len(order))
     _number_leaves(tree, int(tree["right"][node]), order, spans)
+
+
+@dataclass(frozen=True)
+class TreeRanker:
+    """A sum of regression trees over ``FEATURES``. Each tree is stored as arrays over its split
+    nodes (feature, threshold, left, right; a child ``c < 0`` is leaf ``~c``) and its leaf values;
+    a row goes left when its feature is <= the threshold, as in LightGBM."""
+
+    features: tuple[str, ...]
+    trees: tuple[dict[str, np.ndarray], ...]
+    training: dict[str, Any]
+    blend: tuple[float, float, float] | None = None  # the weights of the BLEND column, when the model has one
+    _packed: PackedTrees = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_packed", PackedTrees.of(self.trees))
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """Scores of rows of ``FEATURES`` (the blend column is added here)."""
+        return self._packed.score(with_blend(x, self.blend) if self.blend else x)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "blend": list(self.blend) if self.blend else None,
+                "training": self.training,
+                "trees": [{key: values.tolist() for key, values in tree.items()} for tree in self.trees]}
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> TreeRanker:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        blend = tuple(data["blend"]) if data.get("blend") else None
+        if tuple(data.get("features", ())) != FEATURES + ((BLEND,) if blend else ()):
+            raise ZhengceError(f"{path} was trained on other features; rebuild it with python -m eval.learn")
+        kinds = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
+                 "value": np.float64}
+        trees = tuple({key: np.asarray(tree[key], dtype=kind) for key, kind in kinds.items()} for tree in data["trees"])
+        return cls(tuple(data["features"]), trees, data.get("training", {}), blend)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 from argparse import Namespace
 from pathlib import Path
 
 from indexer.errors import BadInput, NotFound
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="read the HTTP service's audit log")
+    audit.add_argument("--dir", default="var/audit", help="the audit folder (ZHENGCE_AUDIT_DIR; default var/audit)")
+    audit.add_argument("--since", default=None, help="first day, YYYY-MM-DD")
+    audit.add_argument("--until", default=None, help="last day, YYYY-MM-DD")
+    audit.add_argument("--action", default=None, help="upload, delete or search")
+    audit.add_argument("--key", default=None, help="only this key's name")
+    audit.add_argument("--json", action="store_true", help="one JSON record per line")
+    audit.set_defaults(handler=main_audit)
 
 
 def main_audit(args: Namespace) -> int:

@@ -12,12 +12,13 @@ from typing import Any
 KEY_VARIABLE = "ZHENGCE_MCP_KEY"  # the caller's API key; an environment variable keeps it out of `ps`
 
 
-def add_mcp_parser(commands: Any) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mcp = commands.add_parser("mcp", help="serve the MCP tools (search, ask, find_precedents, get_document) over stdio")
     mcp.add_argument("--index", dest="index_dir", type=Path, default=None, help="index folder (default ZHENGCE_INDEX_DIR)")
     mcp.add_argument("--backend", choices=["local", "milvus"], default=None, help="where the index lives")
     mcp.add_argument("--milvus-uri", default=None, help="Milvus Lite file or server URI")
     mcp.add_argument("--milvus-collection", default=None)
+    mcp.set_defaults(handler=main_mcp)
 
 
 def main_mcp(args: argparse.Namespace) -> int:

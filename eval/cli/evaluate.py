@@ -4,18 +4,63 @@ significance test of two results files (eval.significance)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from indexer.cli.backend_flags import add_backend_flags
 from indexer.errors import BadInput
-from indexer.gongwen.chunk import ChunkSettings
-from indexer.index.settings import IndexSettings
+
+if TYPE_CHECKING:
+    from indexer.index.settings import IndexSettings
 
 
-def main_eval(args: Any) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evaluate = commands.add_parser("eval", help="retrieval evaluation on a BEIR-layout dataset")
+    evaluate.add_argument("--dataset", type=Path, default=None, help="a BEIR-layout folder (not needed with --compare)")
+    add_backend_flags(evaluate)
+    evaluate.add_argument("--split", default="dev")
+    evaluate.add_argument("--retrievers", default=None,
+                          help="default bm25,dense,hybrid-linear-0.7,hybrid (hybrid: the default fusion, learned "
+                               "where the index keeps sentence vectors)")
+    evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
+    evaluate.add_argument("--max-queries", type=int, default=None, help="evaluate a fixed sample")
+    evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")
+    evaluate.add_argument("--runs-dir", type=Path, default=None, help="where TREC run files go")
+    evaluate.add_argument("--json", dest="json_out", type=Path, default=None, help="write results JSON")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the --max-queries sample")
+    evaluate.add_argument("--depth", type=int, default=300, help="chunks retrieved per query before aggregation")
+    evaluate.add_argument("--chunk-chars", type=int, default=None, help="target chunk size in characters")
+    evaluate.add_argument("--no-heading-path", action="store_true",
+                          help="embed and index passages without their document title and heading path")
+    evaluate.add_argument("--no-sentences", action="store_true",
+                          help="index without sentence vectors (hybrid then ranks by linear 0.7; not with a learned retriever)")
+    evaluate.add_argument("--compare", nargs=2, default=None, metavar="RESULTS.json[:RETRIEVER]",
+                          help="paired randomisation test of two --json results (second minus first); no search")
+    evaluate.add_argument("--metric", default="nDCG@10", help="per-query metric --compare tests")
+    evaluate.add_argument("--answers", action="store_true",
+                          help="answer accuracy of /ask on the dataset's answers/<split>.jsonl gold spans, "
+                          "also with each gold document removed; without --dataset: the trust yardstick "
+                          "(eval/data/trust: questions the documents answer and do not, proposals for /similar)")
+    evaluate.add_argument("--fusion", choices=("auto", "linear", "rrf", "learned"), default="auto",
+                          help="with --answers: the hybrid fusion of /ask's retrieval (ZHENGCE_FUSION; default auto)")
+    evaluate.add_argument("--drafts", action="store_true",
+                          help="reply drafting: the share of each part's draft material from relevant documents "
+                               "(eval/data/precedents and eval/data/drafting; no --dataset)")
+    evaluate.add_argument("--generate", action="store_true",
+                          help="with --answers: answers written by the ZHENGCE_LLM_* model, each sentence's citations "
+                               "checked; the share of sentences kept and dropped (docs/llm.md)")
+    evaluate.set_defaults(handler=main_eval)
+
+
+def main_eval(args: argparse.Namespace) -> int:
     """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`
     or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
+    from indexer.gongwen.chunk import ChunkSettings
+    from indexer.index.settings import IndexSettings
+
     if args.compare:
         return _compare(args)
     if getattr(args, "drafts", False):
@@ -61,7 +106,7 @@ def main_eval(args: Any) -> int:
     return 0
 
 
-def _trust(args: Any) -> int:
+def _trust(args: argparse.Namespace) -> int:
     """The trust yardstick (eval/data/trust): answered right, answered falsely, and /similar's found."""
     from eval.harness import DEFAULT_CACHE
     from eval.trust import format_trust_table, run_trust_eval
@@ -78,7 +123,7 @@ def _trust(args: Any) -> int:
 def _plain(value: Any) -> Any:
     """numpy scalars as the Python numbers they hold."""
     return value.item() if hasattr(value, "item") else str(value)
-def _generate(args: Any, settings: IndexSettings) -> dict[str, Any]:
+def _generate(args: argparse.Namespace, settings: IndexSettings) -> dict[str, Any]:
     from eval.answers import DEFAULT_CACHE
     from eval.generate import format_generate_table, run_generate_eval
     from search_api.generation import llm_client
@@ -97,7 +142,7 @@ def _generate(args: Any, settings: IndexSettings) -> dict[str, Any]:
     return results
 
 
-def _compare(args: Any) -> int:
+def _compare(args: argparse.Namespace) -> int:
     from eval.significance import compare, load_per_query
 
     (name_a, scores_a), (name_b, scores_b) = (load_per_query(spec) for spec in args.compare)
@@ -105,7 +150,7 @@ def _compare(args: Any) -> int:
     return 0
 
 
-def _drafts(args: Any) -> int:
+def _drafts(args: argparse.Namespace) -> int:
     from eval.drafting import format_drafting, run_drafting_eval
     from eval.harness import DEFAULT_CACHE
 

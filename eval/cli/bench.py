@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
-
-from eval.bench import DEFAULT_CORPUS, FULL, QUICK, SECTIONS, Progress, format_table, run
 
 
-def main_bench(args: Any) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
+    bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
+    bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    bench.add_argument("--sections", default=None,
+                       help="comma list of indexing,queries,ranker,milvus,memory,http,ocr (default all)")
+    bench.add_argument("--sizes", default=None, help="comma list of chunk counts searched (default 10000,100000,1000000)")
+    bench.add_argument("--sample-docs", type=int, default=None, help="documents indexed with the real model")
+    bench.add_argument("--corpus", type=Path, default=None, help="JSONL corpus (default ../shared lawrefbook)")
+    bench.set_defaults(handler=main_bench)
+
+
+def main_bench(args: argparse.Namespace) -> int:
     """`zhengce bench [--quick] [--out FILE] [--sections a,b] [--sizes n,m] [--sample-docs N] [--corpus JSONL]`."""
+    from eval.bench import DEFAULT_CORPUS, FULL, QUICK, SECTIONS, Progress, format_table, run
+
     plan = QUICK if args.quick else FULL
     if args.sample_docs is not None:
         if args.sample_docs < 1:

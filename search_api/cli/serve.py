@@ -3,24 +3,39 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import sys
 from argparse import Namespace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
+from indexer.cli.backend_flags import add_backend_flags
 from indexer.errors import ZhengceError
-from indexer.index.report import format_report
-from search_api.service import backend_for
-from search_api.settings import Settings
+
+if TYPE_CHECKING:
+    from search_api.settings import Settings
 
 APP = "search_api.app:create_app"  # a factory: each worker process builds its own service
 
 
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--index", dest="index_dir", type=Path, default=None)
+    add_backend_flags(serve)
+    serve.add_argument("--corpus", type=Path, default=None, help="index this folder first if stale")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=None,
+                       help="server processes sharing the port and the index (default 1, ZHENGCE_WORKERS)")
+    serve.set_defaults(handler=main_serve)
+
+
 def settings_from_args(args: Namespace) -> Settings:
     """Environment (ZHENGCE_*) first, command-line flags over it."""
+    from search_api.settings import Settings
+
     return Settings(**flags_of(args))
 
 
@@ -46,7 +61,9 @@ def refresh_index(settings: Settings) -> bool:
     keeps its own settings; serving the learned ranker, an index that lacks sentence vectors gets them.
     Returns False, after saying why, when the index cannot be brought up to date.
     """
+    from indexer.index.report import format_report
     from indexer.index.settings import IndexSettings
+    from search_api.service import backend_for
 
     try:
         backend = backend_for(settings)
@@ -65,6 +82,7 @@ def refresh_index(settings: Settings) -> bool:
 
 def main_serve(args: Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     try:
         settings = settings_from_args(args)
@@ -98,8 +116,8 @@ def main_serve(args: Namespace) -> int:
 def listening_socket(host: str, port: int) -> socket.socket:
     """The port the workers share, bound here and declared TCP with Nagle's algorithm off. Bound
     by uvicorn it has no protocol set, so asyncio leaves Nagle on for every connection and each
-    response waits about 40 ms for a delayed ACK (measured: /healthz 44 ms with 2 workers against
-    1.7 ms with 1); Linux passes TCP_NODELAY on to the accepted connections."""
+    response waits for a delayed ACK (README, Serving, has the figures); Linux passes TCP_NODELAY on to
+    the accepted connections."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     shared = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from argparse import Namespace
+from pathlib import Path
 
-from eval.judgments import JudgmentLog, export_beir
 from indexer.errors import BadInput
-from indexer.index.backends import open_backend
-from search_api.web.settings import WebSettings
 
 
-def main_judgments(args: Namespace) -> int:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    judgments = commands.add_parser("judgments", help="staff relevance judgments from the web page")
+    judgments_jobs = judgments.add_subparsers(dest="job", required=True)
+    export = judgments_jobs.add_parser("export", help="write the judgments as a BEIR dataset that zhengce eval reads")
+    export.add_argument("out_dir", type=Path, metavar="DIR")
+    export.add_argument("--index", dest="index_dir", type=Path, default=Path("var/index"), help="the index judged (default var/index)")
+    export.add_argument("--judgments", type=Path, default=None,
+                        help="judgments file (default ZHENGCE_JUDGMENTS_FILE, else judgments.jsonl beside the index)")
+    judgments.set_defaults(handler=main_judgments)
+
+
+def main_judgments(args: argparse.Namespace) -> int:
     """Only ``export`` for now: the page itself adds marks."""
+    from eval.judgments import JudgmentLog, export_beir
+    from indexer.update.backends import open_backend
+    from search_api.web.settings import WebSettings
+
     settings = WebSettings()
     path = args.judgments or settings.judgments_path(args.index_dir)
     marks = JudgmentLog(path).latest()

@@ -1,0 +1,1 @@
+"""The evaluation commands of `zhengce` (eval, bench, judgments), registered through indexer.cli.COMMANDS."""
