@@ -4,7 +4,6 @@ its sentence vectors, when the index keeps them)."""
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +68,9 @@ def _prepare(
 
 
 def _progress(progress: bool, **kwargs: Any):
-    from tqdm import tqdm
+    from indexer.progress import progress as bar
 
-    return tqdm(disable=not (progress and sys.stderr.isatty()), **kwargs)
+    return bar(progress, **kwargs)
 
 
 def _embed_pending(
