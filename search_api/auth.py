@@ -14,6 +14,7 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from search_api.messages import error_body
 from search_api.settings import ROLES, Settings
 
 OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/redoc", "/openapi.json", "/static")
@@ -85,7 +86,8 @@ class AuthGate:
                     required_role(scope["method"], scope["path"], self.settings),
                 )
             except HTTPException as refused:
-                response = JSONResponse({"detail": refused.detail}, refused.status_code, headers=refused.headers)
+                response = JSONResponse(error_body(refused.status_code, refused.detail), refused.status_code,
+                                        headers=refused.headers)
                 await response(scope, receive, send)
                 return
             scope[SCOPE_KEY] = caller

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # top_k and limit are range-checked in the endpoints, against the configured maximum, so that
@@ -84,7 +85,8 @@ class Filters(Request):
     @model_validator(mode="after")
     def _ordered(self) -> Filters:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+            raise PydanticCustomError("date_order", "date_from {date_from} is after date_to {date_to}",
+                                      {"date_from": str(self.date_from), "date_to": str(self.date_to)})
         return self
 
 
@@ -339,6 +341,7 @@ class FileOutcome(BaseModel):
     doc_id: str | None = None
     title: str | None = None
     reason: str | None = Field(None, description="why a file was rejected or is in conflict")
+    message: str | None = Field(None, description="the reason in words for staff (Chinese)")
     replaced_doc_id: str | None = None
 
 
@@ -352,6 +355,7 @@ class Job(BaseModel):
     files: list[FileOutcome]
     documents_total: int | None = Field(None, description="documents in the index when the job finished")
     error: str | None = Field(None, description="why the job failed (disk full, index busy ...)")
+    message: str | None = Field(None, description="the error in words for staff (Chinese)")
 
 
 class DeleteResponse(BaseModel):
@@ -375,7 +379,8 @@ class Readiness(BaseModel):
 
 
 class Error(BaseModel):
-    detail: str
+    detail: str = Field(description="the technical reason, for programs and the server log")
+    message: str | None = Field(None, description="what happened and what to do, in words for staff (Chinese)")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -18,6 +19,7 @@ from search_api.errors import failure_message, invalid
 from search_api.jobs import remove_upload
 from search_api.service import Service
 
+log = logging.getLogger("zhengce.api")
 JOB_WAIT_S = 3600.0  # an upload job waits this long for another worker's write before it fails
 _UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 
@@ -131,6 +133,7 @@ def run_upload_job(service: Service, job: schemas.Job, paths: list[Path], option
             check_text_size(path, document.text, settings.max_document_chars)
         except UnreadableFile as error:
             outcome.status, outcome.reason = "rejected", error.reason
+            log.warning("upload job %s: %s not indexed: %s", job.job_id, outcome.file, error.reason)
             if not service.uses_upload(path):
                 remove_upload(path)
             continue

@@ -10,6 +10,7 @@ from search_api import schemas
 from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, count_of, find_document, get_searcher
 from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_summary
+from search_api.routes.jobs import in_words
 from search_api.uploads import accept_uploads
 
 router = APIRouter(tags=["documents"], route_class=StrictRoute)
@@ -61,7 +62,7 @@ def upload_documents(
     the write role."""
     job = accept_uploads(service, files, replace, who["key"], who["client"])
     response.headers["Location"] = f"/jobs/{job.job_id}"
-    return job
+    return in_words(job)
 
 
 @router.delete(

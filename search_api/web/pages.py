@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from search_api import messages
 from search_api.web.api import web_state
 from search_api.web.evaluation import latest_evaluation
 
@@ -31,7 +32,8 @@ templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=
 
 
 def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
-    html = templates.get_template(name).render(request=request, title=title, nav=NAV, path=request.url.path, **context)
+    html = templates.get_template(name).render(request=request, title=title, nav=NAV, path=request.url.path,
+                                               words=messages.CLIENT, **context)
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
 
 
