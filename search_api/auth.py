@@ -36,6 +36,8 @@ def required_role(method: str, path: str, settings: Settings) -> str | None:
         return None
     if method == "DELETE" and path.startswith("/documents/"):
         return "admin"
+    if method in ("PUT", "PATCH") and path.startswith("/documents/"):  # metadata corrections
+        return "write"
     if (method == "POST" and path == "/documents") or path.startswith("/jobs"):
         return "write"
     return "read" if settings.require_key_for_read else None

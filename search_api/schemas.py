@@ -386,3 +386,39 @@ class Error(BaseModel):
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, each answered with an ``Error`` body."""
     return {status: {"model": Error} for status in statuses}
+
+
+class MetadataCorrection(Request):
+    """Fields staff correct by hand; a field left out stays as it is, "" clears it. Needs the write role."""
+
+    title: str | None = Field(None, max_length=500)
+    doc_number: str | None = Field(None, max_length=200, description="发文字号, e.g. 普教办〔2024〕3号")
+    issuer: str | None = Field(None, max_length=500, description="发文机关; co-signing bodies joined with 、")
+    date: str | None = Field(None, description="成文日期, YYYY-MM-DD, or \"\" to clear",
+                             json_schema_extra={"pattern": f"^$|^{ISO_DATE.pattern}$"})
+    doc_type: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=200)
+    proposal_number: str | None = Field(None, max_length=200)
+
+    @field_validator("date")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("date must be a date written YYYY-MM-DD") from None
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError("date must be a date written YYYY-MM-DD")
+        return value
+
+
+class FieldChange(BaseModel):
+    previous: str | None = Field(alias="from")
+    now: str | None = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class CorrectedDocument(DocumentSummary):
+    corrected: dict[str, FieldChange] = Field(description="the fields this request changed, from what to what")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexBusy
+from indexer.gongwen.corrections import Corrections
 from indexer.index.local import SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation, doc_rows, read_jsonl
 from indexer.index.manifest import Manifest
 from indexer.index.sentences import DocumentSentences
@@ -41,6 +42,10 @@ class _State:
     # a folder that still holds the file does not bring them back, adding them explicitly does
     deleted: dict[str, dict[str, str]] = field(default_factory=dict)
     dirty: bool = False
+    corrections: Corrections | None = None  # staff's metadata corrections, applied to every document read
+
+    def corrected(self, doc: Document) -> Document:
+        return self.corrections.apply(doc) if self.corrections is not None else doc
 
     def add(self, doc: Document) -> None:
         self.documents[doc.doc_id] = doc
@@ -110,7 +115,9 @@ def _writer(index_dir: Path) -> Iterator[_State]:
         ) from None
     try:
         (index_dir / "writer.json").write_text(json.dumps({"pid": os.getpid(), "since": time.time()}))
-        yield _load_state(index_dir)
+        state = _load_state(index_dir)
+        state.corrections = Corrections.of_index(index_dir)
+        yield state
     finally:
         lock.release()
 

@@ -11,7 +11,6 @@ are wide and not round are read from the green channel instead, where red ink is
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from indexer.ingest.layout import Box
+from indexer.ingest.pagelines import record
 from indexer.ingest.paragraphs import page_lines
 from indexer.ingest.redprint import masthead_bands
 from indexer.models import OcrPage
@@ -108,6 +108,7 @@ def recognise_boxes(image: Image.Image, page: int) -> tuple[list[Box], OcrPage]:
 def recognise(image: Image.Image, page: int) -> tuple[str, OcrPage]:
     """The text of one page image, lines in reading order with their paragraph ends, and its OCR facts."""
     boxes, facts = recognise_boxes(image, page)
+    record(page, boxes, image.size)  # the 原文 viewer boxes quoted lines with these (ingest.pagelines)
     return "\n".join(page_lines(boxes)), facts
 
 
@@ -120,11 +121,11 @@ def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]
 def read_boxes(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]], reader: Callable = recognise_boxes) -> dict:
     """OCR each (page number, image maker) with ``reader`` (words as boxes, by default); a page that
     fails is logged and recorded with no words, the others kept."""
-    from tqdm import tqdm
+    from indexer.progress import progress
 
     done: dict = {}
-    show = len(images) >= _PROGRESS_FROM_PAGES and sys.stderr.isatty()
-    for page, make_image in tqdm(images, desc=f"OCR {path.name}", unit="page", disable=not show, leave=False):
+    show = len(images) >= _PROGRESS_FROM_PAGES
+    for page, make_image in progress(show, iterable=images, desc=f"OCR {path.name}", unit="page", leave=False):
         try:
             done[page] = reader(make_image(), page)
         except Exception as exc:  # a damaged image or an engine failure costs this page, not the file
