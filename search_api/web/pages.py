@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search_api import messages
 from search_api.web.api import web_state
 from search_api.web.evaluation import latest_evaluation
+from search_api.web.library import picker
 
 HERE = Path(__file__).parent
 STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.suffix in {".js", ".css", ".svg"}}
@@ -29,6 +30,7 @@ NAV = (("/", "检索"), ("/web/precedents", "找先例"), ("/web/reply", "拟答
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+templates.globals["upload"] = picker()  # the 文档库 picker: every format the readers read
 
 
 def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
