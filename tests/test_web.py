@@ -373,7 +373,7 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
     page.goto("/web/evaluation")
     expect(page.locator("#mark-count")).to_have_text("2")
     rows = page.locator("#eval-table tbody tr th")
-    expect(rows).to_have_text(["bm25", "dense", "hybrid-linear-0.7", "hybrid"])
+    expect(rows).to_have_text([re.compile(rf"^{re.escape(name)} ") for name in ("bm25", "dense", "hybrid-linear-0.7", "hybrid")])
     assert page.locator("#eval-chart rect.bar").count() == 4 * 6
     screenshot(page, "evaluation", full_page=True)
 
@@ -394,14 +394,14 @@ def test_upload_a_good_and_a_bad_file_with_the_key_then_delete_with_confirmation
     page.get_by_label("API 密钥").fill(API_KEY)
     page.get_by_role("button", name="保存（仅本次会话）").click()
     page.reload()  # kept for the browser session
-    expect(page.locator("#key-state")).to_have_text("已保存本次会话的密钥")
-    page.get_by_label("选择文件（PDF、DOCX、TXT、HTML，可多选）").set_input_files([good, bad])
+    expect(page.locator("#key-state")).to_have_text("已保存本次会话的密钥（default，可上传、可删除）")
+    page.locator("#files").set_input_files([good, bad])
     page.get_by_role("button", name="上传", exact=True).click()
     good_row = page.locator("#uploads li", has_text=good.name)
     bad_row = page.locator("#uploads li", has_text=bad.name)
-    expect(good_row.locator(".outcome")).to_have_text("已索引：关于发放托育补贴的通知", timeout=60_000)
-    expect(bad_row.locator(".outcome")).to_contain_text("未索引：", timeout=60_000)
-    assert len(bad_row.locator(".outcome").inner_text()) > len("未索引：") + 3  # the reason is given
+    expect(good_row.locator(".outcome")).to_have_text("完成：关于发放托育补贴的通知", timeout=60_000)
+    expect(bad_row.locator(".outcome .error-text")).to_have_text(
+        "失败：无法读取这个 PDF：文件可能已损坏或不完整。请重新导出或重新下载后再上传。", timeout=60_000)
     assert good_row.locator("progress").evaluate("p => p.value") == 1
     expect(page.locator("#index-status")).to_contain_text(str(before + 1))
     screenshot(page, "library")
