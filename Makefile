@@ -93,6 +93,7 @@ eval-trust: install
 	$(VENV)/bin/zhengce eval --answers --dataset ../shared/eval/ncppolicies --split dev --json var/eval-answers-ncpp.json
 
 bench: install
+	$(PIP) install -q -e ".[bench]"
 	$(VENV)/bin/zhengce bench --out eval/bench-report.json
 
 clean:

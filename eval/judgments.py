@@ -34,13 +34,15 @@ class StaffJudgment:
     char_start: int
     char_end: int
     relevant: bool
-    who: str
+    who: str  # the judge's name, as typed on the page
     when: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    api_key: str = ""  # the name of the key (or the signed-in page's key) that made the mark; "" in older logs
 
     @property
-    def key(self) -> tuple[str, str, int, int, str]:
-        """A later mark with the same key replaces an earlier one (the judge changed their mind)."""
-        return (self.query, self.doc_id, self.char_start, self.char_end, self.who)
+    def key(self) -> tuple[str, str, int, int, str, str]:
+        """A later mark with the same key replaces an earlier one (the judge changed their mind); a
+        mark made with another API key never replaces it."""
+        return (self.query, self.doc_id, self.char_start, self.char_end, self.api_key, self.who)
 
 
 class JudgmentLog:

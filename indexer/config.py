@@ -13,6 +13,11 @@ from indexer.errors import BadInput
 
 MIB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 50 * MIB
+# what one file may expand to (indexer.ingest.limits)
+DEFAULT_MAX_UNZIPPED_BYTES = 200 * MIB  # zip members, decompressed, all together
+DEFAULT_MAX_DOCUMENT_CHARS = 2_000_000  # characters of text one document may yield (about 1,000 pages)
+DEFAULT_MAX_PAGES = 5_000  # pages of one PDF, OFD or multi-page image
+DEFAULT_MAX_OCR_PAGES = 200  # pages of one file that need OCR (about 13 s each on one core)
 CACHE_OFF = frozenset({"off", "none", "0"})
 
 
@@ -21,6 +26,10 @@ class IndexingSettings(BaseSettings):
 
     # larger files are refused before they are read
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, gt=0)
+    max_unzipped_bytes: int = Field(default=DEFAULT_MAX_UNZIPPED_BYTES, gt=0)
+    max_document_chars: int = Field(default=DEFAULT_MAX_DOCUMENT_CHARS, gt=0)
+    max_pages: int = Field(default=DEFAULT_MAX_PAGES, gt=0)
+    max_ocr_pages: int = Field(default=DEFAULT_MAX_OCR_PAGES, ge=0)
     # sqlite file of vectors shared by indexing, evaluation and the API; "off" disables it
     embed_cache: str | None = None
     # a query adapter file (python -m eval.adapt --write): query vectors pass through it; unset: none

@@ -46,3 +46,7 @@ class ModelUnavailable(ZhengceError):
         super().__init__(f"language model {why.replace('_', ' ')}: {detail}")
         self.why = why
         self.detail = detail
+
+
+class Cancelled(ZhengceError):
+    """Work someone stopped (an upload job cancelled with DELETE /jobs/{id}); nothing of it is kept."""

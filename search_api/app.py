@@ -20,14 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from search_api import errors
 from search_api.audit import AuditLog
 from search_api.auth import AuthGate
-from search_api.guards import BodyDeadline, BodySizeLimit
+from search_api.guards import BodyDeadline, BodySizeLimit, HeavyLane, SecurityHeaders
 from search_api.jobs import Jobs
 from search_api.mcp_server import build_mcp, http_caller, http_service
 from search_api.openapi import openapi_schema
 from search_api.routes import dify, documents, generation, jobs, metadata, originals, replies, search, status
 from search_api.service import Service, load_service
 from search_api.settings import Settings
-from search_api.uploads import run_upload_job
+from search_api.upload_job import run_upload_job
 from search_api.web import router as web_router
 
 log = logging.getLogger("zhengce.api")
@@ -60,9 +60,11 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
         responses={422: {"description": "invalid request: the message says which field and why"}},
     )
     # the last added runs first: keys are checked before any body is read
-    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_s)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_s, whole_s=settings.body_deadline_s)
+    app.add_middleware(HeavyLane, limit=settings.max_heavy_requests)  # a body's deadline runs once it is its turn
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(AuthGate, settings=settings)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -86,9 +88,12 @@ def start_service(settings: Settings, embedder: Any) -> Service:
     service = load_service(settings, embedder)
     service.audit = AuditLog(settings.audit_dir or settings.upload_dir.parent / "audit", settings.audit_keep_days)
     service.jobs = Jobs(settings.upload_dir, lambda job, paths, options: run_upload_job(service, job, paths, options))
-    failed = service.jobs.recover(service.uses_upload)
-    if failed:
-        log.warning("marked %d unfinished upload jobs of a previous run failed", len(failed))
+    settled = service.jobs.recover(
+        indexed=service.uses_upload, gone=lambda doc_id: not service.is_served(doc_id),
+        audit=lambda who, action, outcome, documents: service.audit_write(who, action, outcome, documents,
+                                                                           recovered=True))
+    if settled:
+        log.warning("settled %d upload jobs or deletions a previous run left unfinished", len(settled))
     service.janitor()
     service.audit.prune()
     service.jobs.start()

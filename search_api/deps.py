@@ -33,18 +33,20 @@ def get_searcher(service: Annotated[Service, Depends(get_service)]) -> Any:
 
 def caller(request: Request, service: Annotated[Service, Depends(get_service)],
            given: Annotated[str | None, Depends(API_KEY_HEADER)]) -> dict[str, Any]:
-    """Who sends the request (checked already by ``auth.AuthGate``, before the body was read),
-    as the audit log records it."""
-    role = required_role(request.method, request.url.path, service.settings)
-    who = authorize(service.settings, given, role)
-    return {"key": who.name, "client": request.client.host if request.client else None}
+    """Who sends the request (checked already by ``auth.AuthGate``, before the body was read: the key
+    or the signed-in page's session), as the audit log records it."""
+    who = request.scope.get(SCOPE_KEY)
+    if who is None:  # no gate in front (never in the app): check here
+        who = authorize(service.settings, given, required_role(request.method, request.url.path, service.settings,
+                                                               request.url.query))
+    return {"key": who.name, "client": request.client.host if request.client else None, "role": who.role}
 
 
 def reader(request: Request) -> dict[str, Any]:
     """Who sends a read, as ``auth.AuthGate`` identified them (no key: "anonymous"); unlike ``caller``
     it declares no key in the schema, since reads are open unless ``require_key_for_read``."""
     who = request.scope.get(SCOPE_KEY, ANONYMOUS)
-    return {"key": who.name, "client": request.client.host if request.client else None}
+    return {"key": who.name, "client": request.client.host if request.client else None, "role": who.role}
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

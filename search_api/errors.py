@@ -1,4 +1,4 @@
-"""The one place where the error kinds of ``indexer.errors`` become HTTP statuses and messages.
+"""The one place where the error kinds of ``indexer.errors`` become HTTP statuses and words.
 
 Routes raise ``BadInput``, ``NotFound``, ``IndexBusy`` ... and never build an error response
 themselves; anything that is not one of those kinds is a bug: a 500 with a log line.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import BadInput, IndexBusy, IndexMismatch, NotFound, UnreadableFile, ZhengceError
-from search_api import messages
+from search_api import words
 
 log = logging.getLogger("zhengce.api")
 
@@ -36,23 +37,25 @@ def status_of(error: ZhengceError) -> int:
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+# numpy writes arrays with fwrite and reports a short write without an errno: "8192 requested and 0 written"
+SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+WORDS = {507: words.DISK_FULL, 503: words.READ_ONLY}  # what staff read of a failed write (search_api.words)
 
 
 def fault_status(error: OSError) -> int | None:
     """507 for a full disk, 503 for a folder the server may not write; None: not a storage fault."""
-    if error.errno in DISK_FULL:
+    if error.errno in DISK_FULL or (error.errno is None and SHORT_WRITE.search(str(error))):
         return 507
     if error.errno in READ_ONLY:
         return 503
     return None
 
 
-def failure_message(error: Exception) -> str:
+def failure_message(error: BaseException) -> str:
     """What a person is told about a failed write."""
-    if isinstance(error, OSError) and fault_status(error) == 507:
-        return f"the disk is full ({error.filename or 'index or upload folder'}); nothing was changed: free space and retry"
-    if isinstance(error, OSError) and fault_status(error) == 503:
-        return f"cannot write {error.filename or 'the index or upload folder'} ({error.strerror}); nothing was changed"
+    status = fault_status(error) if isinstance(error, OSError) else None
+    if isinstance(error, OSError) and status is not None:
+        return WORDS[status].format(where=error.filename or words.STORAGE, why=error.strerror or error)
     return str(error)
 
 
@@ -86,7 +89,7 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         detail = [printable(e) for e in jsonable_encoder(error.errors())]
         log.info("422 on %s %s: %s", request.method, request.url.path, detail)
-        return JSONResponse(messages.error_body(422, detail), status_code=422)
+        return JSONResponse(words.error_body(422, detail), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -95,7 +98,7 @@ def install(app: FastAPI) -> None:
         if error.status_code < 400:
             return await http_exception_handler(request, error)
         log.info("%d on %s %s: %s", error.status_code, request.method, request.url.path, error.detail)
-        return JSONResponse(messages.error_body(error.status_code, error.detail), status_code=error.status_code,
+        return JSONResponse(words.error_body(error.status_code, error.detail), status_code=error.status_code,
                             headers=error.headers)
 
     @app.exception_handler(ZhengceError)
@@ -103,7 +106,7 @@ def install(app: FastAPI) -> None:
         status = status_of(error)
         headers = {"Retry-After": "5"} if isinstance(error, IndexBusy) else None
         log.info("%d on %s %s: %s", status, request.method, request.url.path, error)
-        return JSONResponse({"detail": str(error), "message": messages.for_error(error, status)}, status_code=status,
+        return JSONResponse({"detail": str(error), "message": words.for_error(error, status)}, status_code=status,
                             headers=headers)
 
     @app.exception_handler(OSError)
@@ -111,11 +114,11 @@ def install(app: FastAPI) -> None:
         status = fault_status(error)
         if status is None:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
-            return JSONResponse(messages.error_body(500, "internal error; the server log has the details"), status_code=500)
+            return JSONResponse(words.error_body(500, "internal error; the server log has the details"), status_code=500)
         log.error("storage fault on %s %s: %s", request.method, request.url.path, error)
-        return JSONResponse(messages.error_body(status, failure_message(error)), status_code=status)
+        return JSONResponse(words.error_body(status, failure_message(error)), status_code=status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(messages.error_body(500, "internal error; the server log has the details"), status_code=500)
+        return JSONResponse(words.error_body(500, "internal error; the server log has the details"), status_code=500)

@@ -64,16 +64,19 @@ class BodyTimeout(HTTPException):
 
 
 class BodyDeadline:
-    """Refuses with 408 a body that stops arriving (a Content-Length longer than what is sent)."""
+    """Refuses with 408 a body that stops arriving for ``seconds`` (a Content-Length longer than what
+    is sent), or that is still arriving ``whole_s`` after the request began (a trickle of a byte a second)."""
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, whole_s: float) -> None:
         self.app = app
         self.seconds = seconds
+        self.whole_s = whole_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        deadline = asyncio.get_running_loop().time() + self.whole_s
 
         read = False  # once the whole body is in, receive() only waits for the client to leave
 
@@ -81,14 +84,44 @@ class BodyDeadline:
             nonlocal read
             if read:  # a streamed response (/ask/stream, /mcp) listens for a disconnect as long as it runs
                 return await receive()
+            left = deadline - asyncio.get_running_loop().time()
             try:
-                message = await asyncio.wait_for(receive(), self.seconds)
+                message = await asyncio.wait_for(receive(), max(0.0, min(self.seconds, left)))
             except asyncio.TimeoutError:
-                raise BodyTimeout(self.seconds) from None
+                raise BodyTimeout(self.seconds if left > self.seconds else self.whole_s) from None
+            if message["type"] == "http.request" and message.get("more_body") and \
+                    asyncio.get_running_loop().time() > deadline:
+                raise BodyTimeout(self.whole_s)
             read = message["type"] != "http.request" or not message.get("more_body", False)
             return message
 
         await self.app(scope, timed_receive, send)
+
+
+class HeavyLane:
+    """At most ``limit`` requests of the expensive kinds (/similar: a whole proposal embedded and
+    compared part by part) run at once in this process; more wait their turn without a thread. The
+    cores left over stay free for searches, which never queue here."""
+
+    HEAVY = (("POST", "/similar"), ("GET", "/documents/", "/similar"), ("POST", "/web/api/precedents.docx"))
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._lane: asyncio.Semaphore | None = None
+
+    def heavy(self, scope: Scope) -> bool:
+        method, path = scope.get("method"), scope.get("path", "")
+        return any(method == kind[0] and path.startswith(kind[1]) and path.endswith(kind[-1]) for kind in self.HEAVY)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.heavy(scope):
+            await self.app(scope, receive, send)
+            return
+        if self._lane is None:
+            self._lane = asyncio.Semaphore(self.limit)
+        async with self._lane:
+            await self.app(scope, receive, send)
 
 
 class JSONRefused(HTTPException):
@@ -173,6 +206,16 @@ def query_names(route: APIRoute) -> set[str]:
     return names
 
 
+CARRIES_RESULT = "_zhengce_carries_result"
+
+
+def carries_result(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks an endpoint whose body is one of the service's own answers sent back (an export): its
+    JSON may hold the keys of a whole result, still bounded by ``max_result_json_*``."""
+    setattr(endpoint, CARRIES_RESULT, True)
+    return endpoint
+
+
 class StrictRoute(APIRoute):
     """Routes that refuse undeclared query parameters (a typo is an error, not an ignored filter)
     and parse JSON bodies by ``strict_json`` with the service's limits."""
@@ -195,9 +238,34 @@ class StrictRoute(APIRoute):
                 if declared.isdigit() and int(declared) > settings.max_json_bytes:  # refused unread
                     raise JSONTooLarge(settings.max_json_bytes, int(declared))
                 body = await read_bounded(request, settings.max_json_bytes)
-                parsed = body and strict_json(body, settings.max_json_bytes, settings.max_json_keys, settings.max_json_containers)
+                keys, containers = (settings.max_result_json_keys, settings.max_result_json_containers) \
+                    if getattr(self.endpoint, CARRIES_RESULT, False) else (settings.max_json_keys, settings.max_json_containers)
+                parsed = body and strict_json(body, settings.max_json_bytes, keys, containers)
                 if body:
                     request._json = parsed  # what Request.json() returns from now on
             return await handler(request)
 
         return strict
+
+
+class SecurityHeaders:
+    """Headers every response carries: no other site may frame it (the pages' CSP also says
+    frame-ancestors 'none', for browsers that read only one), sniff its type or read where it came from."""
+
+    HEADERS = ((b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in self.HEADERS if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

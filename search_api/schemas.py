@@ -333,10 +333,10 @@ class FileOutcome(BaseModel):
     """What became of one uploaded file."""
 
     file: str
-    status: Literal["pending", "added", "unchanged", "replaced", "rejected", "conflict", "deleted"] = Field(
+    status: Literal["pending", "added", "unchanged", "replaced", "rejected", "conflict", "deleted", "cancelled"] = Field(
         description="replaced: it replaced the document of the same name (replace=true); conflict: a different "
-        "document of that name is indexed, nothing was changed; deleted: it was deleted by id before, "
-        "this upload restored it"
+        "document of that name is indexed, or came earlier in the same upload, nothing was changed; deleted: it "
+        "was deleted by id before, this upload restored it; cancelled: the job was cancelled before it was indexed"
     )
     doc_id: str | None = None
     title: str | None = None
@@ -346,10 +346,10 @@ class FileOutcome(BaseModel):
 
 
 class Job(BaseModel):
-    """An upload being indexed in the background: GET /jobs/{job_id} until state is done or failed."""
+    """An upload being indexed in the background: GET /jobs/{job_id} until state is done, failed or cancelled."""
 
     job_id: str
-    state: Literal["queued", "running", "done", "failed"]
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
     created_at: str
     finished_at: str | None = None
     files: list[FileOutcome]

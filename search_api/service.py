@@ -8,84 +8,32 @@ never by the writer's, so a search never waits for an upload being embedded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
-import queue
-import shutil
 import signal
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
 from indexer.errors import ZhengceError
 from indexer.retrieval import answers
 from search_api.jobs import JOBS_DIR
+from search_api.query_models import QueryEmbedders
 from search_api.settings import Settings
 from search_api.workers import Workers
 
 log = logging.getLogger("zhengce.api")
-RECENT_QUERIES = 4096  # query vectors kept in memory, looked up without any model lock
 JANITOR_S = 600.0  # how often orphaned upload files are looked for
 WRITE_WAIT_S = 30.0  # a delete waits this long for a running upload job, then answers 409
 SETTLE_S = 60.0  # a finished write waits at most this long for the other workers to serve it
-
-
-class QueryEmbedders:
-    """A few instances of the index's model for reads, one request at a time each.
-
-    A vector already computed is answered from memory without taking an instance; the others
-    wait only for each other, never for the writer's model.
-    """
-
-    def __init__(self, models: list[Any]) -> None:
-        self.model_id = models[0].model_id
-        self.dim = models[0].dim
-        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        for model in models:
-            self._free.put(model)
-        self._recent: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
-        self._recent_lock = threading.Lock()  # held for dict operations only
-
-    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing = []
-        with self._recent_lock:
-            for row, text in enumerate(texts):
-                vector = self._recent.get((is_query, text))
-                if vector is None:
-                    missing.append(row)
-                else:
-                    out[row] = vector
-                    self._recent.move_to_end((is_query, text))
-        if missing:
-            model = self._free.get()
-            try:
-                encode = model.encode_queries if is_query else model.encode_passages
-                vectors = encode([texts[row] for row in missing])
-            finally:
-                self._free.put(model)
-            with self._recent_lock:
-                for row, vector in zip(missing, vectors):
-                    out[row] = vector
-                    self._recent[(is_query, texts[row])] = vector
-                while len(self._recent) > RECENT_QUERIES:
-                    self._recent.popitem(last=False)
-        return out
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(list(texts), True)
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(list(texts), False)
 
 
 @dataclass
@@ -169,23 +117,39 @@ class Service:
 
     # ------------------------------------------------------------ uploaded originals
 
-    def _used_folders(self) -> set[str]:
+    def _used_files(self) -> set[tuple[str, str]]:
         documents = self.searcher.index.documents.values() if self.searcher is not None else []
-        return {d.content_hash[:16] for d in documents}
+        return {(d.content_hash[:16], d.source) for d in documents}
 
     def uses_upload(self, path: Path) -> bool:
         """Whether this saved original is the file of an indexed document (same content, same name)."""
-        documents = self.searcher.index.documents.values() if self.searcher is not None else []
-        return any(d.content_hash[:16] == path.parent.name and d.source == path.name for d in documents)
+        return (path.parent.name, path.name) in self._used_files()
+
+    def is_served(self, doc_id: str) -> bool:
+        return self.searcher is not None and doc_id in self.searcher.index.documents
 
     def forget_upload(self, doc_id: str, documents: Any) -> None:
-        """Remove the original of a document that left the index (deleted or replaced)."""
+        """Remove the original of a document that left the index (deleted or replaced), unless a job
+        not finished yet saved that file again (the same file deleted and uploaded at once)."""
+        from search_api.originals import forget_original, originals_lock
+
         document = documents.get(doc_id)
-        if document is None or document.content_hash[:16] in self._used_folders():
+        if document is None:
             return
-        folder = self.settings.upload_dir / document.content_hash[:16]
-        if folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+        with originals_lock(self.settings.upload_dir):
+            claimed = self.jobs.claimed_paths() if self.jobs is not None else set()
+            forget_original(self.settings.upload_dir, document.content_hash, document.source, claimed,
+                            self._used_files())
+
+    def release_upload(self, path: Path, job_id: str | None = None, *, locked: bool = False) -> None:
+        """Remove a saved original a job does not index (rejected, conflict, cancelled), unless an
+        indexed document is that file or another unfinished job claims it too."""
+        from search_api.originals import originals_lock, remove_upload
+
+        with contextlib.nullcontext() if locked else originals_lock(self.settings.upload_dir):
+            claimed = self.jobs.claimed_paths(except_job=job_id) if self.jobs is not None else set()
+            if path not in claimed and not self.uses_upload(path):
+                remove_upload(path)
 
     def deleted_ids(self) -> set[str]:
         """Documents deleted by id from the live generation (their tombstones)."""
@@ -196,10 +160,10 @@ class Service:
 
     def janitor(self) -> list[Path]:
         """Remove upload files that no document and no unfinished job claims."""
-        from search_api.jobs import sweep_orphans
+        from search_api.originals import sweep_orphans
 
         claimed = self.jobs.claimed_paths() if self.jobs is not None else set()
-        removed = sweep_orphans(self.settings.upload_dir, self._used_folders(), claimed,
+        removed = sweep_orphans(self.settings.upload_dir, {folder for folder, _ in self._used_files()}, claimed,
                                 self.settings.orphan_upload_age_s)
         if removed:
             log.info("janitor removed %d orphaned upload files", len(removed))

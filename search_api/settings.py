@@ -6,6 +6,7 @@ it embed, read or store something is bounded here, in one place.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -16,9 +17,33 @@ MIB = 1024 * 1024
 ROLES = ("read", "write", "admin")  # each role may do what the ones before it may
 
 
+MIN_KEY_CHARS = 16
+MIN_KEY_DISTINCT = 8  # "aaaaaaaaaaaaaaaa" is long and guessable
+MIN_KEY_BITS = 64  # length x log2 of the alphabet its character classes span
+
+
+def strong_key(value: SecretStr) -> SecretStr:
+    """A key a person cannot guess: printable ASCII (HTTP headers carry nothing else, so a Chinese
+    key would never match), at least 16 characters, 8 of them different, about 64 bits or more."""
+    key = value.get_secret_value()
+    if not key.isascii() or not key.isprintable():
+        raise ValueError("an API key must be printable ASCII: HTTP headers cannot carry anything else")
+    alphabet = sum(size for kind, size in ((str.islower, 26), (str.isupper, 26), (str.isdigit, 10))
+                   if any(kind(ch) for ch in key)) + (33 if any(not ch.isalnum() for ch in key) else 0)
+    if len(key) < MIN_KEY_CHARS or len(set(key)) < MIN_KEY_DISTINCT or len(key) * math.log2(alphabet) < MIN_KEY_BITS:
+        raise ValueError(f"an API key needs at least {MIN_KEY_CHARS} characters, {MIN_KEY_DISTINCT} of them different, "
+                         f"and about {MIN_KEY_BITS} bits (e.g. python -c \"import secrets; print(secrets.token_urlsafe(24))\")")
+    return value
+
+
 class ApiKey(BaseModel):
-    key: SecretStr = Field(min_length=16)
+    key: SecretStr
     role: Literal["read", "write", "admin"] = "write"
+
+    @field_validator("key")
+    @classmethod
+    def _strong(cls, value: SecretStr) -> SecretStr:
+        return strong_key(value)
 
 
 class Settings(BaseSettings):
@@ -52,7 +77,13 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(1 * MIB, ge=1)  # a JSON request body (a 20,000-character /similar fits)
     max_json_keys: int = Field(200, ge=1)  # object keys in one JSON body, all levels together
     max_json_containers: int = Field(200, ge=1)  # objects and arrays in one JSON body: bounds nesting too
+    # a body that carries one of the service's own results back (the page's precedent export)
+    max_result_json_keys: int = Field(20_000, ge=1)
+    max_result_json_containers: int = Field(10_000, ge=1)
     body_timeout_s: float = Field(30.0, gt=0)  # a body that stops arriving for this long is refused (408)
+    body_deadline_s: float = Field(300.0, gt=0)  # a body still arriving this long after the request began: 408
+    header_timeout_s: float = Field(10.0, gt=0)  # a connection whose request headers take longer is closed
+    max_heavy_requests: int = Field(1, ge=1)  # /similar requests run at once per process; searches never wait for them
     max_document_chars: int = Field(2_000_000, ge=1)  # one uploaded document's text (about 1,000 pages)
     max_unzipped_bytes: int = Field(200 * MIB, ge=1)  # DOCX/OFD and other zip-based files, decompressed
 
@@ -67,6 +98,8 @@ class Settings(BaseSettings):
     # named keys with roles, e.g. {"desk-1": {"key": "…", "role": "write"}}; roles: read, write, admin
     api_keys: dict[str, ApiKey] = Field(default_factory=dict)
     require_key_for_read: bool = False  # reads are open unless this is set
+    session_hours: float = Field(12.0, gt=0)  # a web page sign-in (a key exchanged for a cookie) lasts this long
+    max_judgments_per_hour: int = Field(600, ge=1)  # staff marks one key may make per hour (per server process)
     audit_dir: Path | None = None  # append-only audit log (JSON lines, one file per day); None: upload_dir/../audit
     audit_searches: bool = False  # also log searches
     audit_query_text: Literal["hash", "store"] = "hash"  # how a logged search keeps its query
@@ -93,6 +126,4 @@ class Settings(BaseSettings):
     def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
             return None  # ZHENGCE_API_KEY="" must not become a key that an empty header matches
-        if not value.get_secret_value().isascii() or not value.get_secret_value().isprintable():
-            raise ValueError("api_key must be printable ASCII: HTTP headers cannot carry anything else")
-        return value
+        return strong_key(value)

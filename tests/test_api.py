@@ -20,7 +20,7 @@ from search_api.uploads import safe_filename
 from conftest import CORPUS
 from loadtest import finished_job
 
-API_KEY = "test-key-9f2c7a"
+API_KEY = "test-key-9f2c7a-0123"
 HEADERS = {"X-API-Key": API_KEY}
 SEED_000 = "000_1cb0a138fe3622fd.txt"
 TOYU_SEEDS = {"000_1cb0a138fe3622fd.txt", "002_49fa6aca1b6f2add.txt", "003_6e68c116c84f577b.txt", "004_5fdff8cebb23c9dd.txt"}

@@ -85,6 +85,25 @@ def test_query_section_covers_each_size_mode_and_factory(report):
     assert all(set(v) == {"real", "synthetic"} for v in check["settings"].values())
 
 
+def test_ranker_section_measures_the_default_beside_linear_and_langchain(report):
+    r = report["ranker"]
+    assert [s["size"] for s in r["sizes"]] == list(TINY.sizes)
+    for size in r["sizes"]:
+        assert size["sentences_per_chunk"] > 1 and size["sentences"] > size["size"]
+        for name in ("learned", "linear"):
+            check_latency(size[name]["warm"])
+            check_latency(size[name]["cold"])
+        assert size["learned_over_linear_p50"]["warm"] > 0
+        assert size["disk_bytes"]["sentences.npy"] >= size["sentences"] * 384 * 4
+        assert size["disk_bytes_per_chunk"]["sentences.npy"] > size["disk_bytes_per_chunk"]["embeddings.npy"]
+        assert "warm" in size["langchain"] or "not installed" in size["langchain"]["skipped"]
+        if "warm" in size["langchain"]:
+            check_latency(size["langchain"]["warm"])
+    ranker_targets = [name for name in report["targets"] if name.startswith("default ranker within")]
+    assert len(ranker_targets) == len(TINY.sizes)
+    assert "Default ranker (learned, sentence vectors)" in bench.format_table(report)
+
+
 def test_memory_and_http_sections(report):
     m = report["memory"]
     assert m["chunks"] == report["indexing"]["chunks"]

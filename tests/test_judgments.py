@@ -41,7 +41,7 @@ def test_the_log_keeps_every_mark_and_the_latest_wins(tmp_path):
     assert [(m.who, m.relevant) for m in latest] == [("张三", True), ("李四", False)]
     assert all(m.when.endswith("+00:00") for m in latest)
     line = json.loads((tmp_path / "var" / "judgments.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert set(line) == {"query", "doc_id", "char_start", "char_end", "relevant", "who", "when"}
+    assert set(line) == {"query", "doc_id", "char_start", "char_end", "relevant", "who", "when", "api_key"}
 
 
 def test_an_unfinished_last_line_is_ignored_and_a_corrupt_one_named(tmp_path):
@@ -83,6 +83,9 @@ def test_export_without_a_relevant_mark_writes_nothing(tmp_path, documents):
 # ------------------------------------------------------------------ the API and the command, on a real index
 
 
+JUDGE_KEY = "judge-one-key-0123456789"
+
+
 @pytest.fixture(scope="module")
 def judged_app(seed_index_dir, e5, tmp_path_factory):
     from search_api.app import create_app
@@ -90,7 +93,9 @@ def judged_app(seed_index_dir, e5, tmp_path_factory):
 
     var = tmp_path_factory.mktemp("judged") / "var"
     shutil.copytree(seed_index_dir, var / "index")
-    with TestClient(create_app(Settings(index_dir=var / "index", upload_dir=var / "uploads"), embedder=e5)) as client:
+    settings = Settings(index_dir=var / "index", upload_dir=var / "uploads",
+                        api_keys={"judge-1": {"key": JUDGE_KEY, "role": "read"}})
+    with TestClient(create_app(settings, embedder=e5), headers={"X-API-Key": JUDGE_KEY}) as client:  # marks name a key
         yield client, var
 
 

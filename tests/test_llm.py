@@ -129,7 +129,9 @@ def test_eval_generate_finds_no_kept_sentence_failing_the_recheck(llm_server, e5
     (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "title": "", "text": v}, ensure_ascii=False) + "\n"
                                                  for k, v in texts.items()), "utf-8")
     doc = next(iter(texts))
-    questions = {"q1": QUESTION, "q2": "宝宝屋由哪个部门负责", "q3": "宝宝屋的服务时间是什么时候"}
+    # two questions seed 000 answers, one it does not (it states no opening hours): /ask's own decision
+    # comes first, so the model is called for the first two only
+    questions = {"q1": QUESTION, "q2": "普陀区社区宝宝屋覆盖了多少个街道镇", "q3": "宝宝屋每天几点开门"}
     (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n"
                                                   for q, t in questions.items()), "utf-8")
     (folder / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{doc}\t1\n" for q in questions))
@@ -139,7 +141,7 @@ def test_eval_generate_finds_no_kept_sentence_failing_the_recheck(llm_server, e5
     with ChatClient(url, model, timeout=300) as client:
         results = run_generate_eval(folder, "dev", None, client, cache_dir=tmp_path / "cache", embedder=e5,
                                     settings=IndexSettings(model=e5.model_id), threshold=-10.0, max_tokens=MAX_TOKENS)
-    assert results["questions"] == 3 and results["model_calls"] == 3
+    assert results["questions"] == 3 and results["model_calls"] == 2
     sentences = results["sentences"]
     assert sentences["generated"] == sentences["kept"] + sentences["dropped"] > 0
     assert results["kept_sentences_failing_recheck"] == 0

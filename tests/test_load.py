@@ -22,7 +22,7 @@ from loadtest import TOPICS, cli_env, live_server, notice_code, run_load, write_
 SECONDS = float(os.environ.get("ZHENGCE_LOAD_SECONDS", "60"))
 MAX_REQUESTS = int(os.environ.get("ZHENGCE_LOAD_MAX_REQUESTS", "100000"))
 CLIENTS = 20
-API_KEY = "load-test-key"
+API_KEY = "load-test-key-0123456"
 UPLOADS = list(range(90001, 90601))  # more than a phase can upload: the uploader never idles
 P95_RATIO = 2.0
 

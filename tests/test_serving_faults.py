@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 import httpx
@@ -24,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from indexer.index.writer import remove_documents, update_index
 
+from hostile import zip_bomb_docx
 from loadtest import cli_env, finished_job, notice_code, notice_index, notice_text, write_notices, zhengce_command
 
 KEY = "serving-test-key-0123"
@@ -124,15 +124,6 @@ def test_a_body_that_stops_arriving_gets_408_and_an_upload_without_key_is_never_
 # 3. a zip bomb
 
 
-def zip_bomb_docx(path: Path, megabytes: int) -> None:
-    """A DOCX whose document.xml inflates to ``megabytes`` MB of one repeated run."""
-    run = "<w:p><w:r><w:t>关于开展试点工作的通知</w:t></w:r></w:p>"
-    body = run * (megabytes * 1024 * 1024 // len(run.encode()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        archive.writestr("word/document.xml", '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body + "</w:body></w:document>")
-
-
 def test_a_docx_zip_bomb_is_rejected_before_it_is_inflated(make_client, tmp_path):
     from indexer.errors import UnreadableFile
     from indexer.ingest.limits import check_zip
@@ -192,7 +183,7 @@ def tiny_disk(tmp_path):
 def test_a_full_disk_is_507_with_a_message_and_leaves_no_partial_files(make_client, tiny_disk):
     client = make_client(upload_dir=tiny_disk / "uploads", max_upload_bytes=2 * 1024 * 1024, max_body_bytes=4 * 1024 * 1024)
     response = client.post("/documents", headers=HEADERS, files=[("files", ("大.txt", ("托育" * 200_000).encode()))])
-    assert response.status_code == 507 and "disk is full" in response.json()["detail"]
+    assert response.status_code == 507 and "磁盘已满" in response.json()["detail"]
     assert not [p for p in (tiny_disk / "uploads").rglob("*") if p.is_file() and ".jobs" not in p.parts]
 
 
@@ -226,7 +217,7 @@ def test_orphaned_upload_files_are_removed_by_the_janitor_and_unfinished_jobs_fa
     client = make_client(upload_dir=uploads, orphan_upload_age_s=0.001)
     assert not orphan.exists()
     job = client.get("/jobs/0123456789abcdef", headers=HEADERS).json()
-    assert job["state"] == "failed" and "upload the files again" in job["error"]
+    assert job["state"] == "failed" and "请重新上传" in job["error"]
 
 
 # 6. replicas

@@ -29,7 +29,7 @@ CHROMIUM = shutil.which("chromium")
 expect.set_options(timeout=30_000)  # a busy 2-core machine embeds a query in well under this
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: apt-get install chromium fonts-noto-cjk")
 
-API_KEY = "web-test-key"
+API_KEY = "web-test-key-0123456789"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 READY_TIMEOUT = 300
@@ -336,7 +336,16 @@ def test_search_and_open_a_result_by_keyboard_alone(page, live):
 # ------------------------------------------------------------------ 评测 (judgments)
 
 
+def sign_in(page: Page, key: str = API_KEY) -> None:
+    """The page's sign-in: a key exchanged for a session cookie (a mark belongs to a key)."""
+    page.goto("/web/signin?next=/")
+    page.get_by_label("密钥", exact=True).fill(key)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#signed-in")).to_contain_text("default")
+
+
 def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
+    sign_in(page)
     search(page, "宝宝屋")
     page.get_by_label("评判人").fill("张三")
     first, second = cards(page).nth(0), cards(page).nth(1)
@@ -349,7 +358,7 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
     expect(cards(page).nth(0).get_by_role("button", name="相关", exact=True)).to_have_attribute("aria-pressed", "true")
 
     with live.client() as client:
-        marks = client.get("/web/api/judgments", params={"query": "宝宝屋"}).json()
+        marks = client.get("/web/api/judgments", params={"query": "宝宝屋"}, headers={"X-API-Key": API_KEY}).json()
     assert sorted((m["relevant"], m["who"]) for m in marks) == [(False, "张三"), (True, "张三")]
     assert all(m["char_end"] > m["char_start"] and m["when"] for m in marks)
 
@@ -381,7 +390,7 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
 # ------------------------------------------------------------------ 文档库 (these add documents)
 
 
-def test_upload_a_good_and_a_bad_file_with_the_key_then_delete_with_confirmation(page, live, tmp_path):
+def test_upload_a_good_and_a_bad_file_signed_in_then_delete_with_confirmation(page, live, tmp_path):
     good = tmp_path / "托育补贴通知.txt"
     good.write_text("关于发放托育补贴的通知\n\n各街道：本通知的登记编号为ZCWEB0001，请按时发放。", encoding="utf-8")
     bad = tmp_path / "损坏的文件.pdf"
@@ -391,10 +400,13 @@ def test_upload_a_good_and_a_bad_file_with_the_key_then_delete_with_confirmation
 
     page.goto("/web/library")
     expect(page.locator("#index-status")).to_contain_text(str(before))
-    page.get_by_label("API 密钥").fill(API_KEY)
-    page.get_by_role("button", name="保存（仅本次会话）").click()
-    page.reload()  # kept for the browser session
-    expect(page.locator("#key-state")).to_have_text("已保存本次会话的密钥（default，可上传、可删除）")
+    expect(page.locator("#key-state")).to_have_text("上传和删除需要登录：请先登录。")  # said before anyone tries
+    expect(page.get_by_role("button", name="上传", exact=True)).to_be_disabled()
+    page.locator("#key-state").get_by_role("link", name="登录").click()
+    page.get_by_label("密钥", exact=True).fill(API_KEY)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/web/library$"))  # back where the sign-in was asked for
+    expect(page.locator("#key-state")).to_have_text("已登录：default（可上传、可更正、可删除）")
     page.locator("#files").set_input_files([good, bad])
     page.get_by_role("button", name="上传", exact=True).click()
     good_row = page.locator("#uploads li", has_text=good.name)

@@ -137,14 +137,15 @@ def test_a_starting_worker_leaves_the_jobs_of_a_live_sibling_alone(tmp_path):
     sibling = Jobs(tmp_path, lambda *_: None)  # accepts a job, not started: it stays queued
     job = sibling.submit([schemas.FileOutcome(file="a.txt", status="pending")], [upload], {})
 
-    assert Jobs(tmp_path, lambda *_: None).recover(lambda _: False) == []
+    settle = {"indexed": lambda _: False, "gone": lambda _: False, "audit": lambda *_: None}
+    assert Jobs(tmp_path, lambda *_: None).recover(**settle) == []
     assert sibling.get(job.job_id).state == "queued" and upload.exists()
 
     record = tmp_path / ".jobs" / f"{job.job_id}.json"  # the same job, left by a process that is gone
     gone = json.loads(record.read_text())
     gone["owner"] = {"pid": os.getpid(), "started": 0.0}
     record.write_text(json.dumps(gone))
-    assert Jobs(tmp_path, lambda *_: None).recover(lambda _: False) == [job.job_id]
+    assert Jobs(tmp_path, lambda *_: None).recover(**settle) == [job.job_id]
     assert sibling.get(job.job_id).state == "failed" and not upload.exists()
 
 

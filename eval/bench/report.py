@@ -165,6 +165,19 @@ def target_checks(report: dict[str, Any]) -> dict[str, Any]:
                     "p50_ms": r["p50_ms"], "recall_at_10": r["recall_at_10"],
                     "met": r["p50_ms"] <= TARGETS["p50_ms_1m"] and r["recall_at_10"] >= RECALL_TARGET,
                 }
+    ranker = report.get("ranker")
+    for r in ranker["sizes"] if ranker else []:
+        checks[f"default ranker within {TARGETS['ranker_over_linear']}x of linear 0.7 at {r['size']:,} (warm p50)"] = {
+            "ratio": r["learned_over_linear_p50"]["warm"],
+            "met": r["learned_over_linear_p50"]["warm"] <= TARGETS["ranker_over_linear"]}
+        if "warm" in r["langchain"]:
+            checks[f"default ranker faster than LangChain's EnsembleRetriever at {r['size']:,} (warm p50)"] = {
+                "default_ms": r["learned"]["warm"]["p50_ms"], "langchain_ms": r["langchain"]["warm"]["p50_ms"],
+                "met": r["learned"]["warm"]["p50_ms"] < r["langchain"]["warm"]["p50_ms"]}
+        if r["size"] == 100_000:
+            checks["default ranker p50 at 100,000 (warm)"] = {
+                "p50_ms": r["learned"]["warm"]["p50_ms"],
+                "met": r["learned"]["warm"]["p50_ms"] <= TARGETS["hybrid_p50_ms_100k"]}
     indexing = report.get("indexing")
     if indexing:
         whole, sample = indexing["whole_corpus"], indexing["sample"]

@@ -150,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="speed and memory benchmarks (JSON report + table)")
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"))
     bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    bench.add_argument("--sections", default=None, help="comma list of indexing,queries,milvus,memory,http,ocr (default all)")
+    bench.add_argument("--sections", default=None,
+                       help="comma list of indexing,queries,ranker,milvus,memory,http,ocr (default all)")
+    bench.add_argument("--sizes", default=None, help="comma list of chunk counts searched (default 10000,100000,1000000)")
     bench.add_argument("--sample-docs", type=int, default=None, help="documents indexed with the real model")
     bench.add_argument("--corpus", type=Path, default=None, help="JSONL corpus (default ../shared lawrefbook)")
     return parser

@@ -12,13 +12,22 @@ from eval.bench import DEFAULT_CORPUS, FULL, QUICK, SECTIONS, Progress, format_t
 
 
 def main_bench(args: Any) -> int:
-    """`zhengce bench [--quick] [--out FILE] [--sections a,b] [--sample-docs N] [--corpus JSONL]`."""
+    """`zhengce bench [--quick] [--out FILE] [--sections a,b] [--sizes n,m] [--sample-docs N] [--corpus JSONL]`."""
     plan = QUICK if args.quick else FULL
     if args.sample_docs is not None:
         if args.sample_docs < 1:
             print("zhengce bench: --sample-docs must be at least 1", file=sys.stderr)
             return 2
         plan = dataclasses.replace(plan, sample_docs=args.sample_docs)
+    if getattr(args, "sizes", None):
+        try:
+            sizes = tuple(int(size) for size in args.sizes.split(",") if size.strip())
+        except ValueError:
+            sizes = ()
+        if not sizes or min(sizes) < 1:
+            print("zhengce bench: --sizes takes positive chunk counts, e.g. 10000,100000", file=sys.stderr)
+            return 2
+        plan = dataclasses.replace(plan, sizes=sizes)
     sections = [s.strip() for s in (args.sections or ",".join(SECTIONS)).split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown or not sections:

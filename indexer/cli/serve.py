@@ -75,12 +75,15 @@ def main_serve(args: Namespace) -> int:
         return 2
     # every worker reads its settings from the environment: what the flags said goes there first
     os.environ.update({f"ZHENGCE_{name.upper()}": str(value) for name, value in flags_of(args).items()})
+    from search_api.connections import HeaderDeadlineH11  # slow request headers get 408 and a closed connection
+
     if settings.workers == 1:
-        uvicorn.run(APP, factory=True, host=settings.host, port=settings.port)
+        uvicorn.run(APP, factory=True, host=settings.host, port=settings.port, http=HeaderDeadlineH11)
         return 0
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config(APP, factory=True, host=settings.host, port=settings.port, workers=settings.workers)
+    config = uvicorn.Config(APP, factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+                            http=HeaderDeadlineH11)
     try:
         shared = listening_socket(settings.host, settings.port)
     except OSError as error:

@@ -11,6 +11,7 @@ that still holds the file does not bring the document back; adding the document 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +25,12 @@ from indexer.ingest import OcrMode, check_file, iter_files
 from indexer.models import Document
 
 DELETED_REASON = "deleted from the index by id; add the file explicitly (upload it) to restore it"
+log = logging.getLogger(__name__)
+
+
+def defect_reason(error: Exception) -> str:
+    """What a file is reported with when reading it hit a bug: the file fails, the others go on."""
+    return f"读取此文件时程序出错（程序缺陷，日志中有详情）：{type(error).__name__}: {error}"[:500]
 
 
 def apply_files(
@@ -57,6 +64,10 @@ def apply_files(
         except OSError as error:
             report.failed.append({"source": source, "reason": error.strerror or str(error)})
             continue
+        except Exception as error:  # a bug on one file must not stop the folder
+            log.exception("reading %s", path)
+            report.failed.append({"source": source, "reason": defect_reason(error)})
+            continue
         if doc.doc_id in state.deleted:
             report.skipped.append({"source": source, "reason": DELETED_REASON})
             continue
@@ -85,7 +96,7 @@ def apply_documents(state: _State, documents: Iterable[Document], report: Update
             continue
         replaced = by_source.get(doc.source)
         if replaced is not None and replaced != doc.doc_id:
-            state.discard(replaced)
+            _remove(state, replaced)  # with a tombstone: a folder run must not bring the old file back
         state.add(doc)
         by_source[doc.source] = doc.doc_id
         (report.updated if replaced or existing else report.added).append(doc.source)
@@ -98,13 +109,19 @@ def apply_removals(state: _State, doc_ids: Iterable[str], report: UpdateReport) 
         if doc is None:
             report.failed.append({"source": doc_id, "reason": "no such document in the index"})
             continue
-        shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]
-        state.deleted[doc_id] = {"source": doc.source, "sha256": shas[0] if shas else doc.content_hash,
-                                 "deleted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
-            del state.sources[key]
-        state.discard(doc_id)
+        _remove(state, doc_id)
         report.removed.append(doc.source)
+
+
+def _remove(state: _State, doc_id: str) -> None:
+    """Take a document out, leaving its tombstone, and forget the file sources that pointed at it."""
+    doc = state.documents[doc_id]
+    shas = [e["sha256"] for e in state.sources.values() if e["doc_id"] == doc_id]
+    state.deleted[doc_id] = {"source": doc.source, "sha256": shas[0] if shas else doc.content_hash,
+                             "deleted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    for key in [k for k, e in state.sources.items() if e["doc_id"] == doc_id]:
+        del state.sources[key]
+    state.discard(doc_id)
 
 
 def sha256(path: Path) -> str:

@@ -18,7 +18,7 @@ from indexer.errors import NotFound, ZhengceError
 from indexer.index.faiss_index import apply_search_params, search_with_selection
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
-from indexer.index.sentences import gather, require_sentences
+from indexer.index.sentences import gather, require_sentences, scores_of_rows
 from indexer.models import Chunk, Document
 from indexer.retrieval.filters import SearchFilters, rows_matching
 from indexer.retrieval.fusion import top_indices
@@ -94,7 +94,8 @@ class LocalIndex:
         return search_with_selection(self.dense, query_vector, k, rows)
 
     def dense_scores(self, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.embeddings[rows]) @ (vectors.T if vectors.ndim == 2 else vectors)
+        gathered = np.asarray(self.embeddings).take(np.asarray(rows, dtype=np.int64), axis=0)  # no memmap indexing
+        return gathered @ (vectors.T if vectors.ndim == 2 else vectors)
 
     def vectors(self, rows: range) -> np.ndarray:
         return np.asarray(self.embeddings[rows.start : rows.stop], dtype=np.float32)
@@ -103,7 +104,13 @@ class LocalIndex:
         require_sentences(self.manifest, f"{self.path}/{self.generation}")
         assert self.sentences is not None and self.sentence_bounds is not None  # loaded with that flag
         numbers, counts = gather(self.sentence_bounds, np.asarray(rows, dtype=np.int64))
-        return np.asarray(self.sentences[numbers], dtype=np.float32), counts
+        return np.asarray(self.sentences).take(numbers, axis=0), counts  # a plain view: no memmap indexing
+
+    def sentence_scores(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cosines of ``rows``' sentences with the query, scored in place (``sentences.scores_of_rows``)."""
+        require_sentences(self.manifest, f"{self.path}/{self.generation}")
+        assert self.sentences is not None and self.sentence_bounds is not None  # loaded with that flag
+        return scores_of_rows(self.sentences, self.sentence_bounds, query_vector, rows)
 
     def lexical(self, tokens: list[str]) -> LocalLexicalQuery:
         return LocalLexicalQuery(self.lexical_index.scores(tokens))

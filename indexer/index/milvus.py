@@ -128,6 +128,9 @@ def read_pieces(client: Any, collection: str, doc_id: str) -> list[str]:
 
 def read_manifest(client: Any, base: str, collection: str) -> Manifest:
     docs = docs_collection(base, generation_of(base, collection))
+    # written by another process (zhengce index), a collection is released here until loaded:
+    # Milvus refuses to query it ("in state 'released'; call load()"); loading a loaded one is a no-op
+    client.load_collection(docs)
     return Manifest.from_dict(json.loads("".join(read_pieces(client, docs, MANIFEST_KEY))))
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import FORMATS, SUPPORTED_SUFFIXES, check_file, iter_files, read_bytes
 from indexer.ingest.image import extract_image
+from indexer.ingest.limits import check_text_size, check_zip
 from indexer.ingest.ocr import OcrMode
 from indexer.ingest.ofd import extract_ofd
 from indexer.ingest.office import extract_via_docx, needs_conversion
@@ -49,12 +50,15 @@ def extract(path: Path, ocr: OcrMode = "auto") -> Extracted:
     """Read one file and return its text; raises UnreadableFile for anything unusable.
 
     ``ocr``: ``auto`` reads pages without a text layer by OCR, ``off`` never runs OCR (such pages
-    are refused), ``force`` OCRs every PDF page even when it has a text layer.
+    are refused), ``force`` OCRs every PDF page even when it has a text layer. The caps of
+    ``limits.current()`` hold for every format: zip expansion before parsing, pages before reading.
     """
     path = Path(path)
     data = read_bytes(path)
     content_hash = hashlib.sha256(data).hexdigest()
     fmt = FORMATS[path.suffix.lower()]
+    if fmt in ("docx", "ofd"):
+        check_zip(path, data)
     facts: list[OcrPage] = []
     if fmt == "pdf":
         pages, title, facts = extract_pdf(path, data, ocr)
@@ -70,6 +74,7 @@ def extract(path: Path, ocr: OcrMode = "auto") -> Extracted:
         pages, title = extract_html(path, data)
     else:
         pages, title = [decode_text(path, data)], None
+    check_text_size(path, "".join(pages))
     return Extracted(pages=pages, format=fmt, content_hash=content_hash, title_hint=title, ocr_pages=facts)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from indexer.errors import UnreadableFile
+from indexer.ingest.limits import check_pages
 from indexer.ingest.ocr import OcrMode, read_pages
 from indexer.models import OcrPage
 
@@ -31,6 +32,7 @@ def extract_image(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[
         raise UnreadableFile(path, f"image too large: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:  # what Pillow raises on truncated or damaged data
         raise UnreadableFile(path, f"not a readable image: {exc}") from exc
+    check_pages(path, frames, frames)  # every frame is a page for OCR
     read = read_pages(path, [(frame + 1, _frame_of(data, frame)) for frame in range(frames)])
     pages = [read[frame + 1][0] for frame in range(frames)]
     facts = [read[frame + 1][1] for frame in range(frames)]

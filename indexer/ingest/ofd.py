@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import posixpath
 import zipfile
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from PIL import Image
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import Box
-from indexer.ingest.limits import check_zip
+from indexer.ingest.limits import check_pages, check_zip
 from indexer.ingest.ocr import OcrMode, read_boxes, read_pages
 from indexer.ingest.ofdpictures import (
     BACKGROUND_SHARE,
@@ -72,6 +73,7 @@ def extract_ofd(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
     pages = laid_out([part.boxes for part in parts])
     scanned = [(number, part.picture[0]) for number, part in enumerate(parts, 1) if not part.boxes and part.picture]
     if scanned and ocr != "off":
+        check_pages(path, len(pages), len(scanned))
         read = read_pages(path, [(number, _opener(image)) for number, image in scanned])
         for number, _ in scanned:
             pages[number - 1], page_facts = read[number]
@@ -124,7 +126,9 @@ class _Package:
         media = self._media(base, document)
         default_area = _numbers(document.findtext("{*}CommonData/{*}PageArea/{*}PhysicalBox"))
         parts: list[_PageParts] = []
-        for number, node in enumerate(document.iterfind("{*}Pages/{*}Page"), start=1):
+        listed = document.findall("{*}Pages/{*}Page")
+        check_pages(self.path, len(listed))
+        for number, node in enumerate(listed, start=1):
             content = self.xml(_resolve(base, node.get("BaseLoc", "")))
             layers = [content]
             for used in content.iterfind("{*}Template"):
@@ -132,7 +136,7 @@ class _Package:
                     layers.insert(0, self.xml(templates[used.get("TemplateID")]))
             try:
                 boxes = [box for layer in layers for box in _text_boxes(layer)]
-            except ValueError as exc:  # a Size, X or DeltaX that is not a number
+            except ValueError as exc:  # a Size, X or DeltaX that is not a finite number
                 raise UnreadableFile(self.path, f"not a readable OFD: bad text position on page {number} ({exc})") from exc
             area = _numbers(content.findtext("{*}Area/{*}PhysicalBox")) or default_area
             found = _largest_image(layers, media)
@@ -162,17 +166,17 @@ def _text_boxes(layer: etree._Element) -> list[Box]:
     boxes = []
     for obj in layer.iter("{*}TextObject"):
         left, top = (_numbers(obj.get("Boundary")) + [0.0, 0.0])[:2]
-        size = float(obj.get("Size", "3.5"))
+        size = _finite(obj.get("Size", "3.5"))
         ctm = _numbers(obj.get("CTM")) or [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         red = is_red(obj)
         x = y = 0.0
         for code in obj.iterfind("{*}TextCode"):
             text = code.text or ""
-            x = float(code.get("X", x))
-            y = float(code.get("Y", y))
-            advances = _deltas(code.get("DeltaX"))
-            width = sum(advances[: max(0, len(text) - 1)]) + size
-            steps = (advances, _deltas(code.get("DeltaY")))
+            x = _finite(code.get("X", x))
+            y = _finite(code.get("Y", y))
+            advances = _deltas(code.get("DeltaX"), max(0, len(text) - 1))
+            width = sum(advances) + size
+            steps = (advances, _deltas(code.get("DeltaY"), max(0, len(text) - 1)))
             boxes += code_boxes(text, (x, y), steps, size, ctm, (left, top), red)
             x += width
     return boxes
@@ -241,26 +245,37 @@ def _upright_opener(image: bytes, where: Placement):
     return lambda: upright(Image.open(io.BytesIO(image)), where)
 
 
-def _deltas(value: str | None) -> list[float]:
-    """DeltaX/DeltaY, where ``g N D`` stands for N advances of D."""
+def _deltas(value: str | None, count: int) -> list[float]:
+    """The first ``count`` advances of a DeltaX/DeltaY, where ``g N D`` stands for N advances of D;
+    never more than ``count`` are read, however many the attribute declares."""
     tokens = (value or "").split()
     out: list[float] = []
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and len(out) < count:
         if tokens[i] == "g" and i + 2 < len(tokens):
-            out += [float(tokens[i + 2])] * min(_MAX_REPEAT, int(float(tokens[i + 1])))
+            repeat = min(count - len(out), _MAX_REPEAT, max(0, int(_finite(tokens[i + 1]))))
+            out += [_finite(tokens[i + 2])] * repeat
             i += 3
         else:
-            out.append(float(tokens[i]))
+            out.append(_finite(tokens[i]))
             i += 1
     return out
 
 
+def _finite(value: str | float) -> float:
+    """A number that positions text; ValueError for anything else ("nan" and "inf" included)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
 def _numbers(value: str | None) -> list[float]:
     try:
-        return [float(token) for token in (value or "").split()]
+        numbers = [float(token) for token in (value or "").split()]
     except ValueError:
         return []
+    return numbers if all(map(math.isfinite, numbers)) else []
 
 
 def _resolve(base: str, location: str) -> str:

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from indexer.errors import UnreadableFile
+from indexer.ingest.ole2 import holds_document
 from indexer.ingest.word import extract_docx
 
 SOFFICE_PACKAGE = "libreoffice-writer-nogui"
@@ -50,6 +51,8 @@ def extract_via_docx(path: Path, data: bytes, timeout: float = CONVERT_TIMEOUT_S
 
 
 def _convert(path: Path, data: bytes, timeout: float) -> bytes:
+    if data.startswith(OLE2_MAGIC) and not holds_document(data):  # LibreOffice would "convert" the noise
+        raise UnreadableFile(path, "不是 Word 97-2003 或 WPS 文档：文件头是 OLE2 复合文件，但其中没有文档内容（WordDocument）")
     executable = soffice()
     if executable is None:
         raise UnreadableFile(

@@ -15,6 +15,7 @@ from pypdf.errors import DependencyError
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
+from indexer.ingest.limits import check_pages, render_scale
 from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_pages
 from indexer.ingest.paragraphs import laid_out
 from indexer.ingest.pdftext import page_boxes
@@ -31,6 +32,8 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
         scanned = list(range(len(pages)))
     else:
         scanned = [i for i, page in enumerate(pages) if _visible(page) < MIN_CHARS_PER_PAGE]
+    if ocr != "off":
+        check_pages(path, len(pages), len(scanned))  # before any page is rendered
     if ocr == "off" or not scanned:
         if sum(_visible(page) for page in pages) < MIN_CHARS_PER_PAGE * len(pages):
             raise UnreadableFile(path, f"no text layer: OCR needed, and OCR is off ({_summary(pages)})")
@@ -56,10 +59,13 @@ def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
         # Many official PDFs are encrypted only to restrict printing: they open with an empty password.
         locked = reader.is_encrypted and not reader.decrypt("")
         if not locked:
+            check_pages(path, len(reader.pages))
             pages = _positioned_text(data) or [page.extract_text() or "" for page in reader.pages]
             title = reader.metadata.title if reader.metadata else None
     except DependencyError as exc:
         raise UnreadableFile(path, f"encrypted PDF: cannot decrypt ({exc})") from exc
+    except UnreadableFile:
+        raise
     except Exception as exc:  # pypdf raises many kinds of error on damaged files, not just PdfReadError
         raise UnreadableFile(path, f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
     if locked:
@@ -79,14 +85,17 @@ def _positioned_text(data: bytes) -> list[str] | None:
 
 
 def _renderer(path: Path, data: bytes, index: int):
-    """Renders page ``index`` when called, so only one page image is in memory at a time."""
+    """Renders page ``index`` when called, so only one page image is in memory at a time, and never
+    larger than ``limits.MAX_RENDER_PIXELS`` whatever size the page declares."""
 
     def render():
         import pypdfium2
 
         document = pypdfium2.PdfDocument(data)
         try:
-            return document[index].render(scale=RENDER_DPI / 72).to_pil()
+            page = document[index]
+            width, height = page.get_size()
+            return page.render(scale=render_scale(width, height, RENDER_DPI)).to_pil()
         finally:
             document.close()
 

@@ -15,6 +15,9 @@ from indexer.errors import UnreadableFile
 _MAX_CONTROL_RATIO = 0.05
 # Share of "ordinary Chinese" characters a decoding needs to win over the detector's verdict.
 _MIN_CHINESE_SCORE = 0.8
+# A legacy-encoded text with a few bytes no decoding accepts (a damaged byte, a cut character) is kept,
+# each such byte marked U+FFFD, when there is at most one per this many characters.
+_CHARS_PER_BAD_BYTE = 500
 UNICODE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # C0/C1 control characters other than tab, newlines and form feed (a page break in text dumps).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -42,6 +45,8 @@ def decode_text(path: Path, data: bytes) -> str:
             detected = _decode_detected(data)
             text = detected[0] if detected else None
     if text is None or _control_ratio(text) > _MAX_CONTROL_RATIO:
+        text = _decode_damaged(data)
+    if text is None:
         raise UnreadableFile(path, "binary content, not text")
     if not text.strip():
         raise UnreadableFile(path, "empty file")
@@ -61,6 +66,18 @@ def _decode_detected(data: bytes) -> tuple[str, str] | tuple[()]:
         if text is not None and score >= _MIN_CHINESE_SCORE and score > best_score:
             best, best_score = (text, encoding), score
     return best
+
+
+def _decode_damaged(data: bytes) -> str | None:
+    """GB18030 or Big5 text with a few undecodable bytes, each marked U+FFFD: one bad byte in a
+    notice must not cost the whole notice. None when the result is not ordinary Chinese text."""
+    for encoding in ("gb18030", "big5"):
+        text = data.decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        if 0 < bad <= max(1, len(text) // _CHARS_PER_BAD_BYTE) and _control_ratio(text) <= _MAX_CONTROL_RATIO \
+                and _chinese_score(text.replace("\ufffd", "")) >= _MIN_CHINESE_SCORE:
+            return text
+    return None
 
 
 def _utf8_line(line: bytes) -> str | None:

@@ -16,16 +16,26 @@ from indexer.ingest.files import nonblank
 from indexer.ingest.text import UNICODE_BOMS, decode_text, prefer_superset
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)""", re.IGNORECASE)
+# trafilatura's work grows faster than linearly with the number of elements (200,000 <p>: 94 s); a
+# portal page has a few thousand, so a page with more is read by the flat visible-text reader
+MAX_EXTRACTOR_ELEMENTS = 20_000
+_START_TAG = re.compile(r"<[A-Za-z]")
+
+
+class _TooManyElements(Exception):
+    """A page for the flat reader, which reads any number of elements in linear time."""
 
 
 def extract_html(path: Path, data: bytes) -> tuple[list[str], str | None]:
     html = _decode_html(path, data)
     try:
+        if len(_START_TAG.findall(html)) > MAX_EXTRACTOR_ELEMENTS:
+            raise _TooManyElements
         result = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True, include_comments=False)
         body, title = getattr(result, "body", None), getattr(result, "title", None)  # None when it finds nothing
         main_text = _with_details(html, _block_text(body)) if body is not None else ""
-    except RecursionError:
-        main_text, title = "", None  # pathologically nested markup: the flat fallback below copes with any depth
+    except (RecursionError, _TooManyElements):  # pathologically nested markup, or too many elements
+        main_text, title = "", None  # the flat fallback below copes with any depth and size
     if not main_text.strip():
         fallback = _VisibleText.of(html)
         main_text, title = fallback.text, title or fallback.title

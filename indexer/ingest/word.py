@@ -15,11 +15,12 @@ from pathlib import Path
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
+from indexer.ingest.limits import MAX_TABLE_COLUMNS
 from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
 
 # a paragraph ending in one of these ends a sentence, a clause list or a label: it is whole
@@ -46,6 +47,12 @@ def _docx_block_text(block: Paragraph | Table) -> str:
         return block.text
     rows = []
     for row in block.rows:
+        if sum(tc.grid_span for tc in row._tr.tc_lst) > MAX_TABLE_COLUMNS:
+            # python-docx lists a merged cell once per grid column: a declared span of 200,000,000
+            # is a list that size; such a row is read cell by cell as stored
+            stored = [_Cell(tc, block) for tc in row._tr.tc_lst]
+            rows.append(" | ".join(" ".join(p.text for p in cell.paragraphs if p.text.strip()) for cell in stored))
+            continue
         cells, previous = [], None
         for cell in row.cells:
             if cell._tc is not previous:  # a merged cell is listed once per grid column it spans

@@ -16,7 +16,6 @@ passage never depend on how many results were asked for, so what was trained is 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -31,16 +30,16 @@ from indexer.index.base import ChunkIndex, LexicalQuery
 from indexer.index.lexical import identifier_tokens, normalize, query_terms
 from indexer.index.sentences import best_sentence_scores
 from indexer.retrieval.fusion import linear, min_max
+from indexer.retrieval.rerank_text import NON_WORD, coverage, identifier_share, longest_runs, row_texts
+from indexer.retrieval.trees import PackedTrees
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"
 POOL = 100  # candidates per retriever that the model re-scores
 PRF_DOCS = 3  # dense pseudo-relevance feedback: the query vector moved towards the top passages
 AGREEMENT_DEPTH = 10  # the retrievers' agreement: shared documents among each one's top 10
 _QUESTION = re.compile(r"[?？吗呢]|什么|怎么|怎样|如何|哪些|哪里|哪个|多少|几|是否|能否|可否|为何|为什么|何时")
-_NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 PASTED_CHARS = 120  # longer queries are pasted proposals or passages, not typed questions
 LONGEST_MATCH_CHARS = 200  # the verbatim-match feature reads this much of a (pasted) query
-NORMALIZED_CACHE = 8192  # passages whose normalised text is kept (about 20 MB at 600 characters)
 
 CANDIDATE_FEATURES = (
     "dense", "dense_mm", "lexical_mm", "lexical_log", "linear_0.7", "dense_rank_log", "lexical_rank_log",
@@ -98,10 +97,10 @@ class TreeRanker:
     trees: tuple[dict[str, np.ndarray], ...]
     training: dict[str, Any]
     blend: tuple[float, float, float] | None = None  # the weights of the BLEND column, when the model has one
-    _packed: _PackedTrees = field(init=False, repr=False, compare=False)
+    _packed: PackedTrees = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_packed", _PackedTrees.of(self.trees))
+        object.__setattr__(self, "_packed", PackedTrees.of(self.trees))
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Scores of rows of ``FEATURES`` (the blend column is added here)."""
@@ -129,67 +128,6 @@ def with_blend(x: np.ndarray, weights: tuple[float, float, float]) -> np.ndarray
     return np.column_stack([x, x[:, [FEATURES.index(name) for name in BLENDED]] @ np.asarray(weights)])
 
 
-@dataclass(frozen=True)
-class _PackedTrees:
-    """Every tree's split and leaf nodes in one set of arrays, so all trees walk one level per step
-    for all rows at once. A leaf loops to itself (it always "goes left" to itself), so walking as
-    many steps as the deepest tree leaves every (row, tree) on its leaf."""
-
-    roots: np.ndarray
-    feature: np.ndarray
-    threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    value: np.ndarray
-    depth: int
-
-    @classmethod
-    def of(cls, trees: tuple[dict[str, np.ndarray], ...]) -> _PackedTrees:
-        roots: list[int] = []
-        feature: list[np.ndarray] = []
-        threshold: list[np.ndarray] = []
-        left: list[np.ndarray] = []
-        right: list[np.ndarray] = []
-        value: list[np.ndarray] = []
-        start, depth = 0, 0
-        for tree in trees:
-            splits, leaves = len(tree["feature"]), len(tree["value"])
-            leaf_start = start + splits
-            leaf_ids = np.arange(leaf_start, leaf_start + leaves)
-            roots.append(start if splits else leaf_start)
-            feature += [tree["feature"], np.zeros(leaves, dtype=np.int64)]
-            threshold += [tree["threshold"], np.full(leaves, np.inf)]
-            for children, side in ((tree["left"], left), (tree["right"], right)):
-                side += [np.where(children >= 0, start + children, leaf_start + ~children), leaf_ids]
-            value += [np.zeros(splits), tree["value"]]
-            depth = max(depth, _depth(tree))
-            start = leaf_start + leaves
-        packed = [np.concatenate(arrays) if arrays else np.empty(0) for arrays in (feature, threshold, left, right, value)]
-        return cls(np.asarray(roots, dtype=np.int64), packed[0].astype(np.int64), packed[1], packed[2].astype(np.int64),
-                   packed[3].astype(np.int64), packed[4], depth)
-
-    def score(self, x: np.ndarray) -> np.ndarray:
-        if not len(self.roots):
-            return np.zeros(len(x))
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots)))
-        rows = np.arange(len(x))[:, None]
-        for _ in range(self.depth):
-            go_left = x[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.value[node].sum(axis=1)
-
-
-def _depth(tree: dict[str, np.ndarray]) -> int:
-    """Number of splits on the longest path from the root to a leaf."""
-    if not len(tree["feature"]):
-        return 0
-    longest, level = 0, [0]
-    while level:
-        longest += 1
-        level = [int(c) for n in level for c in (tree["left"][n], tree["right"][n]) if c >= 0]
-    return longest
-
-
 def pool_rows(dense_rows: np.ndarray, lexical_rows: np.ndarray) -> np.ndarray:
     """The union of both retrievers' top ``POOL`` rows, in row order."""
     return np.unique(np.concatenate([dense_rows[:POOL], lexical_rows[:POOL]])).astype(np.int64)
@@ -198,7 +136,12 @@ def pool_rows(dense_rows: np.ndarray, lexical_rows: np.ndarray) -> np.ndarray:
 def features(
     index: ChunkIndex, query: str, query_vector: np.ndarray, lexical: LexicalQuery, candidates: Candidates
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The pool rows of ``candidates`` and their (len(rows), len(FEATURES)) feature matrix."""
+    """The pool rows of ``candidates`` and their (len(rows), len(FEATURES)) feature matrix.
+
+    Vectorised over the pool; what a passage's text gives is derived once per index generation
+    (``rerank_text.RowTexts``). The values are those of the loop it replaced, to the last bit or one
+    unit in it (tests/test_rerank_speed.py compares both on a real index).
+    """
     rows = candidates.pool()
     at = np.searchsorted(candidates.union, rows)  # the pool is part of the union, whose BM25 is known
     # dense is scored over the pool alone, as the model was trained: the union's float32 products
@@ -216,26 +159,16 @@ def features(
 
     terms = query_terms(query)
     normalized = normalize(query)
-    identifiers = set(identifier_tokens(normalized))
-    core = _NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
-    text_cover, context_cover, longest, ident, doc_chunks, chunk_chars = (np.zeros(len(rows)) for _ in range(6))
-    doc_ids = []
-    for i, row in enumerate(rows.tolist()):
-        chunk = index.chunks[row]
-        document = index.documents[chunk.doc_id]
-        doc_ids.append(chunk.doc_id)
-        doc_chunks[i], chunk_chars[i] = len(index.rows_of(chunk.doc_id)), len(chunk.text)
-        text = _normalized(chunk.text)
-        context = _normalized(f"{document.meta.title or ''} {chunk.section}")
-        if terms:
-            text_cover[i] = sum(term in text for term in terms) / len(terms)
-            context_cover[i] = sum(term in context for term in terms) / len(terms)
-        longest[i] = _longest_common_run(core, _NON_WORD.sub("", text + context)) / max(1, len(core))
-        if identifiers:
-            found = set(identifier_tokens(text + " " + context))
-            ident[i] = len(identifiers & found) / len(identifiers)
+    core = NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
+    texts = row_texts(index).of(rows.tolist())
+    text_cover = coverage(terms, [t.text for t in texts])
+    context_cover = coverage(terms, [t.context for t in texts])
+    longest = longest_runs(core, [t.letters for t in texts]) / max(1, len(core))
+    ident = identifier_share(set(identifier_tokens(normalized)), [t.identifiers for t in texts])
+    doc_chunks = np.array([t.doc_chunks for t in texts], dtype=np.float64)
+    chunk_chars = np.array([t.chars for t in texts], dtype=np.float64)
 
-    doc_best, doc_top3, doc_count, is_best = _document_aggregates(doc_ids, fused)
+    doc_best, doc_top3, doc_count, is_best = _document_aggregates([t.doc_id for t in texts], fused)
     question = 1.0 if _QUESTION.search(query) else 0.0
     length = math.log1p(len(core))
     pasted = 1.0 if len(core) > PASTED_CHARS else 0.0
@@ -250,8 +183,8 @@ def features(
     wide = linear(candidates.dense, candidates.lexical, 0.7)
     sentence = best_sentence_scores(index, query_vector, candidates.union, candidates.dense)
     columns += [np.full(len(rows), value) for value in query_level]
-    columns += [wide[at], np.log1p(_places(candidates.union, wide)[at]),
-                sentence[at], min_max(sentence)[at], np.log1p(_places(candidates.union, sentence)[at])]
+    columns += [wide[at], np.log1p(places_of(candidates.union, wide, at)),
+                sentence[at], min_max(sentence)[at], np.log1p(places_of(candidates.union, sentence, at))]
     return rows, np.column_stack(columns)
 
 
@@ -274,17 +207,16 @@ def _query_signals(index: ChunkIndex, candidates: Candidates) -> list[float]:
             math.log1p(len(candidates.tokens))]
 
 
-@functools.lru_cache(maxsize=NORMALIZED_CACHE)
-def _normalized(text: str) -> str:
-    """``normalize`` of a candidate's text, kept for the next query that meets the same passage."""
-    return normalize(text)
-
-
-def _places(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """0-based place of each of ``rows`` ordered by ``values``, best first, ties by row (the Searcher's order)."""
-    places = np.empty(len(rows))
-    places[np.lexsort((rows, -values))] = np.arange(len(rows))
-    return places
+def places_of(rows: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The 0-based place, among ``rows`` ordered by ``values`` (best first, ties by row: the Searcher's
+    order), of the rows at positions ``at``: one sort of the values, not of (value, row) pairs."""
+    descending = np.sort(-values)
+    wanted = -values[at]
+    ahead = np.searchsorted(descending, wanted, "left").astype(np.float64)  # strictly better values
+    tied = np.searchsorted(descending, wanted, "right") - ahead > 1
+    for i in np.flatnonzero(tied).tolist():  # equal values: the lower row comes first
+        ahead[i] += np.count_nonzero((values == values[at[i]]) & (rows < rows[at[i]]))
+    return ahead
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -292,18 +224,6 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(values))
     ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
     return ranks
-
-
-def _longest_common_run(query: str, text: str) -> int:
-    """Length of the longest piece of ``query`` found verbatim in ``text`` (binary search on length)."""
-    low, high = 0, len(query)
-    while low < high:
-        size = (low + high + 1) // 2
-        if any(query[i : i + size] in text for i in range(len(query) - size + 1)):
-            low = size
-        else:
-            high = size - 1
-    return low
 
 
 def _document_aggregates(doc_ids: list[str], fused: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from indexer.errors import NotFound
 from search_api import schemas
 from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, count_of, find_document, get_searcher
+from search_api.errors import failure_message
 from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_summary
 from search_api.routes.jobs import in_words
@@ -55,11 +57,11 @@ def upload_documents(
     service: ServiceDep,
     who: CallerDep,
     response: Response,
-    replace: Annotated[bool, Query(description="replace an indexed document of the same name")] = False,
+    replace: Annotated[bool, Query(description="replace an indexed document of the same name (admin role)")] = False,
 ) -> schemas.Job:
     """Store the files and index them in the background: 202 with a job (its URL in Location);
     GET /jobs/{job_id} tells when they are searchable and what became of each file. Needs a key with
-    the write role."""
+    the write role; with replace=true, which removes the document it replaces, the admin role."""
     job = accept_uploads(service, files, replace, who["key"], who["client"])
     response.headers["Location"] = f"/jobs/{job.job_id}"
     return in_words(job)
@@ -72,14 +74,23 @@ def upload_documents(
 def delete_document(doc_id: DOC_ID, service: ServiceDep, who: CallerDep) -> schemas.DeleteResponse:
     """Remove a document and its uploaded original; re-indexing its folder does not bring it back
     (upload it again to restore it). Needs a key with the admin role."""
-    with service.writing():
-        before = get_searcher(service).index.documents
-        document = find_document(get_searcher(service), doc_id)
-        service.backend.remove([doc_id])
-        service.reload()
-        service.forget_upload(doc_id, before)
-        total = len(service.searcher.index.documents)
-    service.settle()
-    service.audit_write(who, "delete", "done", [{"doc_id": doc_id, "sha256": document.content_hash,
-                                                 "source": document.source}])
+    document = find_document(get_searcher(service), doc_id)
+    entry = {"doc_id": doc_id, "sha256": document.content_hash, "source": document.source}
+    intent = service.jobs.begin_delete({**who, "doc_id": doc_id, "document": entry})  # audited however it ends
+    try:
+        with service.writing():
+            before = get_searcher(service).index.documents
+            document = find_document(get_searcher(service), doc_id)
+            service.backend.remove([doc_id])
+            service.reload()
+            service.forget_upload(doc_id, before)
+            total = len(service.searcher.index.documents)
+        service.settle()
+    except BaseException as error:
+        if not isinstance(error, NotFound):
+            service.audit_write(who, "delete", "failed", [entry], error=failure_message(error)[:300])
+        intent.unlink(missing_ok=True)
+        raise
+    service.audit_write(who, "delete", "done", [entry])
+    intent.unlink(missing_ok=True)
     return schemas.DeleteResponse(doc_id=doc_id, deleted=True, documents_total=total)

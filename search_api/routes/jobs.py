@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 
 from indexer.errors import NotFound
-from search_api import messages, schemas
+from search_api import schemas, words
 from search_api.deps import CallerDep, ServiceDep
 from search_api.guards import StrictRoute
 
@@ -29,6 +29,20 @@ def get_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
 def in_words(job: schemas.Job) -> schemas.Job:
     """The job with each refused file's reason, and the job's error, in words for staff."""
     for outcome in job.files:
-        outcome.message = messages.for_file(outcome.reason)
-    job.message = messages.for_job(job.error)
+        outcome.message = words.for_file(outcome.reason)
+    job.message = words.for_job(job.error)
+    return job
+
+
+@router.delete("/jobs/{job_id}", response_model=schemas.Job, status_code=202, responses={
+    401: {"model": schemas.Error}, 403: {"model": schemas.Error}, 404: {"model": schemas.Error}})
+def cancel_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
+    """Cancel an upload that has not started writing the index: it stops before its next file or
+    page, and its files are removed (GET /jobs/{job_id} says cancelled). A job that finished, or is
+    writing, is left as it is. Needs a key with the write role."""
+    job = service.jobs.cancel(job_id)
+    if job is None:
+        raise NotFound(f"no upload job {job_id}")
+    service.audit_write(who, "cancel", "requested" if job.state in ("queued", "running") else "finished",
+                        [], job_id=job_id)
     return job

@@ -11,7 +11,7 @@ from indexer.errors import NotFound
 from search_api import schemas
 from search_api.deps import DOC_ID, SearcherDep, ServiceDep, find_document
 from search_api.guards import StrictRoute
-from search_api.sources import original_file
+from search_api.originals import original_file
 
 router = APIRouter(tags=["documents"], route_class=StrictRoute)
 MEDIA_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd", "txt": "text/plain; charset=utf-8",

@@ -4,7 +4,8 @@ and the .docx 参考材料 of a precedent list. Everything else the page reads f
 from __future__ import annotations
 
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from datetime import datetime
 from typing import Annotated, Any, get_type_hints
 
@@ -15,11 +16,13 @@ from pydantic import BaseModel, Field, create_model, field_validator, model_vali
 
 from eval.judgments import JudgmentLog, StaffJudgment
 from indexer.errors import BadInput, NotFound
-from search_api import schemas
+from search_api import schemas, words
+from search_api.auth import ANONYMOUS, SCOPE_KEY
+from search_api.guards import StrictRoute, carries_result
 from search_api.web.reference import precedents_docx
 from search_api.web.settings import WebSettings
 
-router = APIRouter(prefix="/web/api", tags=["web page"])
+router = APIRouter(prefix="/web/api", tags=["web page"], route_class=StrictRoute)  # the API's JSON guard
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOC_ID = Annotated[str, PathParam(min_length=1, max_length=200)]
 _STATE_LOCK = threading.Lock()
@@ -32,6 +35,20 @@ class WebState:
         self.settings = WebSettings()
         self.judgments = JudgmentLog(self.settings.judgments_path(index_dir))
         self.eval_dir = self.settings.eval_dir(index_dir)
+        self._marks: dict[str, deque[float]] = {}  # key name -> times of its marks in the last hour
+        self._marks_lock = threading.Lock()
+
+    def allow_mark(self, key: str, per_hour: int) -> bool:
+        """Whether ``key`` may make one more mark now (and count it)."""
+        now = time.monotonic()
+        with self._marks_lock:
+            times = self._marks.setdefault(key, deque())
+            while times and now - times[0] > 3600:
+                times.popleft()
+            if len(times) >= per_hour:
+                return False
+            times.append(now)
+            return True
 
 
 def service_of(request: Request) -> Any:
@@ -164,26 +181,35 @@ _REQUIRED_FIELDS: dict[str, Any] = {name: (kind, ...) for name, kind in get_type
 JudgmentOut = create_model("JudgmentOut", **_REQUIRED_FIELDS)
 
 
-@router.post("/judgments", response_model=JudgmentOut, status_code=201, responses={404: {"model": schemas.Error}})
+@router.post("/judgments", response_model=JudgmentOut, status_code=201, responses={
+    401: {"model": schemas.Error}, 404: {"model": schemas.Error}, 429: {"model": schemas.Error}})
 def add_judgment(request: Request, body: JudgmentIn) -> StaffJudgment:
-    """Keep one 相关 / 不相关 mark; the passage must be one of an indexed document's."""
+    """Keep one 相关 / 不相关 mark; the passage must be one of an indexed document's. A mark belongs to
+    the key that made it (an X-API-Key, or the key the page signed in with), at most
+    ``max_judgments_per_hour`` of them an hour."""
+    caller = request.scope.get(SCOPE_KEY, ANONYMOUS)
     document = index_of(request).documents.get(body.doc_id)
     if document is None:
         raise NotFound(f"no document with doc_id {body.doc_id!r} in the index")
     if body.char_end > len(document.text):
         raise BadInput(f"char_end {body.char_end} is past the end of the document ({len(document.text)} characters)")
-    judgment = StaffJudgment(**body.model_dump())
-    web_state(request).judgments.append(judgment)
+    state = web_state(request)
+    if not state.allow_mark(caller.name, service_of(request).settings.max_judgments_per_hour):
+        raise HTTPException(429, words.TOO_MANY_MARKS.format(limit=service_of(request).settings.max_judgments_per_hour))
+    judgment = StaffJudgment(**body.model_dump(), api_key=caller.name)
+    state.judgments.append(judgment)
     return judgment
 
 
-@router.get("/judgments", response_model=list[JudgmentOut])
+@router.get("/judgments", response_model=list[JudgmentOut], responses={401: {"model": schemas.Error}})
 def list_judgments(
     request: Request, query: Annotated[str | None, Query(max_length=2000, description="only this query's")] = None
 ) -> list[StaffJudgment]:
-    """The current mark of each (query, passage, judge)."""
+    """The current mark of each (query, passage, judge) made with the caller's key; an admin key sees all."""
+    caller = request.scope.get(SCOPE_KEY, ANONYMOUS)
     marks = web_state(request).judgments.latest()
-    return [m for m in marks if query is None or m.query == query.strip()]
+    return [m for m in marks if (query is None or m.query == query.strip())
+            and (caller.role == "admin" or m.api_key == caller.name)]
 
 
 # ---------------------------------------------------------------- .docx export
@@ -195,6 +221,7 @@ class PrecedentsExport(schemas.Request):
 
 
 @router.post("/precedents.docx", response_class=Response, responses={200: {"content": {DOCX_TYPE: {}}}})
+@carries_result
 def export_precedents(body: PrecedentsExport) -> Response:
     """The precedent list with its quotes and citations as a Word file for the drafter."""
     content = precedents_docx(body.text, body.result, datetime.now())

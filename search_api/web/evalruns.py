@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from indexer.errors import ZhengceError
-from search_api import messages, schemas
+from search_api import schemas, words
 from search_api.responses import to_passage
 from search_api.routes.search import confidence_floor
 from search_api.web.api import index_of, web_state
@@ -105,13 +105,13 @@ class EvalRunner:
             self.status = self.status.model_copy(update={"state": "done", "finished_at": _now(), "result_file": path.name})
         except (ZhengceError, OSError) as error:
             log.warning("evaluation of the staff marks failed: %s", error)
-            words = messages.for_error(error, 422) if isinstance(error, ZhengceError) else messages.INTERNAL
+            said = words.for_error(error, 422) if isinstance(error, ZhengceError) else words.INTERNAL
             self.status = self.status.model_copy(update={"state": "failed", "finished_at": _now(), "error": str(error),
-                                                         "message": words})
+                                                         "message": said})
         except Exception as error:  # a bug: the run fails with a log line, the server goes on
             log.exception("evaluation of the staff marks failed")
             self.status = self.status.model_copy(update={"state": "failed", "finished_at": _now(), "error": repr(error),
-                                                         "message": messages.INTERNAL})
+                                                         "message": words.INTERNAL})
 
 
 def _now() -> str:

@@ -16,6 +16,7 @@ from search_api import schemas
 from search_api.audit import day_files
 from search_api.auth import SCOPE_KEY
 from search_api.responses import to_filters, to_summary
+from search_api.sessions import configured_keys
 from search_api.web.api import index_of
 
 router = APIRouter(prefix="/web/api", tags=["web page"])
@@ -124,12 +125,12 @@ def library(request: Request, params: Annotated[LibraryQuery, Query()]) -> Libra
 
 @router.get("/whoami", response_model=Caller)
 def whoami(request: Request) -> Caller:
-    """What the key sent in X-API-Key may do (no key or a wrong one: no name, no role)."""
-    settings = request.app.state.service.settings
+    """What the caller may do: the key sent in X-API-Key, else the signed-in page's (none: no name, no role)."""
+    uploads = bool(configured_keys(request.app.state.service.settings))
     caller = request.scope.get(SCOPE_KEY)
     if caller is None or caller.role is None:
-        return Caller(uploads=settings.api_key is not None or bool(settings.api_keys), name=None, role=None)
-    return Caller(uploads=True, name=caller.name, role=caller.role)
+        return Caller(uploads=uploads, name=None, role=None)
+    return Caller(uploads=uploads, name=caller.name, role=caller.role)
 
 
 FORMAT_WORDS = {"pdf": "PDF", "ofd": "OFD", "docx": "DOCX", "doc": "DOC", "wps": "WPS", "txt": "TXT",

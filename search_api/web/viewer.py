@@ -16,7 +16,8 @@ from indexer.gongwen.corrections import CORRECTABLE, Corrections
 from indexer.gongwen.pagemap import line_offsets
 from indexer.index.lexical import query_terms
 from indexer.retrieval.search import highlight_spans
-from search_api.sources import original_file
+from search_api.auth import SCOPE_KEY
+from search_api.originals import original_file
 from search_api.web.api import index_of
 from search_api.web.pageimage import lines_of_page, page_count, page_png
 
@@ -34,6 +35,7 @@ class Viewing(BaseModel):
     original: bool = Field(description="whether the original file can be downloaded")
     pages: int = Field(description="pages that can be shown as pictures (PDF, OFD, scans); 0 for other formats")
     correctable: list[str]
+    can_correct: bool = Field(description="whether the caller (key or signed-in page) may correct the metadata")
     correction: Correction | None
 
 
@@ -70,8 +72,10 @@ def viewing(request: Request, doc_id: DOC_ID) -> Viewing:
     document, original = _found(request, doc_id)
     entry = Corrections.of_index(request.app.state.service.settings.index_dir).read().get(document.content_hash)
     correction = Correction(fields=entry.get("fields", {}), history=entry.get("history", [])) if entry else None
+    caller = request.scope.get(SCOPE_KEY)
+    role = caller.role if caller is not None else None
     return Viewing(original=original is not None, pages=page_count(document) if original is not None else 0,
-                   correctable=list(CORRECTABLE), correction=correction)
+                   correctable=list(CORRECTABLE), can_correct=role in ("write", "admin"), correction=correction)
 
 
 @router.get("/{doc_id}/marks", response_model=list[tuple[int, int]])

