@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from search_api.schemas import VISIBLE
+
 # a write the storage refused, by the status it is answered with
 DISK_FULL = "磁盘已满（{where}）；未做任何更改：请释放磁盘空间后重试"
 READ_ONLY = "无法写入 {where}（{why}）；未做任何更改"
@@ -179,7 +181,10 @@ def for_validation(errors: Iterable[dict[str, Any]]) -> str:
 def _field_words(error: dict[str, Any]) -> str:
     kind, message = str(error.get("type", "")), str(error.get("msg", ""))
     context = error.get("ctx") or {}
-    names = [str(part) for part in error.get("loc") or () if isinstance(part, str) and part not in ("body", "query", "path")]
+    loc = list(error.get("loc") or ())
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):  # where it came from, not a field
+        loc = loc[1:]
+    names = [str(part) for part in loc if isinstance(part, str)]
     raw = names[-1] if names else ""
     field = FIELD_NAMES.get(raw, f"“{raw}”" if raw else "请求")
     if kind == "date_order" or "is after date_to" in message:
@@ -190,9 +195,11 @@ def _field_words(error: dict[str, Any]) -> str:
         return f"{field}不是有效的日期：请写成 2024-03-20 或 2024年3月20日。"
     if kind == "string_too_long":
         return f"{field}太长：最多 {context.get('max_length', '')} 个字，请删减后再试。"
-    if kind in ("string_too_short", "string_pattern_mismatch") or "empty or only whitespace" in message \
-            or "only whitespace" in message:
+    if kind == "string_too_short" or "only whitespace" in message \
+            or (kind == "string_pattern_mismatch" and context.get("pattern") == VISIBLE):
         return f"{field}不能为空。"
+    if kind == "string_pattern_mismatch":
+        return f"{field}的格式不对：请检查后再试。"
     if kind == "extra_forbidden":
         return f"请求里有无法识别的项“{raw}”。"
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):

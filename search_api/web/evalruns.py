@@ -19,11 +19,12 @@ from pydantic import BaseModel, Field
 
 from indexer.errors import ZhengceError
 from search_api import schemas, words
+from search_api.guards import StrictRoute
 from search_api.responses import to_passage
 from search_api.routes.search import confidence_floor
 from search_api.web.api import index_of, web_state
 
-router = APIRouter(prefix="/web/api", tags=["web page"])
+router = APIRouter(prefix="/web/api", tags=["web page"], route_class=StrictRoute)  # the API's JSON guard
 log = logging.getLogger("zhengce.api")
 RETRIEVERS = (("bm25", "lexical", "关键词（BM25）"), ("dense", "dense", "语义（向量）"), ("hybrid", "hybrid", "综合（本系统默认）"))
 

@@ -15,11 +15,12 @@ from pydantic import BaseModel, Field
 from search_api import schemas
 from search_api.audit import day_files
 from search_api.auth import SCOPE_KEY
+from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_summary
 from search_api.sessions import configured_keys
 from search_api.web.api import index_of
 
-router = APIRouter(prefix="/web/api", tags=["web page"])
+router = APIRouter(prefix="/web/api", tags=["web page"], route_class=StrictRoute)  # the API's JSON guard
 MAX_PAGE = 100
 NEW_IN_INDEX = ("added", "replaced", "deleted")  # upload outcomes that put the document into the index
 

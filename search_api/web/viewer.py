@@ -17,11 +17,12 @@ from indexer.gongwen.pagemap import line_offsets
 from indexer.index.lexical import query_terms
 from indexer.retrieval.search import highlight_spans
 from search_api.auth import SCOPE_KEY
+from search_api.guards import StrictRoute
 from search_api.originals import original_file
 from search_api.web.api import index_of
 from search_api.web.pageimage import lines_of_page, page_count, page_png
 
-router = APIRouter(prefix="/web/api/documents", tags=["web page"])
+router = APIRouter(prefix="/web/api/documents", tags=["web page"], route_class=StrictRoute)
 DOC_ID = Annotated[str, PathParam(min_length=1, max_length=200)]
 PAGE = Annotated[int, PathParam(ge=1, le=100_000)]
 
