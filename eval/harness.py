@@ -30,6 +30,8 @@ from indexer.progress import progress as bar
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
+QUICK_DATASET = Path(__file__).parent / "data" / "seeds"  # `zhengce eval --quick`: the bundled staff questions
+QUICK_RETRIEVERS = "bm25,dense,hybrid"
 DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
 MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
 # the code that turns text into indexed chunks and vectors (not embed/adapter.py: it never touches passages)

@@ -3,7 +3,7 @@
 
 One server for the module (its index starts as a copy of the session's corpus index, so serving
 embeds nothing); the scenarios run in file order, and those that add documents come last. Each
-page the README shows is photographed here at 1366x768, so the screenshots stay current.
+page docs/web.md shows is photographed here at 1366x768, so the screenshots stay current.
 """
 
 from __future__ import annotations

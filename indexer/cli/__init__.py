@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "where the index keeps sentence vectors)")
     evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
     evaluate.add_argument("--max-queries", type=int, default=None, help="evaluate a fixed sample")
+    evaluate.add_argument("--quick", action="store_true",
+                          help="the bundled seeds set (eval/data/seeds: 24 staff questions over corpus/) with bm25, dense "
+                               "and hybrid, about half a minute; a smoke test of a set-up, not a measurement")
     evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")
     evaluate.add_argument("--runs-dir", type=Path, default=None, help="where TREC run files go")
     evaluate.add_argument("--json", dest="json_out", type=Path, default=None, help="write results JSON")

@@ -14,12 +14,18 @@ from indexer.index.settings import IndexSettings
 
 
 def main_eval(args: Any) -> int:
-    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`
-    or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
+    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`,
+    `zhengce eval --quick` or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
     if args.compare:
         return _compare(args)
     if getattr(args, "drafts", False):
         return _drafts(args)
+    if getattr(args, "quick", False):
+        from eval.harness import QUICK_DATASET, QUICK_RETRIEVERS
+
+        if args.dataset is not None:
+            raise BadInput("--quick evaluates the bundled seeds set: leave out --dataset")
+        args.dataset, args.retrievers = QUICK_DATASET, args.retrievers or QUICK_RETRIEVERS
     if args.dataset is None and args.answers:
         return _trust(args)
     if args.dataset is None:

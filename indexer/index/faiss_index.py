@@ -1,6 +1,6 @@
 """The FAISS side of the local index: which factory, which search parameters, one thread per query.
 
-Search parameters and the "auto" factory follow `zhengce bench` (eval/bench-report.json, README):
+Search parameters and the "auto" factory follow `zhengce bench` (eval/bench-report.json, docs/performance.md):
 exact search meets the latency targets up to 100k chunks (hybrid p50 8 ms) and misses them at 1M
 (65 ms); IVF1024 with nprobe 384 reaches recall@10 0.98 at 1M with hybrid p50 37 ms (nprobe 256:
 0.947); HNSW32 needs efSearch 512 for 0.98 at 100k and would rebuild for minutes on each update.

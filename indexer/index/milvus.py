@@ -17,7 +17,7 @@ standalone or a cluster, with the same calls. A generation ``N`` of collection `
 A reader resolves the alias once and then reads only those physical collections, so a writer
 switching the alias never shows it a half-applied update. Lexical scores are BM25 exactly as the
 local index computes them (bm25s, lucene variant), precomputed per chunk: on MSGA dev this beat
-Milvus's own BM25 function with its jieba analyzer (README, eval/bench/milvus.py).
+Milvus's own BM25 function with its jieba analyzer (docs/milvus.md, eval/bench/milvus.py).
 """
 
 from __future__ import annotations
