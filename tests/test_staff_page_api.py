@@ -309,6 +309,15 @@ def test_whoami_says_what_a_key_may_do_and_a_wrong_key_nothing(office):
     assert client.get("/web/api/whoami", headers={"X-API-Key": "wrong-key-but-long-enough"}).json()["role"] is None
 
 
+def test_a_server_without_keys_says_uploads_are_off_before_anyone_tries(office, e5):
+    _, _, root = office
+    settings = Settings(index_dir=root / "index", upload_dir=root / "uploads-off")
+    with TestClient(create_app(settings, embedder=e5)) as client:
+        assert client.get("/web/api/whoami").json() == {"uploads": False, "name": None, "role": None}
+        refused = assert_in_words(client.post("/documents", files=[("files", ("a.txt", "关于测试的通知".encode()))]), 403)
+        assert refused["message"].startswith("本服务器没有开放上传")
+
+
 def test_the_picker_accepts_every_format_the_readers_read():
     from indexer.ingest.files import FORMATS
     from search_api.web.library import picker

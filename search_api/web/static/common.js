@@ -67,6 +67,7 @@ Z.fetch = async function (path, init) {
     if (error.name === "AbortError") {
       const cancelled = Z.failure(Z.words.cancelled, "", 0);
       cancelled.cancelled = true;
+      cancelled.superseded = Boolean(init && init.signal && init.signal.superseded);  // a newer request took over
       throw cancelled;
     }
     throw Z.failure(Z.words.network, `${error.name}: ${error.message}`, 0);
@@ -108,6 +109,7 @@ Z.status = function (message, isError) {
 
 /* a failure in the status line: its words, 详情 folded; a cancelled request just says so */
 Z.fail = function (prefix, error) {
+  if (error.superseded) return;  // the request that replaced it says how it went
   if (error.cancelled) { Z.status(Z.words.cancelled); return; }
   const node = Z.clear(document.getElementById("status"));
   node.append(...Z.explained(prefix, error));
@@ -120,7 +122,7 @@ Z.task = function (button, cancel) {
   let running = null;
   if (cancel) cancel.addEventListener("click", () => { if (running) running.abort(); });
   return async function (work) {
-    if (running) running.abort();
+    if (running) { running.signal.superseded = true; running.abort(); }  // its failure is not said
     const mine = running = new AbortController();
     button.disabled = true;
     if (cancel) cancel.hidden = false;

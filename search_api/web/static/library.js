@@ -14,6 +14,7 @@
   const uploads = $("uploads");
   let offset = 0;
   let me = null;  // what the signed-in key may do (GET /web/api/whoami)
+  let listFailed = false;  // the status line says the list did not load (cleared once it does)
 
   function canUpload() { return Boolean(me && me.uploads && (me.role === "write" || me.role === "admin")); }
 
@@ -83,11 +84,13 @@
       $("page-info").textContent = page.total ? `第 ${offset + 1}–${last} 份，共 ${page.total} 份` : "没有符合条件的文档";
       $("prev").disabled = offset === 0;
       $("next").disabled = last >= page.total;
-      Z.status("");
+      if (listFailed) Z.status("");  // only its own failure: an upload's summary stays
+      listFailed = false;
     } catch (error) {
       Z.clear(rows);
       $("page-info").textContent = "";
       Z.fail("文档列表未能加载：", error);
+      listFailed = true;
     }
   }
 

@@ -117,7 +117,7 @@
         sessionStorage.setItem("zhengce-results", location.pathname + location.search);
         await showMarks(query).catch(() => {});
       } catch (error) {
-        clearResults();
+        if (!error.superseded) clearResults();
         Z.fail("检索失败：", error);
       } finally {
         results.removeAttribute("aria-busy");
