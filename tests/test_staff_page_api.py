@@ -20,7 +20,7 @@ from search_api import words
 from search_api.app import create_app
 from search_api.settings import ApiKey, Settings
 
-from filegen import make_corrupt_pdf, make_junk_docx, make_ofd, make_pdf
+from filegen import make_corrupt_pdf, make_image_pdf, make_junk_docx, make_ofd, make_pdf, render_gongwen_page
 from loadtest import finished_job
 
 ADMIN_KEY = "staff-admin-key-4711-abcdef"
@@ -267,6 +267,36 @@ def test_an_ofd_page_shows_its_lines_in_millimetres(office):
     _, y0, _, y1 = holding[0]["box"]
     assert y0 <= 60 / 297 + 0.01 and y1 >= 64 / 297 - 0.01  # the TextObject at y = 60 mm, 4 mm high
     assert client.get(f"/web/api/documents/{doc_id}/pages/1/image").headers["content-type"] == "image/png"
+
+
+def test_a_scanned_page_is_boxed_from_the_lines_ocr_read_while_indexing(tmp_path, e5, monkeypatch):
+    """OCR runs once: the lines it read while the scan was indexed are kept and serve the page view
+    even after the original is gone. The body line sits where render_gongwen_page drew it: 357 to 396
+    pixels from the top of a 1754-pixel page (title at 12% of the height, one title line, one salutation
+    line)."""
+    monkeypatch.setenv("ZHENGCE_LAYOUT_DIR", str(tmp_path / "layout"))
+    image, _ = render_gongwen_page([("title", "关于开展托育服务检查的通知"), ("left", "各街道："),
+                                    ("body", "请于本月底前完成托育机构安全检查并上报结果。"), ("body", "特此通知。")])
+    assert image.size == (1240, 1754)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    make_image_pdf(folder / "托育检查通知（扫描件）.pdf", [image])
+    update_index([folder], tmp_path / "index", embedder=e5, progress=False)
+    assert len(list((tmp_path / "layout").glob("*.json"))) == 1  # kept while indexing
+    (folder / "托育检查通知（扫描件）.pdf").unlink()
+    with TestClient(create_app(Settings(index_dir=tmp_path / "index", upload_dir=tmp_path / "uploads"), embedder=e5)) as client:
+        doc_id = client.get("/documents").json()["documents"][0]["doc_id"]
+        document = client.get(f"/documents/{doc_id}").json()
+        assert document["ocr_pages"] and document["format"] == "pdf"
+        page = client.get(f"/web/api/documents/{doc_id}/pages/1").json()
+        assert page["unit"] == "pt" and abs(page["width"] - 595.3) < 1.5 and abs(page["height"] - 841.9) < 1.5
+        at = document["text"].index("安全检查")
+        holding = [line for line in page["lines"] if line["char_start"] <= at < line["char_end"]]
+        assert len(holding) == 1
+        _, y0, _, y1 = holding[0]["box"]
+        assert 357 / 1754 <= (y0 + y1) / 2 <= 396 / 1754, holding
+        gone = assert_in_words(client.get(f"/web/api/documents/{doc_id}/pages/1/image"), 404)
+        assert gone["message"].startswith("找不到这份文件的原件")
 
 
 def test_the_viewer_marks_query_terms_across_the_whole_text(office):
