@@ -468,7 +468,10 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
     Each page is a dict: ``lines`` ([(x, y, size, text, red), ...], one TextObject per line; a run of
     spaces in text moves the pen on instead of writing spaces, as OFD writers set gaps), ``picture``
     (PNG bytes drawn as the page's background, under the text), ``outlines`` (a number of PathObjects
-    drawn instead of any text: text converted to outlines).
+    drawn instead of any text: text converted to outlines), ``composites`` ([(x, y, scale, lines), ...]:
+    each a CompositeGraphicUnit of the document's resources holding TextObjects for ``lines`` in its own
+    coordinates, drawn on the page by a CompositeObject at x, y scaled by ``scale``, as some OFD
+    writers place a block of text once defined).
     """
     ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
     page_refs = "".join(f'<ofd:Page ID="{10 + k}" BaseLoc="Pages/Page_{k}/Content.xml"/>' for k in range(len(pages)))
@@ -476,13 +479,20 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
         f'<ofd:MultiMedia ID="{500 + k}" Type="Image"><ofd:MediaFile>bg{k}.png</ofd:MediaFile></ofd:MultiMedia>'
         for k, page in enumerate(pages) if page.get("picture")
     )
+    units = "".join(
+        f'<ofd:CompositeGraphicUnit ID="{700 + 10 * k + n}" Width="150" Height="40"><ofd:Content>'
+        + "".join(_ofd_text(5000 + 100 * (10 * k + n) + m, *line) for m, line in enumerate(lines))
+        + "</ofd:Content></ofd:CompositeGraphicUnit>"
+        for k, page in enumerate(pages) for n, (_, _, _, lines) in enumerate(page.get("composites", []))
+    )
     parts = {
         "OFD.xml": f'<ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo>'
                    "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
         "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea>"
                               "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:DocumentRes>DocumentRes.xml"
                               f"</ofd:DocumentRes></ofd:CommonData><ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>",
-        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>',
+        "Doc_0/DocumentRes.xml": f'<ofd:Res {ns} BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias>'
+                                 f"<ofd:CompositeGraphicUnits>{units}</ofd:CompositeGraphicUnits></ofd:Res>",
     }
     for k, page in enumerate(pages):
         objects = []
@@ -491,6 +501,9 @@ def make_ofd(path: Path, pages: list[dict]) -> Path:
         for n in range(page.get("outlines", 0)):
             objects.append(f'<ofd:PathObject ID="{1000 + 50 * k + n}" Boundary="{30 + n % 20 * 7} {40 + n // 20 * 9} 6 8">'
                            "<ofd:AbbreviatedData>M 0 0 L 6 0 L 6 8 L 0 8 C</ofd:AbbreviatedData></ofd:PathObject>")
+        for n, (x, y, scale, _) in enumerate(page.get("composites", [])):
+            objects.append(f'<ofd:CompositeObject ID="{800 + 10 * k + n}" ResourceID="{700 + 10 * k + n}" '
+                           f'Boundary="{x} {y} {150 * scale} {40 * scale}" CTM="{scale} 0 0 {scale} 0 0"/>')
         for n, (x, y, size, text, red) in enumerate(page.get("lines", [])):
             objects.append(_ofd_text(3000 + 100 * k + n, x, y, size, text, red))
         parts[f"Doc_0/Pages/Page_{k}/Content.xml"] = (
@@ -521,3 +534,57 @@ def _ofd_text(ident: int, x: float, y: float, size: float, text: str, red: bool)
     return (f'<ofd:TextObject ID="{ident}" Boundary="{x} {y} {width + 1:.2f} {size * 1.5:.2f}" Font="1" Size="{size}">'
             f'{colour}<ofd:TextCode X="0" Y="{size:.2f}" DeltaX="{" ".join(f"{a:.3f}" for a in advances)}">{escape(glyphs)}'
             "</ofd:TextCode></ofd:TextObject>")
+
+
+def make_list_pdf(path: Path, pages: list[list[tuple[str, str]]], pitch: float = _PITCH, number_gap: float = 2.0) -> Path:
+    """A rules document as Word prints a numbered list: each (marker, text) item has its marker at the
+    left margin and its text at a hanging indent after it, wrapped lines aligned under the text (not
+    under the marker) and justified to the right margin; ``pitch`` is the line spacing (double-spaced
+    rules run about 32 pt) and the page number, a bare "N" as Word's page field prints it, sits
+    ``number_gap`` pitches below the page's last line."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    right = _TEXT_LEFT + _TEXT_WIDTH
+    for number, items in enumerate(pages, start=1):
+        y = A4[1] - 100
+        for marker, text in items:
+            hang = _TEXT_LEFT + pdfmetrics.stringWidth(marker, CJK_FONT, BODY_PT) + BODY_PT / 2
+            pdf.setFont(CJK_FONT, BODY_PT)
+            pdf.drawString(_TEXT_LEFT, y - BODY_PT, marker)
+            per_line = int((right - hang) // BODY_PT)
+            lines = [text[k:k + per_line] for k in range(0, len(text), per_line)]
+            for k, line in enumerate(lines):
+                text_object = pdf.beginText(hang, y - BODY_PT)
+                text_object.setFont(CJK_FONT, BODY_PT)
+                if k < len(lines) - 1:  # justified: a full line runs to the margin
+                    width = pdfmetrics.stringWidth(line, CJK_FONT, BODY_PT)
+                    text_object.setCharSpace((right - hang - width) / max(1, len(line) - 1))
+                text_object.textOut(line)
+                pdf.drawText(text_object)
+                y -= pitch
+        pdf.setFont(CJK_FONT, 12)
+        pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, y + pitch - BODY_PT - number_gap * pitch, str(number))
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, float, str]], invisible: bool = False) -> Path:
+    """One A4 page whose background is ``picture`` (PNG bytes) over the whole page, with text-layer
+    ``values`` (x mm, y mm from the top, size mm, text) printed on it: a form filled in by a program.
+    ``invisible`` writes the values in text render mode 3, as a scanner's OCR layer over its scan."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    mm = 72 / 25.4
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawImage(ImageReader(Image.open(io.BytesIO(picture)).convert("RGB")), 0, 0, width=A4[0], height=A4[1])
+    for x, y, size, text in values:
+        text_object = pdf.beginText(x * mm, A4[1] - (y + size) * mm)
+        text_object.setFont(CJK_FONT, size * mm)
+        if invisible:
+            text_object.setTextRenderMode(3)
+        text_object.textOut(text)
+        pdf.drawText(text_object)
+    pdf.showPage()
+    pdf.save()
+    return Path(path)

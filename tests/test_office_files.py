@@ -22,7 +22,16 @@ from indexer.gongwen.documents import chunk_document, load_document
 from indexer.gongwen.metadata import extract_metadata
 from indexer.ingest.office import soffice
 
-from filegen import cjk_font_file, make_docx, make_gongwen_pdf, make_ofd, make_word97, render_gongwen_page
+from filegen import (
+    cjk_font_file,
+    make_docx,
+    make_form_pdf,
+    make_gongwen_pdf,
+    make_list_pdf,
+    make_ofd,
+    make_word97,
+    render_gongwen_page,
+)
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -92,6 +101,83 @@ def test_a_paragraph_running_over_the_page_break_is_joined(tmp_path: Path) -> No
     assert long_article in doc.text.split("\n")
 
 
+LIST_ITEMS = [
+    ("a）", "用气环境全景：图片内容涵盖燃气表位置至用气设备处，图片应清晰可识别燃气管道及用气设备；"),
+    ("b）", "每个用气点各一张：图片内容应包含用气设备、连接软管及阀门，且不少于一张检漏仪读数清晰可见照片；"),
+    ("（十二）", "暗厨房：无直通室外的门和窗的厨房，或自然通风开口面积小于该房间地板面积的十分之一的厨房。"),
+]
+
+
+def test_list_items_wrapped_under_their_hanging_indent_are_whole_paragraphs(tmp_path: Path) -> None:
+    """Word sets a numbered item's wrapped lines under its text, not under its marker: they carry the
+    item on (they were cut at every visual line end)."""
+    doc = load_document(make_list_pdf(tmp_path / "制度.pdf", [LIST_ITEMS]))
+    lines = doc.text.split("\n")
+    for marker, text in LIST_ITEMS:
+        assert any(line.replace(" ", "") == marker + text for line in lines), (marker, lines)
+
+
+def test_a_bare_page_number_under_double_spaced_lines_is_a_footer_and_the_paragraph_runs_on(tmp_path: Path) -> None:
+    """Rules printed double-spaced: the page number sits less than two pitches below the last line,
+    closer than the usual footer gap; it is still the footer, and the item goes on overleaf."""
+    item = LIST_ITEMS[2][1] + "厨房外设置阳台时，阳台的自然通风开口面积小于厨房和阳台地板面积总和的十分之一。"
+    first, rest = item[:46], item[46:]  # two full lines of 23 characters, then overleaf
+    pages = [[LIST_ITEMS[0], ("（十二）", first)], [("", rest), LIST_ITEMS[1]]]
+    doc = load_document(make_list_pdf(tmp_path / "双倍行距.pdf", pages, pitch=32.0, number_gap=1.3))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    assert "（十二）" + first + rest in lines, lines
+    assert "1" not in lines and "2" not in lines
+
+
+def _numbered_docx(path: Path) -> Path:
+    """A 实施方案 whose headings Word numbers itself: 一、 over （一）, and a "List Number" list."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text: str, level: int) -> None:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    document.add_paragraph("关于推进托育服务发展的实施方案")
+    numbered("总体要求", 0)
+    numbered("加强组织领导。各街道要把托育服务纳入重要议事日程。", 1)
+    numbered("完善政策措施。落实托育机构建设补贴。", 1)
+    numbered("主要任务", 0)
+    numbered("增加普惠托位。到2025年每千人口拥有托位数达到4.5个。", 1)
+    document.add_paragraph("申报材料如下：")
+    document.add_paragraph("申请表；", style="List Number")
+    document.add_paragraph("场地证明。", style="List Number")
+    document.save(path)
+    return path
+
+
+def test_headings_word_numbers_itself_keep_their_numbers(tmp_path: Path) -> None:
+    """Word keeps "一、" and "（一）" in its numbering part, not in the text: they are read as printed,
+    each level counted and a lower level restarting under the next higher one."""
+    lines = load_document(_numbered_docx(tmp_path / "实施方案.docx")).text.split("\n")
+    for printed in ("一、总体要求", "（一）加强组织领导。各街道要把托育服务纳入重要议事日程。", "（二）完善政策措施。落实托育机构建设补贴。",
+                    "二、主要任务", "（一）增加普惠托位。到2025年每千人口拥有托位数达到4.5个。", "1.申请表；", "2.场地证明。"):
+        assert printed in lines, (printed, lines)
+
+
+def test_chinese_numbers_count_as_headings_do() -> None:
+    from indexer.ingest.docxnumbering import chinese_number
+
+    assert [chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 105, 110, 1001)] == [
+        "一", "十", "十一", "二十", "二十一", "一百", "一百零五", "一百一十", "一千零一"]
+
+
 # ----------------------------------------------------------------------------- 3. signature blocks, dates, 版记
 
 
@@ -152,6 +238,19 @@ def test_a_scan_keeps_its_red_masthead_and_reads_the_issuer_from_it(scanned_rule
     assert doc.text.split("\n")[0] == "东海区教育局文件"
     assert doc.meta.issuer == "东海区教育局"  # page 1 has no signature: the masthead names the issuer
     assert character_accuracy(doc.text, "".join(printed[:-1])) >= 0.97, doc.text
+
+
+@needs_font
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
+def test_a_scan_stored_sideways_is_read_upright(tmp_path: Path, turn) -> None:
+    """A page scanned or saved a quarter turn off, with no EXIF orientation to say so: its lines
+    stand on end; the page is read turned upright, title, masthead and articles in order."""
+    image, printed = render_gongwen_page(SCANNED_RULES, seed=5)
+    path = tmp_path / "横放.png"
+    image.transpose(turn).save(path)
+    doc = load_document(path)
+    assert doc.meta.title == "关于印发《东海区中小学校园安全管理办法》的通知"
+    assert character_accuracy(doc.text, "".join(printed[:-1])) >= 0.95, doc.text
 
 
 @needs_font
@@ -224,6 +323,61 @@ def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_
     assert doc.meta.title == "中华人民共和国建设项目用地预审与选址意见书"
     assert doc.meta.doc_number == "用字第530902202200014号"
     assert [facts.page for facts in doc.ocr_pages] == [1]  # the form's words came from OCR, and it says so
+
+
+@needs_font
+def test_a_pdf_form_reads_the_words_of_its_background_picture_beside_its_text_layer(tmp_path: Path) -> None:
+    """A PDF licence: the blank form is a picture covering the page, the filled-in values its text
+    layer. The form's title and number label are read from the picture by OCR, and the page says so."""
+    values = [(80, 74, 4.2, "530902202200014"), (25, 140, 4.2, "临沧市临翔区发展和改革局关于同意棚户区改造安置房项目的批复")]
+    doc = load_document(make_form_pdf(tmp_path / "选址意见书.pdf", _form_picture(), values))
+    assert doc.meta.title == "中华人民共和国建设项目用地预审与选址意见书"
+    assert doc.meta.doc_number == "用字第530902202200014号"
+    assert "临沧市临翔区发展和改革局" in doc.text
+    assert [facts.page for facts in doc.ocr_pages] == [1]
+
+
+@needs_font
+def test_a_searchable_scan_is_read_from_its_own_text_layer_without_ocr(tmp_path: Path) -> None:
+    """A scanner's PDF: the scan as the page's picture, its OCR as invisible text over it. That
+    layer is the picture's text already: no second OCR (seconds a page), nothing read twice."""
+    lines = ["关于做好防汛工作的通知", "各街道：请按照市防汛指挥部的部署做好防汛准备工作。"]
+    picture = _form_picture()
+    values = [(30, 30 + 12 * k, 5.0, line) for k, line in enumerate(lines)]
+    doc = load_document(make_form_pdf(tmp_path / "扫描件.pdf", picture, values, invisible=True))
+    assert doc.ocr_pages == []
+    assert all(line in doc.text for line in lines)
+    assert "选址意见书" not in doc.text  # the picture was not read
+
+
+@needs_font
+def test_background_pictures_past_the_ocr_cap_are_reported_and_the_text_layer_is_kept(tmp_path: Path, monkeypatch) -> None:
+    """More form pages than ZHENGCE_MAX_OCR_PAGES: the pictures are extra, so the file is read from
+    its text layer and each picture not read is named, never the whole file refused."""
+    from pypdf import PdfReader, PdfWriter
+
+    values = ["临沧市临翔区发展和改革局批复", "普陀区托育服务补贴申请表", "社区宝宝屋服务登记表"]
+    writer = PdfWriter()
+    for k, value in enumerate(values):
+        writer.add_page(PdfReader(make_form_pdf(tmp_path / f"{k}.pdf", _form_picture(), [(25, 140, 4.2, value)])).pages[0])
+    writer.write(tmp_path / "三页.pdf")
+    monkeypatch.setenv("ZHENGCE_MAX_OCR_PAGES", "2")
+    doc = load_document(tmp_path / "三页.pdf")
+    assert all(value in doc.text for value in values)
+    assert [(f.page, "background picture not read" in (f.error or "")) for f in doc.ocr_pages] == [(1, True), (2, True), (3, True)]
+
+
+def test_ofd_text_inside_composite_objects_is_read_where_they_place_it(tmp_path: Path) -> None:
+    """Some OFD writers define a block of text once (a CompositeGraphicUnit among the resources) and
+    draw it with a CompositeObject: its text is the page's, in the place and size the object gives it."""
+    unit = [(0, 5, 5.0, "各街道办事处：", False), (10, 14, 5.0, "请按照市防汛指挥部的部署做好防汛准备工作。", False)]
+    pages = [{"lines": [(30, 30, 7.0, "关于做好防汛工作的通知", False)], "composites": [(25, 60, 1.0, unit)]},
+             {"lines": [(30, 30, 5.0, "附件：防汛物资清单", False)], "composites": [(20, 50, 0.8, [(0, 5, 5.0, "沙袋五百只", False)])]}]
+    doc = load_document(make_ofd(tmp_path / "防汛.ofd", pages))
+    lines = doc.text.split("\n")
+    assert "各街道办事处：" in lines and "请按照市防汛指挥部的部署做好防汛准备工作。" in lines, lines
+    assert lines.index("关于做好防汛工作的通知") < lines.index("各街道办事处：")  # placed below the title
+    assert "沙袋五百只" in doc.text
 
 
 # ----------------------------------------------------------------------------- 7. silent loss

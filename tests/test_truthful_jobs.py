@@ -154,7 +154,10 @@ def test_deleting_and_uploading_the_same_file_at_once_never_loses_its_original(m
             deleting = threading.Thread(target=lambda out=answers: out.update(
                 delete=client.delete(f"/documents/{doc_id}", headers=HEADERS)))
             deleting.start()
-            time.sleep(0.3)
+            waited = time.monotonic() + 30  # until the deletion has recorded its intent, the step before the writer
+            while not list(service.jobs.folder.glob("delete-*.json")) and time.monotonic() < waited:
+                time.sleep(0.02)
+            time.sleep(0.3)  # from there straight to the writer's lock, which this test holds
         deleting.join(60)
         finished_job(client, blocker, HEADERS)
         job = finished_job(client, again, HEADERS)

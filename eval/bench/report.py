@@ -209,10 +209,12 @@ def format_table(report: dict[str, Any]) -> str:
         if name in report:
             lines += section(name).table(report[name])
     conclusion = report["conclusion"]
-    lines += ["", f"Default FAISS factory for large indexes: {conclusion.get('default_factory_large')} "
-              f"{conclusion.get('search_params', '')}", f"  measured rule: {conclusion.get('rule', '-')}",
-              f"  store's rule: {conclusion.get('store_rule', '-')} "
-              f"({'follows the measurement' if conclusion.get('store_follows') else 'DIFFERS from the measurement'})"]
+    if conclusion.get("default_factory_large") is not None:  # only the sections that compare factories conclude one
+        lines += ["", f"Default FAISS factory for large indexes: {conclusion.get('default_factory_large')} "
+                  f"{conclusion.get('search_params', '')}", f"  measured rule: {conclusion.get('rule', '-')}",
+                  f"  store's rule: {conclusion.get('store_rule', '-')} "
+                  f"({'follows the measurement' if conclusion.get('store_follows') else 'DIFFERS from the measurement'})"]
+    lines.append("")
     for name, check in report["targets"].items():
         values = ", ".join(f"{k} {v}" for k, v in check.items() if k != "met")
         lines.append(f"  target {'met    ' if check['met'] else 'MISSED '} {name}: {values}")

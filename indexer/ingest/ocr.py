@@ -33,6 +33,7 @@ RENDER_DPI = 150  # page images for OCR: 16 pt body text (公文 3号) is then a
 _PROGRESS_FROM_PAGES = 3  # show a per-page progress bar on scans at least this long
 # a page with fewer inked pixels than this share (in the red channel OCR reads: about 400 pixels of
 # an A4 page at 150 dpi, two characters) is blank: read as empty, without OCR (about 6 s a page)
+_ON_END = 1.5  # a line box this many times taller than wide stands on end
 BLANK_INK_SHARE = 0.0002
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,28 @@ def recognise_boxes(image: Image.Image, page: int) -> tuple[list[Box], OcrPage]:
 def recognise(image: Image.Image, page: int) -> tuple[str, OcrPage]:
     """The text of one page image, lines in reading order with their paragraph ends, and its OCR facts."""
     boxes, facts = recognise_boxes(image, page)
-    record(page, boxes, image.size)  # the 原文 viewer boxes quoted lines with these (ingest.pagelines)
+    upright = boxes
+    if _on_end_share(boxes) > 0.5:  # a page stored a quarter turn off: read it turned both ways too
+        reads = [(boxes, facts)] + [
+            recognise_boxes(image.transpose(turn), page) for turn in (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
+        ]
+        boxes, facts = max(reads, key=_upright_score)
+    if boxes is upright:  # the 原文 viewer boxes quoted lines with these (ingest.pagelines); a turned read's
+        record(page, boxes, image.size)  # positions are not the stored page's, so none are kept for it
     return "\n".join(page_lines(boxes)), facts
+
+
+def _on_end_share(boxes: list[Box]) -> float:
+    """The share of the lines OCR found that are much taller than wide: text set horizontally (as 公文
+    are) but stored sideways."""
+    lines = [box for box in boxes if len(box.text) >= 2]
+    return sum(box.height > _ON_END * (box.x1 - box.x0) for box in lines) / len(lines) if lines else 0.0
+
+
+def _upright_score(read: tuple[list[Box], OcrPage]) -> float:
+    """Characters read, times confidence, times the share of lines lying as text lies."""
+    boxes, facts = read
+    return sum(len(box.text) for box in boxes) * (facts.confidence or 0.0) * (1.0 - _on_end_share(boxes))
 
 
 def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]]) -> dict[int, tuple[str, OcrPage]]:

@@ -42,6 +42,7 @@ from indexer.ingest.ofdtext import code_boxes, is_red
 from indexer.ingest.paragraphs import laid_out
 from indexer.models import OcrPage
 
+_MAX_COMPOSITE_USES = 1000  # composite objects read per layer
 _MAX_PART_BYTES = 64 * 2**20  # a Content.xml or image larger than this is not a page of a document
 _OUTLINE_TEXT = 10  # a page without text drawing at least this many outlines draws its text as shapes
 _MAX_REPEAT = 100_000  # "g N D" in DeltaX: no run of text is longer
@@ -124,6 +125,7 @@ class _Package:
             for node in document.iterfind("{*}CommonData/{*}TemplatePage")
         }
         media = self._media(base, document)
+        composites = self._composites(base, document)
         default_area = _numbers(document.findtext("{*}CommonData/{*}PageArea/{*}PhysicalBox"))
         parts: list[_PageParts] = []
         listed = document.findall("{*}Pages/{*}Page")
@@ -135,7 +137,7 @@ class _Package:
                 if used.get("TemplateID") in templates:
                     layers.insert(0, self.xml(templates[used.get("TemplateID")]))
             try:
-                boxes = [box for layer in layers for box in _text_boxes(layer)]
+                boxes = [box for layer in layers for box in _text_boxes(layer) + _composite_boxes(layer, composites)]
             except ValueError as exc:  # a Size, X or DeltaX that is not a finite number
                 raise UnreadableFile(self.path, f"not a readable OFD: bad text position on page {number} ({exc})") from exc
             area = _numbers(content.findtext("{*}Area/{*}PhysicalBox")) or default_area
@@ -148,18 +150,36 @@ class _Package:
     def _media(self, base: str, document: etree._Element) -> dict[str, str]:
         """Resource ID -> package path of each picture in the document's resource files."""
         found: dict[str, str] = {}
+        for res_path, res in self._resource_files(base, document):
+            res_base = _resolve(posixpath.dirname(res_path), res.get("BaseLoc", ""))
+            for item in res.iter("{*}MultiMedia"):
+                file = item.findtext("{*}MediaFile")
+                if file:
+                    found[item.get("ID", "")] = _resolve(res_base, file)
+        return found
+
+    def _composites(self, base: str, document: etree._Element) -> dict[str, list[Box]]:
+        """Resource ID -> the text boxes of each CompositeGraphicUnit, in the unit's own coordinates."""
+        found: dict[str, list[Box]] = {}
+        for _, res in self._resource_files(base, document):
+            for unit in res.iter("{*}CompositeGraphicUnit"):
+                content = unit.find("{*}Content")
+                if content is not None:
+                    try:
+                        found[unit.get("ID", "")] = _text_boxes(content)
+                    except ValueError as exc:
+                        raise UnreadableFile(self.path, f"not a readable OFD: bad text position in a composite unit ({exc})") from exc
+        return found
+
+    def _resource_files(self, base: str, document: etree._Element) -> list[tuple[str, etree._Element]]:
+        """(package path, root) of the document's public and document resource files."""
+        files = []
         for tag in ("PublicRes", "DocumentRes"):
             for res_name in document.iterfind(f"{{*}}CommonData/{{*}}{tag}"):
                 res_path = _resolve(base, res_name.text or "")
-                if res_path not in self.names:
-                    continue
-                res = self.xml(res_path)
-                res_base = _resolve(posixpath.dirname(res_path), res.get("BaseLoc", ""))
-                for item in res.iter("{*}MultiMedia"):
-                    file = item.findtext("{*}MediaFile")
-                    if file:
-                        found[item.get("ID", "")] = _resolve(res_base, file)
-        return found
+                if res_path in self.names:
+                    files.append((res_path, self.xml(res_path)))
+        return files
 
 
 def _text_boxes(layer: etree._Element) -> list[Box]:
@@ -179,6 +199,27 @@ def _text_boxes(layer: etree._Element) -> list[Box]:
             steps = (advances, _deltas(code.get("DeltaY"), max(0, len(text) - 1)))
             boxes += code_boxes(text, (x, y), steps, size, ctm, (left, top), red)
             x += width
+    return boxes
+
+
+def _composite_boxes(layer: etree._Element, composites: dict[str, list[Box]]) -> list[Box]:
+    """The text of the composite units ``layer`` draws, placed by each CompositeObject's Boundary
+    and CTM; at most ``_MAX_COMPOSITE_USES`` per layer (a unit drawn a million times is a bomb)."""
+    boxes: list[Box] = []
+    for used, obj in enumerate(layer.iter("{*}CompositeObject")):
+        if used >= _MAX_COMPOSITE_USES:
+            break
+        unit = composites.get(obj.get("ResourceID", ""))
+        if not unit:
+            continue
+        left, top = (_numbers(obj.get("Boundary")) + [0.0, 0.0])[:2]
+        ctm = _numbers(obj.get("CTM"))
+        a, b, c, d, e, f = ctm[:6] if len(ctm) >= 6 else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        for box in unit:
+            xs = [a * x + c * y + e + left for x, y in ((box.x0, box.y0), (box.x1, box.y1))]
+            ys = [b * x + d * y + f + top for x, y in ((box.x0, box.y0), (box.x1, box.y1))]
+            scale = (abs(a * d - b * c)) ** 0.5
+            boxes.append(Box(min(xs), min(ys), max(xs), max(ys), box.text, size=box.size * scale, red=box.red))
     return boxes
 
 

@@ -11,6 +11,7 @@ that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_
 
 from __future__ import annotations
 
+import re
 import statistics
 
 from indexer.ingest.layout import Box, Row, char_width, page_rows
@@ -33,6 +34,13 @@ _HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会
 _COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
 _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
+_FOOTER_NUMBER_GAP = 1.1  # a bare page number this many pitches below the text is the footer (double-spaced rules)
+# a numbered item's marker: its wrapped lines may hang under the text after it (Word's hanging indent)
+_ITEM_MARKER = re.compile(
+    r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[)）.．、]"
+    r"|[①-⑳])"
+)
+_PAGE_NUMBER_ROW = re.compile(r"^[—–－\-]?\s*\d{1,4}\s*[—–－\-]?$|^第\s*\d{1,4}\s*页")
 
 
 def laid_out(pages: list[list[Box]]) -> list[str]:
@@ -82,12 +90,25 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         pitch = _pitch(rows)
         first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
         extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
+        hang: float | None = None  # where the text of the numbered item being read starts
         for k, row in enumerate(rows):
+            if k > last and _PAGE_NUMBER_ROW.match(row.text.strip()):
+                continue  # the footer's page number is the page's, not the text's
             indent = max(0, round((row.x0 - left) / width))
+            marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
+            hang = marker if marker is not None else hang if hang is not None and abs(row.x0 - hang) <= _LEFT_SLACK * width else None
             if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
                 wraps = overleaf and _reaches(row, right, width) and not row.has_cells and not row.red
+            elif first <= k < last:
+                below = rows[k + 1]
+                hangs = hang is not None and _hangs_on(row, below, width, (hang, right), pitch)
+                # under a numbered item, the next one's marker starts a paragraph even at the left margin
+                wraps = hangs or (
+                    not (hang is not None and _ITEM_MARKER.match(below.text.lstrip()))
+                    and _continues(row, below, width, (left, right, *extent), pitch, body)
+                )
             else:
-                wraps = first <= k < last and _continues(row, rows[k + 1], width, (left, right, *extent), pitch, body)
+                wraps = False
             (header if k < first else lines).append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
     return lines + header
 
@@ -104,6 +125,30 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
         return False
     indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
     return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
+
+
+def _item_hang(row: Row, width: float) -> float | None:
+    """Where the text after a numbered item's marker starts ("a）", "（十二）", "2.1、", "③"), when the
+    row begins with one: the next run's left edge when a gap sets the marker apart, else the marker's
+    printed width (full-width characters one character wide, others half)."""
+    text = row.boxes[0].text.lstrip()
+    found = _ITEM_MARKER.match(text)
+    if not found:
+        return None
+    if text[found.end():].strip() == "" and len(row.boxes) > 1:
+        return row.boxes[1].x0
+    return row.x0 + sum(width if not char.isascii() else width / 2 for char in found.group())
+
+
+def _hangs_on(row: Row, below: Row, width: float, margins: tuple[float, float], pitch: float) -> bool:
+    """Whether ``below`` carries on a numbered item: ``row`` runs to the right margin and ``below``
+    starts under the item's text (its hanging indent), close below it, in the same size."""
+    hang, right = margins
+    if row.red or below.red or below.has_cells or (row.has_cells and _item_hang(row, width) is None):
+        return False
+    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
+        return False
+    return _reaches(row, right, width) and abs(below.x0 - hang) <= _LEFT_SLACK * width
 
 
 def _title_block(row: Row, below: Row, margins: tuple[float, float], width: float, body: float) -> bool:
@@ -132,7 +177,8 @@ def _last_body_row(rows: list[Row], pitch: float) -> int:
     last = len(rows) - 1
     while (
         last > 0 and pitch and len(rows) - last <= 2 and len(rows[last].text.replace(" ", "")) <= _FOOTER_CHARS
-        and rows[last].y0 - rows[last - 1].y0 > _FOOTER_GAP * pitch
+        and rows[last].y0 - rows[last - 1].y0 > pitch * (
+            _FOOTER_NUMBER_GAP if _PAGE_NUMBER_ROW.match(rows[last].text.strip()) else _FOOTER_GAP)
     ):
         last -= 1
     return last

@@ -1,7 +1,9 @@
 """PDF: one text per page, from the text layer (pypdf) or, for a page without one, from OCR.
 
 Page numbers are kept for citations. Mixed files are common (a typed reply with a scanned
-attachment), so the choice is made page by page; pages for OCR are rendered by pypdfium2.
+attachment), so the choice is made page by page; pages for OCR are rendered by pypdfium2. A page
+with a text layer over a picture covering most of it (a form filled in over its blank) also has the
+picture's words read, where the text layer has none.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pypdf.errors import DependencyError
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.files import nonblank
-from indexer.ingest.limits import check_pages, render_scale
-from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_pages
+from indexer.ingest.layout import Box
+from indexer.ingest.limits import check_pages, current, render_scale
+from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_boxes, read_pages
+from indexer.ingest.ofdpictures import BACKGROUND_SHARE, merge
 from indexer.ingest.paragraphs import laid_out
-from indexer.ingest.pdftext import page_boxes
+from indexer.ingest.pdftext import background_pages, page_boxes
 from indexer.models import OcrPage
 
 # A page with fewer visible characters than this has no text layer (a page number at most).
@@ -27,7 +31,7 @@ MIN_CHARS_PER_PAGE = 10
 
 def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
     """(page texts, title, OCR facts of the pages read by OCR)."""
-    pages, title = _text_layer(path, data)
+    pages, title, background_facts = _text_layer(path, data, ocr)
     if ocr == "force":
         scanned = list(range(len(pages)))
     else:
@@ -37,9 +41,9 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
     if ocr == "off" or not scanned:
         if sum(_visible(page) for page in pages) < MIN_CHARS_PER_PAGE * len(pages):
             raise UnreadableFile(path, f"no text layer: OCR needed, and OCR is off ({_summary(pages)})")
-        return pages, nonblank(title), []
+        return pages, nonblank(title), background_facts
     read = read_pages(path, [(i + 1, _renderer(path, data, i)) for i in scanned])
-    facts = []
+    facts = [fact for fact in background_facts if fact.page - 1 not in scanned]
     for i in scanned:
         text, page_facts = read[i + 1]
         pages[i] = text
@@ -48,11 +52,12 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
         errors = sorted({f.error for f in facts if f.error})
         detail = f"; {errors[0]}" if errors else ""
         raise UnreadableFile(path, f"no text layer: OCR needed but it read no text ({len(pages)} pages{detail})")
-    return pages, nonblank(title), facts
+    return pages, nonblank(title), sorted(facts, key=lambda fact: fact.page)
 
 
-def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
+def _text_layer(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], str | None, list[OcrPage]]:
     pages: list[str] = []
+    facts: list[OcrPage] = []
     title = None
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -60,7 +65,8 @@ def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
         locked = reader.is_encrypted and not reader.decrypt("")
         if not locked:
             check_pages(path, len(reader.pages))
-            pages = _positioned_text(data) or [page.extract_text() or "" for page in reader.pages]
+            positioned = _positioned_text(path, data, ocr)
+            pages, facts = positioned or ([page.extract_text() or "" for page in reader.pages], [])
             title = reader.metadata.title if reader.metadata else None
     except DependencyError as exc:
         raise UnreadableFile(path, f"encrypted PDF: cannot decrypt ({exc})") from exc
@@ -72,16 +78,51 @@ def _text_layer(path: Path, data: bytes) -> tuple[list[str], str | None]:
         raise UnreadableFile(path, "encrypted PDF: password required")
     if not pages:
         raise UnreadableFile(path, "not a readable PDF: it has no pages")
-    return pages, title
+    return pages, title, facts
 
 
-def _positioned_text(data: bytes) -> list[str] | None:
-    """The pages laid out from pdfium's character boxes; None when pdfium cannot read the file
-    (pypdf's plain extraction stands in)."""
+def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], list[OcrPage]] | None:
+    """The pages laid out from pdfium's character boxes, with the words of background pictures; None
+    when pdfium cannot read the file (pypdf's plain extraction stands in)."""
     try:
-        return laid_out(page_boxes(data))
+        boxes = page_boxes(data)
+        # a page OCR reads whole anyway (too little text layer, or --ocr force) is not read twice
+        backgrounds = [] if ocr == "force" else [
+            i for i in background_pages(data, BACKGROUND_SHARE)
+            if sum(len("".join(b.text.split())) for b in boxes[i]) >= MIN_CHARS_PER_PAGE
+        ]
     except pypdfium2.PdfiumError:
         return None
+    cap = current().max_ocr_pages
+    if ocr == "off" or len(backgrounds) > cap:  # the text layer is read either way: the pictures are extra
+        why = "OCR is off" if ocr == "off" else f"more than {cap} such pages (ZHENGCE_MAX_OCR_PAGES)"
+        facts = [OcrPage(page=i + 1, confidence=None, error=f"background picture not read: {why}") for i in backgrounds]
+    else:
+        facts = _read_backgrounds(path, data, boxes, backgrounds)
+    return laid_out(boxes), facts
+
+
+def _read_backgrounds(path: Path, data: bytes, boxes: list[list[Box]], backgrounds: list[int]) -> list[OcrPage]:
+    """OCR each page in ``backgrounds`` as rendered; the words no text-layer box covers join its boxes."""
+    read = read_boxes(path, [(i + 1, _renderer(path, data, i)) for i in backgrounds])
+    facts = []
+    for i in backgrounds:
+        words, page_facts = read[i + 1]
+        scale = _scale(data, i)
+        on_page = [Box(w.x0 / scale, w.y0 / scale, w.x1 / scale, w.y1 / scale, w.text, red=w.red) for w in words]
+        boxes[i] = merge(boxes[i], on_page)
+        facts.append(page_facts)
+    return facts
+
+
+def _scale(data: bytes, index: int) -> float:
+    """Pixels per point of the page as ``_renderer`` renders it."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        width, height = document[index].get_size()
+        return render_scale(width, height, RENDER_DPI)
+    finally:
+        document.close()
 
 
 def _renderer(path: Path, data: bytes, index: int):

@@ -95,3 +95,29 @@ def _box(run: list[tuple]) -> Box:
         min(c[1] for c in inked), min(c[2] for c in inked), max(c[3] for c in inked), max(c[4] for c in inked),
         text.strip(), size=sizes[len(sizes) // 2], red=inked[0][6],
     )
+
+
+def background_pages(data: bytes, share: float) -> list[int]:
+    """Indexes of the pages with a visible text layer and a picture covering at least ``share`` of
+    the page: a form printed over its blank's picture, a letterhead or masthead set as an image. A
+    page whose text is mostly invisible (render mode 3) is a scanner's OCR over its scan: that text
+    is the picture's already."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        found = []
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                width, height = page.get_size()
+                pictures = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3)]
+                largest = max(((right - left) * (top - bottom) for left, bottom, right, top in pictures), default=0.0)
+                modes = [pdfium.FPDFTextObj_GetTextRenderMode(obj.raw)
+                         for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT], max_depth=3)]
+                invisible = sum(mode == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE for mode in modes)
+                if modes and invisible * 2 < len(modes) and largest >= share * width * height:
+                    found.append(index)
+            finally:
+                page.close()
+        return found
+    finally:
+        document.close()

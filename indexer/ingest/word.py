@@ -6,6 +6,7 @@ cleaner never glues a signature to the line before. Text pasted into Word often 
 over paragraphs ("…用燃气检漏仪对燃" / "气管道设施进行检漏。"): a paragraph that stops mid-sentence
 carries no mark and the cleaner decides, as for plain text. The lines of a title set over several
 centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block.
+Paragraphs Word numbers itself keep the number it prints ("一、", "（一）", "1."; ``docxnumbering``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
+from indexer.ingest.docxnumbering import Numbering
 from indexer.ingest.files import nonblank
 from indexer.ingest.limits import MAX_TABLE_COLUMNS
 from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
@@ -31,7 +33,8 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
     try:
         document = docx.Document(io.BytesIO(data))
         content = list(document.iter_inner_content())
-        blocks = [_docx_block_text(block) for block in content]
+        numbering = Numbering(document)
+        blocks = [_docx_block_text(block, numbering) for block in content]
         title = document.core_properties.title
         marks = _paragraph_marks(content)
     except Exception as exc:  # not a ZIP, missing parts, malformed XML: all mean the same to the user
@@ -42,9 +45,10 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
     return [text], nonblank(title)
 
 
-def _docx_block_text(block: Paragraph | Table) -> str:
+def _docx_block_text(block: Paragraph | Table, numbering: Numbering) -> str:
     if isinstance(block, Paragraph):
-        return block.text
+        label = numbering.label(block)
+        return label + (" " if label[-1:].isascii() and label[-1:].isalnum() else "") + block.text if label else block.text
     rows = []
     for row in block.rows:
         if sum(tc.grid_span for tc in row._tr.tc_lst) > MAX_TABLE_COLUMNS:
