@@ -83,7 +83,7 @@ def _write(service: Service, job: schemas.Job, paths: list[Path], parsed: list[t
     try:
         with service.writing(JOB_WAIT_S):
             if service.jobs.cancel_requested(job.job_id):
-                raise Cancelled("已取消")
+                raise Cancelled(words.CANCELLED)
             current = service.searcher.index.documents if service.searcher is not None else {}
             by_source = {d.source: d for d in current.values()}
             deleted = service.deleted_ids()

@@ -34,6 +34,11 @@ NAME_TAKEN = "已有同名的另一份文档（doc_id {doc_id}）；未做更改
 STOPPED = "服务器在此任务完成前停止了；请重新上传这些文件"
 RECOVERED = "服务器在写入索引后、报告结果前停止了；重启后已按索引核实结果"
 
+# a proposal read for 拟答复 (nothing is stored)
+READ_UNSUPPORTED = "不支持的文件类型 {suffix}：请上传 {formats} 文件"
+READ_TOO_LARGE = "文件 {name} 超过 {mib} MiB 上限"
+READ_NO_TEXT = "文件 {name} 中没有读到文字"
+
 # identity
 NEEDS_KEY = "需要身份：请在页面上登录，或在请求头 X-API-Key 中提供密钥（missing or wrong X-API-Key header）"
 CROSS_SITE = "跨站请求被拒绝：请从本系统的页面操作"
@@ -148,7 +153,7 @@ def for_status(status: int, detail: Any) -> str:
 BAD_INPUT_WORDS: tuple[tuple[str, str], ...] = (
     (r"no query has a document marked", "还没有标记为“相关”的检索结果：请先在“检索”的结果上标记相关或不相关，再运行评测。"),
     (r"past the end of the document", "段落位置超出了文件的范围：文件可能已更新，请刷新页面后再试。"),
-    (r"date", "日期填写有误：请写成 2024-03-20 或 2024年3月20日。"),
+    (r"\bdate", "日期填写有误：请写成 2024-03-20 或 2024年3月20日。"),
     (r"no (correctable )?field|nothing to correct", "没有要修改的内容。"),
 )
 
@@ -165,10 +170,10 @@ def for_error(error: Exception, status: int) -> str:
     if kind == "ModelUnavailable":
         return "语言模型暂时无法回答：请稍后再试，或不勾选“由语言模型撰写”。"
     if kind in ("BadInput", "DatasetError"):
-        for pattern, words in BAD_INPUT_WORDS:
+        for pattern, said in BAD_INPUT_WORDS:
             if re.search(pattern, str(error), re.IGNORECASE):
-                return words
-        return "填写的内容无法使用：请检查后再试。"
+                return said
+        return str(error) if has_chinese(str(error)) else "填写的内容无法使用：请检查后再试。"
     return for_status(status, str(error))
 
 
@@ -224,9 +229,9 @@ def for_file(reason: str | None) -> str | None:
     """The words for why a file was not indexed (a reader's reason, or a conflict)."""
     if not reason:
         return None
-    for pattern, words in FILE_WORDS:
+    for pattern, said in FILE_WORDS:
         if re.search(pattern, reason, re.IGNORECASE):
-            return words
+            return said
     return reason if has_chinese(reason) else FILE_FALLBACK
 
 
@@ -234,9 +239,9 @@ def for_job(error: str | None) -> str | None:
     """The words for why a whole upload job failed."""
     if not error:
         return None
-    for pattern, words in JOB_WORDS:
+    for pattern, said in JOB_WORDS:
         if re.search(pattern, error, re.IGNORECASE):
-            return words
+            return said
     return error if has_chinese(error) else "上传任务失败：请稍后重新上传；如果一再出现，请联系管理员。"
 
 
