@@ -389,7 +389,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class MetadataCorrection(Request):
-    """Fields staff correct by hand; a field left out stays as it is, "" clears it. Needs the write role."""
+    """Fields staff correct by hand, at least one; a field left out stays as it is, "" clears it. Needs
+    the write role."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     title: str | None = Field(None, max_length=500)
     doc_number: str | None = Field(None, max_length=200, description="发文字号, e.g. 普教办〔2024〕3号")
@@ -411,6 +414,12 @@ class MetadataCorrection(Request):
             if not ISO_DATE.fullmatch(value):
                 raise ValueError("date must be a date written YYYY-MM-DD")
         return value
+
+    @model_validator(mode="after")
+    def _something(self) -> MetadataCorrection:
+        if not self.model_fields_set:
+            raise PydanticCustomError("nothing_to_correct", "nothing to correct: give at least one field")
+        return self
 
 
 class FieldChange(BaseModel):

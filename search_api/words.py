@@ -154,7 +154,6 @@ BAD_INPUT_WORDS: tuple[tuple[str, str], ...] = (
     (r"no query has a document marked", "还没有标记为“相关”的检索结果：请先在“检索”的结果上标记相关或不相关，再运行评测。"),
     (r"past the end of the document", "段落位置超出了文件的范围：文件可能已更新，请刷新页面后再试。"),
     (r"\bdate", "日期填写有误：请写成 2024-03-20 或 2024年3月20日。"),
-    (r"no (correctable )?field|nothing to correct", "没有要修改的内容。"),
 )
 
 
@@ -192,6 +191,8 @@ def _field_words(error: dict[str, Any]) -> str:
     names = [str(part) for part in loc if isinstance(part, str)]
     raw = names[-1] if names else ""
     field = FIELD_NAMES.get(raw, f"“{raw}”" if raw else "请求")
+    if kind == "nothing_to_correct":
+        return "没有要修改的内容：请至少改动一项后再保存。"
     if kind == "date_order" or "is after date_to" in message:
         return "起始日期晚于截止日期：请把起始日期改早，或把截止日期改晚。"
     if kind == "missing":

@@ -101,7 +101,9 @@ def test_every_error_kind_the_page_meets_is_answered_in_chinese(office):
         "method": assert_in_words(client.put("/search", json={}), 405),
         "correction date": assert_in_words(client.patch(f"/documents/{doc['doc_id']}/metadata", json={"date": "2024/5/6"},
                                                         headers=EDITOR), 422),
+        "nothing": assert_in_words(client.patch(f"/documents/{doc['doc_id']}/metadata", json={}, headers=EDITOR), 422),
     }
+    assert said["nothing"]["message"] == "没有要修改的内容：请至少改动一项后再保存。"
     assert said["date order"]["message"] == "起始日期晚于截止日期：请把起始日期改早，或把截止日期改晚。"
     assert said["empty query"]["message"] == "检索内容不能为空。", said["empty query"]
     assert said["bad date"]["message"].startswith("起始日期不是有效的日期")

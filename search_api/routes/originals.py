@@ -20,7 +20,8 @@ MEDIA_TYPES = {"pdf": "application/pdf", "ofd": "application/ofd", "txt": "text/
 
 
 @router.get("/documents/{doc_id}/original", response_class=FileResponse,
-            responses={200: {"content": {"application/octet-stream": {}}}, **schemas.error_responses(401, 404, 503)})
+            responses={200: {"content": {kind.split(";")[0]: {} for kind in (*MEDIA_TYPES.values(), "application/octet-stream")}},
+                       **schemas.error_responses(401, 404, 503)})
 def download_original(doc_id: DOC_ID, service: ServiceDep, searcher: SearcherDep) -> FileResponse:
     """The file the document was read from, byte for byte (404 when it is no longer at hand, e.g. the
     indexed folder's file was moved or edited since)."""
