@@ -42,7 +42,7 @@ test-slow: install
 
 # the staff web page in Chromium; rewrites docs/screenshots/*.png
 test-web: install
-	$(PY) -m pytest -q tests/test_web.py
+	$(PY) -m pytest -q tests/test_web.py tests/test_web_office.py tests/test_web_reply.py
 
 serve: install
 	$(VENV)/bin/zhengce serve --index $(INDEX) --corpus corpus --host $(HOST) --port $(PORT)

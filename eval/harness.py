@@ -13,7 +13,7 @@ import json
 import platform
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
@@ -26,10 +26,13 @@ from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
 from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
 from indexer.errors import BadInput
 from indexer.index.stores import collection_for
+from indexer.progress import progress as bar
 from indexer.update.backends import open_backend
 
 DEFAULT_CACHE = Path("var/eval/indexes")
 DEFAULT_RUNS = Path("var/eval/runs")
+QUICK_DATASET = Path(__file__).parent / "data" / "seeds"  # `zhengce eval --quick`: the bundled staff questions
+QUICK_RETRIEVERS = "bm25,dense,hybrid"
 DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
 MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
 # the code that turns text into indexed chunks and vectors (not embed/adapter.py: it never touches passages)
@@ -176,7 +179,8 @@ def run_eval(
             searcher = Searcher(index, base.embedder, **spec.fusion)
         else:
             searcher = base
-        run, latencies = retrieve(searcher, dataset, spec, level, depth)
+        with bar(progress, total=len(dataset.queries), desc=f"searching ({spec.name})", unit="query") as shown:
+            run, latencies = retrieve(searcher, dataset, spec, level, depth, done=lambda: shown.update(1))
         scores = per_query(run, qrels)
         entry: dict[str, Any] = {
             "mode": spec.mode,
@@ -304,8 +308,10 @@ def judged_units(dataset: Dataset, level: str) -> Qrels:
     return dataset.qrels
 
 
-def retrieve(searcher: Any, dataset: Dataset, spec: Retriever, level: str, depth: int) -> tuple[Run, list[float]]:
-    """Search every query; chunk scores become unit scores by max, so each unit is ranked once."""
+def retrieve(searcher: Any, dataset: Dataset, spec: Retriever, level: str, depth: int,
+             done: Callable[[], None] | None = None) -> tuple[Run, list[float]]:
+    """Search every query; chunk scores become unit scores by max, so each unit is ranked once.
+    ``done`` is called after each query (progress)."""
     judgments_of: dict[str, list] = {}
     for judgment in dataset.judgments:
         judgments_of.setdefault(judgment.query_id, []).append(judgment)
@@ -323,6 +329,8 @@ def retrieve(searcher: Any, dataset: Dataset, spec: Retriever, level: str, depth
             for unit in unit_ids(hit, level, judgments_of.get(query_id, []), dataset.is_passage_set):
                 scores[unit] = max(scores.get(unit, float("-inf")), float(hit.score))
         run[query_id] = scores
+        if done is not None:
+            done()
     return run, latencies
 
 

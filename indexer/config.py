@@ -34,6 +34,15 @@ class IndexingSettings(BaseSettings):
     embed_cache: str | None = None
     # a query adapter file (python -m eval.adapt --write): query vectors pass through it; unset: none
     query_adapter: str | None = None
+    # where the printed lines of paged files are kept, by content hash (the 原文 viewer boxes quoted lines
+    # with them); unset: a folder beside the embedding cache; "off": not kept (read again when shown)
+    layout_dir: str | None = None
+
+    def layout_path(self) -> Path | None:
+        if self.layout_dir:
+            return None if self.layout_dir.lower() in CACHE_OFF else Path(self.layout_dir).expanduser()
+        cache = self.embed_cache_path()
+        return None if cache is None else cache.parent / "layout"
 
     def embed_cache_path(self) -> Path | None:
         """The configured cache, else one file per user (not per index) in the user cache dir."""

@@ -24,7 +24,7 @@ from search_api.guards import BodyDeadline, BodySizeLimit, HeavyLane, SecurityHe
 from search_api.jobs import Jobs
 from search_api.mcp_server import build_mcp, http_caller, http_service
 from search_api.openapi import openapi_schema
-from search_api.routes import dify, documents, generation, jobs, replies, search, status
+from search_api.routes import dify, documents, generation, jobs, metadata, originals, replies, search, status
 from search_api.service import Service, load_service
 from search_api.settings import Settings
 from search_api.upload_job import run_upload_job
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None) -> Fas
     errors.install(app)
     # every router is included here, in one place (the staff web page adds its own)
     for router in (status.router, search.router, generation.router, dify.router, replies.router, documents.router,
-                   jobs.router, web_router):
+                   originals.router, metadata.router, jobs.router, web_router):
         app.include_router(router)
     app.router.routes.extend(mcp_routes)
     app.openapi = lambda: openapi_schema(app, settings)  # type: ignore[method-assign]

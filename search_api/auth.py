@@ -46,6 +46,8 @@ def required_role(method: str, path: str, settings: Settings, query: str = "") -
         return "admin"
     if method == "POST" and path == "/documents" and _asks_replace(query):
         return "admin"
+    if method in ("PUT", "PATCH") and path.startswith("/documents/"):  # metadata corrections
+        return "write"
     if (method == "POST" and path == "/documents") or path.startswith("/jobs"):
         return "write"
     if path.startswith(IDENTIFIED_PATHS):
@@ -126,7 +128,8 @@ class AuthGate:
                     target = path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
                     await RedirectResponse(f"/web/signin?next={quote(target, safe='')}", 303)(scope, receive, send)
                     return
-                response = JSONResponse({"detail": refused.detail}, refused.status_code, headers=refused.headers)
+                response = JSONResponse(words.error_body(refused.status_code, refused.detail), refused.status_code,
+                                        headers=refused.headers)
                 await response(scope, receive, send)
                 return
             scope[SCOPE_KEY] = caller

@@ -1,4 +1,4 @@
-"""The one place where the error kinds of ``indexer.errors`` become HTTP statuses and messages.
+"""The one place where the error kinds of ``indexer.errors`` become HTTP statuses and words.
 
 Routes raise ``BadInput``, ``NotFound``, ``IndexBusy`` ... and never build an error response
 themselves; anything that is not one of those kinds is a bug: a 500 with a log line.
@@ -87,30 +87,38 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": [printable(e) for e in jsonable_encoder(error.errors())]}, status_code=422)
+        detail = [printable(e) for e in jsonable_encoder(error.errors())]
+        log.info("422 on %s %s: %s", request.method, request.url.path, detail)
+        return JSONResponse(words.error_body(422, detail), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 405:  # Starlette names only the first matching route's methods
             error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
-        return await http_exception_handler(request, error)
+        if error.status_code < 400:
+            return await http_exception_handler(request, error)
+        log.info("%d on %s %s: %s", error.status_code, request.method, request.url.path, error.detail)
+        return JSONResponse(words.error_body(error.status_code, error.detail), status_code=error.status_code,
+                            headers=error.headers)
 
     @app.exception_handler(ZhengceError)
     async def expected(request: Request, error: ZhengceError) -> JSONResponse:
         status = status_of(error)
         headers = {"Retry-After": "5"} if isinstance(error, IndexBusy) else None
-        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+        log.info("%d on %s %s: %s", status, request.method, request.url.path, error)
+        return JSONResponse({"detail": str(error), "message": words.for_error(error, status)}, status_code=status,
+                            headers=headers)
 
     @app.exception_handler(OSError)
     async def storage(request: Request, error: OSError) -> JSONResponse:
         status = fault_status(error)
         if status is None:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
-            return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+            return JSONResponse(words.error_body(500, "internal error; the server log has the details"), status_code=500)
         log.error("storage fault on %s %s: %s", request.method, request.url.path, error)
-        return JSONResponse({"detail": failure_message(error)}, status_code=status)
+        return JSONResponse(words.error_body(status, failure_message(error)), status_code=status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+        return JSONResponse(words.error_body(500, "internal error; the server log has the details"), status_code=500)

@@ -1,4 +1,6 @@
-"""Uploaded originals on disk: one folder per content hash (``<sha256[:16]>/<safe name>``).
+"""Uploaded originals on disk: one folder per content hash (``<sha256[:16]>/<safe name>``), and where
+a document's original is (``original_file``: its upload, or the file a folder index read it from,
+either only while its bytes are still the document's, so a file edited since is never handed out).
 
 Saving an upload and removing the original of a document that left the index take one lock (a file
 beside the jobs, so every worker process takes the same one): a deletion never removes a file an
@@ -9,11 +11,14 @@ once. The janitor removes only content folders and stale partial files, nothing 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 CONTENT_FOLDER = re.compile(r"^[0-9a-f]{16}$")
 LOCK_FILE = "originals.lock"
@@ -73,3 +78,33 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return time.time()
+
+_checked: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256, so a file is hashed once
+_checked_lock = threading.Lock()
+
+
+def original_file(service: Any, document: Any) -> Path | None:
+    """The original of ``document``, or None when no file with its content is at hand."""
+    candidates = [Path(service.settings.upload_dir) / document.content_hash[:16] / document.source]
+    sources = getattr(service.searcher.index.manifest, "sources", {}) or {}
+    candidates += [Path(key) for key, entry in sources.items() if entry.get("doc_id") == document.doc_id]
+    for path in candidates:
+        if path.is_file() and sha256_of(path) == document.content_hash:
+            return path
+    return None
+
+
+def sha256_of(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _checked_lock:
+        known = _checked.get(key)
+    if known is None:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        known = digest.hexdigest()
+        with _checked_lock:
+            _checked[key] = known
+    return known

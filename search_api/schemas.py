@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # top_k and limit are range-checked in the endpoints, against the configured maximum, so that
@@ -84,7 +85,8 @@ class Filters(Request):
     @model_validator(mode="after")
     def _ordered(self) -> Filters:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+            raise PydanticCustomError("date_order", "date_from {date_from} is after date_to {date_to}",
+                                      {"date_from": str(self.date_from), "date_to": str(self.date_to)})
         return self
 
 
@@ -339,6 +341,7 @@ class FileOutcome(BaseModel):
     doc_id: str | None = None
     title: str | None = None
     reason: str | None = Field(None, description="why a file was rejected or is in conflict")
+    message: str | None = Field(None, description="the reason in words for staff (Chinese)")
     replaced_doc_id: str | None = None
 
 
@@ -352,6 +355,7 @@ class Job(BaseModel):
     files: list[FileOutcome]
     documents_total: int | None = Field(None, description="documents in the index when the job finished")
     error: str | None = Field(None, description="why the job failed (disk full, index busy ...)")
+    message: str | None = Field(None, description="the error in words for staff (Chinese)")
 
 
 class DeleteResponse(BaseModel):
@@ -375,9 +379,55 @@ class Readiness(BaseModel):
 
 
 class Error(BaseModel):
-    detail: str
+    detail: str = Field(description="the technical reason, for programs and the server log")
+    message: str | None = Field(None, description="what happened and what to do, in words for staff (Chinese)")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, each answered with an ``Error`` body."""
     return {status: {"model": Error} for status in statuses}
+
+
+class MetadataCorrection(Request):
+    """Fields staff correct by hand, at least one; a field left out stays as it is, "" clears it. Needs
+    the write role."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    title: str | None = Field(None, max_length=500)
+    doc_number: str | None = Field(None, max_length=200, description="发文字号, e.g. 普教办〔2024〕3号")
+    issuer: str | None = Field(None, max_length=500, description="发文机关; co-signing bodies joined with 、")
+    date: str | None = Field(None, description="成文日期, YYYY-MM-DD, or \"\" to clear",
+                             json_schema_extra={"pattern": f"^$|^{ISO_DATE.pattern}$"})
+    doc_type: str | None = Field(None, max_length=100)
+    region: str | None = Field(None, max_length=200)
+    proposal_number: str | None = Field(None, max_length=200)
+
+    @field_validator("date")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("date must be a date written YYYY-MM-DD") from None
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError("date must be a date written YYYY-MM-DD")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> MetadataCorrection:
+        if not self.model_fields_set:
+            raise PydanticCustomError("nothing_to_correct", "nothing to correct: give at least one field")
+        return self
+
+
+class FieldChange(BaseModel):
+    previous: str | None = Field(alias="from")
+    now: str | None = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class CorrectedDocument(DocumentSummary):
+    corrected: dict[str, FieldChange] = Field(description="the fields this request changed, from what to what")

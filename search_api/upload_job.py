@@ -61,6 +61,7 @@ def _read(service: Service, job: schemas.Job, paths: list[Path]) -> list[tuple[s
                 document = docs.load_document(path, source=outcome.file)
             except UnreadableFile as error:
                 outcome.status, outcome.reason = "rejected", error.reason
+                log.warning("upload job %s: %s not indexed: %s", job.job_id, outcome.file, error.reason)
             except Cancelled:
                 raise
             except Exception as error:  # a bug reading one file fails that file, not the job
@@ -82,7 +83,7 @@ def _write(service: Service, job: schemas.Job, paths: list[Path], parsed: list[t
     try:
         with service.writing(JOB_WAIT_S):
             if service.jobs.cancel_requested(job.job_id):
-                raise Cancelled("已取消")
+                raise Cancelled(words.CANCELLED)
             current = service.searcher.index.documents if service.searcher is not None else {}
             by_source = {d.source: d for d in current.values()}
             deleted = service.deleted_ids()

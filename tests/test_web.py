@@ -3,7 +3,7 @@
 
 One server for the module (its index starts as a copy of the session's corpus index, so serving
 embeds nothing); the scenarios run in file order, and those that add documents come last. Each
-page the README shows is photographed here at 1366x768, so the screenshots stay current.
+page docs/web.md shows is photographed here at 1366x768, so the screenshots stay current.
 """
 
 from __future__ import annotations
@@ -382,7 +382,7 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
     page.goto("/web/evaluation")
     expect(page.locator("#mark-count")).to_have_text("2")
     rows = page.locator("#eval-table tbody tr th")
-    expect(rows).to_have_text(["bm25", "dense", "hybrid-linear-0.7", "hybrid"])
+    expect(rows).to_have_text([re.compile(rf"^{re.escape(name)} ") for name in ("bm25", "dense", "hybrid-linear-0.7", "hybrid")])
     assert page.locator("#eval-chart rect.bar").count() == 4 * 6
     screenshot(page, "evaluation", full_page=True)
 
@@ -390,7 +390,7 @@ def test_mark_two_results_export_them_and_evaluate(page, live, tmp_path):
 # ------------------------------------------------------------------ 文档库 (these add documents)
 
 
-def test_upload_a_good_and_a_bad_file_with_the_key_then_delete_with_confirmation(page, live, tmp_path):
+def test_upload_a_good_and_a_bad_file_signed_in_then_delete_with_confirmation(page, live, tmp_path):
     good = tmp_path / "托育补贴通知.txt"
     good.write_text("关于发放托育补贴的通知\n\n各街道：本通知的登记编号为ZCWEB0001，请按时发放。", encoding="utf-8")
     bad = tmp_path / "损坏的文件.pdf"
@@ -400,17 +400,20 @@ def test_upload_a_good_and_a_bad_file_with_the_key_then_delete_with_confirmation
 
     page.goto("/web/library")
     expect(page.locator("#index-status")).to_contain_text(str(before))
-    page.get_by_label("API 密钥").fill(API_KEY)
-    page.get_by_role("button", name="保存（仅本次会话）").click()
-    page.reload()  # kept for the browser session
-    expect(page.locator("#key-state")).to_have_text("已保存本次会话的密钥")
-    page.get_by_label("选择文件（PDF、DOCX、TXT、HTML，可多选）").set_input_files([good, bad])
+    expect(page.locator("#key-state")).to_have_text("上传和删除需要登录：请先登录。")  # said before anyone tries
+    expect(page.get_by_role("button", name="上传", exact=True)).to_be_disabled()
+    page.locator("#key-state").get_by_role("link", name="登录").click()
+    page.get_by_label("密钥", exact=True).fill(API_KEY)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/web/library$"))  # back where the sign-in was asked for
+    expect(page.locator("#key-state")).to_have_text("已登录：default（可上传、可更正、可删除）")
+    page.locator("#files").set_input_files([good, bad])
     page.get_by_role("button", name="上传", exact=True).click()
     good_row = page.locator("#uploads li", has_text=good.name)
     bad_row = page.locator("#uploads li", has_text=bad.name)
-    expect(good_row.locator(".outcome")).to_have_text("已索引：关于发放托育补贴的通知", timeout=60_000)
-    expect(bad_row.locator(".outcome")).to_contain_text("未索引：", timeout=60_000)
-    assert len(bad_row.locator(".outcome").inner_text()) > len("未索引：") + 3  # the reason is given
+    expect(good_row.locator(".outcome")).to_have_text("完成：关于发放托育补贴的通知", timeout=60_000)
+    expect(bad_row.locator(".outcome .error-text")).to_have_text(
+        "失败：无法读取这个 PDF：文件可能已损坏或不完整。请重新导出或重新下载后再上传。", timeout=60_000)
     assert good_row.locator("progress").evaluate("p => p.value") == 1
     expect(page.locator("#index-status")).to_contain_text(str(before + 1))
     screenshot(page, "library")

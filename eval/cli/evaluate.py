@@ -27,6 +27,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                "where the index keeps sentence vectors)")
     evaluate.add_argument("--level", choices=["auto", "passage", "document"], default="auto")
     evaluate.add_argument("--max-queries", type=int, default=None, help="evaluate a fixed sample")
+    evaluate.add_argument("--quick", action="store_true",
+                          help="the bundled seeds set (eval/data/seeds: 24 staff questions over corpus/) with bm25, dense "
+                               "and hybrid, about half a minute; a smoke test of a set-up, not a measurement")
     evaluate.add_argument("--cache", type=Path, default=None, help="where built eval indexes live")
     evaluate.add_argument("--runs-dir", type=Path, default=None, help="where TREC run files go")
     evaluate.add_argument("--json", dest="json_out", type=Path, default=None, help="write results JSON")
@@ -56,8 +59,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def main_eval(args: argparse.Namespace) -> int:
-    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`
-    or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
+    """`zhengce eval --dataset DIR [--split S] [--retrievers R,...] [--answers] [--json OUT] ...`,
+    `zhengce eval --quick` or `zhengce eval --compare A.json[:R] B.json[:R] [--metric nDCG@10]`."""
     from indexer.gongwen.chunk import ChunkSettings
     from indexer.index.settings import IndexSettings
 
@@ -65,6 +68,12 @@ def main_eval(args: argparse.Namespace) -> int:
         return _compare(args)
     if getattr(args, "drafts", False):
         return _drafts(args)
+    if getattr(args, "quick", False):
+        from eval.harness import QUICK_DATASET, QUICK_RETRIEVERS
+
+        if args.dataset is not None:
+            raise BadInput("--quick evaluates the bundled seeds set: leave out --dataset")
+        args.dataset, args.retrievers = QUICK_DATASET, args.retrievers or QUICK_RETRIEVERS
     if args.dataset is None and args.answers:
         return _trust(args)
     if args.dataset is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from indexer.gongwen.chunk import ChunkSettings, chunk_text
 from indexer.gongwen.clean import clean
 from indexer.gongwen.metadata import extract_metadata, read_metadata
 from indexer.ingest import PAGED_FORMATS, OcrMode, extract
+from indexer.ingest.pagelines import lines_of, recording
 from indexer.models import Chunk, Document
 
 DOC_ID_LENGTH = 16
@@ -21,7 +23,9 @@ def load_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") 
 
 def read_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") -> tuple[Document, dict[str, str]]:
     """The document, and for each metadata field the rule that found it (`zhengce inspect --explain`)."""
-    extracted = extract(path, ocr)
+    with recording() as read_by_ocr:
+        extracted = extract(path, ocr)
+    keep_ocr_lines(extracted.content_hash, extracted.format, read_by_ocr)
     cleaned = clean(extracted.pages)
     paged = extracted.format in PAGED_FORMATS
     meta, found_by = read_metadata(cleaned.text, title_hint=extracted.title_hint, stated=cleaned.stated, laid_out=paged)
@@ -36,6 +40,20 @@ def read_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") 
         ocr_pages=extracted.ocr_pages,
     )
     return document, found_by
+
+
+def keep_ocr_lines(content_hash: str, fmt: str, read: dict) -> None:
+    """The lines OCR read on each page, in the page's units (a PDF's points), for the 原文 viewer."""
+    if not read:
+        return
+    from indexer.gongwen.pagemap import store
+    from indexer.ingest.ocr import RENDER_DPI
+
+    scale = 72 / RENDER_DPI if fmt == "pdf" else 1.0
+    unit = "pt" if fmt == "pdf" else "px"
+    with contextlib.suppress(OSError):  # a cache: the viewer reads the page again when it is shown
+        store().put(content_hash, {page: lines_of(boxes, size[0], size[1], unit, scale)
+                                   for page, (boxes, size) in read.items()})
 
 
 def document_from_text(text: str, source: str, *, title: str | None = None, doc_id: str | None = None) -> Document:

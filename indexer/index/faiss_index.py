@@ -2,7 +2,7 @@
 
 The "auto" factory (exact search up to FLAT_MAX_CHUNKS, IVF above) and the default search
 parameters are the settings `zhengce bench` found to meet the latency and recall targets at each
-size (eval/bench-report.json; README, "Performance"); HNSW would rebuild for minutes on each update.
+size (eval/bench-report.json; docs/performance.md); HNSW would rebuild for minutes on each update.
 """
 
 from __future__ import annotations

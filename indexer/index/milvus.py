@@ -3,7 +3,7 @@
 A reader resolves the alias once and then reads only those physical collections, so a writer
 (``milvus_store``) switching the alias never shows it a half-applied update. Lexical scores are BM25
 exactly as the local index computes them (bm25s, lucene variant), precomputed per chunk; Milvus's
-own BM25 function is the alternative ``eval.milvus_lexical`` measures (README, "Past one machine: Milvus").
+own BM25 function is the alternative ``eval.milvus_lexical`` measures (docs/milvus.md).
 """
 
 from __future__ import annotations

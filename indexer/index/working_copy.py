@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.gongwen.corrections import Corrections
 from indexer.index.manifest import Manifest
 from indexer.index.sentences import DocumentSentences
 from indexer.models import Chunk, Document
@@ -31,6 +32,10 @@ class WorkingCopy:
     # a folder that still holds the file does not bring them back, adding them explicitly does
     deleted: dict[str, dict[str, str]] = field(default_factory=dict)
     dirty: bool = False
+    corrections: Corrections | None = None  # staff's metadata corrections, applied to every document read
+
+    def corrected(self, doc: Document) -> Document:
+        return self.corrections.apply(doc) if self.corrections is not None else doc
 
     def add(self, doc: Document) -> None:
         self.documents[doc.doc_id] = doc

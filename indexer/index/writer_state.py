@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexBusy
+from indexer.gongwen.corrections import Corrections
 from indexer.index.local import SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation, doc_rows, read_jsonl
 from indexer.index.manifest import Manifest
 from indexer.index.working_copy import WorkingCopy
@@ -68,7 +69,9 @@ def writing(index_dir: Path) -> Iterator[WorkingCopy]:
         ) from None
     try:
         (index_dir / "writer.json").write_text(json.dumps({"pid": os.getpid(), "since": time.time()}))
-        yield load_copy(index_dir)
+        copy = load_copy(index_dir)
+        copy.corrections = Corrections.of_index(index_dir)
+        yield copy
     finally:
         lock.release()
 

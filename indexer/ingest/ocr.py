@@ -11,7 +11,6 @@ are wide and not round are read from the green channel instead, where red ink is
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from PIL import Image
 
 from indexer.ingest.layout import Box
 from indexer.ingest.limits import MAX_RENDER_PIXELS, checkpoint
+from indexer.ingest.pagelines import record
 from indexer.ingest.paragraphs import page_lines
 from indexer.ingest.redprint import masthead_bands
 from indexer.models import OcrPage
@@ -113,11 +113,14 @@ def recognise_boxes(image: Image.Image, page: int) -> tuple[list[Box], OcrPage]:
 def recognise(image: Image.Image, page: int) -> tuple[str, OcrPage]:
     """The text of one page image, lines in reading order with their paragraph ends, and its OCR facts."""
     boxes, facts = recognise_boxes(image, page)
+    upright = boxes
     if _on_end_share(boxes) > 0.5:  # a page stored a quarter turn off: read it turned both ways too
         reads = [(boxes, facts)] + [
             recognise_boxes(image.transpose(turn), page) for turn in (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
         ]
         boxes, facts = max(reads, key=_upright_score)
+    if boxes is upright:  # the 原文 viewer boxes quoted lines with these (ingest.pagelines); a turned read's
+        record(page, boxes, image.size)  # positions are not the stored page's, so none are kept for it
     return "\n".join(page_lines(boxes)), facts
 
 
@@ -143,11 +146,11 @@ def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]
 def read_boxes(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]], reader: Callable = recognise_boxes) -> dict:
     """OCR each (page number, image maker) with ``reader`` (words as boxes, by default); a page that
     fails is logged and recorded with no words, the others kept."""
-    from tqdm import tqdm
+    from indexer.progress import progress
 
     done: dict = {}
-    show = len(images) >= _PROGRESS_FROM_PAGES and sys.stderr.isatty()
-    for page, make_image in tqdm(images, desc=f"OCR {path.name}", unit="page", disable=not show, leave=False):
+    show = len(images) >= _PROGRESS_FROM_PAGES
+    for page, make_image in progress(show, iterable=images, desc=f"OCR {path.name}", unit="page", leave=False):
         checkpoint()  # a cancelled upload stops here, between pages
         try:
             image = within_pixels(make_image())

@@ -75,7 +75,7 @@ def apply_files(
         if twin is not None:
             report.skipped.append({"source": source, "reason": f"same content as {twin}"})
             continue
-        state.add(doc)
+        state.add(state.corrected(doc))
         (report.updated if old else report.added).append(source)
 
 
@@ -83,10 +83,11 @@ def apply_documents(state: WorkingCopy, documents: Iterable[Document], report: U
     """Add built documents (uploads, JSONL corpora); one with a known ``source`` replaces that document."""
     by_source = {doc.source: doc_id for doc_id, doc in state.documents.items()}
     for doc in documents:
+        doc = state.corrected(doc)
         if state.deleted.pop(doc.doc_id, None) is not None:  # added explicitly: the deletion is undone
             state.dirty = True
         existing = state.documents.get(doc.doc_id)
-        if existing is not None and existing.content_hash == doc.content_hash:
+        if existing is not None and existing.content_hash == doc.content_hash and existing.meta == doc.meta:
             report.unchanged += 1
             continue
         replaced = by_source.get(doc.source)

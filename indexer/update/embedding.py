@@ -4,7 +4,6 @@ has none yet (and its sentence vectors, when the index keeps them)."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -68,10 +67,10 @@ def prepare(
 
 
 def progress_bar(progress: bool, **kwargs: Any):
-    """A tqdm bar, shown only when ``progress`` and stderr is a terminal."""
-    from tqdm import tqdm
+    """A progress bar when ``progress``: tqdm on a terminal, periodic lines otherwise (indexer.progress)."""
+    from indexer.progress import progress as bar
 
-    return tqdm(disable=not (progress and sys.stderr.isatty()), **kwargs)
+    return bar(progress, **kwargs)
 
 
 def embed_pending(

@@ -72,6 +72,8 @@ def refresh_index(settings: Settings) -> bool:
             manifest = backend.current_manifest()
             index_settings = IndexSettings.of(manifest) if manifest else IndexSettings()
             index_settings.sentences = True
+        print(f"zhengce serve: indexing what is new or changed in {settings.corpus_dir} before serving "
+              "(the first time: a minute or more; progress below)", file=sys.stderr, flush=True)
         report = backend.update([settings.corpus_dir], index_settings, progress=True)
     except ZhengceError as error:
         print(f"zhengce serve: {error}", file=sys.stderr)

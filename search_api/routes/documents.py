@@ -12,6 +12,7 @@ from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, count_of
 from search_api.errors import failure_message
 from search_api.guards import StrictRoute
 from search_api.responses import to_filters, to_summary
+from search_api.routes.jobs import in_words
 from search_api.uploads import accept_uploads
 
 router = APIRouter(tags=["documents"], route_class=StrictRoute)
@@ -63,7 +64,7 @@ def upload_documents(
     the write role; with replace=true, which removes the document it replaces, the admin role."""
     job = accept_uploads(service, files, replace, who["key"], who["client"])
     response.headers["Location"] = f"/jobs/{job.job_id}"
-    return job
+    return in_words(job)
 
 
 @router.delete(

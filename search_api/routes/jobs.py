@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 
 from indexer.errors import NotFound
-from search_api import schemas
+from search_api import schemas, words
 from search_api.deps import CallerDep, ServiceDep
 from search_api.guards import StrictRoute
 
@@ -23,6 +23,14 @@ def get_job(job_id: JOB_ID, service: ServiceDep, who: CallerDep) -> schemas.Job:
     job = service.jobs.get(job_id)
     if job is None:
         raise NotFound(f"no upload job {job_id}")
+    return in_words(job)
+
+
+def in_words(job: schemas.Job) -> schemas.Job:
+    """The job with each refused file's reason, and the job's error, in words for staff."""
+    for outcome in job.files:
+        outcome.message = words.for_file(outcome.reason)
+    job.message = words.for_job(job.error)
     return job
 
 

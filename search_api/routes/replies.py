@@ -19,7 +19,7 @@ from indexer.gongwen.proposal import Proposal
 from indexer.ingest import FORMATS
 from indexer.retrieval.material import document_tier
 from search_api import reply_schemas as rs
-from search_api import schemas
+from search_api import schemas, words
 from search_api.deps import ReaderDep, SearcherDep, ServiceDep, check_length
 from search_api.errors import invalid
 from search_api.guards import StrictRoute
@@ -78,17 +78,17 @@ def read_proposal_upload(
     name = Path(file.filename or "proposal.txt").name
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
-        raise BadInput(f"不支持的文件类型 {suffix or '（无扩展名）'}：请上传 {'、'.join(sorted(FORMATS))} 文件")
+        raise BadInput(words.READ_UNSUPPORTED.format(suffix=suffix or "（无扩展名）", formats="、".join(sorted(FORMATS))))
     limit = service.settings.max_upload_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise BadInput(f"文件 {name} 超过 {limit // (1024 * 1024)} MiB 上限")
+        raise BadInput(words.READ_TOO_LARGE.format(name=name, mib=limit // (1024 * 1024)))
     with tempfile.TemporaryDirectory(prefix="zhengce-proposal-") as folder:
         path = Path(folder) / f"proposal{suffix}"
         path.write_bytes(data)
         proposal = read_proposal_file(path)
     if not proposal.text.strip():
-        raise BadInput(f"文件 {name} 中没有读到文字")
+        raise BadInput(words.READ_NO_TEXT.format(name=name))
     return rs.ReadProposal(file=name, proposal=_proposal_out(proposal))
 
 

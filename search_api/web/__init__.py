@@ -2,8 +2,11 @@
 
 from fastapi import APIRouter
 
-from search_api.web import api, pages
+from search_api.web import api, evalruns, library, pages, viewer
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(api.router)
+router.include_router(viewer.router)
+router.include_router(library.router)
+router.include_router(evalruns.router)

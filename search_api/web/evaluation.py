@@ -46,8 +46,9 @@ class Evaluation:
     chart: Chart
 
 
-def latest_evaluation(folder: Path) -> tuple[Evaluation | None, list[str]]:
-    """The newest readable result in ``folder`` (by its ``created`` time) and the files skipped."""
+def latest_evaluation(folder: Path) -> tuple[Evaluation | None, list[tuple[str, str]]]:
+    """The newest readable result in ``folder`` (by its ``created`` time) and the files skipped, each
+    as (file name, technical reason)."""
     found, skipped = [], []
     for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
         try:
@@ -57,7 +58,7 @@ def latest_evaluation(folder: Path) -> tuple[Evaluation | None, list[str]]:
             if not isinstance(retrievers, dict) or not retrievers:
                 raise KeyError("retrievers")
         except (OSError, ValueError, KeyError, TypeError) as error:
-            skipped.append(f"{path.name}: not a `zhengce eval --json` result ({error})")
+            skipped.append((path.name, f"not a `zhengce eval --json` result ({error!r})"))
             continue
         found.append((created, path, results))
     if not found:
@@ -94,3 +95,20 @@ def bar_chart(metrics: list[str], rows: list[tuple[str, list[float], dict[str, f
                 height=round(height, 1), colour=BAR_COLOURS[r % len(BAR_COLOURS)], label=f"{name} {metric} {values[m]:.3f}",
             ))
     return chart
+
+
+# what each figure means, in a sentence a staff member reads (the 评测 page shows them beside the table)
+METRIC_WORDS = {
+    "nDCG@10": "前 10 条结果的排序质量：标为“相关”的文件排得越靠前，分数越高，满分 1。",
+    "MRR@10": "第一份相关文件的位置：排第 1 得 1 分，排第 2 得 0.5 分，前 10 条都没有得 0 分，再按问题取平均。",
+    "R@1": "召回率：相关文件中，排在第 1 条的比例。",
+    "R@5": "召回率：相关文件中，出现在前 5 条结果里的比例。",
+    "R@10": "召回率：相关文件中，出现在前 10 条结果里的比例。",
+    "R@100": "召回率：相关文件中，出现在前 100 条结果里的比例。",
+    "p50": "一半的检索在这么多毫秒内完成。",
+    "p95": "95% 的检索在这么多毫秒内完成。",
+}
+RETRIEVER_WORDS = {
+    "bm25": "关键词（BM25）", "dense": "语义（向量）", "hybrid-linear-0.7": "综合（固定加权）",
+    "hybrid": "综合（本系统默认）",
+}

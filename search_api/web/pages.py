@@ -19,24 +19,27 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search_api import sessions, words
 from search_api.auth import ANONYMOUS, SCOPE_KEY, identify
 from search_api.web.api import web_state
-from search_api.web.evaluation import latest_evaluation
+from search_api.web.evaluation import METRIC_WORDS, RETRIEVER_WORDS, latest_evaluation
+from search_api.web.library import picker
 
 HERE = Path(__file__).parent
 STATIC = {path.name: path for path in (HERE / "static").iterdir() if path.suffix in {".js", ".css", ".svg"}}
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 # the page loads scripts and styles from this server only; nothing inline runs
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")  # no other site frames a page or receives its forms
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")  # no other site frames a page or receives its forms
 NAV = (("/", "检索"), ("/web/precedents", "找先例"), ("/web/reply", "拟答复"), ("/web/ask", "问答"), ("/web/library", "文档库"), ("/web/evaluation", "评测"))
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+templates.globals["upload"] = picker()  # the 文档库 picker: every format the readers read
+templates.globals.update(metric_words=METRIC_WORDS, retriever_words=RETRIEVER_WORDS)
 
 
 def page(request: Request, name: str, title: str, status_code: int = 200, **context: object) -> HTMLResponse:
     caller = request.scope.get(SCOPE_KEY, ANONYMOUS)
     html = templates.get_template(name).render(request=request, title=title, nav=NAV, path=request.url.path,
-                                               caller=caller, **context)
+                                               caller=caller, words=words.CLIENT, **context)
     return HTMLResponse(html, status_code, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
 
 

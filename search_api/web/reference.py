@@ -35,10 +35,22 @@ def precedents_docx(text: str, result: schemas.SimilarResponse, made: datetime) 
         add_paragraph(document, f"{found.rank}. {meta.title or meta.source}", "一级标题")
         add_paragraph(document, citation_text(meta.issuer, meta.title, meta.doc_number, meta.date, meta.source)
                       + f"　相似度 {found.score:.3f}", "公文正文")
-        for match in found.matches:
-            part = one_line(text[match.part_char_start : match.part_char_end])
-            asked = add_paragraph(document, f"对应新稿第 {match.part + 1} 部分：", "二级标题")
-            asked.add_run(f"“{part[:PART_EXCERPT]}{'…' if len(part) > PART_EXCERPT else ''}”")
-            add_paragraph(document, f"“{one_line(match.passage.text)}”", "公文正文")
-            add_paragraph(document, "出处：" + citation_of_dict(match.passage.citation.model_dump()), "公文正文")
+        for group in by_passage(found.matches):  # a passage matching two parts is quoted once
+            numbers = "、".join(str(match.part + 1) for match in group)
+            asked = add_paragraph(document, f"对应新稿第 {numbers} 部分：", "二级标题")
+            for match in group:
+                part = one_line(text[match.part_char_start : match.part_char_end])
+                asked.add_run(f"“{part[:PART_EXCERPT]}{'…' if len(part) > PART_EXCERPT else ''}”")
+            passage = group[0].passage
+            add_paragraph(document, f"“{one_line(passage.text)}”", "公文正文")
+            add_paragraph(document, "出处：" + citation_of_dict(passage.citation.model_dump()), "公文正文")
     return to_bytes(document)
+
+
+def by_passage(matches: list[schemas.PrecedentMatch]) -> list[list[schemas.PrecedentMatch]]:
+    """The matches grouped by the passage they quote, in the order first matched."""
+    groups: dict[tuple[str, int, int], list[schemas.PrecedentMatch]] = {}
+    for match in matches:
+        c = match.passage.citation
+        groups.setdefault((c.doc_id, c.char_start, c.char_end), []).append(match)
+    return list(groups.values())

@@ -17,13 +17,19 @@
     return [[span.char_start - c.char_start, span.char_end - c.char_start]];
   }
 
-  form.addEventListener("submit", async (event) => {
+  const asking = Z.task(document.getElementById("ask-button"), document.getElementById("cancel"));
+
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     const question = form.elements.question.value.trim();
-    if (!question) return;
+    if (question) asking((signal) => ask(question, signal));
+  });
+
+  async function ask(question, signal) {
     Z.status("正在查找答案…");
+    section.setAttribute("aria-busy", "true");
     try {
-      const answer = await Z.api("/ask", { method: "POST", body: { question } });
+      const answer = await Z.api("/ask", { method: "POST", body: { question }, signal });
       section.hidden = false;
       Z.clear(sentences);
       Z.clear(fact);
@@ -45,7 +51,11 @@
       read.hidden = !answer.passages.length;
       Z.status(answer.no_answer ? "未找到可靠的答案。" : `回答由 ${answer.sentences.length} 句原文组成。`);
     } catch (error) {
-      Z.status("提问失败：" + error.message, true);
+      section.hidden = true;  // the previous question's answer must not stand under this one's failure
+      read.hidden = true;
+      Z.fail("提问失败：", error);
+    } finally {
+      section.removeAttribute("aria-busy");
     }
-  });
+  }
 })();

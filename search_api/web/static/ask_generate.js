@@ -67,9 +67,8 @@
     droppedBox.hidden = true;
     Z.status("语言模型正在撰写回答，写完后逐句核查引用…");
     try {
-      const response = await fetch("/ask/stream", {
+      const response = await Z.fetch("/ask/stream", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ question }) });
-      if (!response.ok) throw new Error(await Z.errorText(response));
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = "";
@@ -84,7 +83,8 @@
         }
       }
     } catch (error) {
-      Z.status("提问失败：" + error.message, true);
+      section.hidden = true;
+      Z.fail("提问失败：", error);
     }
   });
 })();

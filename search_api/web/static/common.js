@@ -37,35 +37,105 @@ Z.highlighted = function (text, ranges) {
   return fragment;
 };
 
-Z.errorText = async function (response) {
-  try {
-    const body = await response.json();
-    if (Array.isArray(body.detail)) return body.detail.map((e) => e.msg || JSON.stringify(e)).join("；");
-    return body.detail || response.statusText;
-  } catch (_) {
-    return `HTTP ${response.status}`;
-  }
+/* the words for failures only the browser sees, from search_api/messages.py (base.html) */
+Z.words = JSON.parse(document.body.dataset.words || "{}");
+
+/* an Error whose message is for staff (Chinese) and whose detail is the technical reason */
+Z.failure = function (message, detail, status) {
+  const error = new Error(message);
+  error.detail = detail || "";
+  error.status = status || 0;
+  return error;
 };
 
-/* JSON API call; throws an Error whose message is the server's own explanation */
+/* the failure a non-2xx response stands for: the server's words (message) and its reason (detail) */
+Z.responseFailure = async function (response) {
+  let body = null;
+  try { body = await response.json(); } catch (_) { /* not JSON: a proxy's page, a crash */ }
+  const detail = body && body.detail !== undefined
+    ? (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail)) : response.statusText;
+  const message = (body && body.message) || Z.words.not_json;
+  return Z.failure(message, `HTTP ${response.status}：${detail}`, response.status);
+};
+
+/* fetch that turns every failure into Z.failure: no connection, cancelled (error.cancelled), non-2xx */
+Z.fetch = async function (path, init) {
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    if (error.name === "AbortError") {
+      const cancelled = Z.failure(Z.words.cancelled, "", 0);
+      cancelled.cancelled = true;
+      cancelled.superseded = Boolean(init && init.signal && init.signal.superseded);  // a newer request took over
+      throw cancelled;
+    }
+    throw Z.failure(Z.words.network, `${error.name}: ${error.message}`, 0);
+  }
+  if (!response.ok) throw await Z.responseFailure(response);
+  return response;
+};
+
+/* JSON API call; throws Z.failure */
 Z.api = async function (path, options) {
-  const { method = "GET", body, key } = options || {};
+  const { method = "GET", body, key, signal } = options || {};
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["X-API-Key"] = key;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!response.ok) {
-    const error = new Error(await Z.errorText(response));
-    error.status = response.status;
-    throw error;
+  const response = await Z.fetch(path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 204) return null;
+  try {
+    return await response.json();
+  } catch (error) {
+    throw Z.failure(Z.words.not_json, String(error), response.status);
   }
-  return response.status === 204 ? null : response.json();
+};
+
+/* the words of a failure and, folded behind 详情, its technical reason */
+Z.explained = function (prefix, error) {
+  const parts = [Z.el("span", { className: "error-text" }, (prefix || "") + error.message)];
+  if (error.detail) {
+    parts.push(Z.el("details", { className: "error-detail" }, Z.el("summary", {}, Z.words.details || "详情"),
+      Z.el("code", {}, error.detail)));
+  }
+  return parts;
 };
 
 Z.status = function (message, isError) {
   const node = document.getElementById("status");
-  node.textContent = message;
+  Z.clear(node).append(message || "");
   node.classList.toggle("error", Boolean(isError));
+};
+
+/* a failure in the status line: its words, 详情 folded; a cancelled request just says so */
+Z.fail = function (prefix, error) {
+  if (error.superseded) return;  // the request that replaced it says how it went
+  if (error.cancelled) { Z.status(Z.words.cancelled); return; }
+  const node = Z.clear(document.getElementById("status"));
+  node.append(...Z.explained(prefix, error));
+  node.classList.add("error");
+};
+
+/* one long request at a time: its button disabled and a 取消 button shown while it runs; a new run
+   cancels the one before, so an old answer never lands over a new question */
+Z.task = function (button, cancel) {
+  let running = null;
+  if (cancel) cancel.addEventListener("click", () => { if (running) running.abort(); });
+  return async function (work) {
+    if (running) { running.signal.superseded = true; running.abort(); }  // its failure is not said
+    const mine = running = new AbortController();
+    button.disabled = true;
+    if (cancel) cancel.hidden = false;
+    try {
+      return await work(mine.signal);
+    } finally {
+      if (running === mine) {
+        running = null;
+        button.disabled = false;
+        if (cancel) cancel.hidden = true;
+      }
+    }
+  };
 };
 
 Z.toast = function (message) {
@@ -77,8 +147,28 @@ Z.toast = function (message) {
 };
 
 Z.chineseDate = function (iso) {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
   return match ? `${match[1]}年${Number(match[2])}月${Number(match[3])}日` : iso;
+};
+
+/* 2024年3月20日 14:05, in the browser's time zone */
+Z.chineseDateTime = function (iso) {
+  const when = new Date(iso);
+  if (!iso || Number.isNaN(when.getTime())) return iso || "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${when.getFullYear()}年${when.getMonth() + 1}月${when.getDate()}日 ${pad(when.getHours())}:${pad(when.getMinutes())}`;
+};
+
+/* what staff type as a date (2024年3月20日, 2024-3-20, 2024/03/20, 2024.3.20, 20240320) as YYYY-MM-DD;
+   anything else is returned as typed, for the server to refuse in words */
+Z.isoDate = function (typed) {
+  const text = (typed || "").trim();
+  const match = /^(\d{4})\s*[年\-/.]?\s*(\d{1,2})\s*[月\-/.]?\s*(\d{1,2})\s*日?$/.exec(text);
+  if (!match) return text;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return text;
+  return `${match[1]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 };
 
 /* issuer《title》（文号，date）：“quote” — the form staff paste into a draft */
@@ -168,6 +258,7 @@ Z.filterValues = function (form) {
     const field = form.elements[name];
     if (field && field.value) values[name] = field.value;
   }
+  for (const name of ["date_from", "date_to"]) if (values[name]) values[name] = Z.isoDate(values[name]);
   const year = form.elements.year && form.elements.year.value;
   if (year) {
     if (!values.date_from) values.date_from = `${year}-01-01`;

@@ -18,24 +18,49 @@
         d.issuer && Z.el("span", {}, d.issuer), d.date && Z.el("span", {}, Z.chineseDate(d.date)),
         Z.confidenceBadge(found.confidence, floor, "是否同类事项")));
     const matches = Z.el("ol", { className: "cards" });
-    for (const match of found.matches) {
-      const part = text.slice(match.part_char_start, match.part_char_end).replace(/\s+/g, "");
+    for (const group of byPassage(found.matches)) {  // a passage that matches two parts is shown once
+      const numbers = group.map((m) => m.part + 1).join("、");
+      const excerpts = group.map((m) => {
+        const part = text.slice(m.part_char_start, m.part_char_end).replace(/\s+/g, "");
+        return `“${part.slice(0, 60)}${part.length > 60 ? "…" : ""}”`;
+      });
       matches.append(Z.el("li", {},
-        Z.el("p", { className: "part" }, `对应新稿第 ${match.part + 1} 部分：“${part.slice(0, 60)}${part.length > 60 ? "…" : ""}”`),
-        Z.passageCard(match.passage, { heading: false })));
+        Z.el("p", { className: "part" }, `对应新稿第 ${numbers} 部分：${excerpts.join("；")}`),
+        Z.passageCard(group[0].passage, { heading: false })));
     }
     card.append(matches);
     return card;
   }
 
-  form.addEventListener("submit", async (event) => {
+  /* the matches of one document, grouped by the passage they quote, in the order first matched */
+  function byPassage(matches) {
+    const groups = new Map();
+    for (const match of matches) {
+      const c = match.passage.citation;
+      const key = `${c.doc_id}:${c.char_start}:${c.char_end}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(match);
+    }
+    return [...groups.values()];
+  }
+
+  const searching = Z.task(document.getElementById("similar-button"), document.getElementById("cancel"));
+
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = form.elements.text.value;
     if (!text.trim()) return;
-    Z.status("正在查找往期相似文件…");
+    searching((signal) => find(text, signal));
+  });
+
+  async function find(text, signal) {
+    const long = text.length > 3000 ? `（新稿 ${text.length} 字，需要的时间较长，可随时取消）` : "";
+    Z.status(`正在查找往期相似文件…${long}`);
     exportButton.disabled = true;
+    last = null;
+    list.setAttribute("aria-busy", "true");
     try {
-      const result = await Z.api("/similar", { method: "POST", body: { text, top_k: Number(form.elements.top_k.value) } });
+      const result = await Z.api("/similar", { method: "POST", signal, body: { text, top_k: Number(form.elements.top_k.value) } });
       last = { text, result };
       const cards = result.documents.map((found) => documentCard(found, text, result.floor));
       if (result.found || !cards.length) Z.clear(list).append(...cards);
@@ -45,18 +70,23 @@
       else Z.status(result.found ? `找到 ${cards.length} 份往期文件，新稿分为 ${result.parts.length} 部分比对。` : "未找到处理过同类事项的往期文件。");
       exportButton.disabled = !result.documents.length;
     } catch (error) {
-      Z.status("查找失败：" + error.message, true);
+      Z.clear(list);
+      Z.fail("查找失败：", error);
+    } finally {
+      list.removeAttribute("aria-busy");
     }
-  });
+  }
 
   exportButton.addEventListener("click", async () => {
     if (!last) return;
     Z.status("正在生成参考材料…");
-    const response = await fetch("/web/api/precedents.docx", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(last),
-    });
-    if (!response.ok) {
-      Z.status("导出失败：" + (await Z.errorText(response)), true);
+    let response;
+    try {
+      response = await Z.fetch("/web/api/precedents.docx", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(last),
+      });
+    } catch (error) {
+      Z.fail("导出失败：", error);
       return;
     }
     const url = URL.createObjectURL(await response.blob());

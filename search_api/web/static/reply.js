@@ -25,7 +25,7 @@
       const found = result.asks.filter((a) => a.found).length;
       Z.status(`分为 ${result.asks.length} 部分，其中 ${found} 部分找到往期材料。`);
     } catch (error) {
-      Z.status("处理失败：" + error.message, true);
+      Z.fail("处理失败：", error);
     }
   }
 
@@ -168,8 +168,13 @@
     const body = request({ title: $("draft-title").value, recipient: $("draft-recipient").value, sections });
     if (chosen) body.result_code = chosen.value;
     Z.status("正在生成答复文件…");
-    const response = await fetch("/replies/draft.docx", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!response.ok) { Z.status("导出失败：" + (await Z.errorText(response)), true); return; }
+    let response;
+    try {
+      response = await Z.fetch("/replies/draft.docx", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    } catch (error) {
+      Z.fail("导出失败：", error);
+      return;
+    }
     const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
     const name = named ? decodeURIComponent(named[1]) : state.result.draft.file_name;
     const url = URL.createObjectURL(await response.blob());
@@ -185,8 +190,7 @@
     const data = new FormData();
     data.append("file", file);
     Z.status(`正在读取 ${file.name}…`);
-    const response = await fetch("/replies/read", { method: "POST", body: data });
-    if (!response.ok) throw new Error(await Z.errorText(response));
+    const response = await Z.fetch("/replies/read", { method: "POST", body: data });
     return (await response.json()).proposal.text;
   }
 
@@ -199,7 +203,7 @@
         form.elements.file.value = "";
       }
     } catch (error) {
-      Z.status("读取文件失败：" + error.message, true);
+      Z.fail("读取文件失败：", error);
       return;
     }
     if (!form.elements.text.value.trim()) { Z.status("请粘贴提案全文或上传文件。", true); return; }

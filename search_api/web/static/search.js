@@ -6,9 +6,12 @@
   const results = document.getElementById("results");
   const more = document.getElementById("more");
   const who = document.getElementById("who");
+  const toResults = document.getElementById("to-results");
+  const searching = Z.task(document.getElementById("search-button"), document.getElementById("cancel"));
   const FIELDS = ["q", "mode", "issuer", "doc_type", "region", "year", "date_from", "date_to"];
   const PAGE = 10, MAX = 100;
   let shown = PAGE;
+  let summary = "";  // what the status line says about the results on screen
 
   who.value = localStorage.getItem("zhengce-who") || "";
   who.addEventListener("change", () => localStorage.setItem("zhengce-who", who.value.trim()));
@@ -18,14 +21,17 @@
     for (const name of FIELDS) {
       const field = form.elements[name], value = params.get(name) || (name === "mode" ? "hybrid" : "");
       if (field.tagName === "SELECT") Z.choose(field, value);
-      else field.value = value;
+      else field.value = field.classList.contains("date") ? Z.chineseDate(value) : value;
     }
     shown = Math.min(MAX, Math.max(PAGE, Number(params.get("n")) || PAGE));
   }
 
   function toUrl() {
     const params = new URLSearchParams();
-    for (const name of FIELDS) if (form.elements[name].value) params.set(name, form.elements[name].value);
+    for (const name of FIELDS) {
+      const field = form.elements[name];
+      if (field.value) params.set(name, field.classList.contains("date") ? Z.isoDate(field.value) : field.value);
+    }
     if (shown > PAGE) params.set("n", shown);
     const url = "/?" + params;
     if (url !== location.pathname + location.search) history.pushState(null, "", url);
@@ -45,11 +51,12 @@
         query: form.elements.q.value.trim(), doc_id: c.doc_id, char_start: c.char_start, char_end: c.char_end, relevant, who: name,
       } });
     } catch (error) {
-      Z.status("标记未保存：" + error.message, true);
+      Z.fail("标记未保存：", error);
       return;
     }
     for (const other of button.parentNode.querySelectorAll("button.judge")) other.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-pressed", "true");
+    Z.status(summary);  // a request for the judge's name, or a failed mark, is answered
     Z.toast(relevant ? "已标记为相关" : "已标记为不相关");
   }
 
@@ -72,31 +79,50 @@
     }
   }
 
-  async function run() {
-    Z.loadFacets(form).catch((error) => Z.status("筛选项未能加载：" + error.message, true));
+  function clearResults() {
+    Z.clear(results);
+    more.hidden = true;
+    toResults.hidden = true;
+  }
+
+  /* the search the form states now; old results stay dimmed while it runs and go when it fails */
+  function run() {
+    const facets = Z.loadFacets(form).catch((error) => error);  // its failure is said once the search has its say
     const query = form.elements.q.value.trim();
     if (!query) {
-      Z.clear(results);
-      more.hidden = true;
-      return;
+      clearResults();
+      Z.status("");
+      return Promise.resolve();
     }
-    Z.status("正在检索…");
     const filters = Z.filterValues(form);
-    try {
-      const found = await Z.api("/search", { method: "POST", body: {
-        query, top_k: shown, mode: form.elements.mode.value, filters: Object.keys(filters).length ? filters : null,
-      } });
-      const cards = found.passages.map((p) => card(p, query, found.floor));
-      if (found.found || !cards.length) Z.clear(results).append(...cards);
-      else Z.clear(results).append(...Z.notFound("未找到足够相关的内容：文档库里没有与检索内容明显相符的段落。",
-        `最接近的 ${cards.length} 条段落（相关程度较低，仅供参考）`, cards));
-      if (!cards.length) Z.status("没有找到结果：换个说法，或放宽筛选条件。");
-      else Z.status(found.found ? `共显示 ${cards.length} 条结果` : "未找到足够相关的内容。");
-      more.hidden = found.passages.length < shown || shown >= MAX;
-      await showMarks(query);
-    } catch (error) {
-      Z.status("检索失败：" + error.message, true);
-    }
+    return searching(async (signal) => {
+      Z.status("正在检索…");
+      results.setAttribute("aria-busy", "true");
+      more.hidden = true;
+      try {
+        const found = await Z.api("/search", { method: "POST", signal, body: {
+          query, top_k: shown, mode: form.elements.mode.value, filters: Object.keys(filters).length ? filters : null,
+        } });
+        const cards = found.passages.map((p) => card(p, query, found.floor));
+        if (found.found || !cards.length) Z.clear(results).append(...cards);
+        else Z.clear(results).append(...Z.notFound("未找到足够相关的内容：文档库里没有与检索内容明显相符的段落。",
+          `最接近的 ${cards.length} 条段落（相关程度较低，仅供参考）`, cards));
+        summary = !cards.length ? "没有找到结果：换个说法，或放宽筛选条件。"
+          : found.found ? `共显示 ${cards.length} 条结果` : "未找到足够相关的内容。";
+        Z.status(summary);
+        const facetError = await facets;
+        if (facetError instanceof Error) Z.fail("筛选项未能加载：", facetError);
+        more.hidden = !found.found || found.passages.length < shown || shown >= MAX;
+        toResults.hidden = !cards.length;
+        sessionStorage.setItem("zhengce-results", location.pathname + location.search);
+        await showMarks(query).catch(() => {});
+      } catch (error) {
+        if (!error.superseded) clearResults();
+        Z.fail("检索失败：", error);
+      } finally {
+        results.removeAttribute("aria-busy");
+      }
+    });
   }
 
   form.addEventListener("submit", (event) => {
@@ -105,11 +131,15 @@
     toUrl();
     run();
   });
-  for (const field of form.querySelectorAll("select[data-facet], input[type=date]")) {
-    field.addEventListener("change", () => { shown = PAGE; toUrl(); run(); });
+  for (const field of form.querySelectorAll("select[data-facet], input.date")) {
+    field.addEventListener("change", () => {
+      if (field.classList.contains("date")) field.value = Z.chineseDate(Z.isoDate(field.value));
+      shown = PAGE; toUrl(); run();
+    });
   }
+  toResults.addEventListener("click", (event) => { event.preventDefault(); results.focus(); });
   document.getElementById("clear-filters").addEventListener("click", () => {
-    for (const field of form.querySelectorAll("select[data-facet], input[type=date]")) field.value = "";
+    for (const field of form.querySelectorAll("select[data-facet], input.date")) field.value = "";
     shown = PAGE;
     toUrl();
     run();
