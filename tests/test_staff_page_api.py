@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from indexer.index.writer import update_index
+from indexer.update.folder import update_index
 from search_api import words
 from search_api.app import create_app
 from search_api.settings import ApiKey, Settings
