@@ -77,6 +77,22 @@ def judge(sentences: list[ScoredSentence], gold_doc: str, gold_span: str) -> dic
     }
 
 
+def answer_index(dataset_dir: Path, split: str, max_queries: int | None, seed: int, cache_dir: Path,
+                 settings: IndexSettings, index_dir: Path | None, embedder: Embedder | None) -> tuple[Any, ...]:
+    """(dataset, gold answers, the sampled questions that have one, the dataset's index, its embedder):
+    ``index_dir`` read as built, else the dataset's cached index brought up to date."""
+    full = load_dataset(Path(dataset_dir), split)
+    gold = load_answers(dataset_dir, split)
+    query_ids = [q for q in sample_query_ids(full, max_queries, seed) if q in gold]
+    backend = open_backend("local", index_dir=index_dir or Path(cache_dir) / index_key(full, settings))
+    if index_dir is None:
+        build_index(full, backend, settings, embedder=embedder, progress=False)
+    index = backend.open()
+    if embedder is None:
+        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    return full, gold, query_ids, index, embedder
+
+
 def run_answer_eval(
     dataset_dir: Path, split: str = "dev", max_queries: int | None = None, cache_dir: Path = DEFAULT_CACHE, *,
     seed: int = 0, settings: IndexSettings | None = None, embedder: Embedder | None = None, floors: list[float] | None = None,
@@ -97,15 +113,8 @@ def run_answer_eval(
     settings = settings if settings is not None else IndexSettings()
     if fusion == "learned":
         settings = replace(settings, sentences=True)  # the learned ranker reads sentence vectors
-    full = load_dataset(Path(dataset_dir), split)
-    gold = load_answers(dataset_dir, split)
-    query_ids = [q for q in sample_query_ids(full, max_queries, seed) if q in gold]
-    backend = open_backend("local", index_dir=index_dir or Path(cache_dir) / index_key(full, settings))
-    if index_dir is None:
-        build_index(full, backend, settings, embedder=embedder, progress=False)
-    index = backend.open()
-    if embedder is None:
-        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    full, gold, query_ids, index, embedder = answer_index(dataset_dir, split, max_queries, seed, cache_dir, settings,
+                                                          index_dir, embedder)
     threshold = load_threshold() if threshold is None else threshold
     without = Without(index)
     answered: dict[str, dict[str, Any]] = {"asked": {}, "removed": {}}

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.answers import TOP_K
-from eval.datasets import load_dataset, sample_query_ids
-from eval.harness import DEFAULT_CACHE, build_index, index_key
+from eval.harness import DEFAULT_CACHE
 from indexer.generation.client import MAX_TOKENS
-from indexer.update.backends import open_backend
 
 if TYPE_CHECKING:
     from indexer.embed import Embedder
@@ -105,22 +103,15 @@ def run_generate_eval(dataset_dir: Path, split: str, max_queries: int | None, cl
     """The figures above over (a seeded sample of) the split's questions; ``client`` a ChatClient or None.
     ``threshold``: /ask's (None: the calibrated one). ``progress``: each question's record is appended
     to this JSON-lines file as soon as it is judged (a slow model's run can be read before it ends)."""
-    from eval.answers import load_answers
+    from eval.answers import answer_index
     from indexer.generation.answer import generate_answer
     from indexer.index.settings import IndexSettings
     from indexer.retrieval.answers import decide, load_threshold, score_sentences
     from indexer.retrieval.search import Searcher
 
     settings = settings if settings is not None else IndexSettings()
-    full = load_dataset(Path(dataset_dir), split)
-    gold = load_answers(dataset_dir, split)
-    query_ids = [q for q in sample_query_ids(full, max_queries, seed) if q in gold]
-    backend = open_backend("local", index_dir=index_dir or Path(cache_dir) / index_key(full, settings))
-    if index_dir is None:
-        build_index(full, backend, settings, embedder=embedder, progress=False)
-    index = backend.open()
-    if embedder is None:
-        embedder = index.manifest.load_embedder(cache=settings.embed_cache)
+    full, gold, query_ids, index, embedder = answer_index(dataset_dir, split, max_queries, seed, cache_dir, settings,
+                                                          index_dir, embedder)
     searcher = Searcher(index, embedder, fusion=fusion)
     threshold = load_threshold() if threshold is None else threshold
     calibration = searcher.calibration
