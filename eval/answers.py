@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from eval.datasets import DatasetError, comparable, load_dataset, sample_query_ids
-from eval.harness import DEFAULT_CACHE, build_index, index_key
+from eval.harness import DEFAULT_CACHE, build_index
+from eval.provenance import index_key
 from indexer.update.backends import open_backend
 
 if TYPE_CHECKING:

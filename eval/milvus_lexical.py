@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from eval.datasets import load_dataset
-from eval.harness import DEFAULT_DEPTH, Retriever, build_index, judged_units, resolve_level, retrieve
+from eval.harness import DEFAULT_DEPTH, build_index, judged_units, resolve_level, retrieve
 from eval.metrics import mean_over_queries, metric_names, per_query
+from eval.retrievers import Retriever
 from indexer.gongwen.documents import passage_text
 from indexer.index.base import ChunkIndex
 from indexer.index.settings import IndexSettings

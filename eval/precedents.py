@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.harness import DEFAULT_CACHE, pipeline_digest
+from eval.harness import DEFAULT_CACHE
 from eval.metrics import Qrels, mean_over_queries, per_query
+from eval.provenance import pipeline_digest
 from eval.significance import compare
 from indexer.errors import NotFound
 

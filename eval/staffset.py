@@ -14,9 +14,11 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
-from eval.harness import DEFAULT_DEPTH, DEFAULT_RETRIEVERS, latency_summary, parse_retrievers, retrieve, versions
+from eval.harness import DEFAULT_DEPTH, DEFAULT_RETRIEVERS, latency_summary, retrieve
 from eval.judgments import StaffJudgment, document_grades, query_id
 from eval.metrics import mean_over_queries, metric_names, per_query
+from eval.provenance import versions
+from eval.retrievers import parse_retrievers
 from indexer.errors import BadInput
 
 DATASET = "staff-judgments"

@@ -22,7 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 from indexer.errors import ZhengceError
-from search_api import schemas
+from search_api import request_schemas
 from search_api.auth import ANONYMOUS, SCOPE_KEY, Caller
 from search_api.deps import find_document, get_searcher
 from search_api.routes import documents, search
@@ -66,20 +66,20 @@ def build_mcp(service_of: Callable[[Context], Service], caller_of: Callable[[Con
     @server.tool(name="search", annotations=READ_ONLY)
     async def search_documents(ctx: Context, query: str, top_k: int = 10, by_document: bool = False) -> dict[str, Any]:
         """Ranked passages of the indexed policy documents for keywords, a question or a 文号, each with its citation."""
-        body = _request(schemas.SearchRequest, query=query, top_k=top_k, by_document=by_document)
+        body = _request(request_schemas.SearchRequest, query=query, top_k=top_k, by_document=by_document)
         return await call(ctx, lambda s, w: search.search(body, s, get_searcher(s), w))
 
     @server.tool(annotations=READ_ONLY)
     async def ask(ctx: Context, question: str, top_k: int = 5, generate: bool = False) -> dict[str, Any]:
         """The answer to a question quoted from the documents (or, with generate and a configured model, written by
         it with every sentence's citations checked); no_answer when nothing answers it reliably."""
-        body = _request(schemas.AskRequest, question=question, top_k=top_k, generate=generate)
+        body = _request(request_schemas.AskRequest, question=question, top_k=top_k, generate=generate)
         return await call(ctx, lambda s, w: search.ask(body, s, get_searcher(s), w))
 
     @server.tool(annotations=READ_ONLY)
     async def find_precedents(ctx: Context, text: str, top_k: int = 10) -> dict[str, Any]:
         """Past documents most like a pasted proposal or draft reply, with the passages matching each part of it."""
-        body = _request(schemas.SimilarRequest, text=text, top_k=top_k)
+        body = _request(request_schemas.SimilarRequest, text=text, top_k=top_k)
         return await call(ctx, lambda s, w: search.similar(body, s, get_searcher(s), w))
 
     @server.tool(annotations=READ_ONLY)
@@ -97,7 +97,7 @@ def build_mcp(service_of: Callable[[Context], Service], caller_of: Callable[[Con
     return server
 
 
-def _request(model: type[schemas.Request], **fields: Any) -> Any:
+def _request(model: type[request_schemas.Request], **fields: Any) -> Any:
     try:
         return model(**fields)
     except ValueError as error:

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from search_api import schemas
-from search_api.schemas import VISIBLE, Filters, Passage, Request
+from search_api import request_schemas, schemas
+from search_api.request_schemas import VISIBLE, Filters, Request
+from search_api.schemas import Passage
 from search_api.settings import Settings
 
 MAX_ASKS = 30  # parts of one proposal staff may send
@@ -49,7 +50,7 @@ class ReplyRequest(Request):
     result_code: str | None = Field(None, min_length=1, max_length=8,
                                     description="办理结果, one of the office's codes; chosen by staff, never guessed")
     date: dt.date | None = Field(None, description="成文日期, YYYY-MM-DD; default: today",
-                                 json_schema_extra={"pattern": schemas.ISO_DATE.pattern})
+                                 json_schema_extra={"pattern": request_schemas.ISO_DATE.pattern})
     filters: Filters | None = None
     title: str | None = Field(None, max_length=300, description="the title as staff edited it")
     recipient: str | None = Field(None, max_length=200, description="the 主送 as staff edited it")
@@ -68,7 +69,7 @@ class ReplyRequest(Request):
     @field_validator("date", mode="before")
     @classmethod
     def _iso_date(cls, value: object) -> object:
-        if value is not None and not (isinstance(value, str) and schemas.ISO_DATE.fullmatch(value)):
+        if value is not None and not (isinstance(value, str) and request_schemas.ISO_DATE.fullmatch(value)):
             raise ValueError("date must be a date written YYYY-MM-DD")
         return value
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from indexer.retrieval import precedents
 from indexer.retrieval.citations import citation_of
-from search_api import schemas
+from search_api import request_schemas, schemas
 
 
-def to_filters(filters: schemas.Filters | None) -> Any:
+def to_filters(filters: request_schemas.Filters | None) -> Any:
     from indexer.retrieval.filters import SearchFilters
 
     if filters is None:
         return None
-    values = filters.model_dump(include=set(schemas.Filters.model_fields))
+    values = filters.model_dump(include=set(request_schemas.Filters.model_fields))
     for name in ("date_from", "date_to"):
         if values[name] is not None:
             values[name] = values[name].isoformat()

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from search_api.schemas import VISIBLE
+from search_api.request_schemas import VISIBLE
 
 # a write the storage refused, by the status it is answered with
 DISK_FULL = "磁盘已满（{where}）；未做任何更改：请释放磁盘空间后重试"

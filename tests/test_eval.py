@@ -345,7 +345,7 @@ def test_cli_eval_rejects_bad_requests_clearly(tmp_path, capsys) -> None:
 
 
 def test_retriever_names_select_fusion_settings() -> None:
-    from eval.harness import parse_retrievers
+    from eval.retrievers import parse_retrievers
 
     parsed = parse_retrievers("bm25, dense,hybrid,hybrid-rrf-k30,hybrid-rrf-w0.7,hybrid-linear-0.3")
     assert [(r.name, r.mode) for r in parsed][:3] == [("bm25", "lexical"), ("dense", "dense"), ("hybrid", "hybrid")]

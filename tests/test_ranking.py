@@ -405,7 +405,7 @@ def test_hybrid_top_10_is_the_top_of_the_ranking_the_eval_measures(tmp_path: Pat
 
 
 def test_learned_retriever_name_takes_no_parameters() -> None:
-    from eval.harness import parse_retrievers
+    from eval.retrievers import parse_retrievers
 
     assert parse_retrievers("hybrid-learned")[0].fusion == {"fusion": "learned"}
     with pytest.raises(BadInput, match="takes no parameters"):

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from search_api import schemas
+from search_api import request_schemas, schemas
 from search_api.auth import identify
 from search_api.deps import SearcherDep, ServiceDep, check_length
 from search_api.guards import StrictRoute
@@ -53,7 +53,7 @@ class MetadataCondition(Foreign):
 
 class RetrievalRequest(Foreign):
     knowledge_id: str
-    query: str = Field(min_length=1, pattern=schemas.VISIBLE)
+    query: str = Field(min_length=1, pattern=request_schemas.VISIBLE)
     retrieval_setting: RetrievalSetting
     metadata_condition: MetadataCondition | None = None
 

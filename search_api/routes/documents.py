@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from indexer.errors import NotFound
-from search_api import schemas
+from search_api import request_schemas, schemas
 from search_api.deps import DOC_ID, CallerDep, SearcherDep, ServiceDep, count_of, find_document, get_searcher
 from search_api.errors import failure_message
 from search_api.guards import StrictRoute
@@ -22,7 +22,7 @@ WRITE_ERRORS = (401, 403, 409)
 
 @router.get("/documents", response_model=schemas.DocumentPage, responses={503: {"model": schemas.Error}})
 def list_documents(
-    params: Annotated[schemas.DocumentQuery, Query()], service: ServiceDep, searcher: SearcherDep
+    params: Annotated[request_schemas.DocumentQuery, Query()], service: ServiceDep, searcher: SearcherDep
 ) -> schemas.DocumentPage:
     """Indexed documents in id order, filtered by metadata, one page at a time."""
     limit = count_of(params, "limit", service.settings, ("query", "limit"))

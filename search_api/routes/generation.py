@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from search_api import schemas
+from search_api import request_schemas, schemas
 from search_api.deps import ReaderDep, SearcherDep, ServiceDep, count_of
 from search_api.generation import event_stream
 from search_api.guards import StrictRoute
@@ -26,7 +26,7 @@ STREAM: dict[int | str, dict[str, Any]] = {200: {"content": {"text/event-stream"
 
 @router.post("/ask/stream", response_class=StreamingResponse, responses={**STREAM, **schemas.error_responses(404, 503)},
              tags=["search"])
-def ask_stream(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> StreamingResponse:
+def ask_stream(body: request_schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> StreamingResponse:
     """/ask with the configured language model, streamed; ``generate`` is implied."""
     response = search.ask(body.model_copy(update={"generate": False}), service, searcher, who)
     top_k = count_of(body, "top_k", service.settings, ("body", "top_k"))

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from indexer.gongwen.corrections import Corrections
 from indexer.models import Document
-from search_api import schemas
+from search_api import request_schemas, schemas
 from search_api.deps import DOC_ID, CallerDep, ServiceDep, find_document, get_searcher
 from search_api.guards import StrictRoute
 from search_api.responses import to_summary
@@ -18,7 +18,7 @@ router = APIRouter(tags=["documents"], route_class=StrictRoute)
 
 @router.patch("/documents/{doc_id}/metadata", response_model=schemas.CorrectedDocument,
               responses=schemas.error_responses(401, 403, 404, 409, 503, 507))
-def correct_metadata(doc_id: DOC_ID, body: schemas.MetadataCorrection, service: ServiceDep,
+def correct_metadata(doc_id: DOC_ID, body: request_schemas.MetadataCorrection, service: ServiceDep,
                      who: CallerDep) -> schemas.CorrectedDocument:
     """Correct 标题, 文号, 发文机关, 成文日期, 文种, 地区 or 提案/建议号 of a document; fields left out stay,
     "" clears one. Needs a key with the write role."""

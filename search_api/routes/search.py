@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from indexer.retrieval import answers, precedents
-from search_api import generation, schemas
+from search_api import generation, request_schemas, schemas
 from search_api.deps import DOC_ID, ReaderDep, SearcherDep, ServiceDep, check_length, count_of, find_document
 from search_api.guards import StrictRoute
 from search_api.responses import is_weak, to_citation, to_filters, to_passage, to_similar, to_summary
@@ -17,7 +17,7 @@ ERRORS = schemas.error_responses(404, 503)
 
 
 @router.post("/search", response_model=schemas.SearchResponse, responses=ERRORS, tags=["search"])
-def search(body: schemas.SearchRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.SearchResponse:
+def search(body: request_schemas.SearchRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.SearchResponse:
     """Ranked passages (or documents with their best passages), each with a citation and a calibrated
     confidence; ``found`` says whether any clears the floor."""
     check_length(body.query, service.settings.max_query_chars, ("body", "query"))
@@ -61,7 +61,7 @@ def any_clears(results: list[Any], floor: float | None) -> bool:
 
 
 @router.post("/ask", response_model=schemas.AskResponse, responses=ERRORS, tags=["search"])
-def ask(body: schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.AskResponse:
+def ask(body: request_schemas.AskRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.AskResponse:
     """The 1-3 sentences of the top passages that best answer the question, quoted exactly."""
     check_length(body.question, service.settings.max_query_chars, ("body", "question"))
     top_k = count_of(body, "top_k", service.settings, ("body", "top_k"))
@@ -111,7 +111,7 @@ NO_ANSWER = {
 
 
 @router.post("/similar", response_model=schemas.SimilarResponse, responses=ERRORS, tags=["precedents"])
-def similar(body: schemas.SimilarRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.SimilarResponse:
+def similar(body: request_schemas.SimilarRequest, service: ServiceDep, searcher: SearcherDep, who: ReaderDep) -> schemas.SimilarResponse:
     """Past documents most like a new proposal or draft, with the passages that match each part."""
     check_length(body.text, service.settings.max_similar_chars, ("body", "text"))
     top_k = count_of(body, "top_k", service.settings, ("body", "top_k"))
@@ -128,7 +128,7 @@ def similar(body: schemas.SimilarRequest, service: ServiceDep, searcher: Searche
 
 @router.get("/documents/{doc_id}/similar", response_model=schemas.SimilarResponse, responses=ERRORS, tags=["precedents"])
 def similar_to_document(
-    doc_id: DOC_ID, params: Annotated[schemas.SimilarQuery, Query()], service: ServiceDep, searcher: SearcherDep,
+    doc_id: DOC_ID, params: Annotated[request_schemas.SimilarQuery, Query()], service: ServiceDep, searcher: SearcherDep,
 ) -> schemas.SimilarResponse:
     """Other indexed documents most like this one; part offsets index this document's text."""
     top_k = count_of(params, "top_k", service.settings, ("query", "top_k"))

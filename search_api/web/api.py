@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, create_model, field_validator, model_vali
 
 from eval.judgments import JudgmentLog, StaffJudgment
 from indexer.errors import BadInput, NotFound
-from search_api import schemas, words
+from search_api import request_schemas, schemas, words
 from search_api.auth import ANONYMOUS, SCOPE_KEY
 from search_api.guards import StrictRoute, carries_result
 from search_api.web.reference import precedents_docx
@@ -92,7 +92,7 @@ FACET_FIELDS = {  # facet -> (how a document's value is read, the filter fields 
 }
 
 
-def search_filters(filters: schemas.Filters, drop: tuple[str, ...] = ()) -> Any:
+def search_filters(filters: request_schemas.Filters, drop: tuple[str, ...] = ()) -> Any:
     from indexer.retrieval.filters import SearchFilters
 
     values = filters.model_dump()
@@ -105,7 +105,7 @@ def search_filters(filters: schemas.Filters, drop: tuple[str, ...] = ()) -> Any:
 
 
 @router.get("/facets", response_model=FacetCounts)
-def facets(request: Request, filters: Annotated[schemas.Filters, Query()]) -> FacetCounts:
+def facets(request: Request, filters: Annotated[request_schemas.Filters, Query()]) -> FacetCounts:
     """Documents per 发文机关, 文种, 地区 and 年份, each counted under the other facets' filters,
     so a count says how many documents choosing that value would leave."""
     documents = list(index_of(request).documents.values())
@@ -154,7 +154,7 @@ def outline(request: Request, doc_id: DOC_ID) -> list[OutlineEntry]:
 # ---------------------------------------------------------------- judgments
 
 
-class JudgmentIn(schemas.Request):
+class JudgmentIn(request_schemas.Request):
     query: str = Field(..., min_length=1, max_length=2000)
     doc_id: str = Field(..., min_length=1, max_length=200)
     char_start: int = Field(..., ge=0)
@@ -215,7 +215,7 @@ def list_judgments(
 # ---------------------------------------------------------------- .docx export
 
 
-class PrecedentsExport(schemas.Request):
+class PrecedentsExport(request_schemas.Request):
     text: str = Field(..., min_length=1, max_length=20000, description="the pasted proposal or draft")
     result: schemas.SimilarResponse = Field(description="what POST /similar returned for text")
 

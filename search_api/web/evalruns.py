@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from indexer.errors import ZhengceError
-from search_api import schemas, words
+from search_api import request_schemas, schemas, words
 from search_api.guards import StrictRoute
 from search_api.responses import to_passage
 from search_api.routes.search import confidence_floor
@@ -29,8 +29,8 @@ log = logging.getLogger("zhengce.api")
 RETRIEVERS = (("bm25", "lexical", "关键词（BM25）"), ("dense", "dense", "语义（向量）"), ("hybrid", "hybrid", "综合（本系统默认）"))
 
 
-class HitTestRequest(schemas.Request):
-    query: str = Field(..., min_length=1, max_length=2000, pattern=schemas.VISIBLE)
+class HitTestRequest(request_schemas.Request):
+    query: str = Field(..., min_length=1, max_length=2000, pattern=request_schemas.VISIBLE)
     top_k: int = Field(5, ge=1, le=20)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from search_api import schemas
+from search_api import request_schemas, schemas
 from search_api.audit import day_files
 from search_api.auth import SCOPE_KEY
 from search_api.guards import StrictRoute
@@ -25,7 +25,7 @@ MAX_PAGE = 100
 NEW_IN_INDEX = ("added", "replaced", "deleted")  # upload outcomes that put the document into the index
 
 
-class LibraryQuery(schemas.Filters):
+class LibraryQuery(request_schemas.Filters):
     q: str | None = Field(None, max_length=200, description="words in the title, 文号, 发文机关 or file name")
     sort: Literal["title", "date", "uploaded", "source"] = "uploaded"
     order: Literal["asc", "desc"] = "desc"
