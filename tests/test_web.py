@@ -13,14 +13,12 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import CORPUS, REPO
-from loadtest import cli_env, serve_corpus, zhengce_command
+from livepage import VIEWPORT, Live, checked_page, live_server
+from loadtest import zhengce_command
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
@@ -31,8 +29,6 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: ap
 
 API_KEY = "web-test-key-0123456789"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-VIEWPORT = {"width": 1366, "height": 768}
-READY_TIMEOUT = 300
 TUOYU_PROPOSAL = (
     "关于加快发展普惠托育服务体系的提案\n\n一、增加普惠性托育机构和托位供给，推进社区托育点建设。\n\n"
     "二、加强托育从业人员队伍建设和托育机构监管。\n\n三、完善托育服务补贴政策，减轻婴幼儿家庭负担。"
@@ -50,28 +46,11 @@ SCRIPT_CLEANED = '<script>window.__pwned = 1</script><img/src=x onerror="window.
 
 
 
-@dataclass
-class Live:
-    url: str
-    var: Path  # the server's var/ folder: index/, uploads/, judgments.jsonl, judgments-eval/
-    env: dict[str, str]
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, corpus_index_dir, embed_cache_path) -> Iterator[Live]:
     """`zhengce serve --index var/index --corpus corpus/` with an API key, until the module ends."""
-    var = tmp_path_factory.mktemp("web") / "var"
-    shutil.copytree(corpus_index_dir, var / "index")
-    env = cli_env(embed_cache_path, ZHENGCE_API_KEY=API_KEY, ZHENGCE_UPLOAD_DIR=str(var / "uploads"))
-    log_path = var / "serve.log"
-    with serve_corpus(var / "index", env, log_path, READY_TIMEOUT) as (url, _):
-        with httpx.Client(base_url=url, timeout=120) as client:  # the first query loads what queries need
-            assert client.post("/search", json={"query": "托育"}).status_code == 200
-        yield Live(url, var, env)
-    assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
+    with live_server(tmp_path_factory.mktemp("web"), corpus_index_dir, embed_cache_path, ZHENGCE_API_KEY=API_KEY) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +64,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser, live) -> Iterator[Page]:
     """A fresh browser session (its own sessionStorage) that fails the test on any script error."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=live.url)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
-    context.set_default_timeout(30_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, errors
+    with checked_page(browser, live.url, 30_000, clipboard=True) as tab:
+        yield tab
 
 
 def screenshot(page: Page, name: str, full_page: bool = False) -> None:

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from test_web import CHROMIUM, READY_TIMEOUT, VIEWPORT, Live, browser, cards, screenshot, search  # noqa: F401
 
 from conftest import CORPUS
 from filegen import make_corrupt_pdf, make_docx, make_pdf
-from loadtest import cli_env, serve_corpus
+from livepage import Live, checked_page, live_server
+from test_web import CHROMIUM, browser, cards, screenshot, search  # noqa: F401
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -43,30 +41,17 @@ PDF_TEXT = ["关于做好托育补贴发放工作的通知\n各街道办事处�
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, corpus_index_dir, embed_cache_path) -> Iterator[Live]:
     """`zhengce serve --index var/index --corpus corpus/` with an admin key and named write and read keys."""
-    var = tmp_path_factory.mktemp("office") / "var"
-    shutil.copytree(corpus_index_dir, var / "index")
     keys = {"editor": {"key": EDITOR_KEY, "role": "write"}, "reader": {"key": READER_KEY, "role": "read"}}
-    env = cli_env(embed_cache_path, ZHENGCE_API_KEY=ADMIN_KEY, ZHENGCE_API_KEYS=json.dumps(keys),
-                  ZHENGCE_UPLOAD_DIR=str(var / "uploads"))
-    log_path = var / "serve.log"
-    with serve_corpus(var / "index", env, log_path, READY_TIMEOUT) as (url, _):
-        with httpx.Client(base_url=url, timeout=120) as client:  # the first query loads what queries need
-            assert client.post("/search", json={"query": "托育"}).status_code == 200
-        yield Live(url, var, env)
-    assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
+    with live_server(tmp_path_factory.mktemp("office"), corpus_index_dir, embed_cache_path, ZHENGCE_API_KEY=ADMIN_KEY,
+                     ZHENGCE_API_KEYS=json.dumps(keys)) as server:
+        yield server
 
 
 @pytest.fixture
 def page(browser, live) -> Iterator[Page]:  # noqa: F811
     """A fresh browser session (no sign-in) that fails the test on any script error."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=live.url)
-    context.set_default_timeout(30_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, errors
+    with checked_page(browser, live.url, 30_000) as tab:
+        yield tab
 
 
 def sign_in(page: Page, key: str, name: str, then: str = "/") -> None:

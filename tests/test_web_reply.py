@@ -10,19 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
-import httpx
 import pytest
 
 from conftest import REPO
-from loadtest import cli_env, serve_corpus
+from livepage import VIEWPORT, checked_page, live_server
+from test_web import browser  # noqa: F401
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: apt-get install chromium fonts-noto-cjk")
 expect.set_options(timeout=60_000)
-VIEWPORT = {"width": 1366, "height": 768}
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PROPOSAL = """关于加快发展普惠托育服务的提案
 提案人：李华
@@ -39,35 +38,14 @@ OFFICE = {"ZHENGCE_OFFICE_NAME": "上海市普陀区教育局", "ZHENGCE_OFFICE_
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, corpus_index_dir, embed_cache_path) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("reply-web") / "var"
-    shutil.copytree(corpus_index_dir, var / "index")
-    env = cli_env(embed_cache_path, ZHENGCE_UPLOAD_DIR=str(var / "uploads"), **OFFICE)
-    log_path = var / "serve.log"
-    with serve_corpus(var / "index", env, log_path, 300) as (url, _):
-        with httpx.Client(base_url=url, timeout=120) as client:  # the first query loads what queries need
-            assert client.post("/search", json={"query": "托育"}).status_code == 200
-        yield url
-    assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
+    with live_server(tmp_path_factory.mktemp("reply-web"), corpus_index_dir, embed_cache_path, **OFFICE) as server:
+        yield server.url
 
 
 @pytest.fixture
-def page(browser, live) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=live)
-    context.set_default_timeout(60_000)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert not errors, errors
+def page(browser, live) -> Iterator[Page]:  # noqa: F811
+    with checked_page(browser, live, 60_000) as tab:
+        yield tab
 
 
 def unlabelled_controls(page: Page) -> list[str]:
