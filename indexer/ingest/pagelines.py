@@ -67,15 +67,10 @@ def record(page: int, boxes: list[Box], size: tuple[int, int]) -> None:
 
 def pdf_page(data: bytes, page: int) -> PageLines:
     """A PDF page's text layer as lines, in points."""
-    import pypdfium2
-
+    from indexer.ingest.pdfium_access import page_size
     from indexer.ingest.pdftext import page_boxes
 
-    document = pypdfium2.PdfDocument(data)
-    try:
-        width, height = document[page - 1].get_size()
-    finally:
-        document.close()
+    width, height = page_size(data, page - 1)
     return lines_of(page_boxes(data)[page - 1], width, height, "pt")
 
 
@@ -99,25 +94,18 @@ def ocr_image_page(data: bytes, page: int) -> PageLines:
 
 def render_pdf_page(data: bytes, page: int, scale: float):
     """Page ``page`` (1-based) of a PDF as a PIL image at ``scale`` pixels per point."""
-    import pypdfium2
+    from indexer.ingest.pdfium_access import opened, render
 
-    document = pypdfium2.PdfDocument(data)
-    try:
+    with opened(data) as document:
         if not 1 <= page <= len(document):
             raise IndexError(page)
-        return document[page - 1].render(scale=scale).to_pil()
-    finally:
-        document.close()
+        return render(document, page - 1, scale)
 
 
 def pdf_page_count(data: bytes) -> int:
-    import pypdfium2
+    from indexer.ingest.pdfium_access import page_count
 
-    document = pypdfium2.PdfDocument(data)
-    try:
-        return len(document)
-    finally:
-        document.close()
+    return page_count(data)
 
 
 def image_frame(data: bytes, page: int):

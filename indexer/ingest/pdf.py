@@ -22,6 +22,8 @@ from indexer.ingest.limits import check_pages, current, render_scale
 from indexer.ingest.ocr import RENDER_DPI, OcrMode, read_boxes, read_pages
 from indexer.ingest.ofdpictures import BACKGROUND_SHARE, merge
 from indexer.ingest.paragraphs import laid_out
+from indexer.ingest.pdfium_access import opened, page_size
+from indexer.ingest.pdfium_access import render as render_page
 from indexer.ingest.pdftext import background_pages, page_boxes
 from indexer.models import OcrPage
 
@@ -117,12 +119,7 @@ def _read_backgrounds(path: Path, data: bytes, boxes: list[list[Box]], backgroun
 
 def _scale(data: bytes, index: int) -> float:
     """Pixels per point of the page as ``_renderer`` renders it."""
-    document = pypdfium2.PdfDocument(data)
-    try:
-        width, height = document[index].get_size()
-        return render_scale(width, height, RENDER_DPI)
-    finally:
-        document.close()
+    return render_scale(*page_size(data, index), RENDER_DPI)
 
 
 def _renderer(path: Path, data: bytes, index: int):
@@ -130,15 +127,13 @@ def _renderer(path: Path, data: bytes, index: int):
     larger than ``limits.MAX_RENDER_PIXELS`` whatever size the page declares."""
 
     def render():
-        import pypdfium2
-
-        document = pypdfium2.PdfDocument(data)
-        try:
+        with opened(data) as document:
             page = document[index]
-            width, height = page.get_size()
-            return page.render(scale=render_scale(width, height, RENDER_DPI)).to_pil()
-        finally:
-            document.close()
+            try:
+                width, height = page.get_size()
+            finally:
+                page.close()
+            return render_page(document, index, render_scale(width, height, RENDER_DPI))
 
     return render
 

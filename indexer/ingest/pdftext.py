@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ctypes
 
-import pypdfium2
 import pypdfium2.raw as pdfium
 
 from indexer.ingest.layout import Box
+from indexer.ingest.pdfium_access import opened
 
 _RUN_GAP = 0.5  # characters further apart than this share of their size start a new run
 _SAME_LINE = 0.3  # baselines within this share of the size are one line
@@ -23,11 +23,8 @@ _DRAWN_HYPHEN = {"\u00ad": "-"}
 
 def page_boxes(data: bytes) -> list[list[Box]]:
     """The runs of every page, in page coordinates with y downwards (points)."""
-    document = pypdfium2.PdfDocument(data)
-    try:
+    with opened(data) as document:
         return [_runs(document[index]) for index in range(len(document))]
-    finally:
-        document.close()
 
 
 def _runs(page) -> list[Box]:
@@ -102,8 +99,7 @@ def background_pages(data: bytes, share: float) -> list[int]:
     the page: a form printed over its blank's picture, a letterhead or masthead set as an image. A
     page whose text is mostly invisible (render mode 3) is a scanner's OCR over its scan: that text
     is the picture's already."""
-    document = pypdfium2.PdfDocument(data)
-    try:
+    with opened(data) as document:
         found = []
         for index in range(len(document)):
             page = document[index]
@@ -119,5 +115,3 @@ def background_pages(data: bytes, share: float) -> list[int]:
             finally:
                 page.close()
         return found
-    finally:
-        document.close()

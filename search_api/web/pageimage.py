@@ -18,6 +18,7 @@ from indexer.errors import NotFound
 from indexer.gongwen.pagemap import store
 from indexer.ingest import pagelines
 from indexer.ingest.pagelines import PageLines
+from indexer.ingest.pdfium_access import page_size
 
 MAX_PIXELS = 2_000_000  # about 1190 x 1680: an A4 page at 144 dpi
 MAX_WIDTH = 1400
@@ -78,13 +79,7 @@ def page_png(document: Any, original: Path | None, page: int) -> bytes:
 
 
 def _pdf_size(data: bytes, page: int) -> tuple[float, float]:
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(data)
-    try:
-        return pdf[page - 1].get_size()
-    finally:
-        pdf.close()
+    return page_size(data, page - 1)
 
 
 def _scale(width: float, height: float) -> float:
