@@ -125,6 +125,17 @@ FILE_WORDS: tuple[tuple[str, str], ...] = (
 )
 FILE_FALLBACK = "无法读取这个文件：请检查文件是否完整，或另存为 PDF、DOCX 后再上传。"
 
+# a page a reader kept no text of (indexer.models.OcrPage.error) -> words; first match wins
+PAGE_WORDS: tuple[tuple[str, str], ...] = (
+    (r"^OCR failed", "第 {page} 页：文字识别（OCR）出错，这一页的文字没有读出，检索不到：请上传更清晰的扫描件。"),
+    (r"^background picture not read: OCR is off",
+     "第 {page} 页：页面底图中的文字没有读取（服务器关闭了文字识别），检索不到：请联系管理员。"),
+    (r"^background picture not read",
+     "第 {page} 页：页面底图中的文字没有读取（需要识别的页数超过服务器上限），检索不到：请联系管理员。"),
+    (r"^text drawn as outlines", "第 {page} 页：文字是以图形（曲线）画出的，不是文字，没有读出，检索不到：请索取文字版。"),
+)
+PAGE_FALLBACK = "第 {page} 页：这一页的文字没有读出，检索不到。"
+
 JOB_WORDS: tuple[tuple[str, str], ...] = (  # the service's own job errors are written in Chinese already
     (r"locked|busy|another indexing run", "索引正在被另一项任务更新：请稍后重新上传。"),
 )
@@ -234,6 +245,14 @@ def for_file(reason: str | None) -> str | None:
         if re.search(pattern, reason, re.IGNORECASE):
             return said
     return reason if has_chinese(reason) else FILE_FALLBACK
+
+
+def for_page(page: int, error: str) -> str:
+    """The words for a page whose text a reader could not read (the file itself was indexed)."""
+    for pattern, said in PAGE_WORDS:
+        if re.search(pattern, error, re.IGNORECASE):
+            return said.format(page=page)
+    return error if has_chinese(error) else PAGE_FALLBACK.format(page=page)
 
 
 def for_job(error: str | None) -> str | None:

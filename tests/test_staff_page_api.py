@@ -15,12 +15,21 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from indexer.ingest.pdf import extract_pdf
 from indexer.update.folder import update_index
 from search_api import words
 from search_api.app import create_app
 from search_api.settings import ApiKey, Settings
 
-from filegen import make_corrupt_pdf, make_image_pdf, make_junk_docx, make_ofd, make_pdf, render_gongwen_page
+from filegen import (
+    make_corrupt_pdf,
+    make_form_pdf,
+    make_image_pdf,
+    make_junk_docx,
+    make_ofd,
+    make_pdf,
+    render_gongwen_page,
+)
 from loadtest import finished_job
 
 ADMIN_KEY = "staff-admin-key-4711-abcdef"
@@ -51,7 +60,8 @@ def office(tmp_path_factory, e5):
     make_pdf(folder / "托育补贴通知.pdf", PDF_PAGES)
     make_ofd(folder / "会议纪要.ofd", [{"lines": [(25, 40, 6, "关于召开托育工作推进会的纪要", False),
                                                   (25, 60, 4, "会议要求登记编号为ZCOFD0001的托育点本月完成整改。", False),
-                                                  (25, 70, 4, "各街道按时上报整改情况。", False)]}])
+                                                  (25, 70, 4, "各街道按时上报整改情况。", False)]},
+                                       {"outlines": 60}])
     (folder / "垃圾分类通知.txt").write_text(TXT_NOTICE, encoding="utf-8")
     update_index([folder], root / "index", embedder=e5, progress=False)
     settings = Settings(index_dir=root / "index", upload_dir=root / "uploads", api_key=ADMIN_KEY,
@@ -269,6 +279,41 @@ def test_an_ofd_page_shows_its_lines_in_millimetres(office):
     _, y0, _, y1 = holding[0]["box"]
     assert y0 <= 60 / 297 + 0.01 and y1 >= 64 / 297 - 0.01  # the TextObject at y = 60 mm, 4 mm high
     assert client.get(f"/web/api/documents/{doc_id}/pages/1/image").headers["content-type"] == "image/png"
+
+
+def test_the_viewer_names_each_page_not_read_in_words(office):
+    client, _, _ = office
+    doc_id = lexical(client, "ZCOFD0001")["citation"]["doc_id"]
+    unread = client.get(f"/web/api/documents/{doc_id}/view").json()["unread_pages"]
+    assert [entry["page"] for entry in unread] == [2]
+    assert chinese(unread[0]["message"]) and "第 2 页" in unread[0]["message"] and "曲线" in unread[0]["message"]
+    assert "outlines" in unread[0]["detail"]
+    text_doc = lexical(client, "垃圾分类")["citation"]["doc_id"]
+    assert client.get(f"/web/api/documents/{text_doc}/view").json()["unread_pages"] == []
+
+
+@pytest.mark.parametrize("reason, says", [
+    ("OCR failed: ValueError: broken image", "文字识别（OCR）出错"),
+    ("background picture not read: OCR is off", "关闭了文字识别"),
+    ("background picture not read: more than 50 such pages (ZHENGCE_MAX_OCR_PAGES)", "超过服务器上限"),
+    ("text drawn as outlines (60 paths), not characters: not read", "曲线"),
+    ("a reason no reader writes yet", "没有读出"),
+])
+def test_every_page_reason_a_reader_gives_has_words(reason, says):
+    words_said = words.for_page(3, reason)
+    assert words_said.startswith("第 3 页") and says in words_said
+
+
+def test_the_reason_a_reader_writes_for_an_unread_background_gets_its_own_words(tmp_path):
+    """The reason as the PDF reader writes it (a form printed over its blank's picture, OCR off), not a copy."""
+    picture = io.BytesIO()
+    Image.new("RGB", (595, 842), "#f3e9d2").save(picture, format="PNG")
+    values = [(30, 40, 6, "建设项目选址意见书"), (30, 70, 5, "项目名称：托育服务中心新建工程")]
+    pdf = tmp_path / "选址意见书.pdf"
+    make_form_pdf(pdf, picture.getvalue(), values)
+    _, _, facts = extract_pdf(pdf, pdf.read_bytes(), ocr="off")
+    (fact,) = facts
+    assert words.for_page(fact.page, fact.error) == words.PAGE_WORDS[1][1].format(page=1)
 
 
 def test_a_scanned_page_is_boxed_from_the_lines_ocr_read_while_indexing(tmp_path, e5, monkeypatch):

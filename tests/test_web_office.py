@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS
-from filegen import make_corrupt_pdf, make_docx, make_pdf
+from filegen import make_corrupt_pdf, make_docx, make_ofd, make_pdf
 from livepage import Live, checked_page, live_server
 from test_web import CHROMIUM, browser, cards, screenshot, search  # noqa: F401
 
@@ -313,6 +313,23 @@ def test_viewer_shows_the_printed_page_with_the_cited_lines_boxed(page, live, tm
     assert any(all(abs(a - b) <= 3 for a, b in zip(box, expected)) for box in drawn), (expected, drawn)
     assert "ZCWEBPDF1" in page.locator("#doc-text mark.cited").inner_text()
     screenshot(page, "document-page")
+
+
+def test_viewer_says_in_words_which_pages_were_not_read(page, live, tmp_path):
+    """A page whose text is drawn as outlines is indexed without it: the 原文 page says so, in Chinese."""
+    make_ofd(tmp_path / "防汛通知.ofd", [
+        {"lines": [(30, 40, 5.6, "关于做好防汛工作的通知", False), (30, 60, 5.6, "各街道：登记编号为ZCUNREAD1的泵站请检修。", False)]},
+        {"outlines": 60},
+    ])
+    upload_via_api(live, "防汛通知.ofd", (tmp_path / "防汛通知.ofd").read_bytes())
+    page.goto("/?q=ZCUNREAD1&mode=lexical")
+    cards(page).first.locator("h2 a").click()
+    notice = page.locator("#unread-pages")
+    expect(notice).to_be_visible()
+    text = in_words(notice, "第 2 页")
+    assert "曲线" in text and "第 1 页" not in text
+    notice.locator("summary").first.click()
+    expect(notice.locator("code")).to_contain_text("outlines")
 
 
 def test_the_write_role_corrects_metadata_and_the_page_says_it_is_kept(page, live):

@@ -21,6 +21,7 @@ from search_api.guards import StrictRoute
 from search_api.originals import original_file
 from search_api.web.api import index_of
 from search_api.web.pageimage import lines_of_page, page_count, page_png
+from search_api.words import for_page
 
 router = APIRouter(prefix="/web/api/documents", tags=["web page"], route_class=StrictRoute)
 DOC_ID = Annotated[str, PathParam(min_length=1, max_length=200)]
@@ -32,12 +33,20 @@ class Correction(BaseModel):
     history: list[dict[str, Any]] = Field(description="who changed what, when")
 
 
+class UnreadPage(BaseModel):
+    page: int
+    message: str = Field(description="what staff read: which page was not read, why, and what to do")
+    detail: str = Field(description="the reader's technical reason")
+
+
 class Viewing(BaseModel):
     original: bool = Field(description="whether the original file can be downloaded")
     pages: int = Field(description="pages that can be shown as pictures (PDF, OFD, scans); 0 for other formats")
     correctable: list[str]
     can_correct: bool = Field(description="whether the caller (key or signed-in page) may correct the metadata")
     correction: Correction | None
+    unread_pages: list[UnreadPage] = Field(description="pages whose text was not read (a failed OCR, text drawn as "
+                                           "outlines, a background picture left unread): not searchable")
 
 
 class LineBox(BaseModel):
@@ -76,7 +85,9 @@ def viewing(request: Request, doc_id: DOC_ID) -> Viewing:
     caller = request.scope.get(SCOPE_KEY)
     role = caller.role if caller is not None else None
     return Viewing(original=original is not None, pages=page_count(document) if original is not None else 0,
-                   correctable=list(CORRECTABLE), can_correct=role in ("write", "admin"), correction=correction)
+                   correctable=list(CORRECTABLE), can_correct=role in ("write", "admin"), correction=correction,
+                   unread_pages=[UnreadPage(page=facts.page, message=for_page(facts.page, facts.error), detail=facts.error)
+                                 for facts in document.ocr_pages if facts.error])
 
 
 @router.get("/{doc_id}/marks", response_model=list[tuple[int, int]])

@@ -78,6 +78,7 @@
       return;
     }
     showMeta();
+    showUnread();
     const list = Z.clear($("outline"));
     for (const entry of outline) {
       list.append(Z.el("li", { className: `depth-${Math.min(entry.depth, 4)}` }, Z.el("a", { href: `#at-${entry.char_start}` }, entry.heading)));
@@ -101,6 +102,13 @@
     } else if (terms.length) {
       Z.status(`检索词已标出 ${terms.length} 处。`);
     }
+  }
+
+  /* pages whose text was not read: staff must know the search cannot find what they hold */
+  function showUnread() {
+    const unread = view.unread_pages || [];
+    $("unread-pages").hidden = !unread.length;
+    Z.clear($("unread-list")).append(...unread.map((entry) => Z.el("li", {}, ...Z.explained("", entry))));
   }
 
   function pageOf(offset) {
