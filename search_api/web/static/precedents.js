@@ -89,12 +89,7 @@
       Z.fail("导出失败：", error);
       return;
     }
-    const url = URL.createObjectURL(await response.blob());
-    const link = Z.el("a", { href: url, download: "参考材料.docx" });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    await Z.save(response, "参考材料.docx");
     Z.status("参考材料已下载。");
   });
 })();

@@ -175,14 +175,7 @@
       Z.fail("导出失败：", error);
       return;
     }
-    const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
-    const name = named ? decodeURIComponent(named[1]) : state.result.draft.file_name;
-    const url = URL.createObjectURL(await response.blob());
-    const link = Z.el("a", { href: url, download: name });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    const name = await Z.save(response, state.result.draft.file_name);
     Z.status(`已下载 ${name}`);
   }
 
