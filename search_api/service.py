@@ -68,13 +68,7 @@ class Service:
 
     def live_generation(self) -> str | None:
         """The generation the index's CURRENT names now (another server or the CLI may have moved it)."""
-        backend = self.backend
-        if backend.name == "local":
-            from indexer.index.local import current_generation
-
-            return current_generation(backend.index_dir)
-        manifest = backend.current_manifest()
-        return None if manifest is None else manifest.generation
+        return self.backend.live_generation()
 
     def follow(self) -> None:
         """Reload when CURRENT moved; run every ``reload_poll_s`` by ``watch``."""
@@ -153,10 +147,7 @@ class Service:
 
     def deleted_ids(self) -> set[str]:
         """Documents deleted by id from the live generation (their tombstones)."""
-        from indexer.index.writer_state import deleted_documents
-
-        backend = self.backend
-        return set(deleted_documents(backend.index_dir)) if backend.name == "local" else set()
+        return self.backend.deleted_ids()
 
     def janitor(self) -> list[Path]:
         """Remove upload files that no document and no unfinished job claims."""

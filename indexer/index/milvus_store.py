@@ -66,6 +66,10 @@ class MilvusStore:
     def open(self, *, expect_model: str | None = None) -> MilvusIndex:
         return MilvusIndex.load(self.client, self.collection, expect_model=expect_model, where=self.describe())
 
+    def deleted_ids(self) -> set[str]:
+        """None: a Milvus generation keeps no tombstones (a deleted document's rows are simply gone)."""
+        return set()
+
     @contextmanager
     def writing(self) -> Iterator[WorkingCopy]:
         """One writer per collection in this process; a second is told the index is busy.

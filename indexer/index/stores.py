@@ -42,6 +42,10 @@ class IndexStore(Protocol):
 
     def open(self, *, expect_model: str | None = None) -> ChunkIndex: ...
 
+    def deleted_ids(self) -> set[str]:
+        """Documents deleted by id from the live generation and remembered as such (tombstones)."""
+        ...
+
     def writing(self) -> AbstractContextManager[WorkingCopy]:
         """Hold the writer lock (IndexBusy when another run has it) over a copy of the live generation."""
         ...
@@ -69,6 +73,9 @@ class LocalStore:
 
     def open(self, *, expect_model: str | None = None) -> LocalIndex:
         return LocalIndex.load(self.index_dir, expect_model=expect_model)
+
+    def deleted_ids(self) -> set[str]:
+        return set(writer_state.deleted_documents(self.index_dir))
 
     def writing(self) -> AbstractContextManager[WorkingCopy]:
         return writer_state.writing(self.index_dir)

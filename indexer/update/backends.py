@@ -44,6 +44,9 @@ class Backend:
     def open(self, *, expect_model: str | None = None) -> ChunkIndex:
         return self.store.open(expect_model=expect_model)
 
+    def deleted_ids(self) -> set[str]:
+        return self.store.deleted_ids()
+
     def update(
         self, paths: Iterable[Path | str], settings: IndexSettings | None = None, *, prune: bool = False,
         embedder: Embedder | None = None, progress: bool = True, read: DocumentReader = load_document,
