@@ -24,6 +24,7 @@ from indexer.ingest.office import soffice
 
 from filegen import (
     cjk_font_file,
+    make_bulletin_pdf,
     make_docx,
     make_form_pdf,
     make_gongwen_pdf,
@@ -99,6 +100,38 @@ def test_a_paragraph_running_over_the_page_break_is_joined(tmp_path: Path) -> No
     pages[1][0] = ("recipient", long_article[54:])  # the rest starts flush left on the next page
     doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", pages))
     assert long_article in doc.text.split("\n")
+
+
+def test_a_red_preamble_in_body_type_wraps_like_the_text(tmp_path: Path) -> None:
+    """A law's 题注 printed in red under its title, in body type: its lines run to the margin and on,
+    one paragraph (red print stood alone line by line, as a masthead does: "…第五次会" / "议第一次修订…")."""
+    preamble = ("（1998年4月29日第九届全国人民代表大会常务委员会第二次会议通过；2008年10月28日第十一届全国人民代表大会"
+                "常务委员会第五次会议第一次修订；根据2021年4月29日第十三届全国人民代表大会常务委员会第二十八次会议修正）")
+    pages = [[("masthead", "东海省人民代表大会常务委员会"), ("title", ["东海省燃气管理条例"]), ("preamble", preamble),
+              ("body", ARTICLES[0])]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "条例.pdf", pages))
+    lines = doc.text.split("\n")
+    assert preamble in lines, lines
+    assert "东海省人民代表大会常务委员会" in lines  # the masthead still stands alone
+
+
+LAW_ARTICLES = [
+    f"第{number}条 " + "生产经营单位应当建立健全全员安全生产责任制和安全生产规章制度，" * (1 + k % 3) + f"保证安全生产投入第{number}项。"
+    for k, number in enumerate("一二三四五六七八九十")
+] + [f"第十{number}条 " + "各级人民政府应当加强对安全生产工作的领导，建立健全安全生产工作协调机制，" * (1 + k % 2)
+     + f"及时协调、解决第{number}类问题。" for k, number in enumerate("一二三四五六七八九")]
+
+
+def test_a_running_header_over_the_second_column_stays_out_of_the_paragraphs(tmp_path: Path) -> None:
+    """A law in the Gazette's two columns with "…公报 2021·5" over the right column of odd pages: the
+    articles read whole across columns and pages, the header glued to none of them (it was read
+    between the columns: "…安全距离。全国人民代表大会常务委员会公报2021·5" / "生产经营场所…")."""
+    header = "全国人民代表大会常务委员会公报２０２１·５"
+    doc = load_document(make_bulletin_pdf(tmp_path / "公报.pdf", LAW_ARTICLES, header))
+    lines = doc.text.split("\n")
+    assert not [line for line in lines if "公报" in line and len(line) > len(header) + 2]
+    for article in LAW_ARTICLES:
+        assert article in lines, (article, [line for line in lines if article[:6] in line])
 
 
 LIST_ITEMS = [
