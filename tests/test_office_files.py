@@ -115,6 +115,20 @@ def test_a_red_preamble_in_body_type_wraps_like_the_text(tmp_path: Path) -> None
     assert "东海省人民代表大会常务委员会" in lines  # the masthead still stands alone
 
 
+def test_an_article_pasted_over_two_word_paragraphs_is_one_paragraph(tmp_path: Path) -> None:
+    """Rules pasted into Word from a PDF: an article's first visual line is a paragraph of its own,
+    an empty paragraph, then the rest ("…监督检查，重" / "点督导安检进度…"). A line that opens with
+    第X条 and runs on past a comma is an article's text, not a heading: it carries on."""
+    article = "第十三条 项目公司应设置安检稽查岗位，负责安检承接方的安检工作监督检查，重点督导安检进度及安检质量。"
+    split = article.index("重") + 1
+    doc = load_document(make_docx(tmp_path / "制度.docx", [
+        "第三部分 关键岗位设置", article[:split], "", article[split:], "第十四条 安检员应持证上岗。",
+    ]))
+    lines = doc.text.split("\n")
+    assert article in lines, lines
+    assert "第三部分关键岗位设置" in [line.replace(" ", "") for line in lines] and "第十四条 安检员应持证上岗。" in lines
+
+
 LAW_ARTICLES = [
     f"第{number}条 " + "生产经营单位应当建立健全全员安全生产责任制和安全生产规章制度，" * (1 + k % 3) + f"保证安全生产投入第{number}项。"
     for k, number in enumerate("一二三四五六七八九十")
