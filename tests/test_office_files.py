@@ -376,6 +376,23 @@ def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_
     assert [facts.page for facts in doc.ocr_pages] == [1]  # the form's words came from OCR, and it says so
 
 
+def test_a_date_filled_into_the_blanks_of_a_printed_year_month_day_reads_in_order(tmp_path: Path) -> None:
+    """A licence prints "年    月    日" letter-spaced and its program fills 2022, 11 and 10 into the
+    blanks: read by position, the date is 2022年11月10日 (it was "2022年月日11 10", no date)."""
+    lines = [
+        (60, 40, 6.0, "中华人民共和国采矿许可证", False),
+        (30, 80, 4.8, "矿山名称：东海煤矿", False),
+        (60, 200, 4.8, "发证机关", False),
+        (70, 243, 4.8, "年   月   日", False),
+        (55, 242.8, 6.3, "2022", False),
+        (75.5, 242.8, 6.3, "11", False),
+        (94.5, 242.8, 6.3, "10", False),
+    ]
+    doc = load_document(make_ofd(tmp_path / "采矿许可证.ofd", [{"lines": lines}]))
+    assert "2022年11月10日" in doc.text.replace(" ", ""), doc.text
+    assert doc.meta.date == "2022-11-10"
+
+
 @needs_font
 def test_a_pdf_form_reads_the_words_of_its_background_picture_beside_its_text_layer(tmp_path: Path) -> None:
     """A PDF licence: the blank form is a picture covering the page, the filled-in values its text

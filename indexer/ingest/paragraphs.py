@@ -115,10 +115,16 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
         while first < last and _header_key(rows[first].text) in running:
             first += 1
+        # a page number marked as one ("— 3 —") ends the body however close under the text it
+        # stands (the Gazette sets "—1013—" one pitch below the last row): it is kept as a line
+        # of its own, the row above it may go on overleaf
+        footer = last
+        if last > first and _MARKED_PAGE_NUMBER.match(rows[last].text.strip()):
+            last -= 1
         extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
         hang: float | None = None  # where the text of the numbered item being read starts
         for k, row in enumerate(rows):
-            if k > last and _PAGE_NUMBER_ROW.match(row.text.strip()):
+            if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()):
                 continue  # the footer's page number is the page's, not the text's
             indent = max(0, round((row.x0 - left) / width))
             marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
@@ -201,12 +207,8 @@ def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
 
 
 def _last_body_row(rows: list[Row], pitch: float) -> int:
-    """Index of the last row above the footer: a short row (a page number) set apart below the text,
-    or a page number marked as one ("— 3 —", "第3页") however close below the text it stands (the
-    Gazette sets "—1013—" one pitch under the last row)."""
+    """Index of the last row above the footer: a short row (a page number) set apart below the text."""
     last = len(rows) - 1
-    if last > 0 and _MARKED_PAGE_NUMBER.match(rows[last].text.strip()):
-        return last - 1
     while (
         last > 0 and pitch and len(rows) - last <= 2 and len(rows[last].text.replace(" ", "")) <= _FOOTER_CHARS
         and rows[last].y0 - rows[last - 1].y0 > pitch * (
