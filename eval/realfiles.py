@@ -42,8 +42,11 @@ _OPENS = re.compile(
 )
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]|第[一二三四五六七八九十百千\d]+[章节])")
 _MARK = re.compile(r"^(?:第[一二三四五六七八九十百千\d]+[章节条款][、．.\s]*|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]、?)")
-# "— 3 —", "-1一" (OCR), "第 3 页", or a line ending in one; a bare number may be a table's cell
-_PAGE_NUMBER = re.compile(r"^[—–－\-一_~～]+\s*\d{1,4}\s*[—–－\-一_~～]+$|^第\s*\d{1,4}\s*页|[—–－]\s*\d{1,4}\s*[—–－]$")
+# "— 3 —", "-1一" (OCR), "第 3 页 共 9 页", or a line ending in one; a bare number may be a table's cell,
+# and "第1页：填写用户信息" is an instruction about a form's page, not a page number
+_PAGE_NUMBER = re.compile(
+    r"^[—–－\-一_~～]+\s*\d{1,4}\s*[—–－\-一_~～]+$|^第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?$|[—–－]\s*\d{1,4}\s*[—–－]$"
+)
 _RUNNING = re.compile("[，、；]")
 _LABELLED = re.compile("^[\u4e00-\u9fff]{1,4}[:：]")  # 发：…, 抄送：… of a 版记: a list, complete as it stands  # running text, not a heading, a label or a name
 _MIN_BROKEN = 10  # shorter lines are labels and cells, not visual lines of a paragraph
@@ -119,7 +122,7 @@ def score(root: Path, label: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True, help="folder the labelled files were fetched into")
-    parser.add_argument("--split", choices=("dev", "test", "test2", "all"), default="test2")
+    parser.add_argument("--split", choices=("dev", "test", "test2", "test3", "all"), default="test2")
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--json", type=Path, help="write the per-file report here")
     parser.add_argument("--show-broken", action="store_true", help="print each broken line found")

@@ -372,7 +372,8 @@ _TEXT_LEFT, _TEXT_WIDTH = 79.0, 28 * BODY_PT * 1.0  # 28 mm left margin; the tex
 _PITCH = 28.0
 
 
-def make_gongwen_pdf(path: Path, pages: list[list[tuple]]) -> Path:
+def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
+                     number_gap: float | None = None) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -380,16 +381,24 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]]) -> Path:
     names stacked beside "文件" for a joint masthead), ``number`` (centred 文号), ``title`` (a list of
     centred lines at 22 pt), ``recipient`` (flush left, wrapped), ``body`` (indented two characters,
     wrapped), ``right`` (a signature line), ``printed`` ((office, date) of the 版记), ``latin`` (text
-    in Helvetica, whose soft hyphen glyph Word-made PDFs draw as a hyphen), ``gap`` (one blank line).
+    in Helvetica, whose soft hyphen glyph Word-made PDFs draw as a hyphen), ``gap`` (one blank line),
+    ``preamble`` (flush left and wrapped like ``recipient``, in red: a law's 题注 under its title).
+    ``running_header`` is printed in body type at the top of every page (a 公报's "XX公报 2021·5"),
+    as far above the text as a line's pitch; ``number_gap``, where given, is how many pitches below the
+    text's last line the page number stands (else it sits at the foot of the page).
     """
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for number, blocks in enumerate(pages, start=1):
         y = A4[1] - 100
+        if running_header:
+            pdf.setFillColorRGB(0, 0, 0)
+            pdf.setFont(CJK_FONT, BODY_PT)
+            pdf.drawString(_TEXT_LEFT, y + _PITCH - BODY_PT, running_header)
         for kind, text in blocks:
             y = _draw_block(pdf, kind, text, y)
         pdf.setFillColorRGB(0, 0, 0)
         pdf.setFont(CJK_FONT, 14)
-        pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50, f"— {number} —")
+        pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50 if number_gap is None else y + _PITCH - BODY_PT - number_gap * _PITCH, f"— {number} —")
         pdf.showPage()
     pdf.save()
     return Path(path)
@@ -440,11 +449,15 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float) -> float:
         pdf.drawString(_TEXT_LEFT + 2 * BODY_PT, y - BODY_PT, text)
         return y - _PITCH
     indent = 2 if kind == "body" else 0
+    if kind == "preamble":
+        pdf.setFillColorRGB(0.9, 0.1, 0.1)
     for k, line in enumerate(_justified_lines(text, indent)):
         x = _TEXT_LEFT + (indent * BODY_PT if k == 0 else 0)
         full = len(line) == (28 - indent if k == 0 else 28)
         text_object = pdf.beginText(x, y - BODY_PT)
         text_object.setFont(CJK_FONT, BODY_PT)
+        if kind == "preamble":
+            text_object.setFillColorRGB(0.9, 0.1, 0.1)
         if full:  # Word spreads a full line to the margin
             width = pdfmetrics.stringWidth(line, CJK_FONT, BODY_PT)
             text_object.setCharSpace((_TEXT_LEFT + _TEXT_WIDTH - x - width) / max(1, len(line) - 1))
@@ -563,6 +576,51 @@ def make_list_pdf(path: Path, pages: list[list[tuple[str, str]]], pitch: float =
                 y -= pitch
         pdf.setFont(CJK_FONT, 12)
         pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, y + pitch - BODY_PT - number_gap * pitch, str(number))
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def make_bulletin_pdf(path: Path, paragraphs: list[str], header: str, rows: int = 12, chars: int = 22) -> Path:
+    """A 公报 page as the Gazette prints a law: two justified columns of ``chars`` characters, each of
+    ``rows`` rows, the paragraphs flowing down the left column, on into the right one and overleaf
+    (first lines indented two characters). The running ``header``, in body type, stands over the
+    right column on odd pages and over the left one on even pages; the page number ("—1012—") sits
+    at the outer foot of the page one line's pitch below the last row."""
+    size, pitch = 10.0, 19.5
+    gutter = 2.2 * size
+    lefts = (40.0, 40.0 + chars * size + gutter)
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        first, rest = paragraph[: chars - 2], paragraph[chars - 2:]
+        lines.append("  " + first)
+        lines += [rest[k:k + chars] for k in range(0, len(rest), chars)]
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    top = A4[1] - 80
+    per_page = 2 * rows
+    for number, start in enumerate(range(0, len(lines), per_page), start=1):
+        odd = number % 2 == 1
+        pdf.setFont(CJK_FONT, size)
+        header_x = lefts[1] + chars * size - pdfmetrics.stringWidth(header, CJK_FONT, size) if odd else lefts[0]
+        pdf.drawString(header_x, top + 1.5 * pitch, header)
+        for k, line in enumerate(lines[start:start + per_page]):
+            column, row = divmod(k, rows)
+            indent = 2 * size if line.startswith("  ") else 0.0
+            text = line.strip()
+            x, y = lefts[column] + indent, top - row * pitch
+            text_object = pdf.beginText(x, y)
+            text_object.setFont(CJK_FONT, size)
+            index = start + k
+            full = len(text) == (chars - 2 if indent else chars)
+            closes = index + 1 >= len(lines) or lines[index + 1].startswith("  ")
+            if full and not closes:  # justified: a full line runs to the column's right edge
+                width = pdfmetrics.stringWidth(text, CJK_FONT, size)
+                text_object.setCharSpace((lefts[column] + chars * size - x - width) / max(1, len(text) - 1))
+            text_object.textOut(text)
+            pdf.drawText(text_object)
+        foot = f"—{1011 + number}—"
+        foot_x = lefts[1] + chars * size - pdfmetrics.stringWidth(foot, CJK_FONT, size) if odd else lefts[0]
+        pdf.drawString(foot_x, top - rows * pitch, foot)
         pdf.showPage()
     pdf.save()
     return Path(path)

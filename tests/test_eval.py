@@ -372,3 +372,10 @@ def test_precedent_set_is_complete_and_judges_real_files() -> None:
     for query_id, judged in qrels.items():
         assert set(judged) <= set(files), query_id  # every judgement names a document of the corpus
         assert 2 in judged.values(), query_id  # at least one document handles the very matter
+
+
+def test_realfiles_counts_page_numbers_not_lines_about_a_page() -> None:
+    from eval.realfiles import page_number_remnants
+
+    text = "\n".join(["— 3 —", "第 2 页 共 9 页", "第1页：填写用户信息，使用范围、气价、表具信息；", "合同一式两份。— 3 —", "12"])
+    assert page_number_remnants(text) == ["— 3 —", "第 2 页 共 9 页", "合同一式两份。— 3 —"]

@@ -24,6 +24,7 @@ from indexer.ingest.office import soffice
 
 from filegen import (
     cjk_font_file,
+    make_bulletin_pdf,
     make_docx,
     make_form_pdf,
     make_gongwen_pdf,
@@ -99,6 +100,52 @@ def test_a_paragraph_running_over_the_page_break_is_joined(tmp_path: Path) -> No
     pages[1][0] = ("recipient", long_article[54:])  # the rest starts flush left on the next page
     doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", pages))
     assert long_article in doc.text.split("\n")
+
+
+def test_a_red_preamble_in_body_type_wraps_like_the_text(tmp_path: Path) -> None:
+    """A law's 题注 printed in red under its title, in body type: its lines run to the margin and on,
+    one paragraph (red print stood alone line by line, as a masthead does: "…第五次会" / "议第一次修订…")."""
+    preamble = ("（1998年4月29日第九届全国人民代表大会常务委员会第二次会议通过；2008年10月28日第十一届全国人民代表大会"
+                "常务委员会第五次会议第一次修订；根据2021年4月29日第十三届全国人民代表大会常务委员会第二十八次会议修正）")
+    pages = [[("masthead", "东海省人民代表大会常务委员会"), ("title", ["东海省燃气管理条例"]), ("preamble", preamble),
+              ("body", ARTICLES[0])]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "条例.pdf", pages))
+    lines = doc.text.split("\n")
+    assert preamble in lines, lines
+    assert "东海省人民代表大会常务委员会" in lines  # the masthead still stands alone
+
+
+def test_an_article_pasted_over_two_word_paragraphs_is_one_paragraph(tmp_path: Path) -> None:
+    """Rules pasted into Word from a PDF: an article's first visual line is a paragraph of its own,
+    an empty paragraph, then the rest ("…监督检查，重" / "点督导安检进度…"). A line that opens with
+    第X条 and runs on past a comma is an article's text, not a heading: it carries on."""
+    article = "第十三条 项目公司应设置安检稽查岗位，负责安检承接方的安检工作监督检查，重点督导安检进度及安检质量。"
+    split = article.index("重") + 1
+    doc = load_document(make_docx(tmp_path / "制度.docx", [
+        "第三部分 关键岗位设置", article[:split], "", article[split:], "第十四条 安检员应持证上岗。",
+    ]))
+    lines = doc.text.split("\n")
+    assert article in lines, lines
+    assert "第三部分关键岗位设置" in [line.replace(" ", "") for line in lines] and "第十四条 安检员应持证上岗。" in lines
+
+
+LAW_ARTICLES = [
+    f"第{number}条 " + "生产经营单位应当建立健全全员安全生产责任制和安全生产规章制度，" * (1 + k % 3) + f"保证安全生产投入第{number}项。"
+    for k, number in enumerate("一二三四五六七八九十")
+] + [f"第十{number}条 " + "各级人民政府应当加强对安全生产工作的领导，建立健全安全生产工作协调机制，" * (1 + k % 2)
+     + f"及时协调、解决第{number}类问题。" for k, number in enumerate("一二三四五六七八九")]
+
+
+def test_a_running_header_over_the_second_column_stays_out_of_the_paragraphs(tmp_path: Path) -> None:
+    """A law in the Gazette's two columns with "…公报 2021·5" over the right column of odd pages: the
+    articles read whole across columns and pages, the header glued to none of them (it was read
+    between the columns: "…安全距离。全国人民代表大会常务委员会公报2021·5" / "生产经营场所…")."""
+    header = "全国人民代表大会常务委员会公报２０２１·５"
+    doc = load_document(make_bulletin_pdf(tmp_path / "公报.pdf", LAW_ARTICLES, header))
+    lines = doc.text.split("\n")
+    assert not [line for line in lines if "公报" in line and len(line) > len(header) + 2]
+    for article in LAW_ARTICLES:
+        assert article in lines, (article, [line for line in lines if article[:6] in line])
 
 
 LIST_ITEMS = [
@@ -327,6 +374,23 @@ def test_a_licence_takes_its_title_and_number_from_its_form_not_from_a_document_
     assert doc.meta.title == "中华人民共和国建设项目用地预审与选址意见书"
     assert doc.meta.doc_number == "用字第530902202200014号"
     assert [facts.page for facts in doc.ocr_pages] == [1]  # the form's words came from OCR, and it says so
+
+
+def test_a_date_filled_into_the_blanks_of_a_printed_year_month_day_reads_in_order(tmp_path: Path) -> None:
+    """A licence prints "年    月    日" letter-spaced and its program fills 2022, 11 and 10 into the
+    blanks: read by position, the date is 2022年11月10日 (it was "2022年月日11 10", no date)."""
+    lines = [
+        (60, 40, 6.0, "中华人民共和国采矿许可证", False),
+        (30, 80, 4.8, "矿山名称：东海煤矿", False),
+        (60, 200, 4.8, "发证机关", False),
+        (70, 243, 4.8, "年   月   日", False),
+        (55, 242.8, 6.3, "2022", False),
+        (75.5, 242.8, 6.3, "11", False),
+        (94.5, 242.8, 6.3, "10", False),
+    ]
+    doc = load_document(make_ofd(tmp_path / "采矿许可证.ofd", [{"lines": lines}]))
+    assert "2022年11月10日" in doc.text.replace(" ", ""), doc.text
+    assert doc.meta.date == "2022-11-10"
 
 
 @needs_font

@@ -54,7 +54,12 @@ def _is_standalone(line: Line, wide: bool) -> bool:
 
 
 def _is_heading_line(text: str) -> bool:
-    return bool(_HEADING_START.match(text)) and len(text) <= 40 and text[-1] not in TERMINAL and "。" not in text
+    """A numbered heading: short, no sentence in it; an article (第X条) running on past a comma is
+    the article's text ("第十三条 项目公司应设置…，重" goes on), not a heading."""
+    marker = _HEADING_START.match(text)
+    if not marker or len(text) > 40 or text[-1] in TERMINAL or "。" in text:
+        return False
+    return not (marker.group().endswith("条") and "，" in text[marker.end():])
 
 
 def join_paragraphs(lines: list[Line], page_count: int) -> tuple[str, list[int]]:

@@ -7,6 +7,7 @@ stops against the right margin, its indent, size and colour.
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass, field
 
@@ -95,7 +96,7 @@ def char_width(boxes: list[Box]) -> float:
 
 def page_rows(boxes: list[Box]) -> list[list[Row]]:
     """The page's rows, one list per column, columns in reading order (top to bottom, left to right)."""
-    boxes = _drawn_once([box for box in boxes if box.text.strip()])
+    boxes = _filled_in(_drawn_once([box for box in boxes if box.text.strip()]))
     if not boxes:
         return []
     width = char_width(boxes)
@@ -120,6 +121,35 @@ def _drawn_once(boxes: list[Box]) -> list[Box]:
             continue
         twins.append(box)
         kept.append(box)
+    return kept
+
+
+def _filled_in(boxes: list[Box]) -> list[Box]:
+    """A form's letter-spaced label with values printed into its blanks ("年    月    日" and 2022,
+    11, 10 over it): the label's characters stand where it spaces them, so the values read between
+    them. A box with another one inside its span on the same line is split into its characters,
+    spread evenly over its width (spaces keep their places); nothing else overlaps so."""
+    order = sorted(range(len(boxes)), key=lambda k: boxes[k].y0)
+    tops = [boxes[k].y0 for k in order]
+    split: set[int] = set()
+    for k, holder in enumerate(boxes):
+        if len(holder.text.replace(" ", "")) < 2:
+            continue
+        near = order[bisect.bisect_left(tops, holder.y0 - holder.height):bisect.bisect_right(tops, holder.y1)]
+        for j in near:
+            inner = boxes[j]
+            overlap = min(holder.y1, inner.y1) - max(holder.y0, inner.y0)
+            if j != k and overlap > 0.5 * min(holder.height, inner.height) and holder.x0 < inner.x0 and inner.x1 < holder.x1:
+                split.add(k)
+                break
+    if not split:
+        return boxes
+    kept = [box for k, box in enumerate(boxes) if k not in split]
+    for k in split:
+        box = boxes[k]
+        step = (box.x1 - box.x0 - box.font) / max(1, len(box.text) - 1)
+        kept += [Box(box.x0 + i * step, box.y0, box.x0 + i * step + box.font, box.y1, char, size=box.size, red=box.red)
+                 for i, char in enumerate(box.text) if not char.isspace()]
     return kept
 
 

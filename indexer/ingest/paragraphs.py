@@ -4,7 +4,7 @@ A reader sees where a paragraph ends: its last line stops short of the right mar
 line is indented or set apart, or in another size or colour. A line that runs to the right margin
 and is followed by a line starting at the left margin, in the same size, wraps: the paragraph goes
 on. The lines of a title block (centred, close together, larger than the body) are one paragraph
-too; red print (a 红头 masthead) stands alone. Each line keeps its indent as leading spaces; a line
+too; red print larger than the body (a 红头 masthead) stands alone, red text in body type wraps. Each line keeps its indent as leading spaces; a line
 that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_WRAP``. The cleaner
 (``indexer.gongwen.clean``) joins the lines by these marks instead of guessing from punctuation.
 """
@@ -30,6 +30,7 @@ _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
 _PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
 _FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
 _FOOTER_CHARS = 12
+_RUNNING_PAGES = 3  # a row recurring at the top of this many pages (and half of them) is a running header
 _HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
 _COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
 _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
@@ -40,6 +41,7 @@ _ITEM_MARKER = re.compile(
     r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[)）.．、]"
     r"|[①-⑳])"
 )
+_MARKED_PAGE_NUMBER = re.compile(r"^[—–－\-]\s*\d{1,4}\s*[—–－\-]$|^第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?$")
 _PAGE_NUMBER_ROW = re.compile(r"^[—–－\-]?\s*\d{1,4}\s*[—–－\-]?$|^第\s*\d{1,4}\s*页")
 
 
@@ -59,11 +61,31 @@ def laid_out(pages: list[list[Box]]) -> list[str]:
     everywhere = [row for page in full for row in page]
     document = (_left_margin(everywhere, width), _right_margin(everywhere, width))
     body = _body_size(every_box)
+    running = _running_headers(rows)
     texts = []
     for page, own in zip(rows, full):
         margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN else document
-        texts.append("\n".join(_page_text(page, width, margins, body)))
+        texts.append("\n".join(_page_text(page, width, margins, body, running)))
     return texts
+
+
+def _running_headers(pages: list[list[list[Row]]]) -> set[str]:
+    """The words a running header prints: a column's first row at the top of the page, the same (but
+    for its numbers) at the top of at least three pages and of half of them. In body type it is told
+    from the text only by recurring: a Gazette's "…公报 2021·5" over the right column of odd pages."""
+    counts: dict[str, int] = {}
+    for page in pages:
+        columns = [rows for rows in page if len(rows) > 1]
+        if not columns:
+            continue
+        top = min(rows[0].y0 for rows in columns)
+        for key in {_header_key(rows[0].text) for rows in columns if rows[0].y0 - top <= 0.5 * (rows[0].y1 - rows[0].y0)}:
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if key and count >= _RUNNING_PAGES and 2 * count >= len(pages)}
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s+", "", text))
 
 
 def page_lines(boxes: list[Box]) -> list[str]:
@@ -72,9 +94,11 @@ def page_lines(boxes: list[Box]) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float) -> list[str]:
-    """The page's lines; a running header set apart above the text is read after it, so a
-    paragraph running over the page break joins the text it goes on with."""
+def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, float], body: float,
+               running: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """The page's lines; a running header (set apart above the text in small type, or recurring at
+    the top of the pages: ``running``) is read after it, so a paragraph running over the page break
+    or into the next column joins the text it goes on with."""
     lines: list[str] = []
     header: list[str] = []
     for number, rows in enumerate(columns):
@@ -89,10 +113,18 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
             left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)
         pitch = _pitch(rows)
         first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
+        while first < last and _header_key(rows[first].text) in running:
+            first += 1
+        # a page number marked as one ("— 3 —") ends the body however close under the text it
+        # stands (the Gazette sets "—1013—" one pitch below the last row): it is kept as a line
+        # of its own, the row above it may go on overleaf
+        footer = last
+        if last > first and _MARKED_PAGE_NUMBER.match(rows[last].text.strip()):
+            last -= 1
         extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
         hang: float | None = None  # where the text of the numbered item being read starts
         for k, row in enumerate(rows):
-            if k > last and _PAGE_NUMBER_ROW.match(row.text.strip()):
+            if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()):
                 continue  # the footer's page number is the page's, not the text's
             indent = max(0, round((row.x0 - left) / width))
             marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
@@ -117,8 +149,10 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
     """Whether ``below`` carries on the paragraph ``row`` is in; ``margins`` are the column's text
     margins and the extent of its ink (a title is centred on the latter)."""
     left, right, *extent = margins
-    if row.red or below.red or row.has_cells or below.has_cells:
+    if row.has_cells or below.has_cells:
         return False
+    if (row.red or below.red) and not (row.red and below.red and _same_size(row.size, body) and _same_size(below.size, body)):
+        return False  # a masthead stands alone; red text in body type (a law's 题注) wraps as black text does
     if _title_block(row, below, (extent[0], extent[1]), width, body):
         return True
     if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
