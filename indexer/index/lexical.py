@@ -98,8 +98,13 @@ def tokenize(text: str) -> list[str]:
 
 def query_terms(text: str) -> list[str]:
     """Distinct query tokens worth highlighting (single characters would light up everything)."""
+    return terms_of(tokenize(text))
+
+
+def terms_of(tokens: list[str]) -> list[str]:
+    """``query_terms`` of a text from its ``tokenize`` tokens, for a caller that has them already."""
     seen: dict[str, None] = {}
-    for token in tokenize(text):
+    for token in tokens:
         if len(token) >= 2:
             seen.setdefault(token, None)
     return list(seen)

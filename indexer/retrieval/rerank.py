@@ -32,7 +32,8 @@ from indexer.retrieval.rerank_features import (
     features,
     with_blend,
 )
+from indexer.retrieval.rerank_text import compile_loops
 from indexer.retrieval.trees import MODEL_FILE, TreeRanker
 
 __all__ = ["AGREEMENT_DEPTH", "BLEND", "BLENDED", "CANDIDATE_FEATURES", "FEATURES", "MODEL_FILE", "POOL", "SENTENCES",
-           "WIDE", "Candidates", "TreeRanker", "features", "with_blend"]
+           "WIDE", "Candidates", "TreeRanker", "compile_loops", "features", "with_blend"]

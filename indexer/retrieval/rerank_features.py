@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.index.base import ChunkIndex, LexicalQuery
-from indexer.index.lexical import identifier_tokens, normalize, query_terms
+from indexer.index.lexical import identifier_tokens, normalize, terms_of
 from indexer.index.sentences import best_sentence_scores
 from indexer.retrieval.fusion import linear, min_max
 from indexer.retrieval.rerank_text import NON_WORD, coverage, identifier_share, longest_runs, row_texts
@@ -50,8 +50,8 @@ BLEND = "blend"
 
 @dataclass(frozen=True)
 class Candidates:
-    """What hybrid search has computed for one query before fusing: each retriever's ranked rows and
-    the raw scores of their union (``union`` sorted by row)."""
+    """What hybrid search has computed for one query before fusing: its ``tokenize`` tokens, each
+    retriever's ranked rows and the raw scores of their union (``union`` sorted by row)."""
 
     tokens: list[str]
     dense_rows: np.ndarray
@@ -109,14 +109,14 @@ def features(
     feedback = query_vector + np.mean([index.vectors(range(r, r + 1))[0] for r in top.tolist()], axis=0)
     column["prf_dense"] = np.asarray(index.dense_scores(feedback / np.linalg.norm(feedback), rows), dtype=np.float64)
 
-    terms = query_terms(query)
+    terms = terms_of(candidates.tokens)  # query_terms(query): the candidates' tokens are tokenize(query)
     normalized = normalize(query)
     core = NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
     texts = row_texts(index).of(rows.tolist())
     column["cover_text"] = coverage(terms, [t.text for t in texts])
     column["cover_context"] = coverage(terms, [t.context for t in texts])
     column["longest_match"] = longest_runs(core, [t.letters for t in texts]) / max(1, len(core))
-    column["identifier_match"] = identifier_share(set(identifier_tokens(normalized)), [t.identifiers for t in texts])
+    column["identifier_match"] = identifier_share(set(identifier_tokens(normalized)), texts)
     column["doc_chunks_log"] = np.log1p(np.array([t.doc_chunks for t in texts], dtype=np.float64))
     column["chunk_chars_log"] = np.log1p(np.array([t.chars for t in texts], dtype=np.float64))
     column.update(_document_aggregates([t.doc_id for t in texts], fused))
