@@ -16,11 +16,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import identifier_tokens, normalize
+from indexer.retrieval.compiled import compiled
 
 NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 ROWS_KEPT = 65_536  # passages whose derived text is kept per index generation (about 40 MB at 600 characters)
@@ -119,7 +119,7 @@ def longest_runs(query: str, texts: list[np.ndarray]) -> np.ndarray:
     return best
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _runs(slot_of: np.ndarray, positions: np.ndarray, group_starts: np.ndarray, codes: np.ndarray,
           starts: np.ndarray, best: np.ndarray) -> None:
     """``best[t]``: the longest run of text ``t`` (``codes[starts[t]:starts[t + 1]]``). ``run[i]`` is

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
 from indexer.errors import ZhengceError
+from indexer.retrieval.compiled import compiled
 from indexer.retrieval.rerank_features import BLEND, FEATURES, with_blend
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"  # the shipped model (make rerank-model)
@@ -74,7 +74,7 @@ class PackedTrees:
         self.score(np.zeros((1, int(self.feature.max(initial=0)) + 1)))
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled
 def _leaf_values(columns: np.ndarray, feature: np.ndarray, threshold: np.ndarray, keeps: np.ndarray,
                  leaves: np.ndarray, values: np.ndarray) -> None:
     """``values[row, tree]``: the value of the leaf each row reaches in each tree (``columns``: the
