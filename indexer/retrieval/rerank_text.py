@@ -31,6 +31,7 @@ class RowText:
     """What one passage's text gives the features, whatever the query."""
 
     doc_id: str
+    doc_first_row: int  # its document's first row: a number for the document
     doc_chunks: int  # chunks of its document
     chars: int  # characters of the passage
     text: str  # normalised passage text
@@ -59,7 +60,8 @@ class RowTexts:
         document = self._index.documents[chunk.doc_id]
         text = normalize(chunk.text)
         context = normalize(f"{document.meta.title or ''} {chunk.section}")
-        return RowText(chunk.doc_id, len(self._index.rows_of(chunk.doc_id)), len(chunk.text), text, context,
+        rows = self._index.rows_of(chunk.doc_id)  # a document's chunks are consecutive rows
+        return RowText(chunk.doc_id, rows.start, len(rows), len(chunk.text), text, context,
                        code_points(NON_WORD.sub("", text + context)))
 
 
@@ -85,7 +87,11 @@ def coverage(terms: list[str], texts: list[str]) -> np.ndarray:
     """Share of ``terms`` found in each text (0 without terms)."""
     if not terms:
         return np.zeros(len(texts))
-    return np.array([sum(map(text.__contains__, terms)) for text in texts], dtype=np.float64) / len(terms)
+    found: dict[str, int] = {}  # passages of one section share their context: each distinct text once
+    for text in texts:
+        if text not in found:
+            found[text] = sum(map(text.__contains__, terms))
+    return np.array([found[text] for text in texts], dtype=np.float64) / len(terms)
 
 
 def identifier_share(wanted: set[str], texts: Sequence[RowText]) -> np.ndarray:
