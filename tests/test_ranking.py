@@ -217,6 +217,44 @@ def test_learned_fusion_ranks_with_the_shipped_model(notice_index, stand_in) -> 
     assert MODEL_FILE.stat().st_size < 300_000  # a small file
 
 
+def test_the_learned_rankers_compiled_loops_load_with_the_searcher_not_in_a_search(notice_index) -> None:
+    """numba compiles (or loads from its cache) on first call: in a fresh process the Searcher makes
+    that call, and a search then compiles nothing more (its arrays have the types the loops were loaded for)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPO / "tests")!r})
+from standin import HashedNgramEmbedder
+from indexer.index.local import LocalIndex
+from indexer.retrieval import rerank_text, trees
+from indexer.retrieval.search import Searcher
+loops = (trees._leaf_values, rerank_text._runs)
+assert not any(loop.signatures for loop in loops)
+searcher = Searcher(LocalIndex.load({str(notice_index.path)!r}), HashedNgramEmbedder(), fusion="learned")
+loaded = [len(loop.signatures) for loop in loops]
+assert all(loaded), loaded
+searcher.search("沪水务〔2024〕12号 防汛值班制度", top_k=4)
+searcher.search("小型微利企业应纳税所得额怎么计算？" * 3, top_k=4)
+assert [len(loop.signatures) for loop in loops] == loaded
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_loop_with_nowhere_to_cache_its_machine_code_is_still_compiled() -> None:
+    """numba refuses cache=True for a function whose source has no cache folder (here: no file at all,
+    as a read-only install and home would leave it); the loop is then compiled per process."""
+    from indexer.retrieval.compiled import compiled
+
+    namespace: dict[str, object] = {}
+    exec("def twice(x):\n    return 2 * x\n", namespace)  # noqa: S102 - a function with no source file
+    assert compiled(namespace["twice"])(21) == 42
+
+
 def test_model_file_must_match_the_features(tmp_path: Path) -> None:
     from indexer.errors import ZhengceError
     from indexer.retrieval.rerank import MODEL_FILE, TreeRanker

@@ -12,7 +12,7 @@ from indexer.index.lexical import identifier_tokens, normalize, query_terms, tok
 from indexer.retrieval.filters import SearchFilters, parse_filters
 from indexer.retrieval.search import Searcher, highlight_spans
 
-from conftest import DISTRACTOR_IDS, SEED_000, needs_lawrefbook
+from conftest import DISTRACTOR_IDS, REPO, SEED_000, needs_lawrefbook
 
 BAOBAO_QUERY = "普陀区社区宝宝屋覆盖了多少个街道镇"
 SEED_000_ID = SEED_000.name
@@ -34,6 +34,22 @@ def test_identifiers_survive_as_whole_tokens_whatever_the_brackets():
         assert normalize_doc_number(written) == "普教办〔2024〕3号"
     running = identifier_tokens(normalize("根据沪府发〔2020〕5号文件，第 153053 号提案，《上海市妇女权益保障条例》，16\n个社区，一年12 次"))
     assert {"沪府发〔2020〕5号", "〔2020〕5号", "第153053号", "《上海市妇女权益保障条例》", "16个", "12次"} <= set(running)
+
+
+def test_normalize_is_nfkc_and_lowercase_on_any_text():
+    """Its shortcut (common full-width marks replaced, NFKC skipped for text already in it) gives NFKC
+    exactly: full-width forms beside combining marks, Hangul jamo, compatibility ideographs, math
+    letters, ellipses, ligatures and the corpus's own text."""
+    import random
+    import unicodedata
+
+    ranges = [(0x20, 0x250), (0x300, 0x370), (0x1100, 0x1200), (0x2000, 0x2400), (0x3000, 0x3100), (0x4E00, 0x4F00),
+              (0xAC00, 0xAD00), (0xF900, 0xFB00), (0xFE30, 0xFFF0), (0x1D400, 0x1D500)]
+    rng = random.Random(35)
+    texts = ["".join(chr(rng.randrange(*rng.choice(ranges))) for _ in range(rng.randrange(12))) for _ in range(50_000)]
+    texts += ["Ｅ\u0301，（２０２４）　ﬁ…", "沪府办〔2021〕12号：关于（试行）的通知？！５０％"]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((REPO / "corpus").glob("*.txt"))]
+    assert [normalize(t) for t in texts] == [unicodedata.normalize("NFKC", t).lower() for t in texts]
 
 
 def test_query_terms_are_distinct_and_not_single_characters():

@@ -147,7 +147,16 @@ def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], r
 
 def measure_searchers(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan,
                       log: Progress) -> dict[str, Any]:
-    """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn."""
+    """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn, with
+    numpy's BLAS at one thread per call as the server runs it (search_api/service.py): a pool per
+    matrix-vector product spins on a busy machine, and that would be timed as the ranker's cost."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _latencies(index, known, queries, plan, log)
+
+
+def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan, log: Progress) -> dict[str, Any]:
     from indexer.retrieval.search import Searcher
 
     searchers = {"learned": Searcher(index, known, fusion="learned"), "linear": Searcher(index, known, fusion="linear")}

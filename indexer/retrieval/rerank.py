@@ -10,8 +10,8 @@ document's other candidates and length, and how the query sits in the collection
 retrievers agree, how confident each is, how long the query is and whether it is a question; and its
 best sentence, read from the index's sentence vectors, so the learned ranker needs an index built
 with them) and scored by LightGBM LambdaRank trees trained on the dev splits (``python -m
-eval.learn``, folds by query). The trees are stored as plain arrays and evaluated with numpy
-(``trees``), so serving needs no LightGBM. The features of a passage never depend on how many
+eval.learn``, folds by query). The trees are stored as plain arrays and evaluated by a loop
+compiled with numba (``trees``), so serving needs no LightGBM. The features of a passage never depend on how many
 results were asked for, so what was trained is what runs.
 
 This module is the learned ranker's interface: the Searcher calls ``features`` through it.
@@ -32,7 +32,8 @@ from indexer.retrieval.rerank_features import (
     features,
     with_blend,
 )
+from indexer.retrieval.rerank_text import compile_loops
 from indexer.retrieval.trees import MODEL_FILE, TreeRanker
 
 __all__ = ["AGREEMENT_DEPTH", "BLEND", "BLENDED", "CANDIDATE_FEATURES", "FEATURES", "MODEL_FILE", "POOL", "SENTENCES",
-           "WIDE", "Candidates", "TreeRanker", "features", "with_blend"]
+           "WIDE", "Candidates", "TreeRanker", "compile_loops", "features", "with_blend"]

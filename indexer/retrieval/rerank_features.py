@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.index.base import ChunkIndex, LexicalQuery
-from indexer.index.lexical import identifier_tokens, normalize, query_terms
+from indexer.index.lexical import identifier_tokens, normalize, terms_of
 from indexer.index.sentences import best_sentence_scores
 from indexer.retrieval.fusion import linear, min_max
 from indexer.retrieval.rerank_text import NON_WORD, coverage, identifier_share, longest_runs, row_texts
@@ -50,8 +50,8 @@ BLEND = "blend"
 
 @dataclass(frozen=True)
 class Candidates:
-    """What hybrid search has computed for one query before fusing: each retriever's ranked rows and
-    the raw scores of their union (``union`` sorted by row)."""
+    """What hybrid search has computed for one query before fusing: its ``tokenize`` tokens, each
+    retriever's ranked rows and the raw scores of their union (``union`` sorted by row)."""
 
     tokens: list[str]
     dense_rows: np.ndarray
@@ -109,17 +109,17 @@ def features(
     feedback = query_vector + np.mean([index.vectors(range(r, r + 1))[0] for r in top.tolist()], axis=0)
     column["prf_dense"] = np.asarray(index.dense_scores(feedback / np.linalg.norm(feedback), rows), dtype=np.float64)
 
-    terms = query_terms(query)
+    terms = terms_of(candidates.tokens)  # query_terms(query): the candidates' tokens are tokenize(query)
     normalized = normalize(query)
     core = NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
     texts = row_texts(index).of(rows.tolist())
     column["cover_text"] = coverage(terms, [t.text for t in texts])
     column["cover_context"] = coverage(terms, [t.context for t in texts])
     column["longest_match"] = longest_runs(core, [t.letters for t in texts]) / max(1, len(core))
-    column["identifier_match"] = identifier_share(set(identifier_tokens(normalized)), [t.identifiers for t in texts])
+    column["identifier_match"] = identifier_share(set(identifier_tokens(normalized)), texts)
     column["doc_chunks_log"] = np.log1p(np.array([t.doc_chunks for t in texts], dtype=np.float64))
     column["chunk_chars_log"] = np.log1p(np.array([t.chars for t in texts], dtype=np.float64))
-    column.update(_document_aggregates([t.doc_id for t in texts], fused))
+    column.update(_document_aggregates(np.fromiter((t.doc_first_row for t in texts), np.int64, len(texts)), fused))
 
     question = 1.0 if _QUESTION.search(query) else 0.0
     length = math.log1p(len(core))
@@ -190,15 +190,21 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _document_aggregates(doc_ids: list[str], fused: np.ndarray) -> dict[str, np.ndarray]:
+def _document_aggregates(documents: np.ndarray, fused: np.ndarray) -> dict[str, np.ndarray]:
     """Per candidate: its document's best and top-3 summed fused score, candidate count (log), and
-    whether it is that document's best candidate."""
-    by_doc: dict[str, list[float]] = {}
-    for doc_id, score in zip(doc_ids, fused.tolist()):
-        by_doc.setdefault(doc_id, []).append(score)
-    tops = {d: sorted(s, reverse=True) for d, s in by_doc.items()}
-    best = np.array([tops[d][0] for d in doc_ids])
-    top3 = np.array([sum(tops[d][:3]) for d in doc_ids])
-    count = np.array([len(tops[d]) for d in doc_ids], dtype=np.float64)
-    return {"doc_best_linear": best, "doc_top3_linear": top3, "doc_candidates_log": np.log1p(count),
+    whether it is that document's best candidate (``documents``: a number per candidate's document).
+    Sorted once by document, then score: the top three are added best first, as a loop would."""
+    order = np.lexsort((-fused, documents))
+    scores, grouped = fused[order], documents[order]
+    starts = np.ones(len(order), dtype=bool)  # where each document's candidates begin
+    starts[1:] = grouped[1:] != grouped[:-1]
+    first = np.flatnonzero(starts)
+    count = np.diff(np.append(first, len(order)))
+    padded = np.append(scores, [0.0, 0.0])  # a document's missing second and third add 0
+    top3 = (scores[first] + np.where(count > 1, padded[first + 1], 0.0)) + np.where(count > 2, padded[first + 2], 0.0)
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = np.cumsum(starts) - 1
+    best = scores[first][group]
+    return {"doc_best_linear": best, "doc_top3_linear": top3[group],
+            "doc_candidates_log": np.log1p(count[group].astype(np.float64)),
             "is_doc_best": (fused >= best - 1e-12).astype(np.float64)}

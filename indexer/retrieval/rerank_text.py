@@ -3,22 +3,24 @@
 What a passage's text gives (its normalised text and title/heading context, their letters and digits
 only, its identifiers) does not depend on the query, so it is derived once per passage and kept for
 the index generation (``RowTexts``); per query only the matching is left. The longest stretch of the
-query found verbatim in each passage is one vectorised pass over all of them (``longest_runs``), not a
+query found verbatim in each passage is one compiled pass over all of them (``longest_runs``), not a
 binary search of Python substring tests per passage: the same lengths, far less work
 (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from cachetools import LRUCache
 
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import identifier_tokens, normalize
+from indexer.retrieval.compiled import compiled
 
 NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 ROWS_KEPT = 65_536  # passages whose derived text is kept per index generation (about 40 MB at 600 characters)
@@ -29,39 +31,38 @@ class RowText:
     """What one passage's text gives the features, whatever the query."""
 
     doc_id: str
+    doc_first_row: int  # its document's first row: a number for the document
     doc_chunks: int  # chunks of its document
     chars: int  # characters of the passage
     text: str  # normalised passage text
     context: str  # normalised "title section"
     letters: np.ndarray  # text + context, letters and digits only, as code points (verbatim runs are matched in it)
-    identifiers: frozenset[str]  # 文号, 提案号, 《》 titles, counts found in text + context
+
+    @functools.cached_property
+    def identifiers(self) -> frozenset[str]:
+        """文号, 提案号, 《》 titles, counts found in text + context: read only for a query that has some."""
+        return frozenset(identifier_tokens(self.text + " " + self.context))
 
 
 class RowTexts:
     """Each row's ``RowText``, made on first use and kept (the least recently used go first past
-    ``ROWS_KEPT``). Made outside the lock: two threads may both make a row, and either copy is right."""
+    ``ROWS_KEPT``; functools' cache is thread-safe: two threads may both make a row, and either copy is right)."""
 
     def __init__(self, index: ChunkIndex) -> None:
         self._index = index
-        self._rows: LRUCache[int, RowText] = LRUCache(maxsize=ROWS_KEPT)
-        self._lock = threading.Lock()  # an LRU read reorders the cache, so reads lock too
+        self._row = functools.lru_cache(maxsize=ROWS_KEPT)(self._make)
 
     def of(self, rows: list[int]) -> list[RowText]:
-        with self._lock:
-            found = [self._rows.get(row) for row in rows]
-        made = {row: self._make(row) for row, value in zip(rows, found) if value is None}
-        if made:
-            with self._lock:
-                self._rows.update(made)
-        return [value if value is not None else made[row] for value, row in zip(found, rows)]
+        return list(map(self._row, rows))
 
     def _make(self, row: int) -> RowText:
         chunk = self._index.chunks[row]
         document = self._index.documents[chunk.doc_id]
         text = normalize(chunk.text)
         context = normalize(f"{document.meta.title or ''} {chunk.section}")
-        return RowText(chunk.doc_id, len(self._index.rows_of(chunk.doc_id)), len(chunk.text), text, context,
-                       code_points(NON_WORD.sub("", text + context)), frozenset(identifier_tokens(text + " " + context)))
+        rows = self._index.rows_of(chunk.doc_id)  # a document's chunks are consecutive rows
+        return RowText(chunk.doc_id, rows.start, len(rows), len(chunk.text), text, context,
+                       code_points(NON_WORD.sub("", text + context)))
 
 
 def code_points(text: str) -> np.ndarray:
@@ -86,57 +87,72 @@ def coverage(terms: list[str], texts: list[str]) -> np.ndarray:
     """Share of ``terms`` found in each text (0 without terms)."""
     if not terms:
         return np.zeros(len(texts))
-    return np.array([sum(term in text for term in terms) for text in texts], dtype=np.float64) / len(terms)
+    found: dict[str, int] = {}  # passages of one section share their context: each distinct text once
+    for text in texts:
+        if text not in found:
+            found[text] = sum(map(text.__contains__, terms))
+    return np.array([found[text] for text in texts], dtype=np.float64) / len(terms)
 
 
-def identifier_share(wanted: set[str], found: list[frozenset[str]]) -> np.ndarray:
+def identifier_share(wanted: set[str], texts: Sequence[RowText]) -> np.ndarray:
     """Share of the query's identifiers each passage holds (0 when the query has none)."""
     if not wanted:
-        return np.zeros(len(found))
-    return np.array([len(wanted & have) for have in found], dtype=np.float64) / len(wanted)
+        return np.zeros(len(texts))
+    return np.array([len(wanted & text.identifiers) for text in texts], dtype=np.float64) / len(wanted)
 
 
 def longest_runs(query: str, texts: list[np.ndarray]) -> np.ndarray:
     """For each text (code points), the length of the longest piece of ``query`` found in it verbatim.
 
-    One pass over the query: a run ends at the current query character and at each position of
-    all texts joined (0 between them: no text or query holds it) that holds that character, and is
-    one longer than the run that ended at the position before with the query character before.
-    That is the longest-common-substring recurrence, kept only where characters match.
+    The longest-common-substring recurrence, kept only where characters match: a run ends at a
+    text position and a query position holding the same character, one longer than the run that
+    ended one position before in both. Each text position is looked up in a table of the query's
+    characters, so a position holding none of them costs one lookup (``_runs``, compiled).
     """
     best = np.zeros(len(texts), dtype=np.int64)
     if not query or not texts:
         return best
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    codes = np.concatenate([part for t in texts for part in (t, _SEPARATOR)])
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), out=starts[1:])
     wanted = code_points(query)
-    table = np.zeros(int(max(codes.max(), wanted.max())) + 1, dtype=bool)  # a lookup table: faster than isin
-    table[wanted] = True
-    keep = np.flatnonzero(table[codes])  # positions holding some character of the query
-    kept = codes[keep]
-    order = np.argsort(kept, kind="stable")
-    by_char, char_positions = kept[order], keep[order]
-    lows = np.searchsorted(by_char, wanted, "left")
-    highs = np.searchsorted(by_char, wanted, "right")
-    previous = np.empty(0, dtype=np.int64)
-    previous_runs = np.empty(0, dtype=np.int64)
-    ends, lengths_found = [], []
-    for low, high in zip(lows.tolist(), highs.tolist()):
-        positions = char_positions[low:high]  # sorted: the stable sort kept position order
-        runs = np.ones(len(positions), dtype=np.int64)
-        if len(previous) and len(positions):
-            at = np.searchsorted(previous, positions - 1)
-            found = at < len(previous)
-            found[found] &= previous[at[found]] == positions[found] - 1
-            runs[found] += previous_runs[at[found]]
-        ends.append(positions)
-        lengths_found.append(runs)
-        previous, previous_runs = positions, runs
-    if ends:
-        owners = np.searchsorted(starts, np.concatenate(ends), "right") - 1
-        np.maximum.at(best, owners, np.concatenate(lengths_found))
+    distinct, group = np.unique(wanted, return_inverse=True)
+    # the query's positions by character, each character's last first (see _runs), and where each one's begin
+    positions = np.lexsort((-np.arange(len(wanted)), group)).astype(np.int64)
+    group_starts = np.searchsorted(group[positions], np.arange(len(distinct) + 1)).astype(np.int64)
+    slot_of = np.zeros(int(distinct[-1]) + 1, dtype=np.int64)  # 1 + a character's group; 0: not in the query
+    slot_of[distinct] = np.arange(1, len(distinct) + 1)
+    _runs(slot_of, positions, group_starts, np.concatenate(texts), starts, best)
     return best
 
 
-_SEPARATOR = np.zeros(1, dtype=np.uint32)
+@compiled
+def _runs(slot_of: np.ndarray, positions: np.ndarray, group_starts: np.ndarray, codes: np.ndarray,
+          starts: np.ndarray, best: np.ndarray) -> None:
+    """``best[t]``: the longest run of text ``t`` (``codes[starts[t]:starts[t + 1]]``). ``run[i]`` is
+    the length of the run ending at query position ``i`` and text position ``ended[i]``; a
+    character's query positions are visited last first, so ``run[i - 1]`` still holds the text
+    position before when position ``i`` reads it."""
+    run = np.zeros(len(positions), dtype=np.int64)
+    ended = np.full(len(positions), -2, dtype=np.int64)
+    for text in range(len(starts) - 1):
+        first = starts[text]
+        longest = 0
+        for at in range(first, starts[text + 1]):
+            code = codes[at]
+            if code >= len(slot_of) or slot_of[code] == 0:
+                continue
+            group = slot_of[code] - 1
+            for k in range(group_starts[group], group_starts[group + 1]):
+                i = positions[k]
+                length = 1
+                if i > 0 and at > first and ended[i - 1] == at - 1:
+                    length = run[i - 1] + 1
+                run[i] = length
+                ended[i] = at
+                longest = max(longest, length)
+        best[text] = longest
+
+
+def compile_loops() -> None:
+    """Load (or, the first time on a machine, compile) ``_runs`` now, not in a search."""
+    longest_runs("a", [code_points("ba")])

@@ -151,7 +151,9 @@ class Searcher:
         self._embedder_lock = threading.Lock()
         if fusion == "learned":
             require_sentences(index.manifest, index.generation)
-        self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None
+        self._ranker = rerank.TreeRanker.load() if fusion == "learned" else None  # its compiled loop loaded too
+        if fusion == "learned":
+            rerank.compile_loops()  # the features' compiled loop: loaded here, never in a search
         if calibration is None and confidence.MODEL_FILE.exists():
             calibration = confidence.Calibration.load()
         # the calibration reads this model's cosines: with another model's it would mislead, so none

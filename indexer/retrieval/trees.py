@@ -1,14 +1,13 @@
-"""The learned ranker's tree model: its file (``TreeRanker``), its trees summed with numpy for every
-candidate at once by leaf masks (``PackedTrees``).
+"""The learned ranker's tree model: its file (``TreeRanker``), its trees summed for every candidate at
+once by leaf masks (``PackedTrees``), compiled with numba.
 
 A row goes left at a split when its feature is <= the threshold, as in LightGBM. Number each tree's
 leaves left to right; a split the row does not pass ("goes right") rules out every leaf of its left
-subtree. So each split carries the mask of the leaves it leaves possible, every split of every tree
-is decided at once, the masks of a tree's failed splits are ANDed, and the row's leaf is the lowest
-leaf still possible (Lucchese et al., QuickScorer, SIGIR 2015). A split is decided by the row's rank
-among its feature's thresholds (one ``searchsorted`` per feature, not a comparison per split): the
-row passes the split's threshold exactly when more of those thresholds lie below its value. No walk
-from node to node, and the same leaves as walking every tree (docs/performance.md has the cost).
+subtree. So each split carries the mask of the leaves it leaves possible, the masks of a tree's
+failed splits are ANDed, and the row's leaf is the lowest leaf still possible (Lucchese et al.,
+QuickScorer, SIGIR 2015). The compiled loop decides one split for all rows at a time, without a
+branch, and gives the same leaves as walking every tree (docs/performance.md has the cost). It is
+compiled once per machine (numba's cache) and loaded when the ranker is, never in a search.
 """
 
 from __future__ import annotations
@@ -21,41 +20,32 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import ZhengceError
+from indexer.retrieval.compiled import compiled
 from indexer.retrieval.rerank_features import BLEND, FEATURES, with_blend
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"  # the shipped model (make rerank-model)
+_EVERY_LEAF = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
 
 @dataclass(frozen=True)
 class PackedTrees:
     """The splits of all trees, ``slots`` per tree (a tree with fewer is padded with splits that rule
-    out nothing), in tree order."""
+    out nothing), and their leaf values numbered left to right (a one-leaf tree: column 0)."""
 
-    thresholds: tuple[np.ndarray, ...]  # per feature: its distinct thresholds, sorted
-    feature: np.ndarray  # (trees with splits * slots,) the column each split reads
-    rank: np.ndarray  # (trees with splits * slots,) its threshold's place among its feature's
-    keeps: np.ndarray  # (trees with splits * slots, 1) the leaves still possible when the row goes right
-    slots: int
-    split_trees: np.ndarray  # (trees with splits,) which tree each of those is
-    leaves: np.ndarray  # (trees, most leaves) leaf values, numbered left to right (a one-leaf tree: column 0)
+    feature: np.ndarray  # (trees, slots) the column each split reads
+    threshold: np.ndarray  # (trees, slots) the row goes left when its value is <= this
+    keeps: np.ndarray  # (trees, slots) uint64: the leaves still possible when the row goes right
+    leaves: np.ndarray  # (trees, most leaves) leaf values
 
     @classmethod
-    def of(cls, trees: tuple[dict[str, np.ndarray], ...], columns: int | None = None) -> PackedTrees:
+    def of(cls, trees: tuple[dict[str, np.ndarray], ...]) -> PackedTrees:
         most = max((len(tree["value"]) for tree in trees), default=1)
         if most > 64:
             raise ValueError(f"a tree with {most} leaves: at most 64 are supported")
-        kind = np.uint16 if most <= 16 else np.uint32 if most <= 32 else np.uint64
-        everything = (1 << most) - 1
         slots = max((len(tree["feature"]) for tree in trees), default=0)
-        used = [int(f) for tree in trees for f in tree["feature"]]
-        columns = max([columns or 0, *(f + 1 for f in used)])
-        thresholds = tuple(np.unique(np.concatenate(
-            [np.asarray(tree["threshold"], dtype=np.float64)[np.asarray(tree["feature"]) == f] for tree in trees]
-            + [np.empty(0)])) for f in range(columns))
-        features: list[int] = []
-        ranks: list[int] = []
-        keeps: list[int] = []
-        split_trees: list[int] = []
+        feature = np.zeros((len(trees), slots), dtype=np.int64)
+        threshold = np.zeros((len(trees), slots), dtype=np.float64)
+        keeps = np.full((len(trees), slots), _EVERY_LEAF, dtype=np.uint64)
         leaves = np.zeros((len(trees), most))
         for number, tree in enumerate(trees):
             if not len(tree["feature"]):
@@ -65,38 +55,46 @@ class PackedTrees:
             spans: dict[int, tuple[int, int]] = {}  # split -> (first, end) of its left subtree's leaves
             _number_leaves(tree, 0, order, spans)
             leaves[number, : len(order)] = np.asarray(tree["value"], dtype=np.float64)[order]
-            split_trees.append(number)
             for split in range(len(tree["feature"])):
                 first, end = spans[split]
-                feature = int(tree["feature"][split])
-                features.append(feature)
-                ranks.append(int(np.searchsorted(thresholds[feature], float(tree["threshold"][split]))))
-                keeps.append(everything & ~(((1 << end) - 1) ^ ((1 << first) - 1)))
-            padding = slots - len(tree["feature"])
-            features += [0] * padding
-            ranks += [len(thresholds[0])] * padding  # no row ranks above every threshold: never "goes right"
-            keeps += [everything] * padding
-        return cls(thresholds, np.asarray(features, dtype=np.int64), np.asarray(ranks, dtype=np.int32)[:, None],
-                   np.asarray(keeps, dtype=np.uint64).astype(kind)[:, None], slots,
-                   np.asarray(split_trees, dtype=np.int64), leaves)
+                feature[number, split] = int(tree["feature"][split])
+                threshold[number, split] = float(tree["threshold"][split])
+                keeps[number, split] = (1 << 64) - 1 & ~(((1 << end) - 1) ^ ((1 << first) - 1))
+        return cls(feature, threshold, keeps, leaves)
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """The sum over trees of each row's leaf value (in tree order, as the trees were trained)."""
-        values = np.tile(self.leaves[:, 0], (len(x), 1))
-        if not len(self.split_trees) or not len(x):
-            return values.sum(axis=1)
-        # per feature, how many of its thresholds lie below each row's value (NaN: all, so it goes right)
-        below = np.empty((len(self.thresholds), len(x)), dtype=np.int32)
-        for feature, thresholds in enumerate(self.thresholds):
-            below[feature] = np.searchsorted(thresholds, x[:, feature], "left") if len(thresholds) else 0
-        passes = self.rank >= below[self.feature]  # (splits, rows): x <= threshold, the row goes left
-        possible = self.keeps | (passes.view(np.uint8) * self.keeps.dtype.type(np.iinfo(self.keeps.dtype).max))
-        left = np.bitwise_and.reduce(possible.reshape(len(self.split_trees), self.slots, len(x)), axis=1)
-        left = left.T.astype(np.uint64)
-        lowest = left & (~left + np.uint64(1))  # the lowest possible leaf's bit (a power of two: exact in float)
-        leaf = np.log2(lowest.astype(np.float64)).astype(np.int64)
-        values[:, self.split_trees] = self.leaves[self.split_trees, leaf]
+        values = np.empty((len(x), len(self.leaves)))
+        _leaf_values(np.ascontiguousarray(np.asarray(x, dtype=np.float64).T), self.feature, self.threshold,
+                     self.keeps, self.leaves, values)
         return values.sum(axis=1)
+
+    def compile(self) -> None:
+        """Load (or, the first time on a machine, compile) the scoring loop now, not in a search."""
+        self.score(np.zeros((1, int(self.feature.max(initial=0)) + 1)))
+
+
+@compiled
+def _leaf_values(columns: np.ndarray, feature: np.ndarray, threshold: np.ndarray, keeps: np.ndarray,
+                 leaves: np.ndarray, values: np.ndarray) -> None:
+    """``values[row, tree]``: the value of the leaf each row reaches in each tree (``columns``: the
+    rows' features, one feature per line)."""
+    rows = columns.shape[1]
+    possible = np.empty(rows, dtype=np.uint64)
+    for tree in range(feature.shape[0]):
+        possible[:] = _EVERY_LEAF
+        for split in range(feature.shape[1]):
+            column = columns[feature[tree, split]]
+            limit = threshold[tree, split]
+            keep = keeps[tree, split]
+            for row in range(rows):  # NaN is not <= anything: it goes right
+                possible[row] &= _EVERY_LEAF if column[row] <= limit else keep
+        for row in range(rows):
+            left = possible[row]
+            leaf = 0
+            while not (left >> np.uint64(leaf)) & np.uint64(1):
+                leaf += 1
+            values[row, tree] = leaves[tree, leaf]
 
 
 def _number_leaves(tree: dict[str, np.ndarray], node: int, order: list[int], spans: dict[int, tuple[int, int]]) -> None:
@@ -123,7 +121,9 @@ class TreeRanker:
     _packed: PackedTrees = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_packed", PackedTrees.of(self.trees))
+        packed = PackedTrees.of(self.trees)
+        packed.compile()
+        object.__setattr__(self, "_packed", packed)
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Scores of rows of ``FEATURES`` (the blend column is added here)."""
