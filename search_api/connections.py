@@ -15,6 +15,7 @@ import functools
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 TIMEOUT_RESPONSE = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+LINGER_S = 1.0  # after the 408, what the client still sends is read and dropped this long before the socket closes
 
 
 @functools.cache
@@ -29,12 +30,15 @@ class HeaderDeadlineH11(H11Protocol):
     """h11 with the header deadline; used by `zhengce serve` (``http=`` of uvicorn's config)."""
 
     _header_timer: asyncio.TimerHandle | None = None
+    _timed_out = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._timed_out:
+            return  # lingering after the 408: read and dropped
         if not self._in_request():
             self._arm()  # the first bytes of the next request on a kept-alive connection
         super().data_received(data)
@@ -61,5 +65,12 @@ class HeaderDeadlineH11(H11Protocol):
     def _headers_too_slow(self) -> None:
         self._header_timer = None
         if not self._in_request() and not self.transport.is_closing():
+            self._timed_out = True
             self.transport.write(TIMEOUT_RESPONSE)
-            self.transport.close()
+            if not self.transport.can_write_eof():
+                self.transport.close()
+                return
+            # a socket closed with unread input is reset, and a reset can destroy the 408 before the
+            # client reads it: half-close after the 408, drop what still arrives, then close
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_S, self.transport.close)
