@@ -1,18 +1,21 @@
 """/ask's answer model (``confidence`` model ``answer``) on its own: what it does to the answers along
 the floor, held out, and whether that differs from another model's.
 
-    python -m eval.calibration dump-answers var/eval-ncppolicies.json   # as asked; every document stating the answer out
-    python -m eval.answer_fit [DUMP] [--json OUT] [--write]             # fitted with folds by query, held out
+    python -m eval.calibration dump-answers var/eval-ncppolicies.json   # as asked, gold removed, answer removed
+    python -m eval.answer_fit [DUMP] [--train-on removed|unanswerable] [--floor F] [--json OUT] [--write]
     python -m eval.answer_fit [DUMP] --model FILE [--json OUT]          # a fitted model (the shipped one) as it is
-    python -m eval.answer_fit [DUMP] --against OTHER.json               # paired tests against another run
+    python -m eval.answer_fit [DUMP] ... --against OTHER.json           # paired tests against another run
 
 A question is answered at a floor when its best sentence that holds the asked fact has a confidence
-there or above (its confidence from the model fitted on the other folds, as ``eval.calibration``
-deals them), and its answer holds the gold span when the dump says so. Reported along the floor:
-the share of questions answered, answered with the gold span, and the share of the unanswerable ones
-(every document that states the answer taken out: ``eval.answer_copies``) answered. The floor is
-chosen as ``eval.calibration`` chooses it. ``--write`` replaces the answer model (fitted on every
-question) and its floor in ``confidence_model.json``, the other models and floors kept.
+there or above (from the model fitted on the other folds, folds by query as ``eval.calibration``
+deals them) and its best sentence reaches the off-topic threshold; its answer holds the gold span
+when the dump says so. Reported along the floor: the share of questions answered, answered with the
+gold span, and the share of the unanswerable ones (every document that states the answer taken out:
+``eval.answer_copies``) answered. The model is fitted on the questions as asked and on ``--train-on``
+(``removed``, the gold document alone out, as shipped; or ``unanswerable``); the floor is chosen as
+``eval.calibration`` chooses it, with the unanswerable questions as the negatives. ``--write``
+replaces the answer model (fitted on every question) and its floor in ``confidence_model.json``, the
+other models and floors kept.
 """
 
 from __future__ import annotations
@@ -26,14 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.calibration import (
-    FLOOR_GRID,
-    choose_floor,
-    cross_validate,
-    expected_calibration_error,
-    fit_model,
-    found_curve,
-)
+from eval.calibration import FLOOR_GRID, FOLDS, choose_floor, expected_calibration_error, fit_model, folds_of
 from eval.confidence_dumps import DUMP_DIR, load
 from eval.significance import randomisation_p
 from indexer.retrieval import confidence
@@ -42,54 +38,84 @@ from indexer.retrieval.answers import OFF_TOPIC
 NAME = "answer"
 MAX_FALSE = 0.10  # unanswerable questions answered, at most, at the chosen floor (the issue's target)
 OUTCOMES = ("answered", "contains_gold", "unanswerable_answered")
+MEASURED = ("kept", "unanswerable")  # as asked; every document stating the answer out
+
+Scores = dict[str, dict[str, tuple[float, int]]]  # part -> question -> (confidence, holds the gold span)
 
 
-def held_out(data: dict[str, Any]) -> tuple[dict[str, tuple[float, int]], dict[str, float], float, float]:
-    """(question -> (held-out confidence, holds the gold span) as asked, question -> held-out confidence
-    with its answer removed, the floor chosen on them, the calibration error as asked)."""
-    report = cross_validate([data], NAME)[data["dataset"]]
-    floor = choose_floor(found_curve({data["dataset"]: report}), [data["dataset"]], MAX_FALSE)
-    return ({q: (p, y) for q, p, y in report["kept"]}, {q: p for q, p, _ in report["removed"]}, floor,
-            report["ece"])
+def trained_on(data: dict[str, Any], negatives: str) -> dict[str, Any]:
+    """The dump with ``negatives`` as the part the model is fitted on besides the questions as asked."""
+    family = dict(data["families"][NAME], removed=data["families"][NAME][negatives], train=("kept", "removed"))
+    return {**data, "families": {NAME: family}}
 
 
-def applied(data: dict[str, Any], model: confidence.Logistic) -> tuple[dict[str, tuple[float, int]], dict[str, float]]:
-    """The same two maps from a fitted model as it is (its features picked from the dump's by name)."""
+def usable(data: dict[str, Any], part: str) -> list[tuple[Any, np.ndarray]]:
+    """The part's rows that have features (a sentence holds the asked fact), as (row, features)."""
+    rows = []
+    for r in data["families"][NAME].get(part, []):
+        x = np.asarray(r.x, dtype=np.float64)
+        if len(x) and not np.isnan(x).any():
+            rows.append((r, x))
+    return rows
+
+
+def held_out(data: dict[str, Any], negatives: str = "removed") -> tuple[Scores, float]:
+    """Every measured question's confidence from the model fitted on the other folds (on the questions
+    as asked and ``negatives``), and the calibration error over what it was fitted on, held out."""
+    training = trained_on(data, negatives)
+    fold = folds_of([training], NAME)
+    scores: Scores = {part: {} for part in (*MEASURED, "trained")}
+    for k in range(FOLDS):
+        model = fit_model([training], NAME, set(range(FOLDS)) - {k}, fold)
+        for part, source in (("kept", "kept"), ("unanswerable", "unanswerable"), ("trained", negatives)):
+            for r, x in usable(data, source):
+                if fold[(data["dataset"], r.query_id)] == k:
+                    scores[part][r.query_id] = (float(model.predict(x).max()), int(r.labels.max()))
+    return scores, _ece(scores, "trained")
+
+
+def applied(data: dict[str, Any], model: confidence.Logistic) -> tuple[Scores, float]:
+    """The same from a fitted model as it is (its features picked from the dump's by name)."""
+    columns = [list(data["families"][NAME]["columns"]).index(f) for f in model.features]
+    scores: Scores = {part: {r.query_id: (float(model.predict(x[:, columns]).max()), int(r.labels.max()))
+                             for r, x in usable(data, part)} for part in (*MEASURED, "removed")}
+    return scores, _ece(scores, "removed")
+
+
+def _ece(scores: Scores, negatives: str) -> float:
+    held = np.array([*scores["kept"].values(), *scores[negatives].values()], dtype=np.float64).reshape(-1, 2)
+    return expected_calibration_error(held[:, 0], held[:, 1])
+
+
+def outcomes(data: dict[str, Any], scores: Scores, floor: float) -> dict[str, dict[str, float]]:
+    """Per question, at ``floor``: answered, answered with the gold span, answered with its answer
+    removed. A question whose best sentence scores under the off-topic threshold is not answered,
+    whatever its confidence (the dump records why /ask gave no answer)."""
     family = data["families"][NAME]
-    columns = [list(family["columns"]).index(f) for f in model.features]
-    parts: dict[str, dict[str, tuple[float, int]]] = {"kept": {}, "removed": {}}
-    for part in parts:
-        for r in family[part]:
-            x = np.asarray(r.x, dtype=np.float64)[:, columns]
-            if len(x) and not np.isnan(x).any():
-                parts[part][r.query_id] = (float(model.predict(x).max()), int(r.labels.max()))
-    return parts["kept"], {q: p for q, (p, _) in parts["removed"].items()}
+    off_topic = {part: {r.query_id for r in family[part] if r.doc_ids and r.doc_ids[0] == OFF_TOPIC} for part in MEASURED}
+
+    def given(part: str, q: str) -> bool:
+        return q in scores[part] and q not in off_topic[part] and scores[part][q][0] >= floor
+
+    return {q: {"answered": float(given("kept", q)), "contains_gold": float(given("kept", q) and scores["kept"][q][1]),
+                "unanswerable_answered": float(given("unanswerable", q) and not scores["unanswerable"][q][1])}
+            for q in sorted(r.query_id for r in family["kept"])}
 
 
-def outcomes(data: dict[str, Any], kept: dict[str, tuple[float, int]], removed: dict[str, float],
-             floor: float) -> dict[str, dict[str, float]]:
-    """Per question, at ``floor``: answered, answered with the gold span, answered with its answer removed.
-    A question whose best sentence scores under the off-topic threshold is not answered whatever its
-    confidence (the dump records why /ask gave no answer)."""
-    family = data["families"][NAME]
-    questions = sorted(r.query_id for r in family["kept"])
-    off_topic = {part: {r.query_id for r in family[part] if r.doc_ids and r.doc_ids[0] == OFF_TOPIC}
-                 for part in ("kept", "removed")}
-
-    def given(q: str) -> bool:
-        return q in kept and q not in off_topic["kept"] and kept[q][0] >= floor
-
-    return {q: {"answered": float(given(q)), "contains_gold": float(given(q) and kept[q][1] == 1),
-                "unanswerable_answered": float(q in removed and q not in off_topic["removed"] and removed[q] >= floor)}
-            for q in questions}
-
-
-def curve(data: dict[str, Any], kept: dict[str, tuple[float, int]], removed: dict[str, float]) -> list[dict[str, float]]:
+def curve(data: dict[str, Any], scores: Scores) -> list[dict[str, float]]:
     rows = []
     for floor in [0.0, *FLOOR_GRID.tolist()]:
-        per_query = outcomes(data, kept, removed, floor).values()
+        per_query = outcomes(data, scores, floor).values()
         rows.append({"floor": floor, **{o: float(np.mean([q[o] for q in per_query])) for o in OUTCOMES}})
     return rows
+
+
+def chosen_floor(rows: list[dict[str, float]]) -> float:
+    """``eval.calibration``'s rule: of the floors that answer at most ``MAX_FALSE`` of the unanswerable
+    questions, the middle of those that best separate answers holding the gold span from them."""
+    as_found = [{"floor": r["floor"], "ncpp:found_relevant": r["contains_gold"],
+                 "ncpp:false_found": r["unanswerable_answered"]} for r in rows if r["floor"] > 0]
+    return choose_floor(as_found, ["ncpp"], MAX_FALSE)
 
 
 def compare(ours: dict[str, dict[str, float]], theirs: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
@@ -99,22 +125,20 @@ def compare(ours: dict[str, dict[str, float]], theirs: dict[str, dict[str, float
     for o in OUTCOMES:
         a, b = np.array([theirs[q][o] for q in common]), np.array([ours[q][o] for q in common])
         p, _ = randomisation_p(b - a)
-        tests.append({"outcome": o, "questions": len(common), "other": float(a.mean()), "this": float(b.mean()),
-                      "p": p})
+        tests.append({"outcome": o, "questions": len(common), "other": float(a.mean()), "this": float(b.mean()), "p": p})
     return tests
 
 
-def write(data: dict[str, Any], floor: float, ece: float) -> Path:
+def write(data: dict[str, Any], negatives: str, floor: float, ece: float) -> Path:
     """The answer model fitted on every question, and its floor, into confidence_model.json."""
     stored = json.loads(confidence.MODEL_FILE.read_text(encoding="utf-8"))
-    stored["models"][NAME] = fit_model([data], NAME).to_dict()
+    stored["models"][NAME] = fit_model([trained_on(data, negatives)], NAME).to_dict()
     stored["floors"][NAME] = floor
     training = stored.setdefault("training", {})
     training.setdefault("models", {})[NAME] = {"sets": [data["dataset"]], "ece": {data["dataset"]: round(ece, 4)},
                                                "documents_ece": {}}
-    training["answer"] = {"fitted": date.today().isoformat(), "command": "python -m eval.answer_fit --write",
-                          "negatives": "every document that states the answer removed (eval.answer_copies)",
-                          "fusion": data.get("fusion", "linear")}
+    training["answer"] = {"fitted": date.today().isoformat(), "command": f"python -m eval.answer_fit --train-on "
+                          f"{negatives} --write", "fusion": data.get("fusion", "linear")}
     confidence.MODEL_FILE.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return confidence.MODEL_FILE
 
@@ -129,6 +153,8 @@ def format_curve(rows: list[dict[str, float]], floor: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dump", nargs="?", type=Path, default=DUMP_DIR / "ncppolicies-dev-answers.pkl")
+    parser.add_argument("--train-on", choices=("removed", "unanswerable"), default="removed",
+                        help="the negatives the model is fitted on besides the questions as asked")
     parser.add_argument("--model", type=Path, help="a confidence_model.json whose answer model is applied as it is")
     parser.add_argument("--floor", type=float, help="the floor (default: the chosen one, or --model's)")
     parser.add_argument("--json", type=Path, help="write the curve and per-question outcomes")
@@ -138,18 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     (data,) = load([args.dump])
     if args.model:
         stored = json.loads(args.model.read_text(encoding="utf-8"))
-        kept, removed = applied(data, confidence.Logistic.from_dict(stored["models"][NAME]))
-        floor, how = float(stored["floors"][NAME]), f"{args.model} as it is"
-        held = np.array(list(kept.values()), dtype=np.float64).reshape(-1, 2)
-        ece = expected_calibration_error(held[:, 0], held[:, 1])
+        scores, ece = applied(data, confidence.Logistic.from_dict(stored["models"][NAME]))
+        default_floor, how = float(stored["floors"][NAME]), f"{args.model} as it is"
     else:
-        kept, removed, floor, ece = held_out(data)
-        how = "held out (5 folds by query)"
-    floor = args.floor if args.floor is not None else floor
-    rows = curve(data, kept, removed)
-    per_query = outcomes(data, kept, removed, floor)
+        scores, ece = held_out(data, args.train_on)
+        default_floor, how = None, f"fitted on kept + {args.train_on}, held out ({FOLDS} folds by query)"
+    rows = curve(data, scores)
+    floor = args.floor if args.floor is not None else default_floor if default_floor is not None else chosen_floor(rows)
+    per_query = outcomes(data, scores, floor)
     print(f"{data['dataset']} {data.get('fusion', 'linear')} fusion, {len(per_query)} questions, {how}; "
-          f"held-out calibration error {ece:.4f}; floor {floor:.2f}")
+          f"calibration error {ece:.4f}; floor {floor:.2f}")
     print(format_curve(rows, floor))
     result: dict[str, Any] = {"how": how, "floor": floor, "ece": ece, "curve": rows, "per_query": per_query}
     if args.against:
@@ -164,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         if args.model:
             raise SystemExit("--write fits a model: leave out --model")
-        print(write(data, floor, ece))
+        print(write(data, args.train_on, floor, ece))
     return 0
 
 

@@ -265,10 +265,12 @@ def dump_similar(out_dir: Path = DUMP_DIR) -> Path:
 
 
 def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR, fusion: str = "linear") -> Path:
-    """/ask's answer to every question of a set with gold answer spans (NCPP), as asked and with every
-    document that states its answer taken out (the gold document and its copies, ``eval.answer_copies``:
-    with the gold document alone out, a copy often still answers rightly): the answer features of the
-    best sentence that holds the asked fact, and whether /ask's answer would contain the gold span (no
+    """/ask's answer to every question of a set with gold answer spans (NCPP), as asked (``kept``), with
+    the gold document taken out (``removed``: what the answer model is fitted on besides, as it was
+    shipped) and with every document that states the answer taken out (``unanswerable``: the gold
+    document and its copies, ``eval.answer_copies``; with the gold document alone out, a copy often
+    still answers rightly; ``eval.answer_fit`` measures on it): the answer features of the best
+    sentence that holds the asked fact, and whether /ask's answer would contain the gold span (no
     features: no sentence holds it). Run after the passage models are written (the answer features
     read the passages' confidence).
 
@@ -295,14 +297,14 @@ def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR, fusion: str = "li
                            "fusion": fusion,
                            # fitted on both: an answer's confidence is for a world where some questions have none
                            "families": {"answer": {"columns": answers.ANSWER_FEATURES, "train": ("kept", "removed")}}}
-    for part, searched in (("kept", index), ("removed", without.index)):
+    for part, searched in (("kept", index), ("removed", without.index), ("unanswerable", without.index)):
         searcher = Searcher(searched, embedder, fusion=fusion)  # the passages' confidence needs the passage models
         if searcher.calibration is None:
             raise SystemExit("fit the passage models first: python -m eval.calibration fit --write")
         rows = []
         for query_id in query_ids:
             question = dataset.queries[query_id]
-            without.doc_ids = stating[query_id]
+            without.doc_ids = stating[query_id] if part == "unanswerable" else {gold[query_id][0]}
             hits = searcher.search(question, top_k=TOP_K)
             scored = answers.score_sentences(question, hits, embedder, index)
             plain = answers.decide(question, scored, hits, threshold)  # no floor: every candidate answers
@@ -327,7 +329,7 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
         with Path(path).open("rb") as handle:
             data = pickle.load(handle)  # plain data, written by this module
         for family in data["families"].values():
-            for part in ("kept", "removed", "cross"):
+            for part in ("kept", "removed", "cross", "unanswerable"):
                 if part in family:
                     family[part] = [Ranked(**r) for r in family[part]]
         sets.append(data)
