@@ -94,10 +94,13 @@ calibrate: install
 	$(PY) -m eval.calibration dump-answers var/eval-ncppolicies.json
 	$(PY) -m eval.calibration fit --write --json var/calibration.json
 
-# the trust yardstick (eval/data/trust) and NCPP's answers with each gold document removed, along the floor
+# the trust yardstick (eval/data/trust) and NCPP's answers with each gold document removed and with every
+# document stating the answer removed, along the floor; after make calibrate: the answer model held out
 eval-trust: install
 	$(VENV)/bin/zhengce eval --answers --json var/eval-trust.json
 	$(VENV)/bin/zhengce eval --answers --dataset ../shared/eval/ncppolicies --split dev --json var/eval-answers-ncpp.json
+	$(PY) -m eval.answer_fit --model indexer/retrieval/confidence_model.json --json var/answer-fit-shipped.json
+	$(PY) -m eval.answer_fit --json var/answer-fit-held-out.json --against var/answer-fit-shipped.json
 
 bench: install
 	$(PIP) install -q -e ".[bench]"

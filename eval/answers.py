@@ -9,6 +9,11 @@ read as one quote, since a span can run across a sentence end), the share whose 
 lies inside the gold span or contains it, the share whose first sentence comes from the gold
 document, the share left unanswered and the mean length of an answer; the same at each threshold
 on a grid, so the threshold is chosen on a curve.
+
+The same questions are asked twice more: with the gold document taken out (answers without the gold
+span counted false, the yardstick kept from before), and with every document that states the answer
+taken out (``eval.answer_copies``: the gold document and its copies), where any answer is false: the
+question is then unanswerable, which the gold document alone gone often leaves it not.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from eval.answer_copies import Copies
 from eval.datasets import DatasetError, comparable, load_dataset, sample_query_ids
 from eval.harness import DEFAULT_CACHE, build_index
 from eval.provenance import index_key
@@ -117,14 +123,15 @@ def run_answer_eval(
     full, gold, query_ids, index, embedder = answer_index(dataset_dir, split, max_queries, seed, cache_dir, settings,
                                                           index_dir, embedder)
     threshold = load_threshold() if threshold is None else threshold
+    stating = answer_sources(full, gold, query_ids)
     without = Without(index)
-    answered: dict[str, dict[str, Any]] = {"asked": {}, "removed": {}}
-    for part, searched in (("asked", index), ("removed", without.index)):
+    answered: dict[str, dict[str, Any]] = {part: {} for part in PARTS}
+    for part, searched in (("asked", index), ("removed", without.index), ("unanswerable", without.index)):
         searcher = Searcher(searched, embedder, fusion=fusion)
         calibration = searcher.calibration
         for query_id in query_ids:
             question = full.queries[query_id]
-            without.doc_ids = {gold[query_id][0]}
+            without.doc_ids = stating[query_id] if part == "unanswerable" else {gold[query_id][0]}
             hits = searcher.search(question, top_k=TOP_K)
             answered[part][query_id] = decide(question, score_sentences(question, hits, embedder, searched), hits,
                                               threshold, calibration)
@@ -136,10 +143,32 @@ def run_answer_eval(
         "dataset": full.name, "split": split, "questions": len(query_ids), "available": len(gold),
         "sample_seed": seed if len(query_ids) < len(gold) else None, "passages_read": TOP_K, "fusion": searcher.fusion,
         "threshold": threshold, "floor": floor, "at_floor": at_floor, "curve": curve,
+        "with_copies": sum(len(stating[q]) > 1 for q in query_ids),
         "per_query": {q: {**judge(_given(answered["asked"][q], floor), *gold[q]),
                           "confidence": answered["asked"][q].confidence, "reason": answered["asked"][q].reason,
-                          "removed_answered": bool(_given(answered["removed"][q], floor))} for q in query_ids},
+                          "copies": sorted(stating[q] - {gold[q][0]}),
+                          **{f"{part}_{key}": value for part in ("removed", "unanswerable")
+                             for key, value in _read(answered[part][q], floor).items()}}
+                      for q in query_ids},
     }
+
+
+PARTS = ("asked", "removed", "unanswerable")  # as asked; the gold document out; every document stating the answer out
+
+
+def answer_sources(dataset: Any, gold: dict[str, tuple[str, str]], query_ids: list[str]) -> dict[str, set[str]]:
+    """query id -> the documents that state its gold answer: its gold document and their copies."""
+    copies = Copies({doc_id: f"{entry.title}\n{entry.text}" for doc_id, entry in dataset.corpus.items()})
+    return {q: copies.stating(gold[q][1], gold[q][0]) for q in query_ids}
+
+
+def _read(answer: Answer, floor: float) -> dict[str, Any]:
+    """What a reader checks of an answer given at ``floor``: whether there is one, its confidence, its
+    first quote and the document it is from."""
+    given = _given(answer, floor)
+    return {"answered": bool(given), "confidence": answer.confidence,
+            "answer": quotes(given)[0][:300] if given else None,
+            "doc": given[0].hit.document.doc_id if given else None}
 
 
 def _given(answer: Answer, floor: float) -> list[ScoredSentence]:
@@ -152,12 +181,13 @@ def _given(answer: Answer, floor: float) -> list[ScoredSentence]:
 def _at_floor(answered: dict[str, dict[str, Any]], gold: dict[str, tuple[str, str]], query_ids: list[str],
               floor: float) -> dict[str, float]:
     """The shares over the questions as asked, and the false-answer rate with the gold document removed
-    (an answer that still holds the gold span, from a document saying the same, is not false)."""
+    (an answer that still holds the gold span, from a document saying the same, is not false) and with
+    every document stating the answer removed (where no answer can hold it)."""
     chosen = [_given(answered["asked"][q], floor) for q in query_ids]
     shares = _shares([judge(c, *gold[q]) for c, q in zip(chosen, query_ids)], chosen)
-    removed = [judge(_given(answered["removed"][q], floor), *gold[q]) for q in query_ids]
-    shares["removed_false_answer"] = float(np.mean([j["answered"] and not j["contains_gold"] for j in removed])) \
-        if removed else 0.0
+    for part, key in (("removed", "removed_false_answer"), ("unanswerable", "unanswerable_answered")):
+        judged = [judge(_given(answered[part][q], floor), *gold[q]) for q in query_ids]
+        shares[key] = float(np.mean([j["answered"] and not j["contains_gold"] for j in judged])) if judged else 0.0
     return shares
 
 
@@ -178,11 +208,14 @@ def format_answer_table(results: dict[str, Any]) -> str:
     lines = [f"{results['dataset']} {results['split']}: {results['questions']} of {results['available']} questions"
              f"{sample}, top {results['passages_read']} passages, {results.get('fusion', 'auto')} fusion, "
              f"threshold {results['threshold']:.4f}",
-             "floor  contains gold  first in/around gold  first from gold doc  answered  gold removed: false answers"]
+             "floor  contains gold  first in/around gold  first from gold doc  answered  gold removed: false answers"
+             "  all stating removed: answered"]
     for row in results["curve"]:
         mark = " *" if row["floor"] == results["floor"] else ""
         lines.append(f"{row['floor']:5.2f}  {row['contains_gold']:13.3f}  {row['first_overlaps_gold']:20.3f}  "
                      f"{row['first_from_gold_doc']:19.3f}  {1 - row['unanswered']:8.3f}  "
-                     f"{row['removed_false_answer']:26.3f}{mark}")
+                     f"{row['removed_false_answer']:26.3f}  {row['unanswerable_answered']:29.3f}{mark}")
     lines.append("* the answer floor /ask uses now (indexer/retrieval/confidence_model.json)")
+    lines.append(f"{results['with_copies']} of {results['questions']} questions have their answer in another document "
+                 "too (eval.answer_copies); all stating removed: every one of them and the gold document out")
     return "\n".join(lines)

@@ -5,7 +5,7 @@
     python -m eval.learn dump var/eval-msgabench.json; python -m eval.learn dump var/eval-ncppolicies.json
     python -m eval.calibration dump-learned --learn var/eval/learn/*.pkl -- var/eval-msgabench.json var/eval-ncppolicies.json
     python -m eval.calibration dump-similar          # eval/data/precedents over its documents and corpus/ alone
-    python -m eval.calibration dump-answers var/eval-ncppolicies.json   # /ask, as asked and gold removed
+    python -m eval.calibration dump-answers var/eval-ncppolicies.json   # /ask: as asked, gold removed, answer removed
     python -m eval.calibration fit [--json var/calibration.json] [--write]
 
 The dumps (``eval.confidence_dumps``) hold every dev query's top results per ranking family with
@@ -302,8 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("results", nargs="+", type=Path)
     d.add_argument("--families", default=",".join(confidence_dumps.FAMILIES))
     sub.add_parser("dump-similar", help="/similar's documents for eval/data/precedents")
-    a = sub.add_parser("dump-answers", help="/ask's answers on a set with gold spans, as asked and gold removed")
+    a = sub.add_parser("dump-answers", help="/ask's answers on a set with gold spans, as asked, gold removed and "
+                                            "every document stating the answer removed")
     a.add_argument("results", type=Path)
+    a.add_argument("--fusion", choices=("linear", "learned"), default="linear")
     h = sub.add_parser("dump-learned", help="the learned family with held-out scores (after eval.learn dump)")
     h.add_argument("--learn", nargs="+", type=Path, required=True, help="eval.learn dumps (var/eval/learn/*.pkl)")
     h.add_argument("results", nargs="+", type=Path, help="the zhengce eval --json runs behind them")
@@ -321,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(confidence_dumps.dump_similar())
         return 0
     if args.command == "dump-answers":
-        print(confidence_dumps.dump_answers(args.results))
+        print(confidence_dumps.dump_answers(args.results, fusion=args.fusion))
         return 0
     if args.command == "dump-learned":
         print(*confidence_dumps.dump_learned(args.learn, args.results), sep="\n")

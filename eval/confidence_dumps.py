@@ -264,12 +264,20 @@ def dump_similar(out_dir: Path = DUMP_DIR) -> Path:
     return path
 
 
-def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR) -> Path:
-    """/ask's answer to every question of a set with gold answer spans (NCPP), as asked and with the
-    gold document taken out: the answer features of the best sentence that holds the asked fact,
-    and whether /ask's answer would contain the gold span (no features: no sentence holds it).
-    Run after the passage models are written (the answer features read the passages' confidence)."""
-    from eval.answers import TOP_K, judge, load_answers
+def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR, fusion: str = "linear") -> Path:
+    """/ask's answer to every question of a set with gold answer spans (NCPP), as asked (``kept``), with
+    the gold document taken out (``removed``: what the answer model is fitted on besides, as it was
+    shipped) and with every document that states the answer taken out (``unanswerable``: the gold
+    document and its copies, ``eval.answer_copies``; with the gold document alone out, a copy often
+    still answers rightly; ``eval.answer_fit`` measures on it): the answer features of the best
+    sentence that holds the asked fact, and whether /ask's answer would contain the gold span (no
+    features: no sentence holds it). Run after the passage models are written (the answer features
+    read the passages' confidence).
+
+    ``fusion`` linear: the shipped learned ranker was trained on these questions and would retrieve
+    for them better than for new ones (held out, /ask's answers through it and through linear 0.7
+    are level: eval/results.md section 14)."""
+    from eval.answers import TOP_K, answer_sources, judge, load_answers
     from eval.datasets import load_dataset
     from indexer.index.settings import IndexSettings
     from indexer.index.stores import open_store
@@ -283,20 +291,20 @@ def dump_answers(results_path: Path, out_dir: Path = DUMP_DIR) -> Path:
     embedder = index.manifest.load_embedder(cache=IndexSettings().embed_cache)
     threshold = answers.load_threshold()
     without = Without(index)
+    query_ids = sorted(q for q in dataset.queries if q in gold)
+    stating = answer_sources(dataset, gold, query_ids)
     out: dict[str, Any] = {"dataset": dataset.name, "split": results["split"], "model": index.manifest.model_id,
+                           "fusion": fusion,
                            # fitted on both: an answer's confidence is for a world where some questions have none
                            "families": {"answer": {"columns": answers.ANSWER_FEATURES, "train": ("kept", "removed")}}}
-    for part, searched in (("kept", index), ("removed", without.index)):
-        # linear fusion: the shipped learned ranker was trained on these questions and would retrieve
-        # for them better than for new ones (held out, /ask's answers through it and through linear 0.7
-        # are level: eval/results.md section 14); the passages' confidence needs the fitted passage models
-        searcher = Searcher(searched, embedder, fusion="linear")
+    for part, searched in (("kept", index), ("removed", without.index), ("unanswerable", without.index)):
+        searcher = Searcher(searched, embedder, fusion=fusion)  # the passages' confidence needs the passage models
         if searcher.calibration is None:
             raise SystemExit("fit the passage models first: python -m eval.calibration fit --write")
         rows = []
-        for query_id in sorted(q for q in dataset.queries if q in gold):
+        for query_id in query_ids:
             question = dataset.queries[query_id]
-            without.doc_ids = {gold[query_id][0]}
+            without.doc_ids = stating[query_id] if part == "unanswerable" else {gold[query_id][0]}
             hits = searcher.search(question, top_k=TOP_K)
             scored = answers.score_sentences(question, hits, embedder, index)
             plain = answers.decide(question, scored, hits, threshold)  # no floor: every candidate answers
@@ -321,7 +329,7 @@ def load(paths: list[Path]) -> list[dict[str, Any]]:
         with Path(path).open("rb") as handle:
             data = pickle.load(handle)  # plain data, written by this module
         for family in data["families"].values():
-            for part in ("kept", "removed", "cross"):
+            for part in ("kept", "removed", "cross", "unanswerable"):
                 if part in family:
                     family[part] = [Ranked(**r) for r in family[part]]
         sets.append(data)

@@ -106,6 +106,37 @@ def test_answer_eval_reports_the_curve(tmp_path: Path, stand_in) -> None:
     assert learned["curve"][0]["first_from_gold_doc"] == 1.0  # one document: the learned ranker reads it too
 
 
+def test_a_question_answered_from_a_copy_is_not_unanswerable(tmp_path: Path, stand_in) -> None:
+    """With its gold document out, a question whose answer an edited copy states is answered rightly
+    from the copy (the old yardstick counts that false: the copy's words differ from the gold span);
+    with every document stating it out, the question is unanswerable and the distractor states no count."""
+    from eval.answers import format_answer_table, run_answer_eval
+    from indexer.index.settings import IndexSettings
+
+    copy = "关于托育服务的转发通知\n社区宝宝屋提供免费托育服务。每个家庭每年可享有12次免费服务。服务时间自2024年3月1日起。"
+    distractor = "关于托育机构备案的通知\n托育机构应当向区卫生健康委备案。备案材料包括营业执照和场地证明。"
+    folder = tmp_path / "qa"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "answers").mkdir()
+    (folder / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": doc_id, "title": "", "text": text}, ensure_ascii=False) + "\n"
+        for doc_id, text in (("policy", POLICY), ("copy", copy), ("distractor", distractor))), "utf-8")
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "每个家庭每年享有几次免费服务"},
+                                                     ensure_ascii=False) + "\n", "utf-8")
+    (folder / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tpolicy\t1\n", "utf-8")
+    (folder / "answers" / "dev.jsonl").write_text(json.dumps(
+        {"query-id": "q1", "corpus-id": "policy", "answer": "每个家庭每年享有12次免费服务。服务时间为2024年3月1日起"},
+        ensure_ascii=False) + "\n", "utf-8")
+    results = run_answer_eval(folder, cache_dir=tmp_path / "cache", embedder=stand_in, threshold=-10.0,
+                              floors=[0.0], settings=IndexSettings(model=stand_in.model_id))
+    row, query = results["curve"][0], results["per_query"]["q1"]
+    assert query["removed_answered"] and query["removed_doc"] == "copy"
+    assert row["removed_false_answer"] == 1.0  # the old yardstick: right, but not the gold span's words
+    assert query["copies"] == ["copy"] and results["with_copies"] == 1
+    assert not query["unanswerable_answered"] and row["unanswerable_answered"] == 0.0
+    assert "all stating removed: answered" in format_answer_table(results)
+
+
 def _searcher(index_dir: Path, embedder, documents: list[tuple[str, str, str | None]]):
     """A real index of (doc id, text, title) documents and its searcher."""
     from indexer.gongwen.documents import document_from_text
