@@ -56,3 +56,12 @@ def checked_page(browser, url: str, timeout_ms: int, clipboard: bool = False) ->
     yield tab
     context.close()
     assert not errors, errors
+
+
+def unlabelled_controls(page) -> list[str]:
+    """Visible form controls without an accessible name (label, aria-label or their own text)."""
+    return page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((c) => c.offsetParent !== null && c.type !== 'hidden')
+        .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label')
+                       && !(c.tagName === 'BUTTON' && c.textContent.trim()))
+        .map((c) => c.outerHTML)""")

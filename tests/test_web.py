@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import CORPUS, REPO
-from livepage import VIEWPORT, Live, checked_page, live_server
+from livepage import VIEWPORT, Live, checked_page, live_server, unlabelled_controls
 from loadtest import zhengce_command
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
@@ -71,15 +71,6 @@ def page(browser, live) -> Iterator[Page]:
 def screenshot(page: Page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
-
-
-def unlabelled_controls(page: Page) -> list[str]:
-    """Visible form controls without an accessible name (label, aria-label or their own text)."""
-    return page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
-        .filter((c) => c.offsetParent !== null && c.type !== 'hidden')
-        .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label')
-                       && !(c.tagName === 'BUTTON' && c.textContent.trim()))
-        .map((c) => c.outerHTML)""")
 
 
 def search(page: Page, query: str, url: str = "/") -> None:

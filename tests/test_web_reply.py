@@ -13,7 +13,8 @@ import docx
 import pytest
 
 from conftest import REPO
-from livepage import VIEWPORT, checked_page, live_server
+from livepage import VIEWPORT, checked_page, live_server, unlabelled_controls
+from test_replies import PROPOSAL
 from test_web import browser  # noqa: F401
 
 pytest.importorskip("playwright", reason="playwright is a test dependency: pip install -e '.[dev]'")
@@ -23,14 +24,6 @@ CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: apt-get install chromium fonts-noto-cjk")
 expect.set_options(timeout=60_000)
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PROPOSAL = """关于加快发展普惠托育服务的提案
-提案人：李华
-区政协第十五届三次会议第153099号提案
-近年来，本区3岁以下婴幼儿家庭的入托需求持续增长，普惠托位供给不足，家庭养育负担较重。
-为此，建议：
-一、在社区建设宝宝屋，为1-3岁婴幼儿家庭提供每年多次的免费社区托育服务。
-二、加强托育从业人员队伍建设和专业技能培训，完善托育机构监管。
-三、在商业区建设无人机配送起降场，发展低空物流产业。"""
 OFFICE = {"ZHENGCE_OFFICE_NAME": "上海市普陀区教育局", "ZHENGCE_OFFICE_WORK": "教育",
           "ZHENGCE_OFFICE_CONTACT": "王老师", "ZHENGCE_OFFICE_PHONE": "021-52560000",
           "ZHENGCE_OFFICE_CC": '["区政协提案委员会"]'}
@@ -46,14 +39,6 @@ def live(tmp_path_factory, corpus_index_dir, embed_cache_path) -> Iterator[str]:
 def page(browser, live) -> Iterator[Page]:  # noqa: F811
     with checked_page(browser, live, 60_000) as tab:
         yield tab
-
-
-def unlabelled_controls(page: Page) -> list[str]:
-    return page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
-        .filter((c) => c.offsetParent !== null && c.type !== 'hidden')
-        .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label')
-                       && !(c.tagName === 'BUTTON' && c.textContent.trim()))
-        .map((c) => c.outerHTML)""")
 
 
 def tab_to(page: Page, selector: str, limit: int = 120) -> None:
