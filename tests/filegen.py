@@ -373,7 +373,7 @@ _PITCH = 28.0
 
 
 def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
-                     number_gap: float | None = None) -> Path:
+                     number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -385,7 +385,9 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     ``preamble`` (flush left and wrapped like ``recipient``, in red: a law's 题注 under its title).
     ``running_header`` is printed in body type at the top of every page (a 公报's "XX公报 2021·5"),
     as far above the text as a line's pitch; ``number_gap``, where given, is how many pitches below the
-    text's last line the page number stands (else it sits at the foot of the page).
+    text's last line the page number stands (else it sits at the foot of the page). ``title_space`` is
+    the space under the title block's last line (a typeset 公文 sets the 主送 close under it);
+    ``masthead_pitch`` the distance between a joint masthead's names (set solid: about their size).
     """
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for number, blocks in enumerate(pages, start=1):
@@ -395,7 +397,7 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
             pdf.setFont(CJK_FONT, BODY_PT)
             pdf.drawString(_TEXT_LEFT, y + _PITCH - BODY_PT, running_header)
         for kind, text in blocks:
-            y = _draw_block(pdf, kind, text, y)
+            y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch)
         pdf.setFillColorRGB(0, 0, 0)
         pdf.setFont(CJK_FONT, 14)
         pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50 if number_gap is None else y + _PITCH - BODY_PT - number_gap * _PITCH, f"— {number} —")
@@ -404,7 +406,7 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     return Path(path)
 
 
-def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float) -> float:
+def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: float = 20.0, masthead_pitch: float = 38.0) -> float:
     middle = _TEXT_LEFT + _TEXT_WIDTH / 2
     pdf.setFillColorRGB(0, 0, 0)
     if kind == "masthead":
@@ -417,9 +419,9 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float) -> float:
         left = middle - (names_width + 70) / 2
         pdf.setFont(CJK_FONT, 30)
         for k, name in enumerate(text):
-            pdf.drawString(left, y - 32 - k * 38, name)
-        pdf.drawString(left + names_width + 10, y - 32 - (len(text) - 1) * 19, "文件")
-        return y - 40 - 38 * len(text)
+            pdf.drawString(left, y - 32 - k * masthead_pitch, name)
+        pdf.drawString(left + names_width + 10, y - 32 - (len(text) - 1) * masthead_pitch / 2, "文件")
+        return y - 40 - masthead_pitch * len(text)
     if kind == "number":
         pdf.setFont(CJK_FONT, BODY_PT)
         pdf.drawCentredString(middle, y - BODY_PT, text)
@@ -431,7 +433,7 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float) -> float:
         for line in text:
             pdf.drawCentredString(middle, y - 22, line)
             y -= 32
-        return y - 20
+        return y - title_space
     if kind == "gap":
         return y - _PITCH
     if kind == "right":

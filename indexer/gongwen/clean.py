@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexer.gongwen.characters import CJK, CJK_PUNCT, full_width_punctuation, normalise_characters
 from indexer.gongwen.dates import is_date_line
@@ -28,6 +28,11 @@ _LETTER_SPACED = re.compile(f"^\\s*(?:[{CJK}] +)+[{CJK}]\\s*$")
 _CJK_WORD_GAP = re.compile(f"(?<=[{CJK}]{{2}}) (?=[{CJK}]{{2}})")  # a wide gap separates two layout columns (联系人 … 联系电话)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
 _KEEP_SPACE_AFTER = re.compile("^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
+
+SET_RIGHT = 8  # a line indented this many characters or more is set right: a signature, a date
+_NAME = re.compile(f"^[{CJK}A-Za-z（）() ]{{2,30}}$")  # a name: no sentence, no label, no date
+_BRACKETED = re.compile("^[（(][^（）()]+[）)]$")
+_NOT_A_NAME = ("特此", "此致", "附件")
 
 # Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3".
 # OCR reads the dashes of "—1—" as "-", "一", "_" or "~" ("-1一").
@@ -51,6 +56,7 @@ class Cleaned:
     text: str
     page_starts: list[int]
     stated: PageFields
+    set_right: list[str] = field(default_factory=list)  # names the layout sets right (a signature block's)
 
 
 def clean_text(text: str) -> str:
@@ -83,20 +89,25 @@ def clean(pages: list[str]) -> Cleaned:
     lines = _rebuild_one_char_columns(lines)
     lines = _mark_heading(lines)
     _mark_signatures(lines)
+    lines, set_right = _set_right_names(lines)
     text, page_starts = join_paragraphs(lines, page_count=len(pages))
-    return Cleaned(text, page_starts, stated)
+    return Cleaned(text, page_starts, stated, set_right)
 
 
 def _furniture_key(line: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+    """What a header or footer prints, but for its numbers and punctuation (OCR reads "_" on one
+    page and not on the next)."""
+    numbered = re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+    return re.sub(r"[\W_]+", "", numbered) or numbered  # a line of numbers only ("2023/3/1"): as printed
 
 
 def _drop_running_headers(page_lines: list[list[str]]) -> None:
-    """Remove lines repeated at the top or bottom of most pages (running headers and footers)."""
+    """Remove what is repeated at the top or bottom of most pages (running headers and footers), cell
+    by cell: a browser prints the date and the page's title apart on one line ("2023/3/1    …_中国政府网")."""
     edges: Counter[str] = Counter()
     for lines in page_lines:
         content = [line for line in lines if line.strip()]
-        edges.update({_furniture_key(line) for line in content[:2] + content[-2:]})
+        edges.update({_furniture_key(cell) for line in content[:2] + content[-2:] for cell in _cells(line)})
     repeated = {
         key for key, count in edges.items()
         if key and count >= max(3, len(page_lines) // 2) and len(key) <= 40 and not key.endswith("。")
@@ -105,8 +116,13 @@ def _drop_running_headers(page_lines: list[list[str]]) -> None:
         content_positions = [i for i, line in enumerate(lines) if line.strip()]
         edge_positions = content_positions[:2] + content_positions[-2:]
         for i in edge_positions:
-            if _furniture_key(lines[i]) in repeated:
-                lines[i] = ""
+            kept = [cell for cell in _cells(lines[i]) if _furniture_key(cell) not in repeated]
+            if len(kept) < len(_cells(lines[i])):
+                lines[i] = "    ".join(kept) + (lines[i][-1] if kept and lines[i][-1] in (PARAGRAPH_END, LINE_WRAP) else "")
+
+
+def _cells(line: str) -> list[str]:
+    return [cell for cell in _COLUMN_GAP.split(line.strip()) if cell.strip()]
 
 
 def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
@@ -123,7 +139,12 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
         raw = _LETTER_SPACED.sub(lambda m: re.sub("(?<=\\S) +(?=\\S)", "", m.group()), raw)  # "说    明" is one word
         parts = _fields_kept(_COLUMN_GAP.split(raw.strip()))
         for k, part in enumerate(parts):
-            text = _tidy_spaces(part.strip().strip("|｜").strip(), words=ends is not None)  # a table cell's pipes are layout
+            text = part.strip().strip("|｜").strip()  # a table cell's pipes are layout
+            names = text.split()
+            if indent >= SET_RIGHT and len(names) > 1 and all(is_org(name) for name in names):
+                text = " ".join(names)  # bodies signing on one line, set apart: "学生工作处  国际合作与交流处"
+            else:
+                text = _tidy_spaces(text, words=ends is not None)
             if text and not _PAGE_NUMBER.match(text):
                 lines.append(Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends))
                 indent = 0
@@ -194,6 +215,27 @@ def _mark_signatures(lines: list[Line]) -> None:
         while k >= 0 and i - k <= 6 and is_org(lines[k].text):
             lines[k].standalone = True
             k -= 1
+
+
+def _set_right_names(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """The lines that name someone and are set well right (a signature block's, wherever the file
+    sets it: aligned right, indented, spaced over), each a paragraph of its own; a bracketed line set
+    right under one ("东海学院" / "（西湖学院）") is the rest of its name."""
+    kept: list[Line] = []
+    names: list[str] = []
+    for line in lines:
+        if line.indent < SET_RIGHT or not _NAME.match(line.text) or line.text.startswith(_NOT_A_NAME):
+            kept.append(line)
+            continue
+        previous = kept[-1] if kept else None
+        if previous is not None and names and previous.text == names[-1] and _BRACKETED.match(line.text):
+            previous.text += line.text
+            names[-1] = previous.text
+            continue
+        line.standalone = True
+        kept.append(line)
+        names.append(line.text)
+    return kept, names
 
 
 def _rebuild_one_char_columns(lines: list[Line]) -> list[Line]:

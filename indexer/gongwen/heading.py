@@ -53,8 +53,14 @@ def is_masthead(line: str) -> bool:
 
 
 def is_org(line: str) -> bool:
+    """A body's name: it ends in what bodies are called (局, 学院, 中心 ...), before any bracketed
+    qualifier ("……中心（有限合伙）", "……学院（……学院）")."""
     text = line.strip()
-    return len(text) <= 30 and bool(ORG_SUFFIX.search(text)) and not re.search(r"[，。：:；《、]", text)
+    return len(text) <= 30 and bool(ORG_SUFFIX.search(_unqualified(text))) and not re.search(r"[，。：:；《、]", text)
+
+
+def _unqualified(name: str) -> str:
+    return _TRAILING_BRACKET.sub("", name) if len(_TRAILING_BRACKET.sub("", name)) >= 2 else name
 
 
 def kind_of(text: str) -> str | None:
@@ -100,15 +106,26 @@ def find_heading(lines: list[str], joined: bool = False) -> tuple[int, int] | No
     end = zone_end(lines)
     for kinds in (KINDS, PROPOSAL_KINDS):
         for last in range(end):
-            if _is_heading_text(lines[last]) and kind_of(lines[last]) in kinds:
+            if (_is_heading_text(lines[last]) or _kind_alone(lines, last)) and kind_of(lines[last]) in kinds:
                 return _first_line(lines, last, joined), last
     return None
+
+
+def _kind_alone(lines: list[str], index: int) -> bool:
+    """A heading's kind on a line of its own under a line left at "……的" ("通知" under "关于……的")."""
+    return index > 0 and lines[index].strip() in KINDS and _left_open(lines[index - 1])
+
+
+def _left_open(line: str) -> bool:
+    """A heading line that stops before its end ("关于召开……会议的"): the next line goes on with it."""
+    return line.strip().endswith("的") and _is_heading_text(line)
 
 
 def _first_line(lines: list[str], last: int, joined: bool = False) -> int:
     """Walk up from the heading's last line to its first (three lines at most)."""
     first = last
-    while not joined and not starts_heading(lines[first].strip()) and first > 0 and last - first < 2:
+    while (not joined or (first > 0 and _left_open(lines[first - 1]))) and not starts_heading(lines[first].strip()) \
+            and first > 0 and last - first < 2:
         above = lines[first - 1]
         if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()) or not _mostly_cjk(above):
             break
@@ -127,4 +144,4 @@ def _mostly_cjk(text: str) -> bool:
 def heading_issuer(title: str | None) -> str | None:
     """The body a heading names before 关于/对 (湖南省卫生健康委对……的答复), if it is one."""
     match = _ORG_THEN_SUBJECT.match(title or "")
-    return match.group(1) if match and ORG_SUFFIX.search(match.group(1)) else None
+    return match.group(1) if match and ORG_SUFFIX.search(_unqualified(match.group(1))) else None

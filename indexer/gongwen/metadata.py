@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection, Sequence
 
 from indexer.gongwen.characters import CJK
 from indexer.gongwen.dates import find_date, parse_date
@@ -52,6 +53,7 @@ _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.
 # a licence's printed field names before its issuing body and date: 发证机关…, 核发机关…, 发证日期…
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
+_BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
@@ -70,7 +72,7 @@ class _Found(dict):
 
 def extract_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False,
+    laid_out: bool = False, set_right: Sequence[str] = (),
 ) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
@@ -78,17 +80,19 @@ def extract_metadata(
     ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
     outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out, set_right=set_right)[0]
 
 
 def read_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False,
+    laid_out: bool = False, set_right: Sequence[str] = (),
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
     The document's own elements win over what its page stated (the 信息公开 table, the source line).
     ``laid_out``: the text was read from positions (PDF, OFD, scans), whose layout joined each title's lines.
+    ``set_right``: the names the file's layout sets right (``clean.Cleaned.set_right``): set right above
+    the 成文日期, or closing the body, a name signs whatever it ends in.
     """
     stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -106,13 +110,16 @@ def read_metadata(
     found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
     doc_title = found.value("title")
 
-    signers, signed, printed = _find_signature(lines)
+    signers, signed, printed = _find_signature(lines, set(set_right))
     mastheads = _masthead_issuers(header)
     header_issuer = "、".join(mastheads) or None
     found.offer("issuers", signers, "signature block")
     found.offer("issuer", "、".join(signers), "signature block")
     found.offer("issuers", mastheads, "版头 (XX文件)")
     found.offer("issuer", header_issuer, "版头 (XX文件)")
+    closing = [] if signed else _closing_names(lines, set(set_right))
+    found.offer("issuers", closing, "signature block set right, no date")
+    found.offer("issuer", "、".join(closing), "signature block set right, no date")
     _offer_stated(found, stated, "issuer")
     found.offer("issuer", heading_issuer(doc_title) if heading else None, "heading (XX关于/对……)")
     found.offer("issuer", _standalone_org(header), "版头 issuer line")
@@ -156,10 +163,11 @@ def _find_doc_number(header: list[str]) -> str | None:
     return found or next((number for line in header[:8] if (number := notice_number_line(line))), None)
 
 
-def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None]:
+def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
     版记's 印发 line ("XX办公室 2021年12月31日印发"); the bodies sign on the lines just above it,
-    one per line when several co-sign. An 印发日期 is never a 成文日期."""
+    one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
+    named as bodies are or set right by the layout. An 印发日期 is never a 成文日期."""
     printed = None
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
@@ -168,11 +176,30 @@ def _find_signature(lines: list[str]) -> tuple[list[str], str | None, str | None
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
         if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE):
             continue
-        signers: list[str] = []
-        while i - len(signers) > 0 and len(signers) < 6 and is_org(_FIELD_LABEL.sub("", lines[i - len(signers) - 1])):
-            signers.insert(0, _FIELD_LABEL.sub("", lines[i - len(signers) - 1]).lstrip("；;，, "))
-        return signers, date, printed
+        above: list[str] = []
+        while i - len(above) > 0 and len(above) < 6:
+            line = _FIELD_LABEL.sub("", lines[i - len(above) - 1])
+            if not (is_org(line) or line in set_right or _joint_names(line)):
+                break
+            above.insert(0, line.lstrip("；;，, "))
+        return [name for line in above for name in (_joint_names(line) or [line])], date, printed
     return [], None, printed
+
+
+def _joint_names(line: str) -> list[str]:
+    """Bodies signing on one line, set apart by spaces, each named as a body is; else none."""
+    names = line.split()
+    return names if len(names) > 1 and all(is_org(name) for name in names) else []
+
+
+def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
+    """A signature without a date: the names set right on the last lines of the body (before the
+    attachments' own pages, "附件1：", or the 版记)."""
+    end = next((i for i, line in enumerate(lines) if i and _BODY_ENDS.match(line)), len(lines))
+    names: list[str] = []
+    while end - len(names) > 0 and lines[end - len(names) - 1] in set_right:
+        names.insert(0, lines[end - len(names) - 1])
+    return [name for line in names for name in (_joint_names(line) or [line])]
 
 
 def _starts_at_salutation(lines: list[str]) -> bool:

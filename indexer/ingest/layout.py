@@ -19,6 +19,7 @@ _WORD_GAP = 0.8  # a gap of more than this many character widths separates two w
 _MIN_COLUMN_OVERLAP = 0.5  # columns side by side share at least this share of their heights
 _DOUBLE_STRIKE = 0.3  # the same text this share of its size from itself is one text drawn twice
 _BESIDE = 0.25  # a box overlapping two stacked rows by this share of its height each stands beside both
+_STACKED = 0.5  # boxes sharing this share of the narrower one's width, at different heights, are on two lines
 
 
 @dataclass(frozen=True)
@@ -259,18 +260,27 @@ def _side_by_side(left: list[Box], right: list[Box]) -> bool:
 
 def _group_lines(column: list[Box]) -> list[list[Box]]:
     """Boxes whose vertical middles fall inside one another's height are one line (a tight text-layer
-    box and a padded OCR box beside it too); a box beside a
+    box and a padded OCR box beside it too), unless one stands over the other; a box beside a
     stack of two lines (文件 to the right of a joint masthead's two names) reads after the stack."""
     lines: list[list[Box]] = []
     for box in sorted(column, key=lambda box: box.y_mid):
         if lines:
             last = lines[-1]
             top, bottom = min(b.y0 for b in last), max(b.y1 for b in last)
-            if top <= box.y_mid <= bottom or box.y0 <= last[-1].y_mid <= box.y1:
+            beside = top <= box.y_mid <= bottom or box.y0 <= last[-1].y_mid <= box.y1
+            if beside and not any(_stacked(box, other) for other in last):
                 last.append(box)
                 continue
         lines.append([box])
     return _move_beside_stacks([sorted(line, key=lambda box: box.x0) for line in lines])
+
+
+def _stacked(box: Box, other: Box) -> bool:
+    """Whether one box stands over the other: they share most of their width, and neither's middle
+    is inside the other's height (two names of a joint masthead set solid, their boxes overlapping)."""
+    shared = min(box.x1, other.x1) - max(box.x0, other.x0)
+    level = other.y0 <= box.y_mid <= other.y1 or box.y0 <= other.y_mid <= box.y1
+    return shared > _STACKED * min(box.x1 - box.x0, other.x1 - other.x0) and not level
 
 
 def _move_beside_stacks(lines: list[list[Box]]) -> list[list[Box]]:

@@ -153,7 +153,7 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
         return False
     if (row.red or below.red) and not (row.red and below.red and _same_size(row.size, body) and _same_size(below.size, body)):
         return False  # a masthead stands alone; red text in body type (a law's 题注) wraps as black text does
-    if _title_block(row, below, (extent[0], extent[1]), width, body):
+    if _title_block(row, below, (extent[0], extent[1]), width, body) and not _fills_measure(below, (left, right), width, body):
         return True
     if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
         return False
@@ -192,6 +192,12 @@ def _title_block(row: Row, below: Row, margins: tuple[float, float], width: floa
     big = small >= body and large >= _TITLE_SIZE * body and small >= _TITLE_STEP * large
     close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
     return big and close and _centred(row, margins, width) and _centred(below, margins, width)
+
+
+def _fills_measure(row: Row, margins: tuple[float, float], width: float, body: float) -> bool:
+    """A row in body type from the left margin to the right one: a wrapped line of text (a 主送 set
+    close under the title), centred only because it is full, so no title block goes on into it."""
+    return _same_size(row.size, body) and row.x0 - margins[0] <= _LEFT_SLACK * width and _reaches(row, margins[1], width)
 
 
 def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:

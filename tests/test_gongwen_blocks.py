@@ -1,0 +1,168 @@
+"""The blocks of a 公文's page (GB/T 9704: masthead, title, 主送, body, signature, 成文日期) found
+from where and how they are printed, in files made the way offices and printers make them
+(issue 31, the misses of the real-file set test3). Each test failed on the readers before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from indexer.gongwen.clean import clean
+from indexer.gongwen.documents import load_document
+from indexer.gongwen.metadata import extract_metadata
+from indexer.ingest.office import soffice
+from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+
+from filegen import cjk_font_file, make_gongwen_pdf, make_word97, render_gongwen_page
+
+needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
+needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
+
+RECIPIENT = "各省、自治区、直辖市、新疆生产建设兵团社会信用体系建设牵头部门，国家税务总局各省、自治区、直辖市和计划单列市税务局："
+
+
+# ----------------------------------------------------------------------------- masthead and title block
+
+
+def test_a_recipient_set_close_under_the_title_is_no_line_of_the_title(tmp_path: Path) -> None:
+    """A typeset 公文 sets the 主送 close under the title. Its first line runs from margin to margin,
+    so its middle is the page's: centred as the title is, but it is body text, not a title line."""
+    pages = [[("title", ["关于加强个人所得税纳税信用建设的通知"]), ("recipient", RECIPIENT), ("body", "现将有关事项通知如下。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages, title_space=0))
+    assert doc.meta.title == "关于加强个人所得税纳税信用建设的通知"
+    assert doc.text.split("\n")[:2] == ["关于加强个人所得税纳税信用建设的通知", RECIPIENT]
+
+
+def test_a_joint_masthead_set_solid_reads_name_by_name(tmp_path: Path) -> None:
+    """Two issuers' names stacked beside "文件", set solid (one name's size apart): the character
+    boxes of the two names overlap, but one name stands over the other, so they are two lines, in
+    printed order ("发展改革委办公厅税务总局办公厅" ran together, or came out upper name last)."""
+    pages = [[("masthead", ["国家发展改革委办公厅", "税务总局办公厅"]), ("number", "发改办财金规〔2019〕860号"),
+              ("title", ["关于加强个人所得税纳税信用建设的通知"]), ("recipient", RECIPIENT), ("body", "现将有关事项通知如下。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "联合发文.pdf", pages, masthead_pitch=29))
+    assert doc.text.split("\n")[:2] == ["国家发展改革委办公厅", "税务总局办公厅"], doc.text[:60]
+    assert doc.meta.issuers == ["国家发展改革委办公厅", "税务总局办公厅"]
+
+
+# ----------------------------------------------------------------------------- signature block
+
+BODY = ["各有关单位：", "现将拟录用人员名单予以公示，公示期为5个工作日。如有异议，请在公示期内向我单位反映。", "联系电话：0791-86307196"]
+
+
+def _signed_docx(path: Path, signature: list[tuple[str, str]], after: list[str] = ()) -> Path:
+    """A notice whose signature and date are set right as Word users set them: ``right`` aligned
+    right, ``indent`` by a first-line indent of 14 characters, ``spaces`` by typed spaces."""
+    document = docx.Document()
+    document.styles["Normal"].font.size = Pt(16)
+    document.add_paragraph("拟录用公务员公示公告").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text in BODY:
+        document.add_paragraph(text).paragraph_format.first_line_indent = Pt(32)
+    for how, text in signature:
+        paragraph = document.add_paragraph(" " * 30 + text if how == "spaces" else text)
+        if how == "right":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        elif how == "indent":
+            paragraph.paragraph_format.first_line_indent = Pt(16 * 14)
+    for text in after:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("how", ["right", "indent", "spaces"])
+def test_a_signature_set_right_above_the_date_names_the_issuer_whatever_its_name_ends_in(tmp_path: Path, how: str) -> None:
+    """The body that signs is the line set right above the 成文日期, whether its name ends in 局 or
+    not (南昌海关, 东海学院（西湖学院）): where it is printed says what it is."""
+    for name in ("东海海关", "东海学院（西湖学院）"):
+        path = _signed_docx(tmp_path / f"{how}{len(name)}.docx", [(how, name), (how, "2023年5月19日")])
+        doc = load_document(path)
+        assert (doc.meta.issuer, doc.meta.date) == (name, "2023-05-19"), doc.text
+
+
+def test_a_signature_without_a_date_is_the_block_set_right_after_the_body(tmp_path: Path) -> None:
+    """Signed but not dated, a name aligned right over two lines ("XX学院" / "（YY学院）"), then the
+    attachments: the name is the issuer, its two lines one name."""
+    path = _signed_docx(tmp_path / "遴选.docx", [("right", "东海学院"), ("right", "（西湖学院）")],
+                        after=["附件1：", "入驻申请表", "申请人签字："])
+    doc = load_document(path)
+    assert doc.meta.issuer == "东海学院（西湖学院）", doc.text
+    assert "东海学院（西湖学院）" in doc.text.split("\n")
+
+
+def test_a_line_set_right_in_the_body_is_no_signature(tmp_path: Path) -> None:
+    """Only the block that closes the body signs: a name set right above the body's text does not."""
+    path = _signed_docx(tmp_path / "正文.docx", [], after=["附件1：", "入驻申请表"])
+    document = docx.Document(str(path))
+    document.paragraphs[1].insert_paragraph_before("东海海关").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.save(str(path))
+    assert load_document(path).meta.issuer is None
+
+
+@pytest.mark.system
+@needs_soffice
+def test_joint_signers_on_one_line_apart_are_two_issuers_in_a_word97_file(tmp_path: Path) -> None:
+    """Two offices sign on one line, set apart by spaces, aligned right over the date: two issuers
+    ("学生工作处国际合作与交流处" ran together)."""
+    paragraphs = ["关于申报海外访学项目的通知", "各学院：", "现将有关事项通知如下，请按要求组织申报。",
+                  " " * 24 + "学生工作处  国际合作与交流处", " " * 28 + "2018年4月9日"]
+    doc = load_document(make_word97(tmp_path / "访学.doc", paragraphs))
+    assert doc.meta.issuers == ["学生工作处", "国际合作与交流处"], doc.text
+    assert doc.meta.issuer == "学生工作处、国际合作与交流处" and doc.meta.date == "2018-04-09"
+
+
+# ----------------------------------------------------------------------------- a scanned title over three lines
+
+
+@pytest.mark.system
+@needs_font
+def test_a_scanned_title_set_in_body_type_over_three_lines_is_one_title(tmp_path: Path) -> None:
+    """A company's notice, its title centred over three lines in the body's type (the organ with its
+    legal form in brackets, then "关于……的", then "通知"): nothing in its size marks a title block,
+    but a line left at "……的" goes on, and the organ above 关于 is the title's and the issuer's."""
+    lines = [("centre", "东海创新科技发展中心（有限合伙）"), ("centre", "关于召开2020年度第二次合伙人会议的"), ("centre", "通知"),
+             ("left", "各位合伙人："), ("body", "根据合伙协议的有关规定，本中心定于2020年12月11日召开合伙人会议，现将有关事项通知如下。"),
+             ("body", "请届时按时参加，特此通知。")]
+    image, _ = render_gongwen_page(lines, seed=3)
+    image.save(tmp_path / "通知.png")
+    doc = load_document(tmp_path / "通知.png")
+    assert doc.meta.title == "东海创新科技发展中心（有限合伙）关于召开2020年度第二次合伙人会议的通知", doc.text[:80]
+    assert doc.meta.issuer == "东海创新科技发展中心（有限合伙）"
+
+
+def test_a_title_line_left_at_de_goes_on_with_the_kind_on_the_line_below() -> None:
+    """Laid out line by line (a scan whose title lines differ in height), "关于……的" over "通知" is
+    still one title, with the organ printed above it."""
+    text = ("东海创新科技发展中心（有限合伙）\n关于召开2020年度第二次合伙人会议的\n通知\n各位合伙人：\n"
+            "根据合伙协议的有关规定，本中心定于2020年12月11日召开合伙人会议，现将有关事项通知如下。")
+    meta = extract_metadata(text, laid_out=True)
+    assert meta.title == "东海创新科技发展中心（有限合伙）关于召开2020年度第二次合伙人会议的通知"
+
+
+# ----------------------------------------------------------------------------- a page printed by a browser
+
+
+def test_the_browsers_print_date_in_its_header_is_no_date_of_the_document() -> None:
+    """A 政务公开 page printed by a browser and read by OCR, page by page: each page's first line is
+    the browser's header (the print date and the page's title apart), its last the page's address;
+    OCR reads the title's "_" on some pages and not on others. The header is the pages', not the
+    text's, so the last date line is the 成文日期 under the signature, not the print date overleaf."""
+    end, wrap = PARAGRAPH_END, LINE_WRAP
+    title = "东海省教育厅关于提升高等学校专利质量的若干意见"
+    header = [f"2023/3/1    {title}_知识产权_中国政府网{end}", f"2023/3/1    {title}知识产权_中国政府网{end}"]
+    footer = f"www.gov.cn/zhengce/content_5481750.htm    {{}}/4{end}"
+    body = "各高校要坚持质量第一，积极推动把专利质量提升工作纳入重要议事日程，进一步提高知识产权工作水平，促进知识产权的"
+    pages = [
+        f"{header[1]}\n{title}{end}\n各高等学校：{end}\n{body}{wrap}\n{footer.format(1)}",
+        f"{header[0]}\n创造和运用。{end}\n{body}{wrap}\n{footer.format(2)}",
+        f"{header[0]}\n创造和运用。{end}\n                        东海省教育厅{end}\n                          2020年2月3日{end}\n{footer.format(3)}",
+        f"{header[1]}\n我向总理说句话    微博    微信{end}\n{footer.format(4)}",
+    ]
+    cleaned = clean(pages)
+    meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
+    assert (meta.date, meta.issuer) == ("2020-02-03", "东海省教育厅")
+    assert "2023/3/1" not in cleaned.text and "中国政府网" not in cleaned.text
