@@ -70,6 +70,7 @@ class ScoredSentence:
     char_end: int
     score: float
     hit: Hit  # the passage the sentence was read from
+    cosine: float = 0.0  # the score's meaning part: cosine of question and sentence
 
 
 ANSWER_FEATURES = FAMILY_FEATURES["answer"]
@@ -128,16 +129,23 @@ def score_sentences(
 ) -> list[ScoredSentence]:
     """Every candidate sentence of ``hits`` (and pair of adjacent ones) scored against ``question``,
     best first; ``index``, the one searched, supplies the sentence vectors it keeps."""
+    candidates, query, vectors = sentence_inputs(question, hits, embedder, index)
+    return rank_candidates(question, candidates, query, vectors) if candidates else []
+
+
+def sentence_inputs(question: str, hits: list[Hit], embedder: Embedder, index: ChunkIndex | None = None
+                    ) -> tuple[list[tuple[str, int, int, Hit]], np.ndarray, np.ndarray]:
+    """What ``rank_candidates`` reads: the candidate sentences of ``hits``, the question's vector and theirs."""
     candidates = candidate_sentences(hits)
     if not candidates:
-        return []
+        return [], np.empty(0), np.empty((0, 0))
     # the model's own question vector: the query adapter was trained to find passages, and the
     # threshold was calibrated on plain cosines
     if isinstance(embedder, AdaptedEmbedder):
         embedder = embedder.inner
     query = embedder.encode_queries([question])[0]
     vectors = sentence_vectors(candidates, embedder, index)
-    return rank_candidates(question, candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float))
+    return candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float)
 
 
 def sentence_vectors(candidates: list[tuple[str, int, int, Hit]], embedder: Embedder,
@@ -175,7 +183,7 @@ def rank_candidates(
     a span that runs across a sentence end is then quoted whole."""
     def scored(text: str, start: int, end: int, hit: Hit, cosine: float) -> ScoredSentence:
         score = cosine + LEXICAL_WEIGHT * lexical_overlap(question, text) - PASSAGE_RANK_PENALTY * (hit.rank - 1)
-        return ScoredSentence(text, start, end, score, hit)
+        return ScoredSentence(text, start, end, score, hit, cosine)
 
     cosines = vectors @ query
     result = [scored(*candidate, float(cos)) for candidate, cos in zip(candidates, cosines)]
@@ -201,7 +209,7 @@ def continued(sentence: ScoredSentence) -> ScoredSentence:
         if start >= sentence.char_end:
             end = chunk.char_start + span.end
             text = chunk.text[sentence.char_start - chunk.char_start : span.end]
-            return ScoredSentence(text, sentence.char_start, end, sentence.score, sentence.hit)
+            return ScoredSentence(text, sentence.char_start, end, sentence.score, sentence.hit, sentence.cosine)
     return sentence
 
 
