@@ -70,6 +70,8 @@ class ScoredSentence:
     char_end: int
     score: float
     hit: Hit  # the passage the sentence was read from
+    cosine: float = 0.0  # the score's parts: cosine of question and sentence, and bigram recall
+    lexical: float = 0.0
 
 
 ANSWER_FEATURES = FAMILY_FEATURES["answer"]
@@ -128,16 +130,23 @@ def score_sentences(
 ) -> list[ScoredSentence]:
     """Every candidate sentence of ``hits`` (and pair of adjacent ones) scored against ``question``,
     best first; ``index``, the one searched, supplies the sentence vectors it keeps."""
+    candidates, query, vectors = sentence_inputs(question, hits, embedder, index)
+    return rank_candidates(question, candidates, query, vectors) if candidates else []
+
+
+def sentence_inputs(question: str, hits: list[Hit], embedder: Embedder, index: ChunkIndex | None = None
+                    ) -> tuple[list[tuple[str, int, int, Hit]], np.ndarray, np.ndarray]:
+    """What ``rank_candidates`` reads: the candidate sentences of ``hits``, the question's vector and theirs."""
     candidates = candidate_sentences(hits)
     if not candidates:
-        return []
+        return [], np.empty(0), np.empty((0, 0))
     # the model's own question vector: the query adapter was trained to find passages, and the
     # threshold was calibrated on plain cosines
     if isinstance(embedder, AdaptedEmbedder):
         embedder = embedder.inner
     query = embedder.encode_queries([question])[0]
     vectors = sentence_vectors(candidates, embedder, index)
-    return rank_candidates(question, candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float))
+    return candidates, np.asarray(query, dtype=float), np.asarray(vectors, dtype=float)
 
 
 def sentence_vectors(candidates: list[tuple[str, int, int, Hit]], embedder: Embedder,
@@ -174,8 +183,9 @@ def rank_candidates(
     their joined text, with the normalised sum of their vectors for its embedding (no model call):
     a span that runs across a sentence end is then quoted whole."""
     def scored(text: str, start: int, end: int, hit: Hit, cosine: float) -> ScoredSentence:
-        score = cosine + LEXICAL_WEIGHT * lexical_overlap(question, text) - PASSAGE_RANK_PENALTY * (hit.rank - 1)
-        return ScoredSentence(text, start, end, score, hit)
+        lexical = lexical_overlap(question, text)
+        score = cosine + LEXICAL_WEIGHT * lexical - PASSAGE_RANK_PENALTY * (hit.rank - 1)
+        return ScoredSentence(text, start, end, score, hit, cosine, lexical)
 
     cosines = vectors @ query
     result = [scored(*candidate, float(cos)) for candidate, cos in zip(candidates, cosines)]
@@ -201,7 +211,8 @@ def continued(sentence: ScoredSentence) -> ScoredSentence:
         if start >= sentence.char_end:
             end = chunk.char_start + span.end
             text = chunk.text[sentence.char_start - chunk.char_start : span.end]
-            return ScoredSentence(text, sentence.char_start, end, sentence.score, sentence.hit)
+            return ScoredSentence(text, sentence.char_start, end, sentence.score, sentence.hit, sentence.cosine,
+                                  sentence.lexical)
     return sentence
 
 
@@ -234,11 +245,11 @@ def extract_answer(question: str, hits: list[Hit], embedder: Embedder, threshold
 
 def decide(question: str, scored: list[ScoredSentence], hits: list[Hit], threshold: float,
            calibration: Calibration | None = None, floor: float | None = None) -> Answer:
-    """The answer to ``question`` from its scored sentences (best first): only sentences that hold
-    the asked fact, from a document about the places asked, are candidates."""
+    """The answer to ``question`` from its scored sentences (in the order preferred, by the rule best
+    first): only sentences that hold the asked fact, from a document about the places asked, are candidates."""
     if not scored:
         return Answer([], None, reason=NOTHING_RETRIEVED)
-    best_score = scored[0].score
+    best_score = max(s.score for s in scored)
     if best_score < threshold:
         return Answer([], best_score, reason=OFF_TOPIC)
     asked = questions.analyse(question)
