@@ -166,3 +166,27 @@ def test_the_browsers_print_date_in_its_header_is_no_date_of_the_document() -> N
     meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
     assert (meta.date, meta.issuer) == ("2020-02-03", "东海省教育厅")
     assert "2023/3/1" not in cleaned.text and "中国政府网" not in cleaned.text
+
+
+# ----------------------------------------------------------------------------- 文号 as WPS and regulations print them (test4)
+
+
+@pytest.mark.system
+@needs_soffice
+def test_a_doc_number_in_small_tortoise_shell_brackets_is_the_doc_number(tmp_path: Path) -> None:
+    """WPS users pick the small brackets ﹝﹞ (U+FE5D/E) for GB/T 9704's 〔〕: the 文号 under the title is
+    still the document's."""
+    paragraphs = ["东海保监局 东海省司法厅关于进一步做好司法鉴定工作的通知", "东保监发﹝2013﹞36号", "各保险公司：",
+                  "现就进一步做好涉及保险理赔的司法鉴定工作通知如下，请认真贯彻执行。"]
+    doc = load_document(make_word97(tmp_path / "通知.doc", paragraphs))
+    assert doc.meta.doc_number == "东保监发〔2013〕36号", doc.text[:80]
+
+
+def test_a_regulations_announcement_number_in_brackets_under_its_title_is_its_doc_number(tmp_path: Path) -> None:
+    """A regulation published by a 公告 prints the 公告's number in round brackets under its title,
+    with square brackets for the year ("（证监会公告[2013]26号）"): that is its 文号."""
+    pages = [[("title", ["东海开放式基金销售费用管理规定"]), ("number", "（东证监公告[2013]26号）"),
+              ("body", "第一条 为维护开放式基金销售的市场秩序，保护投资人的合法权益，制定本规定。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "规定.pdf", pages))
+    assert doc.meta.doc_number == "东证监公告〔2013〕26号", doc.text[:80]
+    assert doc.meta.title == "东海开放式基金销售费用管理规定"
