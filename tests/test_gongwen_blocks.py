@@ -190,3 +190,22 @@ def test_a_regulations_announcement_number_in_brackets_under_its_title_is_its_do
     doc = load_document(make_gongwen_pdf(tmp_path / "规定.pdf", pages))
     assert doc.meta.doc_number == "东证监公告〔2013〕26号", doc.text[:80]
     assert doc.meta.title == "东海开放式基金销售费用管理规定"
+
+
+# ----------------------------------------------------------------------------- a 令 (GB/T 9704's 命令（令）格式)
+
+
+def test_an_order_names_its_number_issuer_and_date_in_the_order_format(tmp_path: Path) -> None:
+    """A 令 republished with the rules it enacts: its title, then "XX委员会令" and "第19号" under it,
+    one sentence, the signer's 职务 and name with the 成文日期 on one line, then the rules in 第X条.
+    The 令号 with its masthead is the 文号, the body naming itself is the issuer, the date after the
+    signer the 成文日期 (none was read: the masthead is no "XX文件" and the date stands beside a name)."""
+    pages = [[("title", ["东海证券投资基金信息披露管理办法"]), ("number", "东海证券监督管理委员会令"), ("number", "第19号"),
+              ("body", "《东海证券投资基金信息披露管理办法》已经2004年3月30日东海证券监督管理委员会主席办公会议审议通过，现予公布，自2004年7月1日起施行。"),
+              ("right", "东海证监会主席：张某某 二○○四年六月八日"), ("gap", ""),
+              ("title", ["东海证券投资基金信息披露管理办法"]),
+              ("body", "第一条 为规范证券投资基金信息披露活动，保护投资人及相关当事人的合法权益，制定本办法。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", pages))
+    meta = doc.meta
+    assert (meta.doc_number, meta.issuer, meta.date) == ("东海证券监督管理委员会令第19号", "东海证券监督管理委员会", "2004-06-08"), doc.text[:120]
+    assert meta.title == "东海证券投资基金信息披露管理办法" and meta.proposal_number is None
