@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Pt, RGBColor
 
 from indexer.gongwen.clean import clean
 from indexer.gongwen.documents import load_document
@@ -209,3 +209,73 @@ def test_an_order_names_its_number_issuer_and_date_in_the_order_format(tmp_path:
     meta = doc.meta
     assert (meta.doc_number, meta.issuer, meta.date) == ("东海证券监督管理委员会令第19号", "东海证券监督管理委员会", "2004-06-08"), doc.text[:120]
     assert meta.title == "东海证券投资基金信息披露管理办法" and meta.proposal_number is None
+
+
+# ----------------------------------------------------------------------------- a masthead without 文件, titles the layout must join (test4)
+
+
+def _masthead_docx(masthead: str, title: str, body: list[str]) -> docx.document.Document:
+    """A 红头 as a county office types it in Word: the organ's name alone (no 文件) centred in large red
+    type, an empty line, the title centred in 小二, then the body in 三号."""
+    document = docx.Document()
+    for text, size, red in ((masthead, 34, True), ("", 10.5, False), (title, 22, False)):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        if red:
+            run.font.color.rgb = RGBColor(0xFF, 0, 0)
+    for text in body:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.add_run(text).font.size = Pt(16)
+    return document
+
+
+MASTHEAD_BODY = ["各乡镇党委，县属各单位党组织：", "为切实加强专业化干部队伍建设，现就开展部分专业岗位领导干部遴选工作有关事项通知如下。"]
+
+
+@pytest.mark.system
+@needs_soffice
+def test_a_red_masthead_without_wenjian_is_no_line_of_the_title_in_a_word97_file(tmp_path: Path) -> None:
+    """The organ's name as the masthead (a 发文机关标志 without 文件), large and red over the title: it
+    stands apart from the title ("东海县委组织部关于……的通知" was read as the title)."""
+    document = _masthead_docx("中共东海县委组织部", "关于开展专业岗位领导干部遴选工作的通知", MASTHEAD_BODY)
+    doc = load_document(make_word97(tmp_path / "通知.doc", [], document))
+    assert doc.meta.title == "关于开展专业岗位领导干部遴选工作的通知", doc.text[:60]
+    assert doc.text.split("\n")[:2] == ["中共东海县委组织部", "关于开展专业岗位领导干部遴选工作的通知"]
+
+
+def test_a_red_masthead_without_wenjian_is_no_line_of_the_title_in_a_pdf(tmp_path: Path) -> None:
+    """The same printed to PDF: the masthead is a line of its own, and no line of the title."""
+    pages = [[("masthead", "中共东海县委组织部"), ("title", ["关于开展专业岗位领导干部遴选工作的通知"]),
+              ("recipient", MASTHEAD_BODY[0]), ("body", MASTHEAD_BODY[1])]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages))
+    assert doc.meta.title == "关于开展专业岗位领导干部遴选工作的通知", doc.text[:60]
+
+
+def test_a_title_block_set_double_is_one_title(tmp_path: Path) -> None:
+    """A joint notice's title over three centred lines set double (a little more than a line's height
+    between them, so the layout does not join them), the two issuers on the first: "关于……" opens the
+    heading, so the line under it goes on with it, and the issuers above it are the title's (its last
+    line only was the title)."""
+    title = ["东海省农业农村厅 东海省财政厅", "关于印发2024-2026年东海省农机", "购置与应用补贴实施方案的通知"]
+    pages = [[("title", title), ("recipient", "各市、县、自治县农业农村局、财政局："),
+              ("body", "为规范实施农机购置与应用补贴政策，充分发挥政策效益，推动农业机械化全程全面高质量发展，有效支撑粮食和重要农产品"
+                       "稳定安全供给，加快农业农村现代化，根据有关文件精神，结合我省实际，我们制定了实施方案。现将实施方案印发给你们，"
+                       "请结合本地实际认真贯彻执行。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages, title_pitch=53))
+    assert doc.meta.title == "东海省农业农村厅 东海省财政厅关于印发2024-2026年东海省农机购置与应用补贴实施方案的通知", doc.text[:80]
+
+
+def test_a_title_in_body_type_whose_second_line_fills_the_measure_is_one_title(tmp_path: Path) -> None:
+    """A company's 公告 titled in the body's type over two lines: the first centred, the second running
+    from margin to margin as a wrapped line does. The first line opens the heading (XX关于……), so the
+    second goes on with it (the second line alone was the title)."""
+    pages = [[("centred", ["东海基金管理有限公司关于旗下部分开放式基金新增"]),
+              ("recipient", "东海正达投资管理公司、汇成基金销售公司为其代销机构的公告"),
+              ("body", "根据本公司与上述机构签署的代销协议，自2016年5月24日起，本公司旗下部分开放式基金在上述机构开通申购业务。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "公告.pdf", pages, title_space=8))
+    assert doc.meta.title == ("东海基金管理有限公司关于旗下部分开放式基金新增"
+                              "东海正达投资管理公司、汇成基金销售公司为其代销机构的公告"), doc.text[:80]
+    assert doc.meta.issuer == "东海基金管理有限公司"

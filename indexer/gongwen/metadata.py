@@ -78,7 +78,7 @@ class _Found(dict):
 
 def extract_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False, set_right: Sequence[str] = (),
+    laid_out: bool = False, set_right: Sequence[str] = (), mastheads: Sequence[str] = (),
 ) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
@@ -86,19 +86,21 @@ def extract_metadata(
     ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
     outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out, set_right=set_right)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out, set_right=set_right,
+                         mastheads=mastheads)[0]
 
 
 def read_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False, set_right: Sequence[str] = (),
+    laid_out: bool = False, set_right: Sequence[str] = (), mastheads: Sequence[str] = (),
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
     The document's own elements win over what its page stated (the 信息公开 table, the source line).
     ``laid_out``: the text was read from positions (PDF, OFD, scans), whose layout joined each title's lines.
     ``set_right``: the names the file's layout sets right (``clean.Cleaned.set_right``): set right above
-    the 成文日期, or closing the body, a name signs whatever it ends in.
+    the 成文日期, or closing the body, a name signs whatever it ends in. ``mastheads``: the lines the layout
+    prints as a masthead (``clean.Cleaned.mastheads``): none is a line of the title.
     """
     stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -113,7 +115,7 @@ def read_metadata(
     found.offer("doc_number", _find_doc_number(header), "文号 line of the 版头")
     _offer_stated(found, stated, "doc_number")
 
-    heading = find_heading(lines, joined=laid_out)
+    heading = find_heading(lines, joined=laid_out, mastheads=set(mastheads))
     found.offer("title", title, "title given by the collection")
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
