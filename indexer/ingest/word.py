@@ -91,7 +91,7 @@ def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
         here = looks[k]
         below = _next_look(content, looks, k)
         text = block.text.strip() if isinstance(block, Paragraph) else ""
-        if here is not None and here[1] and body and here[1] >= _TITLE_SIZE * body and _red(block):
+        if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= _TITLE_SIZE * body and _red(block):
             marks.append(MASTHEAD_END)  # red and larger than the body: a masthead, no line of the title
         elif here is None or below is None or text.endswith(_CLOSING):
             marks.append(PARAGRAPH_END)
