@@ -279,3 +279,17 @@ def test_a_title_in_body_type_whose_second_line_fills_the_measure_is_one_title(t
     assert doc.meta.title == ("东海基金管理有限公司关于旗下部分开放式基金新增"
                               "东海正达投资管理公司、汇成基金销售公司为其代销机构的公告"), doc.text[:80]
     assert doc.meta.issuer == "东海基金管理有限公司"
+
+
+def test_one_body_read_twice_above_the_date_signs_once() -> None:
+    """A scanned 意见's last page as OCR lays it out: the 版记's printing office ("农业部办公厅" left of
+    "……印发") is read into the signature block, above the signer's own name. One body does not co-sign
+    with itself: the issuer is that body once ("东海省农业厅办公室、东海省农业厅办公室" was read)."""
+    end, wrap = PARAGRAPH_END, LINE_WRAP
+    pages = [f"东海省农业厅办公室关于加力推进农机购置补贴工作的意见{end}\n各市农业农村局：{end}\n"
+             f"  为加快推进农业机械化高质量发展，现就加力推进农机购置补贴工作提出如下意见，请结合实际认真{wrap}\n"
+             f"贯彻落实。{end}\n 东海省农业厅办公室{end}\n —8—{end}\n                    东海省农业厅办公室{end}\n"
+             f"                    2025年1月23日{end}\n   2025年1月24日印发{end}"]
+    cleaned = clean(pages)
+    meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
+    assert (meta.issuer, meta.date, meta.printed) == ("东海省农业厅办公室", "2025-01-23", "2025-01-24")

@@ -213,7 +213,8 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
     版记's 印发 line ("XX办公室 2021年12月31日印发"); the bodies sign on the lines just above it,
     one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
-    named as bodies are or set right by the layout. An 印发日期 is never a 成文日期."""
+    named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
+    signature block) signs once. An 印发日期 is never a 成文日期."""
     printed = None
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
@@ -228,7 +229,8 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             if not (is_org(line) or line in set_right or _joint_names(line)):
                 break
             above.insert(0, line.lstrip("；;，, "))
-        return [name for line in above for name in (_joint_names(line) or [line])], date, printed
+        names = [name for line in above for name in (_joint_names(line) or [line])]
+        return list(dict.fromkeys(names)), date, printed  # a body co-signs with others, never with itself
     return [], None, printed
 
 
