@@ -16,7 +16,7 @@ from indexer.gongwen.clean import clean
 from indexer.gongwen.documents import load_document
 from indexer.gongwen.metadata import extract_metadata
 from indexer.ingest.office import soffice
-from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
 from filegen import cjk_font_file, make_gongwen_pdf, make_word97, render_gongwen_page
 
@@ -293,3 +293,15 @@ def test_one_body_read_twice_above_the_date_signs_once() -> None:
     cleaned = clean(pages)
     meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
     assert (meta.issuer, meta.date, meta.printed) == ("东海省农业厅办公室", "2025-01-23", "2025-01-24")
+
+
+def test_a_title_whose_issuer_line_repeats_the_masthead_keeps_it() -> None:
+    """A 红头 whose masthead is the organ's name, then the 文号, then the title over two lines with the
+    same name on its first: the masthead is no line of the title, the title's own line is."""
+    end, apart = PARAGRAPH_END, MASTHEAD_END
+    pages = [f"中共东海市委组织部{apart}\n东组通字〔2018〕39号{end}\n中共东海市委组织部{end}\n"
+             f"关于开展纪念建党97周年系列活动的通知{end}\n各县（市、区）委组织部：{end}\n"
+             f"今年是中国共产党成立97周年，为回顾党的历史，现就开展系列活动有关事项通知如下，请认真组织实施。{end}"]
+    cleaned = clean(pages)
+    meta = extract_metadata(cleaned.text, mastheads=cleaned.mastheads)
+    assert meta.title == "中共东海市委组织部关于开展纪念建党97周年系列活动的通知"
