@@ -343,8 +343,9 @@ def make_mixed_pdf(path: Path, text_page: str, scanned_page) -> Path:
     return Path(path)
 
 
-def make_word97(path: Path, paragraphs: list[str]) -> Path:
-    """A Word 97-2003 binary file (.doc, or the same bytes under a .wps name) written by LibreOffice."""
+def make_word97(path: Path, paragraphs: list[str], document: docx.document.Document | None = None) -> Path:
+    """A Word 97-2003 binary file (.doc, or the same bytes under a .wps name) written by LibreOffice,
+    of ``paragraphs`` in plain style, or of a ``document`` formatted by the test."""
     import shutil
     import subprocess
     import tempfile
@@ -353,7 +354,11 @@ def make_word97(path: Path, paragraphs: list[str]) -> Path:
     if soffice is None:
         raise FileNotFoundError("soffice not found: install the Debian package libreoffice-writer-nogui")
     with tempfile.TemporaryDirectory() as tmp:
-        source = make_docx(Path(tmp) / "source.docx", paragraphs)
+        source = Path(tmp) / "source.docx"
+        if document is None:
+            make_docx(source, paragraphs)
+        else:
+            document.save(str(source))
         profile = (Path(tmp) / "profile").as_uri()
         subprocess.run(
             [soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "doc:MS Word 97",
@@ -373,7 +378,8 @@ _PITCH = 28.0
 
 
 def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
-                     number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0) -> Path:
+                     number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0,
+                     title_pitch: float = 32.0) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -387,7 +393,9 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     as far above the text as a line's pitch; ``number_gap``, where given, is how many pitches below the
     text's last line the page number stands (else it sits at the foot of the page). ``title_space`` is
     the space under the title block's last line (a typeset 公文 sets the 主送 close under it);
-    ``masthead_pitch`` the distance between a joint masthead's names (set solid: about their size).
+    ``masthead_pitch`` the distance between a joint masthead's names (set solid: about their size);
+    ``title_pitch`` the distance between a title's lines (set double: about twice their size).
+    ``centred`` blocks are lines centred in body type (a title printed in the body's size).
     """
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for number, blocks in enumerate(pages, start=1):
@@ -397,7 +405,7 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
             pdf.setFont(CJK_FONT, BODY_PT)
             pdf.drawString(_TEXT_LEFT, y + _PITCH - BODY_PT, running_header)
         for kind, text in blocks:
-            y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch)
+            y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch, title_pitch)
         pdf.setFillColorRGB(0, 0, 0)
         pdf.setFont(CJK_FONT, 14)
         pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50 if number_gap is None else y + _PITCH - BODY_PT - number_gap * _PITCH, f"— {number} —")
@@ -406,7 +414,8 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     return Path(path)
 
 
-def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: float = 20.0, masthead_pitch: float = 38.0) -> float:
+def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: float = 20.0, masthead_pitch: float = 38.0,
+                title_pitch: float = 32.0) -> float:
     middle = _TEXT_LEFT + _TEXT_WIDTH / 2
     pdf.setFillColorRGB(0, 0, 0)
     if kind == "masthead":
@@ -428,11 +437,12 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         pdf.setStrokeColorRGB(0.9, 0.1, 0.1)
         pdf.line(_TEXT_LEFT, y - 28, _TEXT_LEFT + _TEXT_WIDTH, y - 28)
         return y - 2.5 * _PITCH
-    if kind == "title":
-        pdf.setFont(CJK_FONT, 22)
+    if kind in ("title", "centred"):
+        size = 22 if kind == "title" else BODY_PT
+        pdf.setFont(CJK_FONT, size)
         for line in text:
-            pdf.drawCentredString(middle, y - 22, line)
-            y -= 32
+            pdf.drawCentredString(middle, y - size, line)
+            y -= title_pitch if kind == "title" else _PITCH
         return y - title_space
     if kind == "gap":
         return y - _PITCH

@@ -10,13 +10,13 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Pt, RGBColor
 
 from indexer.gongwen.clean import clean
 from indexer.gongwen.documents import load_document
 from indexer.gongwen.metadata import extract_metadata
 from indexer.ingest.office import soffice
-from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
 from filegen import cjk_font_file, make_gongwen_pdf, make_word97, render_gongwen_page
 
@@ -166,3 +166,142 @@ def test_the_browsers_print_date_in_its_header_is_no_date_of_the_document() -> N
     meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
     assert (meta.date, meta.issuer) == ("2020-02-03", "东海省教育厅")
     assert "2023/3/1" not in cleaned.text and "中国政府网" not in cleaned.text
+
+
+# ----------------------------------------------------------------------------- 文号 as WPS and regulations print them (test4)
+
+
+@pytest.mark.system
+@needs_soffice
+def test_a_doc_number_in_small_tortoise_shell_brackets_is_the_doc_number(tmp_path: Path) -> None:
+    """WPS users pick the small brackets ﹝﹞ (U+FE5D/E) for GB/T 9704's 〔〕: the 文号 under the title is
+    still the document's."""
+    paragraphs = ["东海保监局 东海省司法厅关于进一步做好司法鉴定工作的通知", "东保监发﹝2013﹞36号", "各保险公司：",
+                  "现就进一步做好涉及保险理赔的司法鉴定工作通知如下，请认真贯彻执行。"]
+    doc = load_document(make_word97(tmp_path / "通知.doc", paragraphs))
+    assert doc.meta.doc_number == "东保监发〔2013〕36号", doc.text[:80]
+
+
+def test_a_regulations_announcement_number_in_brackets_under_its_title_is_its_doc_number(tmp_path: Path) -> None:
+    """A regulation published by a 公告 prints the 公告's number in round brackets under its title,
+    with square brackets for the year ("（证监会公告[2013]26号）"): that is its 文号."""
+    pages = [[("title", ["东海开放式基金销售费用管理规定"]), ("number", "（东证监公告[2013]26号）"),
+              ("body", "第一条 为维护开放式基金销售的市场秩序，保护投资人的合法权益，制定本规定。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "规定.pdf", pages))
+    assert doc.meta.doc_number == "东证监公告〔2013〕26号", doc.text[:80]
+    assert doc.meta.title == "东海开放式基金销售费用管理规定"
+
+
+# ----------------------------------------------------------------------------- a 令 (GB/T 9704's 命令（令）格式)
+
+
+def test_an_order_names_its_number_issuer_and_date_in_the_order_format(tmp_path: Path) -> None:
+    """A 令 republished with the rules it enacts: its title, then "XX委员会令" and "第19号" under it,
+    one sentence, the signer's 职务 and name with the 成文日期 on one line, then the rules in 第X条.
+    The 令号 with its masthead is the 文号, the body naming itself is the issuer, the date after the
+    signer the 成文日期 (none was read: the masthead is no "XX文件" and the date stands beside a name)."""
+    pages = [[("title", ["东海证券投资基金信息披露管理办法"]), ("number", "东海证券监督管理委员会令"), ("number", "第19号"),
+              ("body", "《东海证券投资基金信息披露管理办法》已经2004年3月30日东海证券监督管理委员会主席办公会议审议通过，现予公布，自2004年7月1日起施行。"),
+              ("right", "东海证监会主席：张某某 二○○四年六月八日"), ("gap", ""),
+              ("title", ["东海证券投资基金信息披露管理办法"]),
+              ("body", "第一条 为规范证券投资基金信息披露活动，保护投资人及相关当事人的合法权益，制定本办法。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", pages))
+    meta = doc.meta
+    assert (meta.doc_number, meta.issuer, meta.date) == ("东海证券监督管理委员会令第19号", "东海证券监督管理委员会", "2004-06-08"), doc.text[:120]
+    assert meta.title == "东海证券投资基金信息披露管理办法" and meta.proposal_number is None
+
+
+# ----------------------------------------------------------------------------- a masthead without 文件, titles the layout must join (test4)
+
+
+def _masthead_docx(masthead: str, title: str, body: list[str]) -> docx.document.Document:
+    """A 红头 as a county office types it in Word: the organ's name alone (no 文件) centred in large red
+    type, an empty line, the title centred in 小二, then the body in 三号."""
+    document = docx.Document()
+    for text, size, red in ((masthead, 34, True), ("", 10.5, False), (title, 22, False)):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        if red:
+            run.font.color.rgb = RGBColor(0xFF, 0, 0)
+    for text in body:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.add_run(text).font.size = Pt(16)
+    return document
+
+
+MASTHEAD_BODY = ["各乡镇党委，县属各单位党组织：", "为切实加强专业化干部队伍建设，现就开展部分专业岗位领导干部遴选工作有关事项通知如下。"]
+
+
+@pytest.mark.system
+@needs_soffice
+def test_a_red_masthead_without_wenjian_is_no_line_of_the_title_in_a_word97_file(tmp_path: Path) -> None:
+    """The organ's name as the masthead (a 发文机关标志 without 文件), large and red over the title: it
+    stands apart from the title ("东海县委组织部关于……的通知" was read as the title)."""
+    document = _masthead_docx("中共东海县委组织部", "关于开展专业岗位领导干部遴选工作的通知", MASTHEAD_BODY)
+    doc = load_document(make_word97(tmp_path / "通知.doc", [], document))
+    assert doc.meta.title == "关于开展专业岗位领导干部遴选工作的通知", doc.text[:60]
+    assert doc.text.split("\n")[:2] == ["中共东海县委组织部", "关于开展专业岗位领导干部遴选工作的通知"]
+
+
+def test_a_red_masthead_without_wenjian_is_no_line_of_the_title_in_a_pdf(tmp_path: Path) -> None:
+    """The same printed to PDF: the masthead is a line of its own, and no line of the title."""
+    pages = [[("masthead", "中共东海县委组织部"), ("title", ["关于开展专业岗位领导干部遴选工作的通知"]),
+              ("recipient", MASTHEAD_BODY[0]), ("body", MASTHEAD_BODY[1])]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages))
+    assert doc.meta.title == "关于开展专业岗位领导干部遴选工作的通知", doc.text[:60]
+
+
+def test_a_title_block_set_double_is_one_title(tmp_path: Path) -> None:
+    """A joint notice's title over three centred lines set double (a little more than a line's height
+    between them, so the layout does not join them), the two issuers on the first: "关于……" opens the
+    heading, so the line under it goes on with it, and the issuers above it are the title's (its last
+    line only was the title)."""
+    title = ["东海省农业农村厅 东海省财政厅", "关于印发2024-2026年东海省农机", "购置与应用补贴实施方案的通知"]
+    pages = [[("title", title), ("recipient", "各市、县、自治县农业农村局、财政局："),
+              ("body", "为规范实施农机购置与应用补贴政策，充分发挥政策效益，推动农业机械化全程全面高质量发展，有效支撑粮食和重要农产品"
+                       "稳定安全供给，加快农业农村现代化，根据有关文件精神，结合我省实际，我们制定了实施方案。现将实施方案印发给你们，"
+                       "请结合本地实际认真贯彻执行。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages, title_pitch=53))
+    assert doc.meta.title == "东海省农业农村厅 东海省财政厅关于印发2024-2026年东海省农机购置与应用补贴实施方案的通知", doc.text[:80]
+
+
+def test_a_title_in_body_type_whose_second_line_fills_the_measure_is_one_title(tmp_path: Path) -> None:
+    """A company's 公告 titled in the body's type over two lines: the first centred, the second running
+    from margin to margin as a wrapped line does. The first line opens the heading (XX关于……), so the
+    second goes on with it (the second line alone was the title)."""
+    pages = [[("centred", ["东海基金管理有限公司关于旗下部分开放式基金新增"]),
+              ("recipient", "东海正达投资管理公司、汇成基金销售公司为其代销机构的公告"),
+              ("body", "根据本公司与上述机构签署的代销协议，自2016年5月24日起，本公司旗下部分开放式基金在上述机构开通申购业务。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "公告.pdf", pages, title_space=8))
+    assert doc.meta.title == ("东海基金管理有限公司关于旗下部分开放式基金新增"
+                              "东海正达投资管理公司、汇成基金销售公司为其代销机构的公告"), doc.text[:80]
+    assert doc.meta.issuer == "东海基金管理有限公司"
+
+
+def test_one_body_read_twice_above_the_date_signs_once() -> None:
+    """A scanned 意见's last page as OCR lays it out: the 版记's printing office ("农业部办公厅" left of
+    "……印发") is read into the signature block, above the signer's own name. One body does not co-sign
+    with itself: the issuer is that body once ("东海省农业厅办公室、东海省农业厅办公室" was read)."""
+    end, wrap = PARAGRAPH_END, LINE_WRAP
+    pages = [f"东海省农业厅办公室关于加力推进农机购置补贴工作的意见{end}\n各市农业农村局：{end}\n"
+             f"  为加快推进农业机械化高质量发展，现就加力推进农机购置补贴工作提出如下意见，请结合实际认真{wrap}\n"
+             f"贯彻落实。{end}\n 东海省农业厅办公室{end}\n —8—{end}\n                    东海省农业厅办公室{end}\n"
+             f"                    2025年1月23日{end}\n   2025年1月24日印发{end}"]
+    cleaned = clean(pages)
+    meta = extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right)
+    assert (meta.issuer, meta.date, meta.printed) == ("东海省农业厅办公室", "2025-01-23", "2025-01-24")
+
+
+def test_a_title_whose_issuer_line_repeats_the_masthead_keeps_it() -> None:
+    """A 红头 whose masthead is the organ's name, then the 文号, then the title over two lines with the
+    same name on its first: the masthead is no line of the title, the title's own line is."""
+    end, apart = PARAGRAPH_END, MASTHEAD_END
+    pages = [f"中共东海市委组织部{apart}\n东组通字〔2018〕39号{end}\n中共东海市委组织部{end}\n"
+             f"关于开展纪念建党97周年系列活动的通知{end}\n各县（市、区）委组织部：{end}\n"
+             f"今年是中国共产党成立97周年，为回顾党的历史，现就开展系列活动有关事项通知如下，请认真组织实施。{end}"]
+    cleaned = clean(pages)
+    meta = extract_metadata(cleaned.text, mastheads=cleaned.mastheads)
+    assert meta.title == "中共东海市委组织部关于开展纪念建党97周年系列活动的通知"

@@ -18,7 +18,7 @@ from indexer.gongwen.furniture import strip_furniture
 from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
 from indexer.gongwen.paragraph_breaks import Line, join_paragraphs
-from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
@@ -57,6 +57,7 @@ class Cleaned:
     page_starts: list[int]
     stated: PageFields
     set_right: list[str] = field(default_factory=list)  # names the layout sets right (a signature block's)
+    mastheads: list[str] = field(default_factory=list)  # lines the layout prints as a masthead (large, red)
 
 
 def clean_text(text: str) -> str:
@@ -90,8 +91,9 @@ def clean(pages: list[str]) -> Cleaned:
     lines = _mark_heading(lines)
     _mark_signatures(lines)
     lines, set_right = _set_right_names(lines)
+    mastheads = [line.text for line in lines if line.masthead]
     text, page_starts = join_paragraphs(lines, page_count=len(pages))
-    return Cleaned(text, page_starts, stated, set_right)
+    return Cleaned(text, page_starts, stated, set_right, mastheads)
 
 
 def _furniture_key(line: str) -> str:
@@ -134,6 +136,7 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
     for raw in raw_lines:
         end = raw.rstrip(" ")[-1:]
         ends = True if end == PARAGRAPH_END else False if end == LINE_WRAP else None
+        masthead = raw.rstrip(" ").endswith(MASTHEAD_END)
         raw = raw.replace(PARAGRAPH_END, "").replace(LINE_WRAP, "")
         indent = len(raw) - len(raw.lstrip(" "))
         raw = _LETTER_SPACED.sub(lambda m: re.sub("(?<=\\S) +(?=\\S)", "", m.group()), raw)  # "说    明" is one word
@@ -146,7 +149,8 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
             else:
                 text = _tidy_spaces(text, words=ends is not None)
             if text and not _PAGE_NUMBER.match(text):
-                lines.append(Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends))
+                lines.append(Line(text, page, indent, ends=True if ends is not None and k < len(parts) - 1 else ends,
+                                  masthead=masthead))
                 indent = 0
     return lines
 
@@ -186,7 +190,7 @@ def _mark_heading(lines: list[Line]) -> list[Line]:
     """Mark the document's heading so it stays one paragraph of its own; above a heading that opens
     a letter (a salutation follows), only 版头 lines are the document's: the rest is the page's."""
     texts = [line.text for line in lines]
-    found = find_heading(texts)
+    found = find_heading(texts, mastheads={line.text for line in lines if line.masthead})
     if found is None:
         return lines
     first, last = found

@@ -29,7 +29,7 @@ def read_document(path: Path, source: str | None = None, ocr: OcrMode = "auto") 
     cleaned = clean(extracted.pages)
     paged = extracted.format in PAGED_FORMATS
     meta, found_by = read_metadata(cleaned.text, title_hint=extracted.title_hint, stated=cleaned.stated, laid_out=paged,
-                                   set_right=cleaned.set_right)
+                                   set_right=cleaned.set_right, mastheads=cleaned.mastheads)
     document = Document(
         doc_id=extracted.content_hash[:DOC_ID_LENGTH],
         source=source or path.name,

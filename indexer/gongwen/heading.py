@@ -10,6 +10,7 @@ The same rules run on raw lines (cleaning) and on joined paragraphs (metadata).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from indexer.gongwen.dates import parse_date
 from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
@@ -98,16 +99,18 @@ def zone_end(lines: list[str]) -> int:
     return min(len(lines), ZONE_LINES)
 
 
-def find_heading(lines: list[str], joined: bool = False) -> tuple[int, int] | None:
+def find_heading(lines: list[str], joined: bool = False, mastheads: Collection[str] = ()) -> tuple[int, int] | None:
     """(first, last) index of the heading's lines, or None when the text has no heading above its
     salutation. A heading naming a reply's kind wins over one naming the proposal (……的建议).
     ``joined``: the reader already joined each title's lines (a file's layout showed them), so a
     heading is one line, with at most its issuer on the line above."""
     end = zone_end(lines)
+    # a masthead is the first line with its words: the title's own issuer line under it may repeat them
+    printed_as_masthead = {lines.index(text) for text in mastheads if text in lines}
     for kinds in (KINDS, PROPOSAL_KINDS):
         for last in range(end):
             if (_is_heading_text(lines[last]) or _kind_alone(lines, last)) and kind_of(lines[last]) in kinds:
-                return _first_line(lines, last, joined), last
+                return _first_line(lines, last, joined, printed_as_masthead), last
     return None
 
 
@@ -121,18 +124,28 @@ def _left_open(line: str) -> bool:
     return line.strip().endswith("的") and _is_heading_text(line)
 
 
-def _first_line(lines: list[str], last: int, joined: bool = False) -> int:
-    """Walk up from the heading's last line to its first (three lines at most)."""
+def _first_line(lines: list[str], last: int, joined: bool = False, mastheads: Collection[int] = ()) -> int:
+    """Walk up from the heading's last line to its first (three lines at most). Where the layout joined
+    the title's lines, a line above goes with it only where the layout could not tell: a line left at
+    "……的", or one that opens the heading ("XX关于……新增" over a line running from margin to margin).
+    An issuer on a line of its own above 关于/对 is the title's, unless the layout printed it as a
+    masthead (``mastheads``, their indices: a 红头 without 文件, larger and red)."""
     first = last
-    while (not joined or (first > 0 and _left_open(lines[first - 1]))) and not starts_heading(lines[first].strip()) \
+    while (not joined or (first > 0 and _goes_on(lines[first - 1]))) and not starts_heading(lines[first].strip()) \
             and first > 0 and last - first < 2:
         above = lines[first - 1]
-        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()) or not _mostly_cjk(above):
+        if not _is_heading_text(above) or doc_number_line(above) or _MASTHEAD.search(above.strip()) or not _mostly_cjk(above) \
+                or first - 1 in mastheads:
             break
         first -= 1
-    if first > 0 and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
+    if first > 0 and first - 1 not in mastheads and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
         first -= 1  # the issuer printed on its own line above 对……/关于……
     return first
+
+
+def _goes_on(line: str) -> bool:
+    """A title's line the next one goes on from: left at "……的", or the heading's opening ("关于……")."""
+    return _left_open(line) or (starts_heading(line.strip()) and _is_heading_text(line) and kind_of(line) is None)
 
 
 def _mostly_cjk(text: str) -> bool:

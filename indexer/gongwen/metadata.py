@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 from indexer.gongwen.characters import CJK
-from indexer.gongwen.dates import find_date, parse_date
+from indexer.gongwen.dates import DATE_ANYWHERE, find_date, parse_date
 from indexer.gongwen.heading import (
     find_heading,
     heading_issuer,
@@ -30,6 +31,11 @@ from indexer.models import DocMeta
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、]|第[一二三四五六七八九十百\d]+[章条节])")
 # the 版头 naming the issuer: "XX文件", or a standard's cover "XX企业标准"
 _ISSUER_LINE = re.compile(rf"^([{CJK}A-Za-z（）()]{{2,30}}?)(?:文件|企业标准)$")  # BJTU…文件: a Latin abbreviation too
+# GB/T 9704's 命令（令）格式: the issuer's name and 令 (命令) as its masthead, the 令号 (第N号) under it or beside it
+_ORDER_LINE = re.compile(rf"^([{CJK}（）()]{{2,30}}?)(命令|令)\s*(第\s*\d{{1,5}}\s*号)?$")
+_ORDER_NUMBER = re.compile(r"^第\s*\d{1,5}\s*号$")
+_ORDER_SIGNATURE = 6  # the 令's signature (职务, name, 成文日期) follows its one or two sentences
+_SIGNATURE_LINE = 40  # "XX委员会主席：XXX 二○○四年六月八日": a signature, not a sentence that ends in a date
 _RECIPIENT_LINE = re.compile(rf"^[{CJK}（）()、，,\s]{{1,120}}[:：]$")
 _LABEL = re.compile(r"^(主送|抄送)(?:单位|机关)?[:：]\s*(.*)$")
 _REGION = re.compile(
@@ -72,7 +78,7 @@ class _Found(dict):
 
 def extract_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False, set_right: Sequence[str] = (),
+    laid_out: bool = False, set_right: Sequence[str] = (), mastheads: Sequence[str] = (),
 ) -> DocMeta:
     """Read the 公文 elements from cleaned text (one paragraph per line).
 
@@ -80,28 +86,36 @@ def extract_metadata(
     ``title`` (stated by a collection) replaces the layout's; ``stated`` is what the page stated
     outside the document (``clean.Cleaned.stated``).
     """
-    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out, set_right=set_right)[0]
+    return read_metadata(text, title_hint=title_hint, title=title, stated=stated, laid_out=laid_out, set_right=set_right,
+                         mastheads=mastheads)[0]
 
 
 def read_metadata(
     text: str, title_hint: str | None = None, title: str | None = None, stated: PageFields | None = None,
-    laid_out: bool = False, set_right: Sequence[str] = (),
+    laid_out: bool = False, set_right: Sequence[str] = (), mastheads: Sequence[str] = (),
 ) -> tuple[DocMeta, dict[str, str]]:
     """The metadata, and for each field found the rule that found it (what `inspect --explain` shows).
 
     The document's own elements win over what its page stated (the 信息公开 table, the source line).
     ``laid_out``: the text was read from positions (PDF, OFD, scans), whose layout joined each title's lines.
     ``set_right``: the names the file's layout sets right (``clean.Cleaned.set_right``): set right above
-    the 成文日期, or closing the body, a name signs whatever it ends in.
+    the 成文日期, or closing the body, a name signs whatever it ends in. ``mastheads``: the lines the layout
+    prints as a masthead (``clean.Cleaned.mastheads``): none is a line of the title.
     """
     stated = stated or PageFields()
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     header = lines[:_body_start(lines)]
     found = _Found()
+    order = _find_order(lines, header)
+    if order:
+        found.offer("doc_number", order.number, "令号 under the 令's masthead")
+        found.offer("issuers", [order.issuer], "令's masthead (XX令)")
+        found.offer("issuer", order.issuer, "令's masthead (XX令)")
+        found.offer("date", order.signed, "date after the 令's signer")
     found.offer("doc_number", _find_doc_number(header), "文号 line of the 版头")
     _offer_stated(found, stated, "doc_number")
 
-    heading = find_heading(lines, joined=laid_out)
+    heading = find_heading(lines, joined=laid_out, mastheads=set(mastheads))
     found.offer("title", title, "title given by the collection")
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
@@ -163,11 +177,44 @@ def _find_doc_number(header: list[str]) -> str | None:
     return found or next((number for line in header[:8] if (number := notice_number_line(line))), None)
 
 
+class _Order(NamedTuple):
+    issuer: str
+    number: str
+    signed: str | None
+
+
+def _find_order(lines: list[str], header: list[str]) -> _Order | None:
+    """A 令 (GB/T 9704's 命令（令）格式): a masthead "XX令" (or "XX命令") with its 令号 "第N号" under it or
+    on its line; the signer's 职务 and name and the 成文日期 follow the 令's sentences, the date closing
+    a short line ("XX委员会主席：XXX 二○○四年六月八日") or on a line of its own."""
+    for i, line in enumerate(header[:8]):
+        match = _ORDER_LINE.match(line)
+        if not match or not is_org(match.group(1)):
+            continue
+        number = match.group(3)
+        if number is None and i + 1 < len(header) and _ORDER_NUMBER.match(header[i + 1]):
+            number, i = header[i + 1], i + 1
+        if number is None:
+            continue
+        signed = next((date for below in lines[i + 1:i + 1 + _ORDER_SIGNATURE] if (date := _closing_date(below))), None)
+        return _Order(match.group(1), re.sub(r"\s+", "", match.group(1) + match.group(2) + number), signed)
+    return None
+
+
+def _closing_date(line: str) -> str | None:
+    """The date a short line ends in (a signature's), not one a sentence names."""
+    dates = list(DATE_ANYWHERE.finditer(line))
+    if not dates or len(line) > _SIGNATURE_LINE or line[dates[-1].end():].strip() or "。" in line:
+        return None
+    return parse_date(dates[-1].group())
+
+
 def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
     版记's 印发 line ("XX办公室 2021年12月31日印发"); the bodies sign on the lines just above it,
     one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
-    named as bodies are or set right by the layout. An 印发日期 is never a 成文日期."""
+    named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
+    signature block) signs once. An 印发日期 is never a 成文日期."""
     printed = None
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
@@ -182,7 +229,8 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             if not (is_org(line) or line in set_right or _joint_names(line)):
                 break
             above.insert(0, line.lstrip("；;，, "))
-        return [name for line in above for name in (_joint_names(line) or [line])], date, printed
+        names = [name for line in above for name in (_joint_names(line) or [line])]
+        return list(dict.fromkeys(names)), date, printed  # a body co-signs with others, never with itself
     return [], None, printed
 
 
@@ -278,7 +326,8 @@ def _find_proposal(
     zone = [line for i, line in enumerate(lines[:end]) if i not in skip and kind_of(line)]
     found.offer("proposal_number", find_proposal("\n".join(zone), need_kind=True), "heading above the salutation")
     start = end + 1 if end < len(lines) and is_salutation(lines[end]) else end
-    opening = [DOC_NUMBER.sub("", line.split("。")[0]) for line in lines[max(start - 1, 0):start + _OPENING_LINES]]
+    opening = [DOC_NUMBER.sub("", line.split("。")[0]) for line in lines[max(start - 1, 0):start + _OPENING_LINES]
+               if not _ORDER_LINE.match(line) and not _ORDER_NUMBER.match(line)]  # a 令号 is no proposal's
     found.offer("proposal_number", find_proposal("\n".join(opening)), "opening sentence of the reply")
 
 

@@ -1,6 +1,7 @@
 """发文字号 and 提案/建议号: the patterns, in one place, for metadata, BM25 tokens and filters.
 
-A 文号 is printed with any bracket style (〔〕 as GB/T 9704 wants, but also [] ［］ 【】 () （）),
+A 文号 is printed with any bracket style (〔〕 as GB/T 9704 wants, but also [] ［］ 【】 () （）, and the
+small ﹝﹞ WPS users pick for 〔〕),
 sometimes with 第 before its number (临建建议字〔2025〕第1号); it is shown and indexed as 〔〕 and
 matched in any style. A 提案/建议号 is printed as 第153053号提案, 第DH0271号, 第A20250015号建议,
 第〔27〕号, 250101号代表建议 or 自编号027号; its identifier (153053, DH0271, 27) is what staff type.
@@ -12,8 +13,8 @@ import re
 import unicodedata
 
 CJK = "\u4e00-\u9fff"
-OPEN = "〔[［(【（"
-CLOSE = "〕]］)】）"
+OPEN = "〔[［(【（﹝"
+CLOSE = "〕]］)】）﹞"
 _O, _C = f"[{re.escape(OPEN)}]", f"[{re.escape(CLOSE)}]"
 # 普教办〔2024〕3号 in running (NFKC-normalised) text; the issuer abbreviation is optional
 DOC_NUMBER_IN_TEXT = re.compile(rf"([{CJK}]{{0,12}})\s*{_O}\s*((?:19|20)\d\d)\s*{_C}\s*(第?)\s*(\d{{1,5}})\s*号")
@@ -45,6 +46,7 @@ PROPOSAL_IN_TEXT = re.compile(
     rf"|{PROPOSAL_UNMARKED.pattern}|{PROPOSAL_OWN_NUMBER.pattern}"
 )
 _SPACE = re.compile(r"\s+")
+_BRACKETED_LINE = re.compile(r"^[(（](.+)[)）]$")
 
 
 def normalize_doc_number(value: str) -> str:
@@ -72,9 +74,11 @@ def find_doc_number(text: str) -> str | None:
 
 def doc_number_line(line: str) -> str | None:
     """The 文号 when ``line`` is a 文号 line of a 版头 (nothing else on it but a 类 mark), or the
-    number a licence or certificate prints in that place (用字第530902202200014号)."""
+    number a licence or certificate prints in that place (用字第530902202200014号). A regulation
+    published by a 公告 prints the 公告's number in round brackets under its title
+    ("（证监会公告[2013]26号）"): that is its 文号 line too."""
     text = _SPACE.sub("", line)
-    match = DOC_NUMBER_LINE.fullmatch(text)
+    match = DOC_NUMBER_LINE.fullmatch(text) or DOC_NUMBER_LINE.fullmatch(_BRACKETED_LINE.sub(r"\1", text))
     if match:
         return display_doc_number(match)
     form = FORM_NUMBER.fullmatch(text)

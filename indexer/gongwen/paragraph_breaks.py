@@ -41,6 +41,7 @@ class Line:
     opens: bool = False  # first line of the document's heading: a paragraph starts here
     closes: bool = False  # last line of the document's heading: its paragraph ends here
     ends: bool | None = None  # the file's layout says its paragraph ends here (True) or wraps on (False)
+    masthead: bool = False  # printed as a masthead (large, red): a paragraph of its own, no line of the title
 
 
 def _is_standalone(line: Line, wide: bool) -> bool:

@@ -5,7 +5,8 @@ line is indented or set apart, or in another size or colour. A line that runs to
 and is followed by a line starting at the left margin, in the same size, wraps: the paragraph goes
 on. The lines of a title block (centred, close together, larger than the body) are one paragraph
 too; red print larger than the body (a 红头 masthead) stands alone, red text in body type wraps. Each line keeps its indent as leading spaces; a line
-that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_WRAP``. The cleaner
+that ends its paragraph ends with ``PARAGRAPH_END``, one that wraps with ``LINE_WRAP``, a masthead's with
+``MASTHEAD_END``. The cleaner
 (``indexer.gongwen.clean``) joins the lines by these marks instead of guessing from punctuation.
 """
 
@@ -18,6 +19,9 @@ from indexer.ingest.layout import Box, Row, char_width, page_rows
 
 PARAGRAPH_END = "\u2029"  # Unicode's paragraph separator, at the end of a line that ends its paragraph
 LINE_WRAP = "\u2028"  # Unicode's line separator, at the end of a line whose paragraph goes on
+# at the end of a masthead's line (red print larger than the body, a 发文机关标志): it ends its paragraph
+# and stands apart from the title under it, whatever its words ("XX县委组织部" over "关于……的通知")
+MASTHEAD_END = PARAGRAPH_END * 2
 
 _MARGIN_SLACK = 1.5  # a line within this many character widths of the right margin runs to it
 _LEFT_SLACK = 1.0  # a line starting within this many character widths of the column's left edge is not indented
@@ -141,7 +145,8 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
                 )
             else:
                 wraps = False
-            (header if k < first else lines).append(" " * indent + row.text + (LINE_WRAP if wraps else PARAGRAPH_END))
+            end = LINE_WRAP if wraps else MASTHEAD_END if _masthead(row, body) else PARAGRAPH_END
+            (header if k < first else lines).append(" " * indent + row.text + end)
     return lines + header
 
 
@@ -159,6 +164,11 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
         return False
     indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
     return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
+
+
+def _masthead(row: Row, body: float) -> bool:
+    """Red print larger than the body: a masthead (a seal's red is a picture, or OCR's, not a row's)."""
+    return row.red and row.size >= _TITLE_SIZE * body
 
 
 def _item_hang(row: Row, width: float) -> float | None:

@@ -5,7 +5,8 @@ signature or a date set right), ends its paragraph: its line ends with ``PARAGRA
 cleaner never glues a signature to the line before. Text pasted into Word often breaks a sentence
 over paragraphs ("…用燃气检漏仪对燃" / "气管道设施进行检漏。"): a paragraph that stops mid-sentence
 carries no mark and the cleaner decides, as for plain text. The lines of a title set over several
-centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block.
+centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block;
+a red paragraph larger than the body is a masthead (``MASTHEAD_END``), as on a PDF's page.
 Paragraphs Word numbers itself keep the number it prints ("一、", "（一）", "1."; ``docxnumbering``).
 """
 
@@ -24,9 +25,10 @@ from indexer.errors import UnreadableFile
 from indexer.ingest.docxnumbering import Numbering
 from indexer.ingest.files import nonblank
 from indexer.ingest.limits import MAX_TABLE_COLUMNS
-from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
+from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
 SET_RIGHT = 8  # a paragraph starting this many characters or more from the left margin is set right
+_TITLE_SIZE = 1.15  # a masthead is set at least this much larger than the body
 DEFAULT_MEASURE = 28  # characters a line holds where the section does not say (GB/T 9704's)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # a paragraph ending in one of these ends a sentence, a clause list or a label: it is whole
@@ -89,7 +91,9 @@ def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
         here = looks[k]
         below = _next_look(content, looks, k)
         text = block.text.strip() if isinstance(block, Paragraph) else ""
-        if here is None or below is None or text.endswith(_CLOSING):
+        if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= _TITLE_SIZE * body and _red(block):
+            marks.append(MASTHEAD_END)  # red and larger than the body: a masthead, no line of the title
+        elif here is None or below is None or text.endswith(_CLOSING):
             marks.append(PARAGRAPH_END)
         elif here == below and here[0] and here[1] and body and here[1] > body and looks[k + 1] is not None:
             marks.append(LINE_WRAP)  # a title block over centred paragraphs in one larger size
@@ -98,6 +102,20 @@ def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
         else:
             marks.append("")
     return marks
+
+
+def _red(paragraph: Paragraph) -> bool:
+    """Whether most of the paragraph's printed characters are red (a 红头 masthead's)."""
+    red = sum(len(run.text.strip()) for run in paragraph.runs if _red_colour(run))
+    return 2 * red > len(paragraph.text.strip())
+
+
+def _red_colour(run) -> bool:
+    colour = run.font.color
+    if colour is None or colour.type is None or colour.rgb is None:
+        return False
+    r, g, b = colour.rgb
+    return r >= 150 and g < 110 and b < 110
 
 
 def _set_right(document, content: list[Paragraph | Table]) -> list[int]:
