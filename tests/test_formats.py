@@ -40,6 +40,7 @@ from filegen import (
     SCANNED_NOTICE,
     cjk_font_file,
     make_docx,
+    make_gongwen_pdf,
     make_image_pdf,
     make_mixed_pdf,
     make_word97,
@@ -173,6 +174,32 @@ PNG_NOTICE = [
     ("body", "各街镇要加快排查地下空间积水隐患，落实防汛物资和抢险队伍。"),
     ("right", "2024年6月3日"),
 ]
+
+
+@pytest.mark.system
+@needs_font
+def test_a_paragraph_read_by_ocr_is_joined_over_its_wrapped_lines(tmp_path: Path) -> None:
+    """A page printed at 90 dpi (a browser's print of a 政务公开 page) and read by OCR: its boxes are
+    14 to 18 per cent apart in height from line to line of one paragraph (the glyphs on each line
+    differ), more than one size step, yet every line runs to the right margin and the next starts at
+    the left one: the paragraph is one, not cut at each line."""
+    import pypdfium2
+
+    body = ("为全面提升高等学校专利质量，促进科技成果转移转化，更好地发挥高校服务经济社会发展的重要作用，"
+            "各地教育行政部门和高等学校要坚持质量第一，积极推动把专利质量提升工作纳入重要议事日程，"
+            "健全知识产权统筹协调机制（含《高校知识产权管理规范》的贯彻落实），建立专利申请前评估制度，"
+            "加强技术转移与知识产权运营机构建设，进一步提高知识产权工作水平，促进知识产权的创造和运用。")
+    pdf = make_gongwen_pdf(tmp_path / "意见.pdf", [[("title", ["关于提升高等学校专利质量的若干意见"]),
+                                                   ("recipient", "各省、自治区、直辖市教育厅（教委）："),
+                                                   ("body", body), ("body", "特此通知。")]])
+    document = pypdfium2.PdfDocument(str(pdf))
+    document[0].render(scale=1.25).to_pil().save(tmp_path / "意见.png")  # 90 dpi: body type 20 pixels high
+    document.close()
+    text = load_document(tmp_path / "意见.png").text
+    (paragraph,) = [line for line in text.split("\n") if "为全面提升" in line]
+    assert paragraph.endswith("促进知识产权的创造和运用。"), text
+    assert character_accuracy(paragraph, body) >= 0.97, paragraph
+    assert "关于提升高等学校专利质量的若干意见" in text.split("\n")[0] and "特此通知。" not in paragraph
 
 
 @pytest.mark.system

@@ -27,6 +27,7 @@ _MARGIN_SLACK = 1.5  # a line within this many character widths of the right mar
 _LEFT_SLACK = 1.0  # a line starting within this many character widths of the column's left edge is not indented
 _WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this many characters
 _SAME_SIZE = 0.15  # sizes within this share of each other are one size
+_PITCH_OF_HEIGHT = 1.5  # an OCR row whose characters are further apart than this many box heights was not read whole
 _TITLE_SIZE = 1.15  # a title block is set at least this much larger than the body
 _CENTRED = 2.0  # a centred line's middle is within this many character widths of its column's
 _TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("中华人民共和国" over a licence's name)
@@ -160,7 +161,7 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
         return False  # a masthead stands alone; red text in body type (a law's 题注) wraps as black text does
     if _title_block(row, below, (extent[0], extent[1]), width, body) and not _fills_measure(below, (left, right), width, body):
         return True
-    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
+    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_print(row, below):
         return False
     indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
     return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
@@ -190,7 +191,7 @@ def _hangs_on(row: Row, below: Row, width: float, margins: tuple[float, float], 
     hang, right = margins
     if row.red or below.red or below.has_cells or (row.has_cells and _item_hang(row, width) is None):
         return False
-    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_size(row.size, below.size):
+    if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_print(row, below):
         return False
     return _reaches(row, right, width) and abs(below.x0 - hang) <= _LEFT_SLACK * width
 
@@ -241,6 +242,28 @@ def _reaches(row: Row, right: float, width: float) -> bool:
 def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:
     middle = (margins[0] + margins[1]) / 2
     return abs((row.x0 + row.x1) / 2 - middle) <= _CENTRED * width
+
+
+def _same_print(row: Row, below: Row) -> bool:
+    """Whether two rows are set in one size. OCR gives no font size, and its box heights vary with
+    the glyphs on each line by more than one size step, so rows read by OCR are compared by the
+    pitch of their characters, which keeps to the type's size line by line; where a row's pitch is
+    no character's (OCR read a few characters of a line it boxed whole), by their heights."""
+    upper, lower = _pitch_of_characters(row), _pitch_of_characters(below)
+    if upper is None or lower is None:
+        return _same_size(row.size, below.size)
+    return _same_size(upper, lower)
+
+
+def _pitch_of_characters(row: Row) -> float | None:
+    """An OCR row's boxes' widths over their characters (full-width ones whole, the others half), or
+    None: a row with font sizes, or one whose pitch passes its box height by half (letters spaced
+    out, or characters OCR did not read)."""
+    if any(box.size > 0 for box in row.boxes):
+        return None
+    characters = sum(0.5 if char.isascii() else 1.0 for box in row.boxes for char in box.text if not char.isspace())
+    pitch = sum(box.x1 - box.x0 for box in row.boxes) / characters if characters else None
+    return pitch if pitch is not None and pitch <= _PITCH_OF_HEIGHT * (row.y1 - row.y0) else None
 
 
 def _same_size(a: float, b: float) -> bool:
