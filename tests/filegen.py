@@ -658,3 +658,39 @@ def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, f
     pdf.showPage()
     pdf.save()
     return Path(path)
+
+
+def render_scanned_pages(paragraphs: list[str], *, rows: int, numbers: list[str], mark: str, number_gap: float = 1.2,
+                         seed: int = 0) -> list:
+    """Pages of body text as a phone scanner app saves them, as Pillow images: paragraphs (two-character
+    first-line indent, 28 characters a line) running on over the page breaks after ``rows`` lines, each
+    page's number (``numbers``, printed as OCR reads them: "一1一") ``number_gap`` line pitches under
+    its last line, and the app's ``mark`` (a watermark) as close under the number, at the right."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width, height = _A4_PIXELS
+    body_font, small_font = _cjk_font(33), _cjk_font(28)
+    char = body_font.getlength("国")
+    left = int((width - 28 * char) / 2)
+    pitch = int(33 * 1.75)
+    lines: list[tuple[int, str]] = []
+    for paragraph in paragraphs:
+        first, rest = paragraph[:26], paragraph[26:]
+        lines += [(2, first)] + [(0, line) for line in _wrap(rest, 28) if rest]
+    images = []
+    for number, start in enumerate(range(0, len(lines), rows)):
+        page = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(page)
+        y = int(height * 0.1)
+        for indent, line in lines[start : start + rows]:
+            draw.text((left + indent * char, y), line, font=body_font, fill=(20, 20, 20))
+            y += pitch
+        y += int((number_gap - 1) * pitch)
+        draw.text(((width - small_font.getlength(numbers[number])) / 2, y), numbers[number], font=small_font, fill=(20, 20, 20))
+        y += int(number_gap * pitch)
+        draw.text((width - left - small_font.getlength(mark), y), mark, font=small_font, fill=(60, 60, 60))
+        rng = np.random.default_rng(seed + number)
+        pixels = np.asarray(page, dtype=np.int16) + rng.normal(0, 6, (height, width, 1)).astype(np.int16)
+        images.append(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5)))
+    return images

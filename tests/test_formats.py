@@ -45,6 +45,7 @@ from filegen import (
     make_mixed_pdf,
     make_word97,
     render_gongwen_page,
+    render_scanned_pages,
 )
 
 IN_CI = os.environ.get("CI") == "true"  # in CI a missing tool is a failure, not a skip
@@ -200,6 +201,26 @@ def test_a_paragraph_read_by_ocr_is_joined_over_its_wrapped_lines(tmp_path: Path
     assert paragraph.endswith("促进知识产权的创造和运用。"), text
     assert character_accuracy(paragraph, body) >= 0.97, paragraph
     assert "关于提升高等学校专利质量的若干意见" in text.split("\n")[0] and "特此通知。" not in paragraph
+
+
+@pytest.mark.system
+@needs_font
+def test_a_scanned_paragraph_goes_on_over_the_page_number_ocr_misreads(tmp_path: Path) -> None:
+    """A phone scan's page number as OCR reads it ("一1一": the dashes read as the character 一) stands
+    a little over a line's pitch under the page's last line, with the scanner app's mark close under
+    it: both are the page's footer, and the paragraph running over the page break is one."""
+    opening = "各地农业农村部门要高度重视农机购置与应用补贴工作，切实加强组织领导。"
+    running = ("以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党的二十大精神，按照推动高质量发展要求，"
+               "坚持市场主导、政府引导，坚持创新驱动、智能引领，坚持为农服务、增产增收，坚持分区分类、稳步推进，"
+               "加快建立健全补贴工作机制，集中资源支持生产急需、群众欢迎的先进创新机具，有力有序淘汰过时落后的农业机械，"
+               "加快促进先进智能农机装备研发制造，引领推进农业机械化高质量发展，为加快建设农业强国提供有力支撑。")
+    closing = "本意见自印发之日起施行。"
+    images = render_scanned_pages([opening, running, closing], rows=8, numbers=["一1一", "一2一"], mark="扫描全能王创建")
+    text = load_document(make_image_pdf(tmp_path / "意见.pdf", images)).text
+    (paragraph,) = [line for line in text.split("\n") if "以习近平" in line]
+    assert paragraph.rstrip("。").endswith("提供有力支撑"), text
+    assert character_accuracy(paragraph, running) >= 0.97, paragraph
+    assert "扫描全能王" not in text and "1一" not in text and "本意见自印发之日起施行。" not in paragraph, text
 
 
 @pytest.mark.system

@@ -18,7 +18,7 @@ from indexer.gongwen.furniture import strip_furniture
 from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
 from indexer.gongwen.infotable import PageFields, read_info_table
 from indexer.gongwen.paragraph_breaks import Line, join_paragraphs
-from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
+from indexer.ingest.paragraphs import DASHED_PAGE_NUMBER, LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
@@ -34,10 +34,10 @@ _NAME = re.compile(f"^[{CJK}A-Za-z（）() ]{{2,30}}$")  # a name: no sentence, 
 _BRACKETED = re.compile("^[（(][^（）()]+[）)]$")
 _NOT_A_NAME = ("特此", "此致", "附件")
 
-# Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3".
-# OCR reads the dashes of "—1—" as "-", "一", "_" or "~" ("-1一").
+# Page furniture: "— 3 —", "- 3 -", "第 3 页 共 9 页", "3 / 9", "Page 3"; the dashes as OCR reads them
+# too ("-1一", the layout's DASHED_PAGE_NUMBER).
 _PAGE_NUMBER = re.compile(
-    r"^(?:[—–－\-一_~～]+\s*\d{1,4}\s*[—–－\-一_~～]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    rf"^(?:{DASHED_PAGE_NUMBER}|第\s*\d{{1,4}}\s*页(?:\s*[,，/]?\s*共\s*\d{{1,4}}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
     re.IGNORECASE,
 )

@@ -35,6 +35,7 @@ _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
 _PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
 _FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
 _FOOTER_CHARS = 12
+_FOOTER_ROWS = 2  # a page's footer is at most this many rows: a page number and a line under it
 _RUNNING_PAGES = 3  # a row recurring at the top of this many pages (and half of them) is a running header
 _HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
 _COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
@@ -46,8 +47,12 @@ _ITEM_MARKER = re.compile(
     r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[)）.．、]"
     r"|[①-⑳])"
 )
-_MARKED_PAGE_NUMBER = re.compile(r"^[—–－\-]\s*\d{1,4}\s*[—–－\-]$|^第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?$")
-_PAGE_NUMBER_ROW = re.compile(r"^[—–－\-]?\s*\d{1,4}\s*[—–－\-]?$|^第\s*\d{1,4}\s*页")
+# a page number between dashes: "— 3 —" as printed, and as OCR reads it, the dashes as "-", "一", "_"
+# or "~" ("-1一", "一6一"), a single digit between them sometimes as a letter ("-S-" for "-5-")
+_DASH = "[—–－\\-一_~～]"
+DASHED_PAGE_NUMBER = rf"{_DASH}+\s*(?:\d{{1,4}}|[A-Za-z])\s*{_DASH}+"
+_MARKED_PAGE_NUMBER = re.compile(rf"^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*页(?:\s*[，,/]?\s*共\s*\d{{1,4}}\s*页)?$")
+_PAGE_NUMBER_ROW = re.compile(rf"^{_DASH}?\s*\d{{1,4}}\s*{_DASH}?$|^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*页")
 
 
 def laid_out(pages: list[list[Box]]) -> list[str]:
@@ -117,7 +122,9 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         else:  # a side block, a form's column: a few rows, or rows that share no edges
             left, right = min(row.x0 for row in rows), max(row.x1 for row in rows)
         pitch = _pitch(rows)
-        first, last = _first_body_row(rows, pitch, body) if number == 0 else 0, _last_body_row(rows, pitch)
+        first = _first_body_row(rows, pitch, body) if number == 0 else 0
+        foot = _foot_number(rows, first)
+        last = _last_body_row(rows if foot is None else rows[: foot + 1], pitch)
         while first < last and _header_key(rows[first].text) in running:
             first += 1
         # a page number marked as one ("— 3 —") ends the body however close under the text it
@@ -129,8 +136,8 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
         hang: float | None = None  # where the text of the numbered item being read starts
         for k, row in enumerate(rows):
-            if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()):
-                continue  # the footer's page number is the page's, not the text's
+            if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()) or foot is not None and k > foot:
+                continue  # the footer's page number, and what is printed under it, are the page's, not the text's
             indent = max(0, round((row.x0 - left) / width))
             marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
             hang = marker if marker is not None else hang if hang is not None and abs(row.x0 - hang) <= _LEFT_SLACK * width else None
@@ -221,6 +228,18 @@ def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
     ):
         first += 1
     return first
+
+
+def _foot_number(rows: list[Row], first: int) -> int | None:
+    """Index of a page number marked as one ("— 3 —", OCR's "一3一") among the column's last rows,
+    with only short rows under it (a scanner app's mark printed below the number): the page's
+    footer starts there, however close under the text the number stands."""
+    for k in range(len(rows) - 1, max(first, len(rows) - 1 - _FOOTER_ROWS), -1):
+        if _MARKED_PAGE_NUMBER.match(rows[k].text.strip()):
+            return k
+        if len(rows[k].text.replace(" ", "")) > _FOOTER_CHARS:
+            return None
+    return None
 
 
 def _last_body_row(rows: list[Row], pitch: float) -> int:
