@@ -15,10 +15,18 @@ from dataclasses import dataclass, field
 from indexer.gongwen.characters import CJK, CJK_PUNCT, full_width_punctuation, normalise_characters
 from indexer.gongwen.dates import is_date_line
 from indexer.gongwen.furniture import strip_furniture
-from indexer.gongwen.heading import find_heading, is_masthead, is_org, is_salutation, starts_heading, zone_end
+from indexer.gongwen.heading import (
+    find_heading,
+    is_masthead,
+    is_org,
+    is_salutation,
+    joint_names,
+    starts_heading,
+    zone_end,
+)
 from indexer.gongwen.infotable import PageFields, read_info_table
 from indexer.gongwen.paragraph_breaks import Line, join_paragraphs
-from indexer.ingest.paragraphs import DASHED_PAGE_NUMBER, LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
+from indexer.ingest.paragraphs import DASHED_PAGE_NUMBER, LINE_WRAP, MASTHEAD_END, PARAGRAPH_END, SET_RIGHT
 
 # Spaces next to a CJK character carry no meaning in Chinese text ("上 海 市" -> "上海市").
 _NEAR_CJK = f"{CJK}{CJK_PUNCT}"
@@ -29,7 +37,6 @@ _CJK_WORD_GAP = re.compile(f"(?<=[{CJK}]{{2}}) (?=[{CJK}]{{2}})")  # a wide gap 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} +")
 _KEEP_SPACE_AFTER = re.compile("^第[零〇一二三四五六七八九十百千\\d]+[编章节条](?:之[一二三四五六七八九十]+)? +")
 
-SET_RIGHT = 8  # a line indented this many characters or more is set right: a signature, a date
 _NAME = re.compile(f"^[{CJK}A-Za-z（）() ]{{2,30}}$")  # a name: no sentence, no label, no date
 _BRACKETED = re.compile("^[（(][^（）()]+[）)]$")
 _NOT_A_NAME = ("特此", "此致", "附件")
@@ -143,8 +150,8 @@ def _split_page_lines(raw_lines: list[str], page: int) -> list[Line]:
         parts = _fields_kept(_COLUMN_GAP.split(raw.strip()))
         for k, part in enumerate(parts):
             text = part.strip().strip("|｜").strip()  # a table cell's pipes are layout
-            names = text.split()
-            if indent >= SET_RIGHT and len(names) > 1 and all(is_org(name) for name in names):
+            names = joint_names(text) if indent >= SET_RIGHT else []
+            if names:
                 text = " ".join(names)  # bodies signing on one line, set apart: "学生工作处  国际合作与交流处"
             else:
                 text = _tidy_spaces(text, words=ends is not None)

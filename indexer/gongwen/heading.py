@@ -60,8 +60,16 @@ def is_org(line: str) -> bool:
     return len(text) <= 30 and bool(ORG_SUFFIX.search(_unqualified(text))) and not re.search(r"[，。：:；《、]", text)
 
 
+def joint_names(line: str) -> list[str]:
+    """Bodies signing on one line, set apart by spaces ("学生工作处 国际合作与交流处"), each named as a
+    body is; else none."""
+    names = line.split()
+    return names if len(names) > 1 and all(is_org(name) for name in names) else []
+
+
 def _unqualified(name: str) -> str:
-    return _TRAILING_BRACKET.sub("", name) if len(_TRAILING_BRACKET.sub("", name)) >= 2 else name
+    bare = _TRAILING_BRACKET.sub("", name)
+    return bare if len(bare) >= 2 else name
 
 
 def kind_of(text: str) -> str | None:

@@ -21,6 +21,7 @@ from indexer.gongwen.heading import (
     is_masthead,
     is_org,
     is_salutation,
+    joint_names,
     kind_of,
     zone_end,
 )
@@ -226,18 +227,12 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
         above: list[str] = []
         while i - len(above) > 0 and len(above) < 6:
             line = _FIELD_LABEL.sub("", lines[i - len(above) - 1])
-            if not (is_org(line) or line in set_right or _joint_names(line)):
+            if not (is_org(line) or line in set_right or joint_names(line)):
                 break
             above.insert(0, line.lstrip("；;，, "))
-        names = [name for line in above for name in (_joint_names(line) or [line])]
+        names = [name for line in above for name in (joint_names(line) or [line])]
         return list(dict.fromkeys(names)), date, printed  # a body co-signs with others, never with itself
     return [], None, printed
-
-
-def _joint_names(line: str) -> list[str]:
-    """Bodies signing on one line, set apart by spaces, each named as a body is; else none."""
-    names = line.split()
-    return names if len(names) > 1 and all(is_org(name) for name in names) else []
 
 
 def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
@@ -247,7 +242,7 @@ def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
     names: list[str] = []
     while end - len(names) > 0 and lines[end - len(names) - 1] in set_right:
         names.insert(0, lines[end - len(names) - 1])
-    return [name for line in names for name in (_joint_names(line) or [line])]
+    return [name for line in names for name in (joint_names(line) or [line])]
 
 
 def _starts_at_salutation(lines: list[str]) -> bool:

@@ -85,6 +85,11 @@ class Row:
         return "    " in self.text
 
 
+def red_ink(red: float, green: float, blue: float) -> bool:
+    """Whether a colour (RGB 0-255) prints as red: a 红头 masthead's, a seal's (``Box.red``)."""
+    return red >= 150 and green < 110 and blue < 110
+
+
 def char_width(boxes: list[Box]) -> float:
     """Typical width of one full-width character: from boxes of CJK text, else from box heights."""
     widths = [

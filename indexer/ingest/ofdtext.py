@@ -13,7 +13,7 @@ import statistics
 
 from lxml import etree
 
-from indexer.ingest.layout import Box
+from indexer.ingest.layout import Box, red_ink
 
 _WIDE_ADVANCE = 1.4  # an advance this many times the usual one steps over a space
 
@@ -95,7 +95,7 @@ def is_red(obj: etree._Element) -> bool:
         values = [float(v) for v in (colour.get("Value") or "").split()]
     except ValueError:
         return False
-    return len(values) >= 3 and values[0] >= 150 and values[1] < 110 and values[2] < 110
+    return len(values) >= 3 and red_ink(*values[:3])
 
 
 def _glyph_width(char: str, size: float) -> float:

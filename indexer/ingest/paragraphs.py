@@ -28,7 +28,8 @@ _LEFT_SLACK = 1.0  # a line starting within this many character widths of the co
 _WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this many characters
 _SAME_SIZE = 0.15  # sizes within this share of each other are one size
 _PITCH_OF_HEIGHT = 1.5  # an OCR row whose characters are further apart than this many box heights was not read whole
-_TITLE_SIZE = 1.15  # a title block is set at least this much larger than the body
+TITLE_SIZE = 1.15  # a title block (a masthead too) is set at least this much larger than the body
+SET_RIGHT = 8  # a line indented this many characters or more is set right: a signature, a date
 _CENTRED = 2.0  # a centred line's middle is within this many character widths of its column's
 _TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("中华人民共和国" over a licence's name)
 _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
@@ -176,7 +177,7 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
 
 def _masthead(row: Row, body: float) -> bool:
     """Red print larger than the body: a masthead (a seal's red is a picture, or OCR's, not a row's)."""
-    return row.red and row.size >= _TITLE_SIZE * body
+    return row.red and row.size >= TITLE_SIZE * body
 
 
 def _item_hang(row: Row, width: float) -> float | None:
@@ -207,7 +208,7 @@ def _title_block(row: Row, below: Row, margins: tuple[float, float], width: floa
     """Two centred lines close together, one larger than the body and neither smaller: lines of
     one title (a licence's "中华人民共和国" over its name in larger type, too)."""
     small, large = sorted((row.size, below.size))
-    big = small >= body and large >= _TITLE_SIZE * body and small >= _TITLE_STEP * large
+    big = small >= body and large >= TITLE_SIZE * body and small >= _TITLE_STEP * large
     close = below.y0 - row.y1 <= _TITLE_GAP * max(row.y1 - row.y0, below.y1 - below.y0)
     return big and close and _centred(row, margins, width) and _centred(below, margins, width)
 

@@ -13,7 +13,7 @@ import ctypes
 
 import pypdfium2.raw as pdfium
 
-from indexer.ingest.layout import Box
+from indexer.ingest.layout import Box, red_ink
 from indexer.ingest.pdfium_access import opened
 
 _RUN_GAP = 0.5  # characters further apart than this share of their size start a new run
@@ -71,7 +71,7 @@ def _char(textpage, index: int, height: float):
     alpha = ctypes.c_uint()
     is_red = False
     if pdfium.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha):
-        is_red = red.value >= 150 and green.value < 110 and blue.value < 110
+        is_red = red_ink(red.value, green.value, blue.value)
     return (_DRAWN_HYPHEN.get(text, text), left, height - top, right, height - bottom, size, is_red)
 
 

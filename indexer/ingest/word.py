@@ -24,11 +24,10 @@ from docx.text.paragraph import Paragraph
 from indexer.errors import UnreadableFile
 from indexer.ingest.docxnumbering import Numbering
 from indexer.ingest.files import nonblank
+from indexer.ingest.layout import red_ink
 from indexer.ingest.limits import MAX_TABLE_COLUMNS
-from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
+from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END, SET_RIGHT, TITLE_SIZE
 
-SET_RIGHT = 8  # a paragraph starting this many characters or more from the left margin is set right
-_TITLE_SIZE = 1.15  # a masthead is set at least this much larger than the body
 DEFAULT_MEASURE = 28  # characters a line holds where the section does not say (GB/T 9704's)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # a paragraph ending in one of these ends a sentence, a clause list or a label: it is whole
@@ -42,8 +41,9 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
         numbering = Numbering(document)
         blocks = [_docx_block_text(block, numbering) for block in content]
         title = document.core_properties.title
-        marks = _paragraph_marks(content)
-        indents = _set_right(document, content)
+        looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
+        marks = _paragraph_marks(content, looks)
+        indents = _set_right(document, content, looks)
     except Exception as exc:  # not a ZIP, missing parts, malformed XML: all mean the same to the user
         raise UnreadableFile(path, f"not a readable DOCX: {type(exc).__name__}: {exc}") from exc
     text = "\n\n".join(" " * indents[k] + _marked(block, marks[k]) for k, block in enumerate(blocks) if block.strip())
@@ -80,10 +80,9 @@ def _marked(block: str, mark: str) -> str:
     return "\n".join(line + (mark if k == len(lines) - 1 else PARAGRAPH_END) for k, line in enumerate(lines))
 
 
-def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
+def _paragraph_marks(content: list[Paragraph | Table], looks: list) -> list[str]:
     """The mark of each block's last line: PARAGRAPH_END, LINE_WRAP (a title going on) or "" (a
-    paragraph that stops mid-sentence: the cleaner decides)."""
-    looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
+    paragraph that stops mid-sentence: the cleaner decides); ``looks``: each paragraph's ``_look``."""
     sizes = [look[1] for look in looks if look and look[1]]
     body = max(set(sizes), key=sizes.count) if sizes else None
     marks = []
@@ -91,7 +90,7 @@ def _paragraph_marks(content: list[Paragraph | Table]) -> list[str]:
         here = looks[k]
         below = _next_look(content, looks, k)
         text = block.text.strip() if isinstance(block, Paragraph) else ""
-        if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= _TITLE_SIZE * body and _red(block):
+        if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= TITLE_SIZE * body and _red(block):
             marks.append(MASTHEAD_END)  # red and larger than the body: a masthead, no line of the title
         elif here is None or below is None or text.endswith(_CLOSING):
             marks.append(PARAGRAPH_END)
@@ -114,16 +113,15 @@ def _red_colour(run) -> bool:
     colour = run.font.color
     if colour is None or colour.type is None or colour.rgb is None:
         return False
-    r, g, b = colour.rgb
-    return r >= 150 and g < 110 and b < 110
+    return red_ink(*colour.rgb)
 
 
-def _set_right(document, content: list[Paragraph | Table]) -> list[int]:
+def _set_right(document, content: list[Paragraph | Table], looks: list) -> list[int]:
     """For each block, the characters a paragraph set well right starts from (aligned right, or
     indented past ``SET_RIGHT`` characters: a signature, a date), as a PDF line's indent is given;
     0 for the others. The cleaner reads these spaces as it reads a page's indents."""
     section = document.sections[0] if document.sections else None
-    body = _body_points(document, content)
+    body = _body_points(document, looks)
     measure = DEFAULT_MEASURE
     if section is not None and section.page_width and section.left_margin is not None and section.right_margin is not None:
         measure = max(1, round((section.page_width - section.left_margin - section.right_margin) / Pt(body)))
@@ -142,9 +140,9 @@ def _set_right(document, content: list[Paragraph | Table]) -> list[int]:
     return indents
 
 
-def _body_points(document, content: list[Paragraph | Table]) -> float:
+def _body_points(document, looks: list) -> float:
     """The size most paragraphs are set in, else the Normal style's, else Word's 五号 (10.5 pt)."""
-    sizes = [look[1] for block in content if isinstance(block, Paragraph) and block.text.strip() and (look := _look(block))[1]]
+    sizes = [look[1] for look in looks if look and look[1]]
     if sizes:
         return max(set(sizes), key=sizes.count)
     try:
