@@ -199,6 +199,16 @@ def test_a_ruled_tables_cells_read_whole_and_each_row_on_one_line(tmp_path: Path
     assert before in lines and after in lines, lines
 
 
+def test_a_frame_ruled_round_a_page_of_text_is_no_table(tmp_path: Path) -> None:
+    """A frame ruled round the page's text with a rule under its title (a 稿纸's two "cells") encloses
+    paragraphs, not a table's cells: they stay paragraphs, not one line of a table row."""
+    doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", UNIVERSITY_NOTICE[:1], framed=True))
+    lines = doc.text.split("\n")
+    for article in ARTICLES:
+        assert article in lines, (article, lines)
+    assert doc.meta.title == "东海大学关于印发《东海大学本科生毕业论文管理办法》的通知"
+
+
 def _numbered_docx(path: Path) -> Path:
     """A 实施方案 whose headings Word numbers itself: 一、 over （一）, and a "List Number" list."""
     import docx
