@@ -147,9 +147,9 @@ def _table_rows(table: Table, width: float) -> list[Box]:
 
 
 def _cell_text(cell: Cell, width: float) -> str:
-    """A cell's lines as one text: a line that fills the cell's width wraps (joined as it was
-    broken), one that stops short ends a paragraph of the cell (a space, as DOCX joins a cell's
-    paragraphs). The cell's inner margin is its widest line's."""
+    """A cell's lines as one text: a line that fills the cell's width wraps (joined as the cleaner
+    joins wrapped lines), one that stops short ends a paragraph of the cell (a space, as DOCX joins
+    a cell's paragraphs). The cell's inner margin is its widest line's."""
     lines = _group_lines(cell.boxes)
     if not lines:
         return ""
@@ -159,13 +159,15 @@ def _cell_text(cell: Cell, width: float) -> str:
         size = max(box.font for box in line)
         fills = cell.x1 - max(box.x1 for box in line) <= margin + _MARGIN_SLACK * size
         after = _join(below, width)
-        text += ("" if _cjk(text[-1:]) or _cjk(after[:1]) else " ") if fills else " "
+        text += (" " if _letter(text[-1:]) and _letter(after[:1]) else "") if fills else " "
         text += after
     return text
 
 
-def _cjk(char: str) -> bool:
-    return bool(char) and not char.isascii()
+def _letter(char: str) -> bool:
+    """A Latin letter: two words wrapped apart are joined by a space (a code or number broken at
+    the cell's edge is not)."""
+    return char.isascii() and char.isalpha()
 
 
 def _drawn_once(boxes: list[Box]) -> list[Box]:
