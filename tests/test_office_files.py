@@ -356,6 +356,20 @@ def test_a_drawn_soft_hyphen_between_years_stays_a_hyphen(tmp_path: Path) -> Non
     assert clean_text("《规划（2014\u00ad2020年）》") == "《规划（2014-2020年）》"
 
 
+def test_a_hyphen_drawn_at_a_lines_end_is_kept(tmp_path: Path) -> None:
+    """A code broken over two lines after one of its hyphens ("…-KF-C-" over "003(V2.0)", a cell of a
+    revision table): pdfium reports that hyphen as a control character, and it was dropped."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "记录表.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(100, 700, "制度编码：ZR-XNQY-NNJG-NNZR-KF-C-")
+    pdf.drawString(100, 684, "003(V2.0)")
+    pdf.save()
+    assert "ZR-XNQY-NNJG-NNZR-KF-C-003(V2.0)" in load_document(path).text.replace("\n", "")
+
+
 def test_names_set_apart_by_a_gap_stay_apart(tmp_path: Path) -> None:
     pdf = make_gongwen_pdf(tmp_path / "名单.pdf", [[("title", ["关于成立工作小组的通知"]), ("recipient", "组　长：张某　李某")]])
     assert "组长：张某 李某" in load_document(pdf).text

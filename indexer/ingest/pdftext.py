@@ -4,7 +4,8 @@ Runs of characters on one baseline, in one size and colour, with no gap wider th
 character between them, become the ``layout.Box`` es that ``paragraphs.laid_out`` reads. The
 characters pdfium makes up itself (spaces and line breaks it infers from gaps) are left out: the
 layout measures the gaps. A glyph mapped to the soft hyphen U+00AD is drawn, so it is a hyphen
-(Word writes its non-breaking hyphen so: "2014‐2020年").
+(Word writes its non-breaking hyphen so: "2014‐2020年"), and so is one drawn at a line's end, which
+pdfium reports as a control character.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def _char(textpage, index: int, height: float):
     if pdfium.FPDFText_IsGenerated(textpage, index) == 1:
         return None
     code = pdfium.FPDFText_GetUnicode(textpage, index)
-    text = chr(code) if code else ""
+    # a hyphen drawn at a line's end, which pdfium reports as U+0002 ("ZR-KF-C-" over "003")
+    text = "-" if pdfium.FPDFText_IsHyphen(textpage, index) == 1 else chr(code) if code else ""
     if not text or text in "\r\n" or (ord(text) < 32 and text != "\t"):
         return None
     left, bottom, right, top = textpage.get_charbox(index, loose=True)
