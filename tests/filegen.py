@@ -379,7 +379,7 @@ _PITCH = 28.0
 
 def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
                      number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0,
-                     title_pitch: float = 32.0) -> Path:
+                     title_pitch: float = 32.0, framed: bool = False) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -396,6 +396,10 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     ``masthead_pitch`` the distance between a joint masthead's names (set solid: about their size);
     ``title_pitch`` the distance between a title's lines (set double: about twice their size).
     ``centred`` blocks are lines centred in body type (a title printed in the body's size).
+    ``table`` is (column widths in points, rows): a table ruled as Word draws one, in 12 pt, each
+    cell's text wrapped inside its cell; a cell given as None is merged with the cell above it (no
+    rule between them, its text in the top one). ``framed`` draws a ruled frame round each page's
+    text, a rule under its first block (a form's 稿纸: two "cells", one holding the page's text).
     """
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for number, blocks in enumerate(pages, start=1):
@@ -404,8 +408,17 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
             pdf.setFillColorRGB(0, 0, 0)
             pdf.setFont(CJK_FONT, BODY_PT)
             pdf.drawString(_TEXT_LEFT, y + _PITCH - BODY_PT, running_header)
+        rules = [y + 6]
         for kind, text in blocks:
             y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch, title_pitch)
+            rules.append(y + 6)
+        if framed:
+            pdf.setStrokeColorRGB(0, 0, 0)
+            pdf.setLineWidth(0.75)
+            for rule in (rules[0], rules[1], rules[-1]):
+                pdf.line(_TEXT_LEFT - 8, rule, _TEXT_LEFT + _TEXT_WIDTH + 8, rule)
+            for x in (_TEXT_LEFT - 8, _TEXT_LEFT + _TEXT_WIDTH + 8):
+                pdf.line(x, rules[0], x, rules[-1])
         pdf.setFillColorRGB(0, 0, 0)
         pdf.setFont(CJK_FONT, 14)
         pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50 if number_gap is None else y + _PITCH - BODY_PT - number_gap * _PITCH, f"— {number} —")
@@ -450,12 +463,18 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         pdf.setFont(CJK_FONT, BODY_PT)
         pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 4 * BODY_PT, y - BODY_PT, text)
         return y - _PITCH
-    if kind == "printed":
+    if kind == "printed":  # the 版记's last line, between its rules (GB/T 9704: 分隔线 above and below)
         office, date = text
         pdf.setFont(CJK_FONT, 14)
         pdf.drawString(_TEXT_LEFT + 14, y - 14, office)
         pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 14, y - 14, date)
+        pdf.setStrokeColorRGB(0, 0, 0)
+        pdf.setLineWidth(0.75)
+        for rule in (y + 4, y - _PITCH + 4):
+            pdf.line(_TEXT_LEFT, rule, _TEXT_LEFT + _TEXT_WIDTH, rule)
         return y - _PITCH
+    if kind == "table":
+        return _draw_table(pdf, *text, y)
     if kind == "latin":
         pdf.setFont("Helvetica", BODY_PT)
         pdf.drawString(_TEXT_LEFT + 2 * BODY_PT, y - BODY_PT, text)
@@ -477,6 +496,36 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         pdf.drawText(text_object)
         y -= _PITCH
     return y
+
+
+_CELL_PT, _CELL_PITCH, _CELL_PAD = 12, 16.0, 5.0
+
+
+def _draw_table(pdf: canvas.Canvas, widths: list[float], rows: list[list[str | None]], y: float) -> float:
+    """A ruled table under ``y``: each cell's text wrapped at its cell's width, left aligned and set
+    from the cell's top, the rules drawn as lines 0.5 pt wide; returns the y under the table."""
+    lefts = [_TEXT_LEFT + sum(widths[:k]) for k in range(len(widths) + 1)]
+    wrapped = [[_cell_lines(text, width) if text else [] for text, width in zip(row, widths)] for row in rows]
+    heights = [max([len(lines) for lines in row] + [1]) * _CELL_PITCH + 2 * _CELL_PAD for row in wrapped]
+    tops = [y - sum(heights[:k]) for k in range(len(rows) + 1)]
+    pdf.setStrokeColorRGB(0, 0, 0)
+    pdf.setLineWidth(0.5)
+    pdf.setFont(CJK_FONT, _CELL_PT)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text is not None or r == 0:  # a merged cell's rule above it is not drawn
+                pdf.line(lefts[c], tops[r], lefts[c + 1], tops[r])
+            for k, line in enumerate(wrapped[r][c]):
+                pdf.drawString(lefts[c] + _CELL_PAD, tops[r] - _CELL_PAD - _CELL_PT - k * _CELL_PITCH, line)
+    pdf.line(lefts[0], tops[-1], lefts[-1], tops[-1])
+    for x in lefts:
+        pdf.line(x, tops[0], x, tops[-1])
+    return tops[-1] - _PITCH / 2
+
+
+def _cell_lines(text: str, width: float) -> list[str]:
+    per_line = int((width - 2 * _CELL_PAD) // _CELL_PT)
+    return [text[k:k + per_line] for k in range(0, len(text), per_line)]
 
 
 def _justified_lines(text: str, indent: int) -> list[str]:

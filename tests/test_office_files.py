@@ -176,6 +176,39 @@ def test_a_bare_page_number_under_double_spaced_lines_is_a_footer_and_the_paragr
     assert "1" not in lines and "2" not in lines
 
 
+HAZARDS = [
+    ["隐患等级", "隐患内容", "整改期限"],
+    ["一级隐患（居民）", "燃气表设置在卧室或浴室内，或存在偷盗气、无表、反装、直通表、小火不走等情形的", "5日"],
+    [None, "热水器设置在卧室、浴室内，或无烟道、烟道松脱、烟道未伸出室外的", "7日"],
+    ["二级隐患", "燃气表、表前阀、调压箱或表箱生锈严重，影响安全使用的", "10日内整改完毕"],
+]
+
+
+def test_a_ruled_tables_cells_read_whole_and_each_row_on_one_line(tmp_path: Path) -> None:
+    """Word's table with text wrapping inside its cells: each cell's visual lines are one text and a
+    row's cells one line, joined as a DOCX row is (" | "); a cell merged over two rows reads in its
+    top row. They were read visual row by visual row, each cell's continuation on a line of its own
+    interleaved with the others ("…小火不" / "一级隐患（居" / "走等情形的")."""
+    before = "根据隐患整改、治理和排除的难度及其可能导致事故后果和影响范围，分为一般事故隐患和重大事故隐患，整改期限如下表。"
+    after = "除上表规定的隐患内容外，同时包括《城镇燃气经营安全重大隐患判定标准》规定的情形，按其规定的期限整改完毕。"
+    pages = [[("title", ["隐患管理制度"]), ("body", before), ("table", ([96, 256, 96], HAZARDS)), ("body", after)]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "制度.pdf", pages))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    for row in HAZARDS:
+        assert "|".join(cell for cell in row if cell) in lines, (row, lines)
+    assert before in lines and after in lines, lines
+
+
+def test_a_frame_ruled_round_a_page_of_text_is_no_table(tmp_path: Path) -> None:
+    """A frame ruled round the page's text with a rule under its title (a 稿纸's two "cells") encloses
+    paragraphs, not a table's cells: they stay paragraphs, not one line of a table row."""
+    doc = load_document(make_gongwen_pdf(tmp_path / "办法.pdf", UNIVERSITY_NOTICE[:1], framed=True))
+    lines = doc.text.split("\n")
+    for article in ARTICLES:
+        assert article in lines, (article, lines)
+    assert doc.meta.title == "东海大学关于印发《东海大学本科生毕业论文管理办法》的通知"
+
+
 def _numbered_docx(path: Path) -> Path:
     """A 实施方案 whose headings Word numbers itself: 一、 over （一）, and a "List Number" list."""
     import docx
@@ -321,6 +354,20 @@ def test_a_drawn_soft_hyphen_between_years_stays_a_hyphen(tmp_path: Path) -> Non
     doc = load_document(make_gongwen_pdf(tmp_path / "规划.pdf", pages))
     assert "2014-2020" in doc.text and "20142020" not in doc.text
     assert clean_text("《规划（2014\u00ad2020年）》") == "《规划（2014-2020年）》"
+
+
+def test_a_hyphen_drawn_at_a_lines_end_is_kept(tmp_path: Path) -> None:
+    """A code broken over two lines after one of its hyphens ("…-KF-C-" over "003(V2.0)", a cell of a
+    revision table): pdfium reports that hyphen as a control character, and it was dropped."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "记录表.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(100, 700, "制度编码：ZR-XNQY-NNJG-NNZR-KF-C-")
+    pdf.drawString(100, 684, "003(V2.0)")
+    pdf.save()
+    assert "ZR-XNQY-NNJG-NNZR-KF-C-003(V2.0)" in load_document(path).text.replace("\n", "")
 
 
 def test_names_set_apart_by_a_gap_stay_apart(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from indexer.ingest.gutters import gutters
+from indexer.ingest.tables import Cell, Rule, Table, tables
 
 _SPANNING = 0.6  # a box wider than this share of the text area spans all columns (title, table row)
 _CELL_GAP = 2.0  # a gap of more than this many character widths separates two cells of a line
@@ -20,6 +21,7 @@ _MIN_COLUMN_OVERLAP = 0.5  # columns side by side share at least this share of t
 _DOUBLE_STRIKE = 0.3  # the same text this share of its size from itself is one text drawn twice
 _BESIDE = 0.25  # a box overlapping two stacked rows by this share of its height each stands beside both
 _STACKED = 0.5  # boxes sharing this share of the narrower one's width, at different heights, are on two lines
+_MARGIN_SLACK = 1.5  # a cell's line this many characters short of its margin fills it (a wrapped line)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Box:
     text: str
     size: float = 0.0  # font size in page units; 0 when unknown (OCR): the box height stands in
     red: bool = False  # printed in red: a 红头 masthead, a red mark
+    cells: bool = False  # a row of a ruled table, its cells' texts joined: it ends its paragraph
 
     @property
     def height(self) -> float:
@@ -82,7 +85,12 @@ class Row:
 
     @property
     def has_cells(self) -> bool:
-        return "    " in self.text
+        return "    " in self.text or self.table
+
+    @property
+    def table(self) -> bool:
+        """A row of a ruled table (its cells read whole)."""
+        return any(box.cells for box in self.boxes)
 
 
 def red_ink(red: float, green: float, blue: float) -> bool:
@@ -94,18 +102,22 @@ def char_width(boxes: list[Box]) -> float:
     """Typical width of one full-width character: from boxes of CJK text, else from box heights."""
     widths = [
         (box.x1 - box.x0) / len(box.text) for box in boxes
-        if len(box.text) >= 4 and sum("\u3400" <= c <= "\u9fff" for c in box.text) >= 0.8 * len(box.text)
+        if not box.cells and len(box.text) >= 4 and sum("\u3400" <= c <= "\u9fff" for c in box.text) >= 0.8 * len(box.text)
     ]
     estimate = statistics.median(widths) if widths else statistics.median(box.height for box in boxes)
     return max(estimate, 1e-6)
 
 
-def page_rows(boxes: list[Box]) -> list[list[Row]]:
-    """The page's rows, one list per column, columns in reading order (top to bottom, left to right)."""
+def page_rows(boxes: list[Box], rules: list[Rule] | None = None) -> list[list[Row]]:
+    """The page's rows, one list per column, columns in reading order (top to bottom, left to right);
+    ``rules``, the lines drawn on the page, rule its tables, whose rows are read cell by cell."""
     boxes = _filled_in(_drawn_once([box for box in boxes if box.text.strip()]))
     if not boxes:
         return []
     width = char_width(boxes)
+    if rules:
+        outside, found = tables(boxes, rules)
+        boxes = outside + [row for table in found for row in _table_rows(table, width)]
     area_left = min(box.x0 for box in boxes)
     columns = []
     for left, full, column in _columns(_segments(boxes, width, gutters(boxes, width)), area_left):
@@ -114,6 +126,48 @@ def page_rows(boxes: list[Box]) -> list[list[Row]]:
             row.text = _join(row.boxes, width)
         columns.append(rows)
     return columns
+
+
+def _table_rows(table: Table, width: float) -> list[Box]:
+    """One box per row of a ruled table that has text, spanning the table: the texts of its cells
+    joined as a DOCX row's are (" | "), each cell's wrapped lines read as one text; an empty cell
+    (a merged cell's text stands on the page before) adds nothing."""
+    rows = []
+    for top, bottom, cells in table.rows:
+        texts = [text for text in (_cell_text(cell, width) for cell in cells) if text]
+        inked = [box for cell in cells for box in cell.boxes]
+        if not inked:
+            continue
+        sizes = sorted(box.font for box in inked)
+        red = sum(len(box.text) for box in inked if box.red) > 0.5 * sum(len(box.text) for box in inked)
+        inset = 0.1 * (bottom - top)  # rows that share a rule do not overlap
+        rows.append(Box(table.x0, top + inset, table.x1, bottom - inset, " | ".join(texts),
+                        size=sizes[len(sizes) // 2], red=red, cells=True))
+    return rows
+
+
+def _cell_text(cell: Cell, width: float) -> str:
+    """A cell's lines as one text: a line that fills the cell's width wraps (joined as the cleaner
+    joins wrapped lines), one that stops short ends a paragraph of the cell (a space, as DOCX joins
+    a cell's paragraphs). The cell's inner margin is its widest line's."""
+    lines = _group_lines(cell.boxes)
+    if not lines:
+        return ""
+    margin = max(0.0, min(line[0].x0 for line in lines) - cell.x0)
+    text = _join(lines[0], width)
+    for line, below in zip(lines, lines[1:]):
+        size = max(box.font for box in line)
+        fills = cell.x1 - max(box.x1 for box in line) <= margin + _MARGIN_SLACK * size
+        after = _join(below, width)
+        text += (" " if _letter(text[-1:]) and _letter(after[:1]) else "") if fills else " "
+        text += after
+    return text
+
+
+def _letter(char: str) -> bool:
+    """A Latin letter: two words wrapped apart are joined by a space (a code or number broken at
+    the cell's edge is not)."""
+    return char.isascii() and char.isalpha()
 
 
 def _drawn_once(boxes: list[Box]) -> list[Box]:

@@ -16,6 +16,7 @@ import re
 import statistics
 
 from indexer.ingest.layout import Box, Row, char_width, page_rows
+from indexer.ingest.tables import Rule
 
 PARAGRAPH_END = "\u2029"  # Unicode's paragraph separator, at the end of a line that ends its paragraph
 LINE_WRAP = "\u2028"  # Unicode's line separator, at the end of a line whose paragraph goes on
@@ -56,14 +57,15 @@ _MARKED_PAGE_NUMBER = re.compile(rf"^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*�
 _PAGE_NUMBER_ROW = re.compile(rf"^{_DASH}?\s*\d{{1,4}}\s*{_DASH}?$|^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*页")
 
 
-def laid_out(pages: list[list[Box]]) -> list[str]:
-    """Each page's text: lines in reading order with indents and paragraph ends.
+def laid_out(pages: list[list[Box]], rules: list[list[Rule]] | None = None) -> list[str]:
+    """Each page's text: lines in reading order with indents and paragraph ends; ``rules``, the
+    lines drawn on each page, rule its tables (a row of one is a line, its cells joined by " | ").
 
     The margins are the page's where it has enough full lines to show them, else the document's
     over all its pages: on a page of short lines (a list, a signature page) no line runs to the
     document's margin, so none wraps; a page of text among pages of wider tables keeps its own.
     """
-    rows = [page_rows(boxes) for boxes in pages]
+    rows = [page_rows(boxes, rules[k] if rules else None) for k, boxes in enumerate(pages)]
     every_box = [box for boxes in pages for box in boxes if box.text.strip()]
     if not every_box:
         return ["" for _ in pages]
@@ -139,7 +141,7 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         for k, row in enumerate(rows):
             if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()) or foot is not None and k > foot:
                 continue  # the footer's page number, and what is printed under it, are the page's, not the text's
-            indent = max(0, round((row.x0 - left) / width))
+            indent = 0 if row.table else max(0, round((row.x0 - left) / width))  # a table row is not set right
             marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
             hang = marker if marker is not None else hang if hang is not None and abs(row.x0 - hang) <= _LEFT_SLACK * width else None
             if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf

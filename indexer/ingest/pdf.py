@@ -24,7 +24,7 @@ from indexer.ingest.ofdpictures import BACKGROUND_SHARE, merge
 from indexer.ingest.paragraphs import laid_out
 from indexer.ingest.pdfium_access import opened, page_size
 from indexer.ingest.pdfium_access import render as render_page
-from indexer.ingest.pdftext import background_pages, page_boxes
+from indexer.ingest.pdftext import background_pages, page_boxes, page_rules
 from indexer.models import OcrPage
 
 # A page with fewer visible characters than this has no text layer (a page number at most).
@@ -88,6 +88,7 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
     when pdfium cannot read the file (pypdf's plain extraction stands in)."""
     try:
         boxes = page_boxes(data)
+        rules = page_rules(data)
         # a page OCR reads whole anyway (too little text layer, or --ocr force) is not read twice
         backgrounds = [] if ocr == "force" else [
             i for i in background_pages(data, BACKGROUND_SHARE)
@@ -101,7 +102,7 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
         facts = [OcrPage(page=i + 1, confidence=None, error=f"background picture not read: {why}") for i in backgrounds]
     else:
         facts = _read_backgrounds(path, data, boxes, backgrounds)
-    return laid_out(boxes), facts
+    return laid_out(boxes, rules), facts
 
 
 def _read_backgrounds(path: Path, data: bytes, boxes: list[list[Box]], backgrounds: list[int]) -> list[OcrPage]:

@@ -4,7 +4,8 @@ Runs of characters on one baseline, in one size and colour, with no gap wider th
 character between them, become the ``layout.Box`` es that ``paragraphs.laid_out`` reads. The
 characters pdfium makes up itself (spaces and line breaks it infers from gaps) are left out: the
 layout measures the gaps. A glyph mapped to the soft hyphen U+00AD is drawn, so it is a hyphen
-(Word writes its non-breaking hyphen so: "2014‐2020年").
+(Word writes its non-breaking hyphen so: "2014‐2020年"), and so is one drawn at a line's end, which
+pdfium reports as a control character.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pypdfium2.raw as pdfium
 
 from indexer.ingest.layout import Box, red_ink
 from indexer.ingest.pdfium_access import opened
+from indexer.ingest.tables import RULE_WIDTH, Rule
 
 _RUN_GAP = 0.5  # characters further apart than this share of their size start a new run
 _SAME_LINE = 0.3  # baselines within this share of the size are one line
@@ -25,6 +27,73 @@ def page_boxes(data: bytes) -> list[list[Box]]:
     """The runs of every page, in page coordinates with y downwards (points)."""
     with opened(data) as document:
         return [_runs(document[index]) for index in range(len(document))]
+
+
+def page_rules(data: bytes) -> list[list[Rule]]:
+    """The straight lines drawn on every page (a table's borders), in page coordinates with y
+    downwards: thin paths, and the straight strokes of a stroked path (a grid drawn in one path).
+    Paths in white or fully transparent ink draw nothing."""
+    with opened(data) as document:
+        found = []
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                height = page.get_height()
+                found.append([rule for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_PATH], max_depth=1)
+                              for rule in _rules(obj, height)])
+            finally:
+                page.close()
+        return found
+
+
+def _rules(obj, height: float) -> list[Rule]:
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium.FPDFPath_GetDrawMode(obj.raw, fill, stroke):
+        return []
+    stroked = bool(stroke.value) and _inked(pdfium.FPDFPageObj_GetStrokeColor, obj)
+    filled = fill.value != 0 and _inked(pdfium.FPDFPageObj_GetFillColor, obj)
+    if not (stroked or filled):
+        return []
+    left, bottom, right, top = obj.get_bounds()
+    if min(right - left, top - bottom) <= RULE_WIDTH:
+        return [Rule(left, height - top, right, height - bottom)]
+    return _strokes(obj, height) if stroked else []
+
+
+def _strokes(obj, height: float) -> list[Rule]:
+    """The horizontal and vertical straight segments of a stroked path, placed by its matrix."""
+    matrix = obj.get_matrix()
+    rules = []
+    start = previous = None
+    for k in range(pdfium.FPDFPath_CountSegments(obj.raw)):
+        segment = pdfium.FPDFPath_GetPathSegment(obj.raw, k)
+        x, y = ctypes.c_float(), ctypes.c_float()
+        pdfium.FPDFPathSegment_GetPoint(segment, x, y)
+        point = matrix.on_point(x.value, y.value)
+        kind = pdfium.FPDFPathSegment_GetType(segment)
+        if kind == pdfium.FPDF_SEGMENT_LINETO and previous is not None:
+            rules += _straight(previous, point, height)
+        if kind == pdfium.FPDF_SEGMENT_MOVETO:
+            start = point
+        if pdfium.FPDFPathSegment_GetClose(segment) and start is not None:
+            rules += _straight(point, start, height)
+        previous = point
+    return rules
+
+
+def _straight(a: tuple[float, float], b: tuple[float, float], height: float) -> list[Rule]:
+    (x0, y0), (x1, y1) = sorted([a, b])
+    if abs(y1 - y0) <= 0.5 or abs(x1 - x0) <= 0.5:
+        return [Rule(x0, height - max(y0, y1), x1, height - min(y0, y1))]
+    return []
+
+
+def _inked(colour_of, obj) -> bool:
+    """Whether the object's stroke (or fill) colour shows on white paper."""
+    red, green, blue, alpha = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    if not colour_of(obj.raw, red, green, blue, alpha):
+        return True
+    return alpha.value > 0 and min(red.value, green.value, blue.value) < 230
 
 
 def _runs(page) -> list[Box]:
@@ -56,7 +125,8 @@ def _char(textpage, index: int, height: float):
     if pdfium.FPDFText_IsGenerated(textpage, index) == 1:
         return None
     code = pdfium.FPDFText_GetUnicode(textpage, index)
-    text = chr(code) if code else ""
+    # a hyphen drawn at a line's end, which pdfium reports as U+0002 ("ZR-KF-C-" over "003")
+    text = "-" if pdfium.FPDFText_IsHyphen(textpage, index) == 1 else chr(code) if code else ""
     if not text or text in "\r\n" or (ord(text) < 32 and text != "\t"):
         return None
     left, bottom, right, top = textpage.get_charbox(index, loose=True)
