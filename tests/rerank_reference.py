@@ -1,7 +1,9 @@
 """The learned ranker's feature extraction as it was before issue 35 made it fast: the reference the
 fast path is checked against (tests/test_rerank_speed.py). A verbatim copy of
 indexer/retrieval/rerank.py's ``features`` at commit ab5493e, with the sentence scoring of
-indexer/index/sentences.py it called; nothing here is used by the service.
+indexer/index/sentences.py it called; nothing here is used by the service. Since sentence vectors
+are kept as 8-bit codes (indexer/index/sentence_codes.py), an index's sentence cosines are what its
+store computes from the codes, here as in the fast path: what is compared is the features' code.
 """
 
 from __future__ import annotations
@@ -29,15 +31,15 @@ NORMALIZED_CACHE = 8192
 
 
 def best_sentence_scores(index, query_vector, rows, own=None):
-    """indexer.index.sentences.best_sentence_scores before the fast path: the rows' sentence vectors
-    gathered, then scored."""
-    vectors, counts = index.sentence_vectors(rows)
+    """indexer.index.sentences.best_sentence_scores before the fast path, each sentence's cosine as
+    the store computes it (from the rows' float32 vectors gathered, before 8-bit codes)."""
+    scores, counts = index.sentence_scores(query_vector, rows)
     own = index.dense_scores(query_vector, rows) if own is None else own
     best = np.array(own, dtype=np.float64)
     present = counts > 0
     if present.any():
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        best[present] = np.maximum.reduceat(np.asarray(vectors @ query_vector, dtype=np.float64), starts[present])
+        best[present] = np.maximum.reduceat(np.asarray(scores, dtype=np.float64), starts[present])
     return best
 
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO
 
 LAYERS = (
-    ("indexer", "indexer.models", "indexer.errors", "indexer.config", "indexer.progress"),
+    ("indexer", "indexer.models", "indexer.errors", "indexer.config", "indexer.progress", "indexer.compiled"),
     ("indexer.ingest",),
     ("indexer.gongwen",),
     ("indexer.embed",),

@@ -31,7 +31,8 @@ from eval.bench.queries import chunk_selection
 from eval.bench.timing import Progress, latency_stats, timed
 from indexer.index.faiss_index import apply_search_params, build_faiss, search_params
 from indexer.index.lexical import LexicalIndex, tokenize
-from indexer.index.local import LocalIndex, LocalSentences
+from indexer.index.local import SENTENCE_BOUNDS, LocalIndex, LocalSentences
+from indexer.index.sentence_codes import CODES, SCALES, encode
 from indexer.index.sentences import bounds_of
 from indexer.models import Chunk
 
@@ -103,16 +104,19 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
         vectors[start : min(n, start + 200_000)] = proxy.sample(min(n, start + 200_000) - start, rng)
     counts = sentence_counts(base, sample, chunks, real_rows)
     bounds = bounds_of(counts)
-    np.save(folder / "sentence_bounds.npy", bounds)
-    sentences = np.lib.format.open_memmap(folder / "sentences.npy", "w+", np.float32, (int(bounds[-1]), real.shape[1]))
+    np.save(folder / SENTENCE_BOUNDS, bounds)
+    total = int(bounds[-1])
+    codes = np.lib.format.open_memmap(folder / CODES, "w+", np.int16, (total, real.shape[1]))
+    scales = np.empty(total, dtype=np.float32)
     real_sentences = int(bounds[real_rows])
-    sentences[:real_sentences] = sample.sentence_vectors(np.arange(real_rows))[0]
-    for start in range(real_sentences, len(sentences), 500_000):  # in blocks: 1M chunks are 10 GB of sentences
-        stop = min(len(sentences), start + 500_000)
-        sentences[start:stop] = proxy.sample(stop - start, rng)
+    codes[:real_sentences], scales[:real_sentences] = encode(sample.sentence_vectors(np.arange(real_rows))[0])
+    for start in range(real_sentences, total, 500_000):  # in blocks: 1M chunks hold millions of sentences
+        stop = min(total, start + 500_000)
+        codes[start:stop], scales[start:stop] = encode(proxy.sample(stop - start, rng))
+    np.save(folder / SCALES, scales)
     vectors.flush()
-    sentences.flush()
-    del vectors, sentences
+    codes.flush()
+    del vectors, codes
     lexical = LexicalIndex.build(chunk_tokens)
     del chunk_tokens
     embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
@@ -122,7 +126,7 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     manifest = dataclasses.replace(base.manifest, chunks=n, factory="auto", factory_effective=factory,
                                    search_params=params, sentences=True)
     index = LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks, embeddings, dense, lexical,
-                          LocalSentences(np.load(folder / "sentences.npy", mmap_mode="r"), bounds))
+                          LocalSentences.load(folder))
     import faiss
 
     faiss.write_index(dense, str(folder / "dense.faiss"))
@@ -186,7 +190,8 @@ def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan:
 def drop_from_page_cache(index: LocalIndex) -> None:
     """Evict the memory-mapped chunk and sentence vectors: unmap this process's pages, then ask the
     kernel to drop the file's cached pages (root is not needed; other files are untouched)."""
-    for array in (index.dense.embeddings, index.sentences.matrix if index.sentences is not None else None):
+    sentences = index.sentences.matrix if index.sentences is not None else None
+    for array in (index.dense.embeddings, getattr(sentences, "codes", sentences)):
         mapping, filename = getattr(array, "_mmap", None), getattr(array, "filename", None)
         if mapping is None or filename is None:
             continue

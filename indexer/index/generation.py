@@ -10,7 +10,8 @@ Layout of ``DIR``::
         manifest.json  model, dim, factory, chunk settings, versions, counts, sources
         documents.jsonl, chunks.jsonl (row i = FAISS id i = BM25 row i), tokens.jsonl
         embeddings.npy (float32: updates never re-embed, FAISS can be rebuilt), dense.faiss, lexical/
-        sentences.npy, sentence_bounds.npy  each chunk's sentence vectors, when kept (index.sentences)
+        sentence_codes.npy, sentence_scales.npy, sentence_bounds.npy
+                            each chunk's sentence vectors as 16-bit codes, when kept (index.sentences)
         deleted.json   the tombstones of documents deleted by id
 
 A reader - or a writer killed at any instant - only ever sees complete generations. The previous
@@ -31,9 +32,10 @@ import numpy as np
 
 from indexer.index.faiss_index import build_faiss
 from indexer.index.lexical import LexicalIndex
-from indexer.index.local import CURRENT, GENERATION_PREFIX, SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation
+from indexer.index.local import CURRENT, GENERATION_PREFIX, SENTENCE_BOUNDS, current_generation
 from indexer.index.manifest import Manifest, ModelIdentity
 from indexer.index.report import UpdateReport
+from indexer.index.sentence_codes import SentenceCodes
 from indexer.index.sentences import stacked
 from indexer.index.settings import IndexSettings
 from indexer.index.working_copy import WorkingCopy
@@ -110,7 +112,7 @@ def _write_generation(
     lexical.save(gen_dir / "lexical")
     if settings.sentences:
         sentences, bounds = stacked([copy.sentences[d] for d in order], model.dim)
-        np.save(gen_dir / SENTENCE_VECTORS, sentences)
+        SentenceCodes.of(sentences).save(gen_dir)
         np.save(gen_dir / SENTENCE_BOUNDS, bounds)
     manifest = Manifest.of_build(settings, model, factory_effective=effective, bm25=lexical.params, documents=len(order),
                                  chunks=len(chunks), generation=generation, sources=copy.sources)

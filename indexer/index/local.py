@@ -21,13 +21,14 @@ from indexer.index.faiss_index import apply_search_params, search_with_selection
 from indexer.index.filters import SearchFilters, Selection, rows_matching
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
+from indexer.index.sentence_codes import SentenceCodes
 from indexer.index.sentences import gather, scores_of_rows
 from indexer.index.top_k import top_indices
 from indexer.models import Chunk, Document
 
 CURRENT = "CURRENT"
 GENERATION_PREFIX = "gen-"
-SENTENCE_VECTORS = "sentences.npy"  # float32, row order (indexer.index.sentences)
+SENTENCE_VECTORS = "sentences.npy"  # float32, row order: indexes written before sentence codes
 SENTENCE_BOUNDS = "sentence_bounds.npy"
 EXACT_FILTER_ROWS = 50_000  # filtered selections up to this many chunks are scored exhaustively
 
@@ -72,18 +73,37 @@ class FaissVectors:
 
 @dataclass(frozen=True, eq=False)
 class LocalSentences:
-    """All sentence vectors in row order (memory-mapped) and each row's bounds in them."""
+    """All sentence vectors in row order and each row's bounds in them: 16-bit codes
+    (``sentence_codes``), or the float32 matrix of an index written before them (memory-mapped)."""
 
-    matrix: np.ndarray  # (sentences, dim) float32
+    matrix: SentenceCodes | np.ndarray
     bounds: np.ndarray  # (chunks + 1,): row r's sentences are bounds[r]:bounds[r + 1]
+
+    @classmethod
+    def load(cls, gen_dir: Path) -> LocalSentences:
+        bounds = np.load(gen_dir / SENTENCE_BOUNDS)
+        if (gen_dir / SENTENCE_VECTORS).exists():
+            return cls(np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r"), bounds)
+        return cls(SentenceCodes.load(gen_dir), bounds)
 
     def vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         numbers, counts = gather(self.bounds, np.asarray(rows, dtype=np.int64))
+        if isinstance(self.matrix, SentenceCodes):
+            return self.matrix.vectors(numbers), counts
         return np.asarray(self.matrix).take(numbers, axis=0), counts  # a plain view: no memmap indexing
 
     def scores(self, query_vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scored in place, without copying more than needed (``sentences.scores_of_rows``)."""
+        """Scored in place, without copying more than needed."""
+        if isinstance(self.matrix, SentenceCodes):
+            numbers, counts = gather(self.bounds, np.asarray(rows, dtype=np.int64))
+            return self.matrix.scores(query_vector, numbers), counts
         return scores_of_rows(self.matrix, self.bounds, query_vector, rows)
+
+    def all_vectors(self) -> np.ndarray:
+        """Every sentence vector, decoded (what a writer keeps of the documents it leaves alone)."""
+        if isinstance(self.matrix, SentenceCodes):
+            return self.matrix.vectors(np.arange(len(self.matrix)))
+        return np.asarray(self.matrix, dtype=np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,7 +201,7 @@ def _load_generation(index_dir: Path, generation: str) -> LocalIndex:
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
     sentences = None
     if manifest.sentences:
-        sentences = LocalSentences(np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r"), np.load(gen_dir / SENTENCE_BOUNDS))
-        if len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != sentences.matrix.shape[0]:
+        sentences = LocalSentences.load(gen_dir)
+        if len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != len(sentences.matrix):
             raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
     return LocalIndex.of(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, sentences)

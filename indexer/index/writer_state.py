@@ -18,7 +18,7 @@ import numpy as np
 
 from indexer.errors import IndexBusy
 from indexer.gongwen.corrections import Corrections
-from indexer.index.local import SENTENCE_BOUNDS, SENTENCE_VECTORS, current_generation, doc_rows, read_jsonl
+from indexer.index.local import LocalSentences, current_generation, doc_rows, read_jsonl
 from indexer.index.manifest import Manifest
 from indexer.index.working_copy import WorkingCopy
 from indexer.models import Chunk, Document
@@ -50,7 +50,8 @@ def load_copy(index_dir: Path) -> WorkingCopy:
         copy.vectors.setdefault(doc_id, np.empty((0, manifest.dim), dtype=np.float32))
         copy.tokens.setdefault(doc_id, [])
     if manifest.sentences:
-        copy.keep_sentences(spans, np.load(gen_dir / SENTENCE_VECTORS), np.load(gen_dir / SENTENCE_BOUNDS))
+        sentences = LocalSentences.load(gen_dir)
+        copy.keep_sentences(spans, sentences.all_vectors(), sentences.bounds)
     return copy
 
 
