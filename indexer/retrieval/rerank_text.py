@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.compiled import compiled
 from indexer.index.base import ChunkIndex
 from indexer.index.lexical import identifier_tokens, normalize
-from indexer.compiled import compiled
 
 NON_WORD = re.compile(r"\W+")  # verbatim matching ignores spaces, punctuation and bracket styles
 ROWS_KEPT = 65_536  # passages whose derived text is kept per index generation (about 40 MB at 600 characters)

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.errors import ZhengceError
 from indexer.compiled import compiled
+from indexer.errors import ZhengceError
 from indexer.retrieval.rerank_features import BLEND, FEATURES, with_blend
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"  # the shipped model (make rerank-model)
