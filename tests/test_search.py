@@ -122,6 +122,19 @@ def test_fusion_methods_and_weights(standin_seed_index, stand_in):
         Searcher(standin_seed_index, stand_in, dense_weight=1.5)
 
 
+def test_fused_rows_are_ranked_best_first_and_equal_scores_by_row():
+    """The order the Python sort gave (score descending, then row), with many equal scores."""
+    from indexer.retrieval.fusion import ranked_rows
+
+    rng = np.random.default_rng(3)
+    rows = rng.permutation(5000)[:3000].tolist()
+    scores = rng.integers(0, 40, len(rows)) / 7.0  # ties in nearly every score; -0.0 and 0.0 among them
+    fused = dict(zip(rows, scores.tolist()))
+    fused[rows[0]] = -0.0
+    assert ranked_rows(fused) == sorted(fused, key=lambda row: (-fused[row], row))
+    assert ranked_rows({}) == []
+
+
 def test_top_k_is_clamped_to_the_index(standin_searcher, standin_seed_index):
     everything = standin_searcher.search("托育服务", top_k=10**9, mode="hybrid")
     assert len(everything) == len(standin_seed_index.chunks)

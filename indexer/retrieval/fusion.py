@@ -21,6 +21,14 @@ def linear(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.nd
     return dense_weight * min_max(dense) + (1.0 - dense_weight) * min_max(lexical)
 
 
+def ranked_rows(fused: dict[int, float]) -> list[int]:
+    """The rows of ``fused`` best first, equal scores by row: one numpy sort, not a Python sort with a
+    key per row (the fused union holds some 3,000 candidates)."""
+    rows = np.fromiter(fused.keys(), dtype=np.int64, count=len(fused))
+    scores = np.fromiter(fused.values(), dtype=np.float64, count=len(fused))
+    return rows[np.lexsort((rows, -scores))].tolist()
+
+
 def reciprocal_rank(rankings: list[np.ndarray], weights: list[float], k: float) -> dict[int, float]:
     """Weighted reciprocal-rank fusion of ranked row lists: sum of weight / (k + rank)."""
     fused: dict[int, float] = {}

@@ -322,5 +322,4 @@ class Searcher:
                 learned = self._ranker.score(x)
                 fused.update(zip(pool.tolist(), (1.5 + np.arctan(learned) / np.pi).tolist()))
                 learned_raw = dict(zip(pool.tolist(), learned.tolist()))
-        order = sorted(fused, key=lambda row: (-fused[row], row))
-        return order, fused, learned_raw
+        return fusion.ranked_rows(fused), fused, learned_raw
