@@ -11,6 +11,7 @@ exhaustively, so a restrictive filter never loses a match the unfiltered search 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -97,12 +98,7 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) spans of ``terms`` in ``text``, tolerant of spaces and bracket styles."""
     spans: list[tuple[int, int]] = []
     for term in terms:
-        pattern = r"\s*".join(_char_pattern(ch) for ch in term)
-        if term[0].isdigit():  # "3" must not light up inside 2023
-            pattern = r"(?<!\d)" + pattern
-        if term[-1].isdigit():
-            pattern += r"(?!\d)"
-        spans.extend(m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE) if m.end() > m.start())
+        spans.extend(m.span() for m in _term_pattern(term).finditer(text) if m.end() > m.start())
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -110,6 +106,17 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """A query term's pattern, compiled once: spaces allowed between its characters, any bracket style."""
+    pattern = r"\s*".join(_char_pattern(ch) for ch in term)
+    if term[0].isdigit():  # "3" must not light up inside 2023
+        pattern = r"(?<!\d)" + pattern
+    if term[-1].isdigit():
+        pattern += r"(?!\d)"
+    return re.compile(pattern, flags=re.IGNORECASE)
 
 
 def _char_pattern(ch: str) -> str:
