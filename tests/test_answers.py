@@ -245,7 +245,8 @@ def test_an_index_with_sentence_vectors_answers_alike_without_embedding_them(tmp
     without = answers.score_sentences(question, hits, plain)
     with_index = answers.score_sentences(question, hits, stored, index)
     assert [(s.text, s.char_start) for s in with_index] == [(s.text, s.char_start) for s in without]
-    np.testing.assert_allclose([s.score for s in with_index], [s.score for s in without], atol=1e-6)
+    # stored sentence vectors are 16-bit codes: this stand-in's peaked vectors code to within about 1e-5
+    np.testing.assert_allclose([s.score for s in with_index], [s.score for s in without], atol=5e-5)
     assert len(plain.passages) == len(answers.candidate_sentences(hits))
     # only the sentence cut after the news title is not in the index as it is quoted
     assert stored.passages == ["每个家庭每年享有12次免费服务。"]
