@@ -197,6 +197,30 @@ def test_what_a_converter_sets_apart_stays_apart(tmp_path: Path) -> None:
         assert whole in lines, (whole, lines)
 
 
+def test_a_blank_to_fill_in_stays_in_its_sentence(tmp_path: Path) -> None:
+    """A form's blank inside a sentence, an underlined run of spaces ("…携本通知于____年____月____日前…"),
+    is the line to write on, not a gap between columns: the sentence stays one paragraph with its
+    blanks shown (it was cut at each blank: "…携本通知于" / "年" / "月" / "日前到…"). Underlined spaces
+    beside a date or a label are a spacer and stay a gap."""
+    import docx
+
+    document = docx.Document()
+    notice = document.add_paragraph()
+    for text in ("以上事实，你（单位）涉嫌违反《东海市燃气管理条例》第", " " * 8, "条之规定，希你（单位）携本通知于", " " * 7,
+                 "年", " " * 5, "月", " " * 5, "日前到我公司接受调查，逾期不到，将按有关规定进行处理。"):
+        notice.add_run(text).font.underline = not text.strip()
+    document.add_paragraph("当事人（单位）：          客户编号：          ")  # spaces not underlined: a form's columns
+    cover = document.add_paragraph()  # a standard's cover: dates over an underlined spacer, no blank in a sentence
+    for text in ("2025-12-05", "  ", "发布", " " * 20, "2025-12-05", "  ", "实施"):
+        cover.add_run(text).font.underline = not text.strip()
+    document.save(str(tmp_path / "通知书.docx"))
+    lines = load_document(tmp_path / "通知书.docx").text.split("\n")
+    assert ("以上事实，你（单位）涉嫌违反《东海市燃气管理条例》第________条之规定，希你（单位）携本通知于_______年_____月_____日"
+            "前到我公司接受调查，逾期不到，将按有关规定进行处理。") in lines, lines
+    assert "当事人（单位）：" in lines and "客户编号：" in lines, lines
+    assert "2025-12-05发布" in lines and "2025-12-05实施" in lines, lines
+
+
 LAW_ARTICLES = [
     f"第{number}条 " + "生产经营单位应当建立健全全员安全生产责任制和安全生产规章制度，" * (1 + k % 3) + f"保证安全生产投入第{number}项。"
     for k, number in enumerate("一二三四五六七八九十")

@@ -14,6 +14,7 @@ Paragraphs Word numbers itself keep the number it prints ("一、", "（一）",
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import docx
@@ -24,11 +25,15 @@ from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.docxnumbering import Numbering
-from indexer.ingest.docxwraps import CLOSING, DEFAULT_MEASURE, aligned, goes_on
+from indexer.ingest.docxwraps import CLOSING, DEFAULT_MEASURE, W, aligned, goes_on
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import red_ink
 from indexer.ingest.limits import MAX_TABLE_COLUMNS
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END, SET_RIGHT, TITLE_SIZE
+
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# spaces between two characters of running text: a blank to fill in where they are underlined
+_BLANK = re.compile(f"(?<=[{_IDEOGRAPH}])[ \t\u3000\xa0]+(?=[{_IDEOGRAPH}])")
 
 
 def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
@@ -39,7 +44,7 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
         blocks = [_docx_block_text(block, numbering) for block in content]
         title = document.core_properties.title
         looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
-        numbered = [isinstance(block, Paragraph) and text != block.text for block, text in zip(content, blocks)]
+        numbered = [isinstance(block, Paragraph) and text != _paragraph_text(block) for block, text in zip(content, blocks)]
         wraps = goes_on(document, content, numbered, [look[1] if look else None for look in looks],
                         _body_points(document, looks))
         marks = _paragraph_marks(content, looks, wraps)
@@ -55,22 +60,38 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
 def _docx_block_text(block: Paragraph | Table, numbering: Numbering) -> str:
     if isinstance(block, Paragraph):
         label = numbering.label(block)
-        return label + (" " if label[-1:].isascii() and label[-1:].isalnum() else "") + block.text if label else block.text
+        text = _paragraph_text(block)
+        return label + (" " if label[-1:].isascii() and label[-1:].isalnum() else "") + text if label else text
     rows = []
     for row in block.rows:
         if sum(tc.grid_span for tc in row._tr.tc_lst) > MAX_TABLE_COLUMNS:
             # python-docx lists a merged cell once per grid column: a declared span of 200,000,000
             # is a list that size; such a row is read cell by cell as stored
             stored = [_Cell(tc, block) for tc in row._tr.tc_lst]
-            rows.append(" | ".join(" ".join(p.text for p in cell.paragraphs if p.text.strip()) for cell in stored))
+            rows.append(" | ".join(" ".join(_paragraph_text(p) for p in cell.paragraphs if p.text.strip()) for cell in stored))
             continue
         cells, previous = [], None
         for cell in row.cells:
             if cell._tc is not previous:  # a merged cell is listed once per grid column it spans
-                cells.append(" ".join(p.text for p in cell.paragraphs if p.text.strip()))
+                cells.append(" ".join(_paragraph_text(p) for p in cell.paragraphs if p.text.strip()))
             previous = cell._tc
         rows.append(" | ".join(cells))
     return "\n".join(rows)
+
+
+def _paragraph_text(paragraph: Paragraph) -> str:
+    """The paragraph's text, a blank to fill in inside a sentence (spaces underlined between two
+    characters of running text: "携本通知于____年____月____日前") written as underscores, one a space:
+    it is a line to write on, and spaces would read as a gap between a form's columns. Underlined
+    spaces after a label, a date or a number ("当事人：____", "2025-12-05____发布") stay spaces."""
+    plain, underlined = [], []
+    for run in paragraph._p.xpath("w:r | w:hyperlink"):
+        text = run.text
+        mark = run.find(f"{W}rPr/{W}u") if run.tag == f"{W}r" else None
+        plain.append(text)
+        underlined.append(("u" if mark is not None and mark.get(f"{W}val") != "none" else " ") * len(text))
+    text, marks = "".join(plain), "".join(underlined)
+    return _BLANK.sub(lambda m: "_" * len(m.group()) if "u" in marks[m.start():m.end()] else m.group(), text)
 
 
 def _marked(block: str, mark: str) -> str:
