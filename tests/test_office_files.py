@@ -129,6 +129,98 @@ def test_an_article_pasted_over_two_word_paragraphs_is_one_paragraph(tmp_path: P
     assert "第三部分关键岗位设置" in [line.replace(" ", "") for line in lines] and "第十四条 安检员应持证上岗。" in lines
 
 
+def _converted_docx(path: Path) -> Path:
+    """Rules as a PDF-to-Word converter writes them: each printed line's end a paragraph's end where the
+    converter lost the wrap, a page a section of its own (an empty paragraph holding the section
+    break), the first line of a paragraph justified and indented, its carried-on rest set left, flush."""
+    import docx
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    document = docx.Document()  # Letter, 1-inch margins: 39 characters of 12 pt a line
+
+    def paragraph(text: str, first: float = 0, left: float = 0, align=WD_ALIGN_PARAGRAPH.LEFT, size: float = 12):
+        added = document.add_paragraph()
+        added.add_run(text).font.size = Pt(size)
+        added.alignment = align
+        added.paragraph_format.first_line_indent = Pt(first) if first else None
+        added.paragraph_format.left_indent = Pt(left) if left else None
+
+    paragraph("东海燃气客户服务部管理制度", align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
+    paragraph("第一条 凡物资材料申领计划，需经服务站站长审核。每月25日前各站网格长在完成站内二级仓库盘点后，"
+              "上报下月的物资材料申领计划，服务站站长对计划中的申领用量进行审核把关，并签署审",
+              first=24, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    document.add_section(WD_SECTION.NEW_PAGE)  # the page ends: the converter starts a section
+    paragraph("核意见，没有服务站站长审核意见的，该项申领不予安排。")
+    paragraph("2、安装位置要求：GB50028-2006《城镇燃气设计规范》（2020年版）燃气浓度检测报警器", left=24)
+    paragraph("的设置应符合下列要求：")
+    paragraph("（1）当检测比空气轻的燃气时，检测报警器与燃具或阀门的水平距离不得大于8m。", first=24)
+    paragraph("第二条 物资材料的领用由仓库管理员按月汇总，各站网格长须在领料单上注明用途及使用地点和领用")
+    paragraph("第三条 领用的材料须当月用完。", first=24)
+    for number in "四五六":
+        paragraph(f"第{number}条 仓库管理员每月对领用库存与使用库存进行核销闭环管理，追溯材料使用源头，核对使用后材料明细，"
+                  "发现领用材料与使用材料不符的，由服务站站长查明原因并按规定处理。", first=24, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    paragraph("联系地址：东海省东海市滨江区滨江南大道四百五十六号东海燃气大厦八楼客户服务部", first=-60, left=84)
+    paragraph("邮政编码：330038", first=24)  # under a label whose wrapped lines hang under its value
+    paragraph("（五）需要向客户询问时，语气要尽量婉转，不要让客户感到被怀疑。“非常抱歉，请您复述一下好吗？ ”")
+    paragraph("---“对不起，有一个细节我想核实一下。”")
+    paragraph("申领单位：客户服务部第一服务站")
+    paragraph("联系电话：0771-5555555")
+    paragraph("客户服务部", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    paragraph("2024年3月8日", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    document.save(str(path))
+    return path
+
+
+def test_a_paragraph_a_converter_broke_at_a_line_or_page_end_is_one_paragraph(tmp_path: Path) -> None:
+    """A Word paragraph that filled its line in Word and stops mid-sentence, followed by one in the
+    same type set flush where its wrapped lines start, is the same paragraph: the next one justified
+    where the first is set left (or over a section break) is no signature set otherwise
+    ("…并签署审" / "核意见，…"), and a carried-on rest ending in a colon is no 主送 line
+    ("…燃气浓度检测报警器" / "的设置应符合下列要求：")."""
+    lines = load_document(_converted_docx(tmp_path / "制度.docx")).text.split("\n")
+    assert ("第一条 凡物资材料申领计划，需经服务站站长审核。每月25日前各站网格长在完成站内二级仓库盘点后，上报下月的物资材料申领计划，"
+            "服务站站长对计划中的申领用量进行审核把关，并签署审核意见，没有服务站站长审核意见的，该项申领不予安排。") in lines, lines
+    assert "2、安装位置要求：GB50028-2006《城镇燃气设计规范》（2020年版）燃气浓度检测报警器的设置应符合下列要求：" in lines, lines
+
+
+def test_what_a_converter_sets_apart_stays_apart(tmp_path: Path) -> None:
+    """What must never be carried on: a title, a list item under its lead-in, an article after an
+    article (even one left mid-sentence), short label lines, a label under one whose value hangs
+    indented, a quotation closed before a space, a signature and a date set right."""
+    lines = load_document(_converted_docx(tmp_path / "制度.docx")).text.split("\n")
+    for whole in ("东海燃气客户服务部管理制度", "（1）当检测比空气轻的燃气时，检测报警器与燃具或阀门的水平距离不得大于8m。",
+                  "第三条 领用的材料须当月用完。", "申领单位：客户服务部第一服务站", "联系电话：0771-5555555",
+                  "邮政编码：330038", "---“对不起，有一个细节我想核实一下。”",
+                  "客户服务部", "2024年3月8日"):
+        assert whole in lines, (whole, lines)
+
+
+def test_a_blank_to_fill_in_stays_in_its_sentence(tmp_path: Path) -> None:
+    """A form's blank inside a sentence, an underlined run of spaces ("…携本通知于____年____月____日前…"),
+    is the line to write on, not a gap between columns: the sentence stays one paragraph with its
+    blanks shown (it was cut at each blank: "…携本通知于" / "年" / "月" / "日前到…"). Underlined spaces
+    beside a date or a label are a spacer and stay a gap."""
+    import docx
+
+    document = docx.Document()
+    notice = document.add_paragraph()
+    for text in ("以上事实，你（单位）涉嫌违反《东海市燃气管理条例》第", " " * 8, "条之规定，希你（单位）携本通知于", " " * 7,
+                 "年", " " * 5, "月", " " * 5, "日前到我公司接受调查，逾期不到，将按有关规定进行处理。"):
+        notice.add_run(text).font.underline = not text.strip()
+    document.add_paragraph("当事人（单位）：          客户编号：          ")  # spaces not underlined: a form's columns
+    cover = document.add_paragraph()  # a standard's cover: dates over an underlined spacer, no blank in a sentence
+    for text in ("2025-12-05", "  ", "发布", " " * 20, "2025-12-05", "  ", "实施"):
+        cover.add_run(text).font.underline = not text.strip()
+    document.save(str(tmp_path / "通知书.docx"))
+    lines = load_document(tmp_path / "通知书.docx").text.split("\n")
+    assert ("以上事实，你（单位）涉嫌违反《东海市燃气管理条例》第________条之规定，希你（单位）携本通知于_______年_____月_____日"
+            "前到我公司接受调查，逾期不到，将按有关规定进行处理。") in lines, lines
+    assert "当事人（单位）：" in lines and "客户编号：" in lines, lines
+    assert "2025-12-05发布" in lines and "2025-12-05实施" in lines, lines
+
+
 LAW_ARTICLES = [
     f"第{number}条 " + "生产经营单位应当建立健全全员安全生产责任制和安全生产规章制度，" * (1 + k % 3) + f"保证安全生产投入第{number}项。"
     for k, number in enumerate("一二三四五六七八九十")

@@ -45,7 +45,7 @@ _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
 _FOOTER_NUMBER_GAP = 1.1  # a bare page number this many pitches below the text is the footer (double-spaced rules)
 # a numbered item's marker: its wrapped lines may hang under the text after it (Word's hanging indent)
-_ITEM_MARKER = re.compile(
+ITEM_MARKER = re.compile(
     r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[)）.．、]"
     r"|[①-⑳])"
 )
@@ -151,7 +151,7 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
                 hangs = hang is not None and _hangs_on(row, below, width, (hang, right), pitch)
                 # under a numbered item, the next one's marker starts a paragraph even at the left margin
                 wraps = hangs or (
-                    not (hang is not None and _ITEM_MARKER.match(below.text.lstrip()))
+                    not (hang is not None and ITEM_MARKER.match(below.text.lstrip()))
                     and _continues(row, below, width, (left, right, *extent), pitch, body)
                 )
             else:
@@ -187,7 +187,7 @@ def _item_hang(row: Row, width: float) -> float | None:
     row begins with one: the next run's left edge when a gap sets the marker apart, else the marker's
     printed width (full-width characters one character wide, others half)."""
     text = row.boxes[0].text.lstrip()
-    found = _ITEM_MARKER.match(text)
+    found = ITEM_MARKER.match(text)
     if not found:
         return None
     if text[found.end():].strip() == "" and len(row.boxes) > 1:

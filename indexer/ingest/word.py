@@ -4,7 +4,8 @@ A Word paragraph that ends a sentence, and one followed by a paragraph aligned o
 signature or a date set right), ends its paragraph: its line ends with ``PARAGRAPH_END``, so the
 cleaner never glues a signature to the line before. Text pasted into Word often breaks a sentence
 over paragraphs ("…用燃气检漏仪对燃" / "气管道设施进行检漏。"): a paragraph that stops mid-sentence
-carries no mark and the cleaner decides, as for plain text. The lines of a title set over several
+carries no mark and the cleaner decides, as for plain text, unless Word shows it wrapping (it fills
+its line and the next goes on flush in the same look: ``docxwraps``), where it goes on (``LINE_WRAP``). The lines of a title set over several
 centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block;
 a red paragraph larger than the body is a masthead (``MASTHEAD_END``), as on a PDF's page.
 Paragraphs Word numbers itself keep the number it prints ("一、", "（一）", "1."; ``docxnumbering``).
@@ -13,6 +14,7 @@ Paragraphs Word numbers itself keep the number it prints ("一、", "（一）",
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import docx
@@ -23,15 +25,15 @@ from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
 from indexer.ingest.docxnumbering import Numbering
+from indexer.ingest.docxwraps import CLOSING, DEFAULT_MEASURE, W, aligned, goes_on
 from indexer.ingest.files import nonblank
 from indexer.ingest.layout import red_ink
 from indexer.ingest.limits import MAX_TABLE_COLUMNS
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END, SET_RIGHT, TITLE_SIZE
 
-DEFAULT_MEASURE = 28  # characters a line holds where the section does not say (GB/T 9704's)
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-# a paragraph ending in one of these ends a sentence, a clause list or a label: it is whole
-_CLOSING = tuple("。！？；：!?;:…") + ("。”", "。’", "！”", "？”", "。）", "。)")
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# spaces between two characters of running text: a blank to fill in where they are underlined
+_BLANK = re.compile(f"(?<=[{_IDEOGRAPH}])[ \t\u3000\xa0]+(?=[{_IDEOGRAPH}])")
 
 
 def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
@@ -42,7 +44,10 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
         blocks = [_docx_block_text(block, numbering) for block in content]
         title = document.core_properties.title
         looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
-        marks = _paragraph_marks(content, looks)
+        numbered = [isinstance(block, Paragraph) and text != _paragraph_text(block) for block, text in zip(content, blocks)]
+        wraps = goes_on(document, content, numbered, [look[1] if look else None for look in looks],
+                        _body_points(document, looks))
+        marks = _paragraph_marks(content, looks, wraps)
         indents = _set_right(document, content, looks)
     except Exception as exc:  # not a ZIP, missing parts, malformed XML: all mean the same to the user
         raise UnreadableFile(path, f"not a readable DOCX: {type(exc).__name__}: {exc}") from exc
@@ -55,22 +60,38 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
 def _docx_block_text(block: Paragraph | Table, numbering: Numbering) -> str:
     if isinstance(block, Paragraph):
         label = numbering.label(block)
-        return label + (" " if label[-1:].isascii() and label[-1:].isalnum() else "") + block.text if label else block.text
+        text = _paragraph_text(block)
+        return label + (" " if label[-1:].isascii() and label[-1:].isalnum() else "") + text if label else text
     rows = []
     for row in block.rows:
         if sum(tc.grid_span for tc in row._tr.tc_lst) > MAX_TABLE_COLUMNS:
             # python-docx lists a merged cell once per grid column: a declared span of 200,000,000
             # is a list that size; such a row is read cell by cell as stored
             stored = [_Cell(tc, block) for tc in row._tr.tc_lst]
-            rows.append(" | ".join(" ".join(p.text for p in cell.paragraphs if p.text.strip()) for cell in stored))
+            rows.append(" | ".join(" ".join(_paragraph_text(p) for p in cell.paragraphs if p.text.strip()) for cell in stored))
             continue
         cells, previous = [], None
         for cell in row.cells:
             if cell._tc is not previous:  # a merged cell is listed once per grid column it spans
-                cells.append(" ".join(p.text for p in cell.paragraphs if p.text.strip()))
+                cells.append(" ".join(_paragraph_text(p) for p in cell.paragraphs if p.text.strip()))
             previous = cell._tc
         rows.append(" | ".join(cells))
     return "\n".join(rows)
+
+
+def _paragraph_text(paragraph: Paragraph) -> str:
+    """The paragraph's text, a blank to fill in inside a sentence (spaces underlined between two
+    characters of running text: "携本通知于____年____月____日前") written as underscores, one a space:
+    it is a line to write on, and spaces would read as a gap between a form's columns. Underlined
+    spaces after a label, a date or a number ("当事人：____", "2025-12-05____发布") stay spaces."""
+    plain, underlined = [], []
+    for run in paragraph._p.xpath("w:r | w:hyperlink"):
+        text = run.text
+        mark = run.find(f"{W}rPr/{W}u") if run.tag == f"{W}r" else None
+        plain.append(text)
+        underlined.append(("u" if mark is not None and mark.get(f"{W}val") != "none" else " ") * len(text))
+    text, marks = "".join(plain), "".join(underlined)
+    return _BLANK.sub(lambda m: "_" * len(m.group()) if "u" in marks[m.start():m.end()] else m.group(), text)
 
 
 def _marked(block: str, mark: str) -> str:
@@ -80,9 +101,10 @@ def _marked(block: str, mark: str) -> str:
     return "\n".join(line + (mark if k == len(lines) - 1 else PARAGRAPH_END) for k, line in enumerate(lines))
 
 
-def _paragraph_marks(content: list[Paragraph | Table], looks: list) -> list[str]:
-    """The mark of each block's last line: PARAGRAPH_END, LINE_WRAP (a title going on) or "" (a
-    paragraph that stops mid-sentence: the cleaner decides); ``looks``: each paragraph's ``_look``."""
+def _paragraph_marks(content: list[Paragraph | Table], looks: list, wraps: list[bool]) -> list[str]:
+    """The mark of each block's last line: PARAGRAPH_END, LINE_WRAP (a title going on, a sentence a
+    converter broke over paragraphs going on: ``wraps``, from ``docxwraps``) or "" (a paragraph that
+    stops mid-sentence: the cleaner decides); ``looks``: each paragraph's ``_look``."""
     sizes = [look[1] for look in looks if look and look[1]]
     body = max(set(sizes), key=sizes.count) if sizes else None
     marks = []
@@ -92,7 +114,9 @@ def _paragraph_marks(content: list[Paragraph | Table], looks: list) -> list[str]
         text = block.text.strip() if isinstance(block, Paragraph) else ""
         if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= TITLE_SIZE * body and _red(block):
             marks.append(MASTHEAD_END)  # red and larger than the body: a masthead, no line of the title
-        elif here is None or below is None or text.endswith(_CLOSING):
+        elif wraps[k]:
+            marks.append(LINE_WRAP)  # a sentence broken over paragraphs where a printed line or page ended
+        elif here is None or below is None or text.endswith(CLOSING):
             marks.append(PARAGRAPH_END)
         elif here == below and here[0] and here[1] and body and here[1] > body and looks[k + 1] is not None:
             marks.append(LINE_WRAP)  # a title block over centred paragraphs in one larger size
@@ -131,7 +155,7 @@ def _set_right(document, content: list[Paragraph | Table], looks: list) -> list[
             indents.append(0)
             continue
         text = block.text.strip()
-        if _aligned(block) in ("right", "end"):
+        if aligned(block) in ("right", "end"):
             chars = max(SET_RIGHT, measure - len(text))
         else:
             fmt = block.paragraph_format
@@ -150,16 +174,6 @@ def _body_points(document, looks: list) -> float:
     except KeyError:
         normal = None
     return normal.pt if normal else 10.5
-
-
-def _aligned(paragraph: Paragraph) -> str | None:
-    """The paragraph's own alignment as Word stores it ("right", "end", "center", ...), else its style's;
-    read from the XML, as LibreOffice writes values ("start", "end") python-docx has no name for."""
-    for element in (paragraph._p, paragraph.style.element if paragraph.style is not None else None):
-        found = element.find(f"{_W}pPr/{_W}jc") if element is not None else None
-        if found is not None:
-            return found.get(f"{_W}val")
-    return None
 
 
 def _next_look(content: list[Paragraph | Table], looks: list, k: int):
