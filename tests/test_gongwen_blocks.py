@@ -143,6 +143,48 @@ def test_a_title_line_left_at_de_goes_on_with_the_kind_on_the_line_below() -> No
     assert meta.title == "东海创新科技发展中心（有限合伙）关于召开2020年度第二次合伙人会议的通知"
 
 
+# ----------------------------------------------------------------------------- words set apart on one line, read by OCR
+
+
+@pytest.mark.system
+@needs_font
+def test_joint_signers_set_apart_on_one_line_of_a_page_image_are_two_issuers(tmp_path: Path) -> None:
+    """A notice printed as a page image: two ministries sign on one line, set apart by spaces as Word
+    sets them (a character and a quarter of space), over the date. OCR's detector boxes the line
+    whole and its recogniser reads no space there ("教育部科技部": one issuer); read from the image
+    the signature must give what the PDF's text layer gives: two issuers."""
+    import pypdfium2
+
+    pages = [[("title", ["关于规范高等学校科技成果转化工作的通知"]), ("recipient", "各省、自治区、直辖市教育厅（教委）、科技厅（委、局）："),
+              ("body", "现将有关事项通知如下，请结合实际认真贯彻执行。"), ("gap", ""),
+              ("right", "教育部      科技部"), ("right", "2021年5月13日")]]
+    pdf = make_gongwen_pdf(tmp_path / "通知.pdf", pages)
+    assert load_document(pdf).meta.issuers == ["教育部", "科技部"]
+    document = pypdfium2.PdfDocument(str(pdf))
+    document[0].render(scale=150 / 72).to_pil().save(tmp_path / "通知.png")  # 150 dpi, as scans are read
+    document.close()
+    doc = load_document(tmp_path / "通知.png")
+    assert doc.meta.issuers == ["教育部", "科技部"], doc.text
+    assert doc.meta.issuer == "教育部、科技部" and doc.meta.date == "2021-05-13"
+
+
+@pytest.mark.system
+@needs_font
+def test_names_set_apart_by_a_space_on_a_scanned_page_stay_apart(tmp_path: Path) -> None:
+    """A working group's members on a scan, one full-width space between names ("组长：张某　李某"):
+    the detector boxes each line whole and the recogniser ran the names together ("张某李某"). The
+    space between names is kept; the body's characters, set close, gain none."""
+    body = "为做好高等学校科技成果转化工作，经研究，决定成立工作领导小组，现将组成人员名单通知如下。"
+    lines = [("title", "关于成立科技成果转化工作领导小组的通知"), ("left", "各学院、各部门："), ("body", body),
+             ("left", "组长：张某　李某"), ("left", "成员：王某某　赵某　钱某某")]
+    image, _ = render_gongwen_page(lines, seed=4)
+    image.save(tmp_path / "通知.png")
+    text = load_document(tmp_path / "通知.png").text
+    assert "张某 李某" in text and "王某某 赵某 钱某某" in text, text
+    (paragraph,) = [line for line in text.split("\n") if line.startswith("为做好")]
+    assert " " not in paragraph, paragraph
+
+
 # ----------------------------------------------------------------------------- a page printed by a browser
 
 
