@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+import numpy as np
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
@@ -15,6 +16,7 @@ from docx.shared import Pt, RGBColor
 from indexer.gongwen.clean import clean
 from indexer.gongwen.documents import load_document
 from indexer.gongwen.metadata import extract_metadata
+from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
@@ -183,6 +185,43 @@ def test_names_set_apart_by_a_space_on_a_scanned_page_stay_apart(tmp_path: Path)
     assert "张某 李某" in text and "王某某 赵某 钱某某" in text, text
     (paragraph,) = [line for line in text.split("\n") if line.startswith("为做好")]
     assert " " not in paragraph, paragraph
+
+
+def _band(inked: list[tuple[int, int]], ink: int = 20, width: int = 400) -> np.ndarray:
+    """A line's rows of a page: paper with ink in the given column spans."""
+    band = np.full((30, width), 250, dtype=np.uint8)
+    for left, right in inked:
+        band[5:25, left:right] = ink
+    return band
+
+
+def _placed(text: str, middles: list[float]) -> list:
+    return placed(text, [(char, 1.0, [[m - 9, 0], [m + 9, 0], [m + 9, 30], [m - 9, 30]]) for char, m in zip(text, middles)])
+
+
+@pytest.mark.parametrize("ink", [20, 160])  # black print, and a web page's grey type
+def test_a_line_is_cut_where_no_ink_stands_between_two_characters_for_more_than_a_pitch(ink: int) -> None:
+    """Characters 20 pixels apart; two stand 45 pixels of paper apart (more than two pitches): the
+    line is cut there, each piece reaching from its own ink to its own ink."""
+    chars = _placed("教育部科技部", [10, 30, 50, 115, 135, 155])
+    band = _band([(2, 18), (22, 38), (42, 58), (107, 123), (127, 143), (147, 163)], ink)
+    assert line_pitch(chars) == 20
+    assert cut("教育部科技部", 0, 170, band, chars, 20) == [Piece("教育部", 0, 58), Piece("科技部", 107, 170)]
+    close = _band([(2, 18), (22, 38), (42, 58), (70, 86), (90, 106), (110, 126)], ink)  # 12 pixels of paper
+    assert [piece.text for piece in cut("教育部科技部", 0, 130, close, _placed("教育部科技部", [10, 30, 50, 78, 98, 118]), 20)] == ["教育部科技部"]
+
+
+def test_no_cut_beside_a_punctuation_mark_whose_square_is_half_blank() -> None:
+    """"”“": a closing quote inks the left of its square, an opening one the right; they stand a
+    pitch and a half of paper apart with nothing between them."""
+    text = "以刊评文”“以刊代评"
+    middles = [10, 30, 50, 70, 86, 134, 150, 170, 190, 210]
+    band = _band([(m - 8, m + 8) if k not in (4, 5) else (m - 4, m + 2) for k, m in enumerate(middles)])
+    assert [piece.text for piece in cut(text, 0, 220, band, _placed(text, middles), 20)] == [text]
+
+
+def test_character_places_that_do_not_spell_the_line_cut_nothing() -> None:
+    assert placed("教育部科技部", [("教", 1.0, [[0, 0], [9, 0], [9, 9], [0, 9]]), ("学", 1.0, [[20, 0], [29, 0], [29, 9], [20, 9]])]) is None
 
 
 # ----------------------------------------------------------------------------- a page printed by a browser
