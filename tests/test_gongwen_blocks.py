@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+import numpy as np
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
@@ -15,6 +16,7 @@ from docx.shared import Pt, RGBColor
 from indexer.gongwen.clean import clean
 from indexer.gongwen.documents import load_document
 from indexer.gongwen.metadata import extract_metadata
+from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
@@ -141,6 +143,85 @@ def test_a_title_line_left_at_de_goes_on_with_the_kind_on_the_line_below() -> No
             "根据合伙协议的有关规定，本中心定于2020年12月11日召开合伙人会议，现将有关事项通知如下。")
     meta = extract_metadata(text, laid_out=True)
     assert meta.title == "东海创新科技发展中心（有限合伙）关于召开2020年度第二次合伙人会议的通知"
+
+
+# ----------------------------------------------------------------------------- words set apart on one line, read by OCR
+
+
+@pytest.mark.system
+@needs_font
+def test_joint_signers_set_apart_on_one_line_of_a_page_image_are_two_issuers(tmp_path: Path) -> None:
+    """A notice printed as a page image: two ministries sign on one line, set apart by spaces as Word
+    sets them (a character and a quarter of space), over the date. OCR's detector boxes the line
+    whole and its recogniser reads no space there ("教育部科技部": one issuer); read from the image
+    the signature must give what the PDF's text layer gives: two issuers."""
+    import pypdfium2
+
+    pages = [[("title", ["关于规范高等学校科技成果转化工作的通知"]), ("recipient", "各省、自治区、直辖市教育厅（教委）、科技厅（委、局）："),
+              ("body", "现将有关事项通知如下，请结合实际认真贯彻执行。"), ("gap", ""),
+              ("right", "教育部      科技部"), ("right", "2021年5月13日")]]
+    pdf = make_gongwen_pdf(tmp_path / "通知.pdf", pages)
+    assert load_document(pdf).meta.issuers == ["教育部", "科技部"]
+    document = pypdfium2.PdfDocument(str(pdf))
+    document[0].render(scale=150 / 72).to_pil().save(tmp_path / "通知.png")  # 150 dpi, as scans are read
+    document.close()
+    doc = load_document(tmp_path / "通知.png")
+    assert doc.meta.issuers == ["教育部", "科技部"], doc.text
+    assert doc.meta.issuer == "教育部、科技部" and doc.meta.date == "2021-05-13"
+
+
+@pytest.mark.system
+@needs_font
+def test_names_set_apart_by_a_space_on_a_scanned_page_stay_apart(tmp_path: Path) -> None:
+    """A working group's members on a scan, one full-width space between names ("组长：张某　李某"):
+    the detector boxes each line whole and the recogniser ran the names together ("张某李某"). The
+    space between names is kept; the body's characters, set close, gain none."""
+    body = "为做好高等学校科技成果转化工作，经研究，决定成立工作领导小组，现将组成人员名单通知如下。"
+    lines = [("title", "关于成立科技成果转化工作领导小组的通知"), ("left", "各学院、各部门："), ("body", body),
+             ("left", "组长：张某　李某"), ("left", "成员：王某某　赵某　钱某某")]
+    image, _ = render_gongwen_page(lines, seed=4)
+    image.save(tmp_path / "通知.png")
+    text = load_document(tmp_path / "通知.png").text
+    assert "张某 李某" in text and "王某某 赵某 钱某某" in text, text
+    (paragraph,) = [line for line in text.split("\n") if line.startswith("为做好")]
+    assert " " not in paragraph, paragraph
+
+
+def _band(inked: list[tuple[int, int]], ink: int = 20, width: int = 400) -> np.ndarray:
+    """A line's rows of a page: paper with ink in the given column spans."""
+    band = np.full((30, width), 250, dtype=np.uint8)
+    for left, right in inked:
+        band[5:25, left:right] = ink
+    return band
+
+
+def _placed(text: str, middles: list[float]) -> list:
+    return placed(text, [(char, 1.0, [[m - 9, 0], [m + 9, 0], [m + 9, 30], [m - 9, 30]]) for char, m in zip(text, middles)])
+
+
+@pytest.mark.parametrize("ink", [20, 160])  # black print, and a web page's grey type
+def test_a_line_is_cut_where_no_ink_stands_between_two_characters_for_more_than_a_pitch(ink: int) -> None:
+    """Characters 20 pixels apart; two stand 45 pixels of paper apart (more than two pitches): the
+    line is cut there, each piece reaching from its own ink to its own ink."""
+    chars = _placed("教育部科技部", [10, 30, 50, 115, 135, 155])
+    band = _band([(2, 18), (22, 38), (42, 58), (107, 123), (127, 143), (147, 163)], ink)
+    assert line_pitch(chars) == 20
+    assert cut("教育部科技部", 0, 170, band, chars, 20) == [Piece("教育部", 0, 58), Piece("科技部", 107, 170)]
+    close = _band([(2, 18), (22, 38), (42, 58), (70, 86), (90, 106), (110, 126)], ink)  # 12 pixels of paper
+    assert [piece.text for piece in cut("教育部科技部", 0, 130, close, _placed("教育部科技部", [10, 30, 50, 78, 98, 118]), 20)] == ["教育部科技部"]
+
+
+def test_no_cut_beside_a_punctuation_mark_whose_square_is_half_blank() -> None:
+    """"”“": a closing quote inks the left of its square, an opening one the right; they stand a
+    pitch and a half of paper apart with nothing between them."""
+    text = "以刊评文”“以刊代评"
+    middles = [10, 30, 50, 70, 86, 134, 150, 170, 190, 210]
+    band = _band([(m - 8, m + 8) if k not in (4, 5) else (m - 4, m + 2) for k, m in enumerate(middles)])
+    assert [piece.text for piece in cut(text, 0, 220, band, _placed(text, middles), 20)] == [text]
+
+
+def test_character_places_that_do_not_spell_the_line_cut_nothing() -> None:
+    assert placed("教育部科技部", [("教", 1.0, [[0, 0], [9, 0], [9, 9], [0, 9]]), ("学", 1.0, [[20, 0], [29, 0], [29, 9], [20, 9]])]) is None
 
 
 # ----------------------------------------------------------------------------- a page printed by a browser

@@ -11,6 +11,7 @@ are wide and not round are read from the green channel instead, where red ink is
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from PIL import Image
 
 from indexer.ingest.layout import Box
 from indexer.ingest.limits import MAX_RENDER_PIXELS, checkpoint
+from indexer.ingest.ocrwords import cut, line_pitch, placed
 from indexer.ingest.pagelines import record
 from indexer.ingest.paragraphs import page_lines
 from indexer.ingest.redprint import masthead_bands
@@ -70,7 +72,8 @@ def _recogniser():
 
             # detection at the page's own resolution: shrunk to 1280 pixels a side it took a third
             # of the time but lost a line under the seal of the tests' scanned notice
-            _engine = RapidOCR(params={"Global.log_level": "warning"})
+            # word boxes: where each character was read, to cut a line at a gap (ingest.ocrwords)
+            _engine = RapidOCR(params={"Global.log_level": "warning", "Global.return_word_box": True})
         return _engine
 
 
@@ -96,18 +99,43 @@ def recognise_boxes(image: Image.Image, page: int) -> tuple[list[Box], OcrPage]:
     """The words of one page image as boxes in its pixels (a masthead's in red), and its OCR facts."""
     started, cpu_started = time.perf_counter(), time.process_time()
     bands = masthead_bands(_rgb(image))
-    result = _recogniser()(seal_free(image, bands))
-    OCR_TIME.add(time.perf_counter() - started, time.process_time() - cpu_started)
+    grey = seal_free(image, bands)
+    result = _recogniser()(grey)
     texts, scores = result.txts or (), result.scores or ()
     boxes = []
-    for quad, text in zip(np.asarray(result.boxes) if texts else [], texts):
-        x0, y0, x1, y1 = (float(np.min(quad[:, 0])), float(np.min(quad[:, 1])), float(np.max(quad[:, 0])),
-                          float(np.max(quad[:, 1])))
+    for x0, y0, x1, y1, text in _cut_at_gaps(result, grey[:, :, 0]):
         red = any(left <= (x0 + x1) / 2 <= right and top <= (y0 + y1) / 2 <= bottom for top, bottom, left, right in bands)
         boxes.append(Box(x0, y0, x1, y1, text, red=red))
+    OCR_TIME.add(time.perf_counter() - started, time.process_time() - cpu_started)
     chars = sum(len(text) for text in texts)
     confidence = sum(score * len(text) for text, score in zip(texts, scores)) / chars if chars else None
     return boxes, OcrPage(page=page, confidence=None if confidence is None else round(confidence, 4))
+
+
+def _cut_at_gaps(result, grey: np.ndarray) -> list[tuple[float, float, float, float, str]]:
+    """(x0, y0, x1, y1, text) of each line OCR read, cut where its characters stand a character's
+    pitch or more apart on the page (``ingest.ocrwords``); a line set on end, or one whose character
+    places do not spell its text, stays whole."""
+    texts = result.txts or ()
+    quads = np.asarray(result.boxes) if texts else np.zeros((0, 4, 2))
+    words = result.word_results if len(result.word_results or ()) == len(texts) else [()] * len(texts)
+    lines = []
+    for quad, text, placed_words in zip(quads, texts, words):
+        x0, y0, x1, y1 = (float(np.min(quad[:, 0])), float(np.min(quad[:, 1])), float(np.max(quad[:, 0])),
+                          float(np.max(quad[:, 1])))
+        chars = placed(text, placed_words) if x1 - x0 > y1 - y0 else None
+        lines.append((x0, y0, x1, y1, text, chars))
+    pitches = [pitch for *_, chars in lines if chars and (pitch := line_pitch(chars))]
+    page_pitch = statistics.median(pitches) if pitches else None
+    found = []
+    for x0, y0, x1, y1, text, chars in lines:
+        pitch = (line_pitch(chars) or page_pitch) if chars else None
+        if not chars or pitch is None:
+            found.append((x0, y0, x1, y1, text))
+            continue
+        band = grey[max(int(y0), 0):max(int(y1) + 1, 1)]
+        found += [(piece.x0, y0, piece.x1, y1, piece.text) for piece in cut(text, x0, x1, band, chars, pitch)]
+    return found
 
 
 def recognise(image: Image.Image, page: int) -> tuple[str, OcrPage]:
