@@ -140,22 +140,15 @@ def _meets(across: _Line, down: _Line) -> bool:
 def _crossing(across: list[_Line], down: list[_Line]) -> list[tuple[list[_Line], list[_Line]]]:
     """Groups of horizontal and vertical lines that meet one another: one table each."""
     parent = list(range(len(across) + len(down)))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
     for i, line in enumerate(across):
         for j, other in enumerate(down):
             if _meets(line, other):
-                parent[root(i)] = root(len(across) + j)
+                parent[_root(parent, i)] = _root(parent, len(across) + j)
     groups: dict[int, tuple[list[_Line], list[_Line]]] = {}
     for i, line in enumerate(across):
-        groups.setdefault(root(i), ([], []))[0].append(line)
+        groups.setdefault(_root(parent, i), ([], []))[0].append(line)
     for j, line in enumerate(down):
-        groups.setdefault(root(len(across) + j), ([], []))[1].append(line)
+        groups.setdefault(_root(parent, len(across) + j), ([], []))[1].append(line)
     return [group for group in groups.values() if len(group[0]) >= 2 and len(group[1]) >= 2]
 
 
@@ -170,27 +163,20 @@ def _grid(across: list[_Line], down: list[_Line]) -> Table | None:
     if columns < 1 or rows < 1:
         return None
     parent = list(range(rows * columns))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
     for r in range(rows):
         middle = (ys[r] + ys[r + 1]) / 2
         for c in range(1, columns):
             if not any(abs(line.at - xs[c]) <= _TOUCH and line.start - _TOUCH <= middle <= line.end + _TOUCH for line in down):
-                parent[root(r * columns + c)] = root(r * columns + c - 1)
+                parent[_root(parent, r * columns + c)] = _root(parent, r * columns + c - 1)
     for c in range(columns):
         middle = (xs[c] + xs[c + 1]) / 2
         for r in range(1, rows):
             if not any(abs(line.at - ys[r]) <= _TOUCH and line.start - _TOUCH <= middle <= line.end + _TOUCH for line in across):
-                parent[root(r * columns + c)] = root((r - 1) * columns + c)
+                parent[_root(parent, r * columns + c)] = _root(parent, (r - 1) * columns + c)
     spans: dict[int, list[int]] = {}
     for k in range(rows * columns):
         r, c = divmod(k, columns)
-        span = spans.setdefault(root(k), [r, c, r, c])
+        span = spans.setdefault(_root(parent, k), [r, c, r, c])
         span[0], span[1], span[2], span[3] = min(span[0], r), min(span[1], c), max(span[2], r), max(span[3], c)
     if len(spans) < 2:
         return None
@@ -198,6 +184,14 @@ def _grid(across: list[_Line], down: list[_Line]) -> Table | None:
     for r0, c0, r1, c1 in sorted(spans.values(), key=lambda span: (span[0], span[1])):
         starting[r0].append(Cell(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
     return Table(xs[0], xs[-1], [(ys[r], ys[r + 1], starting[r]) for r in range(rows)])
+
+
+def _root(parent: list[int], k: int) -> int:
+    """The representative of ``k``'s group in a union-find forest (``parent``), halving the path."""
+    while parent[k] != k:
+        parent[k] = parent[parent[k]]
+        k = parent[k]
+    return k
 
 
 def _positions(values: list[float]) -> list[float]:
