@@ -234,7 +234,7 @@ from indexer.index.local import LocalIndex
 from indexer.index import sentence_codes
 from indexer.retrieval import rerank_text, trees
 from indexer.retrieval.search import Searcher
-loops = (trees._leaf_values, rerank_text._runs, sentence_codes._code_products)
+loops = (trees._leaf_values, rerank_text._runs, rerank_text._terms_found, sentence_codes._code_products)
 assert not any(loop.signatures for loop in loops)
 searcher = Searcher(LocalIndex.load({str(notice_index.path)!r}), HashedNgramEmbedder(), fusion="learned")
 loaded = [len(loop.signatures) for loop in loops]
@@ -255,6 +255,36 @@ def test_a_loop_with_nowhere_to_cache_its_machine_code_is_still_compiled() -> No
     namespace: dict[str, object] = {}
     exec("def twice(x):\n    return 2 * x\n", namespace)  # noqa: S102 - a function with no source file
     assert compiled(namespace["twice"])(21) == 42
+
+
+def test_term_coverage_counts_what_python_finds_in_each_text() -> None:
+    """The compiled coverage against ``term in text`` on random texts over a small alphabet (many
+    overlaps), with repeated and empty terms, a character outside the basic plane and a lone surrogate."""
+    import random
+
+    from indexer.retrieval.rerank_text import coverage
+
+    rng = random.Random(7)
+    alphabet = "托育服务普惠a1\U00020000，\ud800"
+    for _ in range(2_000):
+        texts = ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(rng.randint(0, 8))]
+        terms = ["".join(rng.choices(alphabet, k=rng.randint(0, 4))) for _ in range(rng.randint(1, 6))]
+        terms += terms[: rng.randint(0, 2)]
+        want = np.array([sum(term in text for term in terms) for text in texts], dtype=np.float64) / len(terms)
+        assert np.array_equal(coverage(terms, texts), want), (terms, texts)
+    assert not coverage([], ["托育"]).any()
+
+
+def test_the_lowest_possible_leaf_is_found_for_every_bit_whatever_lies_above_it() -> None:
+    from indexer.retrieval.trees import _DE_BRUIJN, _LOWEST_BIT
+
+    rng = np.random.default_rng(0)
+    for bit in range(64):
+        above = rng.integers(0, 2**63, 50, dtype=np.uint64) << np.uint64(1) << np.uint64(bit)
+        left = above | np.uint64(1 << bit)
+        with np.errstate(over="ignore"):
+            found = _LOWEST_BIT[((left ^ (left - np.uint64(1))) * _DE_BRUIJN) >> np.uint64(58)]
+        assert (found == bit).all(), bit
 
 
 def test_model_file_must_match_the_features(tmp_path: Path) -> None:

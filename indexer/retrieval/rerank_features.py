@@ -113,8 +113,8 @@ def features(
     normalized = normalize(query)
     core = NON_WORD.sub("", normalized)[:LONGEST_MATCH_CHARS]
     texts = row_texts(index).of(rows.tolist())
-    column["cover_text"] = coverage(terms, [t.text for t in texts])
-    column["cover_context"] = coverage(terms, [t.context for t in texts])
+    column["cover_text"], column["cover_context"] = np.split(
+        coverage(terms, [t.text for t in texts] + [t.context for t in texts]), [len(texts)])
     column["longest_match"] = longest_runs(core, [t.letters for t in texts]) / max(1, len(core))
     column["identifier_match"] = identifier_share(set(identifier_tokens(normalized)), texts)
     column["doc_chunks_log"] = np.log1p(np.array([t.doc_chunks for t in texts], dtype=np.float64))

@@ -66,7 +66,8 @@ class RowTexts:
 
 
 def code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    """One uint32 per character (a lone surrogate keeps its own number)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 _CACHES_LOCK = threading.Lock()
@@ -84,14 +85,51 @@ def row_texts(index: ChunkIndex) -> RowTexts:
 
 
 def coverage(terms: list[str], texts: list[str]) -> np.ndarray:
-    """Share of ``terms`` found in each text (0 without terms)."""
+    """Share of ``terms`` found in each text (0 without terms): ``sum(term in text for term in terms) /
+    len(terms)``, for all texts in one compiled pass over their code points (``_terms_found``)."""
     if not terms:
         return np.zeros(len(texts))
-    found: dict[str, int] = {}  # passages of one section share their context: each distinct text once
-    for text in texts:
-        if text not in found:
-            found[text] = sum(map(text.__contains__, terms))
-    return np.array([found[text] for text in texts], dtype=np.float64) / len(terms)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
+    words = [term for term in terms if term]  # "" is in every text
+    term_starts = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), out=term_starts[1:])
+    found = np.zeros(len(texts), dtype=np.int64)
+    _terms_found(code_points("".join(words)), term_starts, code_points("".join(texts)), starts, found)
+    return (found + (len(terms) - len(words))).astype(np.float64) / len(terms)
+
+
+@compiled
+def _terms_found(term_codes: np.ndarray, term_starts: np.ndarray, codes: np.ndarray, starts: np.ndarray,
+                 found: np.ndarray) -> None:
+    """``found[t]``: how many of the terms (``term_codes[term_starts[k]:term_starts[k + 1]]``, none empty)
+    occur in text ``t`` (``codes[starts[t]:starts[t + 1]]``). A text position whose character starts
+    no term is passed over after one look in a table; a term found once in a text is not looked for again."""
+    terms = len(term_starts) - 1
+    firsts = term_codes[term_starts[:-1]]
+    starts_a_term = np.zeros(65_536, dtype=np.bool_)  # the first characters in the basic plane
+    for k in range(terms):
+        if firsts[k] < 65_536:
+            starts_a_term[firsts[k]] = True
+    seen_in = np.full(terms, -1, dtype=np.int64)  # the last text each term was found in
+    for text in range(len(starts) - 1):
+        end = starts[text + 1]
+        count = 0
+        for at in range(starts[text], end):
+            code = codes[at]
+            if code < 65_536 and not starts_a_term[code]:
+                continue
+            for k in range(terms):
+                first, length = term_starts[k], term_starts[k + 1] - term_starts[k]
+                if firsts[k] != code or seen_in[k] == text or at + length > end:
+                    continue
+                matched = 1
+                while matched < length and codes[at + matched] == term_codes[first + matched]:
+                    matched += 1
+                if matched == length:
+                    seen_in[k] = text
+                    count += 1
+        found[text] = count
 
 
 def identifier_share(wanted: set[str], texts: Sequence[RowText]) -> np.ndarray:
@@ -154,5 +192,6 @@ def _runs(slot_of: np.ndarray, positions: np.ndarray, group_starts: np.ndarray, 
 
 
 def compile_loops() -> None:
-    """Load (or, the first time on a machine, compile) ``_runs`` now, not in a search."""
+    """Load (or, the first time on a machine, compile) ``_runs`` and ``_terms_found`` now, not in a search."""
     longest_runs("a", [code_points("ba")])
+    coverage(["ab"], ["cab"])

@@ -25,6 +25,12 @@ from indexer.retrieval.rerank_features import BLEND, FEATURES, with_blend
 
 MODEL_FILE = Path(__file__).resolve().parent / "rerank_model.json"  # the shipped model (make rerank-model)
 _EVERY_LEAF = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+# the lowest set bit's number, by one multiply and a table (a de Bruijn sequence: Leiserson, Prokop and
+# Randall, 1998): x ^ (x - 1) keeps the bits up to it, and the product's top six bits differ for each
+_DE_BRUIJN = np.uint64(0x03F7_9D71_B4CB_0A89)
+_LOWEST_BIT = np.array([0, 47, 1, 56, 48, 27, 2, 60, 57, 49, 41, 37, 28, 16, 3, 61, 54, 58, 35, 52, 50, 42, 21, 44,
+                        38, 32, 29, 23, 17, 11, 4, 62, 46, 55, 26, 59, 40, 36, 15, 53, 34, 51, 20, 43, 31, 22, 10, 45,
+                        25, 39, 14, 33, 19, 30, 9, 24, 13, 18, 8, 12, 7, 6, 5, 63], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,9 @@ def _leaf_values(columns: np.ndarray, feature: np.ndarray, threshold: np.ndarray
             keep = keeps[tree, split]
             for row in range(rows):  # NaN is not <= anything: it goes right
                 possible[row] &= _EVERY_LEAF if column[row] <= limit else keep
-        for row in range(rows):
+        for row in range(rows):  # the lowest leaf still possible (never none: the row's own stays)
             left = possible[row]
-            leaf = 0
-            while not (left >> np.uint64(leaf)) & np.uint64(1):
-                leaf += 1
-            values[row, tree] = leaves[tree, leaf]
+            values[row, tree] = leaves[tree, _LOWEST_BIT[((left ^ (left - np.uint64(1))) * _DE_BRUIJN) >> np.uint64(58)]]
 
 
 def _number_leaves(tree: dict[str, np.ndarray], node: int, order: list[int], spans: dict[int, tuple[int, int]]) -> None:
