@@ -81,13 +81,33 @@ def encode(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _products(codes: np.ndarray, scales: np.ndarray, numbers: np.ndarray, query: np.ndarray, out: np.ndarray) -> None:
-    """``out[k] = scales[n] * (codes[n] . query)`` for each sentence ``n = numbers[k]``."""
-    for k in range(numbers.shape[0]):
-        row = numbers[k]
-        total = np.float32(0.0)
+    """``out[k] = scales[n] * (codes[n] . query)`` for each sentence ``n = numbers[k]``.
+
+    The list is cut in four stretches scored side by side, a sentence of each per step: four reads
+    from memory are under way at once, where one at a time waited for each jump between candidates'
+    sentences (docs/performance.md)."""
+    count = numbers.shape[0]
+    step = (count + 3) // 4
+    for k in range(step):
+        a, b, c, d = k, k + step, k + 2 * step, k + 3 * step
+        ra = numbers[a]
+        rb = numbers[b] if b < count else ra
+        rc = numbers[c] if c < count else ra
+        rd = numbers[d] if d < count else ra
+        ta = tb = tc = td = np.float32(0.0)
         for j in range(codes.shape[1]):
-            total += np.float32(codes[row, j]) * query[j]
-        out[k] = scales[row] * total
+            q = query[j]
+            ta += np.float32(codes[ra, j]) * q
+            tb += np.float32(codes[rb, j]) * q
+            tc += np.float32(codes[rc, j]) * q
+            td += np.float32(codes[rd, j]) * q
+        out[a] = scales[ra] * ta
+        if b < count:
+            out[b] = scales[rb] * tb
+        if c < count:
+            out[c] = scales[rc] * tc
+        if d < count:
+            out[d] = scales[rd] * td
 
 
 _code_products = compiled(_products, fastmath=REORDERED_SUMS)
