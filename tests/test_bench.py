@@ -153,3 +153,12 @@ def test_bad_arguments_exit_2_naming_the_reason(argv, reason, tmp_path, capsys):
     assert main(["bench", "--quick", "--out", str(out), *argv]) == 2
     assert reason in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_learned_and_linear_searchers_each_go_first_on_half_the_queries():
+    """Whoever searches a query first warms what both read; the bench takes turns at that."""
+    from eval.bench.ranker import in_turn
+
+    firsts = [in_turn({"learned": 1, "linear": 2}, number)[0][0] for number in range(10)]
+    assert firsts.count("learned") == firsts.count("linear") == 5
+    assert all(len(in_turn({"learned": 1, "linear": 2}, number)) == 2 for number in range(10))

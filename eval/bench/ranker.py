@@ -151,8 +151,8 @@ def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], r
 
 def measure_searchers(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan,
                       log: Progress) -> dict[str, Any]:
-    """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn, with
-    numpy's BLAS at one thread per call as the server runs it (search_api/service.py): a pool per
+    """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn
+    (``in_turn``), with numpy's BLAS at one thread per call as the server runs it (search_api/service.py): a pool per
     matrix-vector product spins on a busy machine, and that would be timed as the ranker's cost."""
     from threadpoolctl import threadpool_limits
 
@@ -172,7 +172,7 @@ def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan:
         seconds: dict[str, list[float]] = {name: [] for name in searchers}
         deadline = time.perf_counter() + 4 * plan.latency_seconds
         for number, query in enumerate(queries[:count]):
-            for name, searcher in searchers.items():
+            for name, searcher in in_turn(searchers, number):
                 if temperature == "cold":
                     drop_from_page_cache(index)
                 begun = time.perf_counter()
@@ -185,6 +185,14 @@ def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan:
     out["learned_over_linear_p50"] = {t: round(out["learned"][t]["p50_ms"] / out["linear"][t]["p50_ms"], 2)
                                       for t in ("warm", "cold")}
     return out
+
+
+def in_turn(searchers: dict[str, Any], number: int) -> list[tuple[str, Any]]:
+    """The searchers in the order they search query ``number``: each goes first on every other query.
+    The first to search a query warms what both read (the CPU's caches, the regular expressions its
+    terms compile to); always the same one first would charge that to it alone."""
+    order = list(searchers.items())
+    return order if number % 2 == 0 else order[::-1]
 
 
 def drop_from_page_cache(index: LocalIndex) -> None:
