@@ -37,7 +37,7 @@ from indexer.index.sentences import bounds_of
 from indexer.models import Chunk
 
 MIB = 2**20
-LANGCHAIN_MAX_CHUNKS = 200_000  # rank_bm25 keeps a dict per document: about 6 GB at 1M chunks, past this machine
+LANGCHAIN_BYTES_PER_CHUNK = 12_000  # rank_bm25's dict per document, a Document per chunk, its own copy of the vectors
 COLD_QUERIES = 40  # cold queries per configuration (each one reads its data from disk)
 
 
@@ -59,15 +59,14 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         folder.mkdir()
         rss_before = process.memory_info().rss
         log(f"ranker: {n:,} chunks with sentence vectors, written as the store writes them")
-        index, disk, built_s = build_index(base, tokens, sample, sample_tokens, real, proxy, n, folder, rng, plan)
+        index, disk, built_s, chunk_tokens = build_index(base, tokens, sample, sample_tokens, real, proxy, n, folder,
+                                                         rng, plan)
         assert index.sentences is not None  # built with sentences
         bounds = index.sentences.bounds
         rss_loaded = process.memory_info().rss
         found = measure_searchers(index, known, corpus.queries, plan, log)
-        found["langchain"] = measure_langchain(index, corpus, plan, log) if n <= LANGCHAIN_MAX_CHUNKS else {
-            "skipped": f"not built above {LANGCHAIN_MAX_CHUNKS:,} chunks: rank_bm25 keeps one dict per document "
-                       "(about 6 GB at 1M chunks); its BM25 scoring is a Python loop over every document per query "
-                       "term, linear in the chunks (see the smaller sizes)"}
+        found["langchain"] = measure_langchain(index, chunk_tokens, corpus, plan, log)
+        del chunk_tokens
         rows.append({
             "size": n, "factory": index.manifest.factory_effective, "sentences": int(bounds[-1]),
             "sentences_per_chunk": round(float(bounds[-1]) / n, 2), "build_s": round(built_s, 1),
@@ -94,7 +93,9 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
 
 def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, sample_tokens: list[list[str]],
                 real: np.ndarray, proxy: GaussianProxy, n: int, folder: Path, rng: np.random.Generator,
-                plan: Plan) -> tuple[LocalIndex, dict[str, int], float]:
+                plan: Plan) -> tuple[LocalIndex, dict[str, int], float, list[list[str]]]:
+    """The index of ``n`` chunks, its files' bytes, the seconds it took, and each chunk's BM25 tokens
+    (lists shared with ``tokens``: the corpus is cycled past its end)."""
     started = time.perf_counter()
     chunks, chunk_tokens, _ = chunk_selection(base, tokens, sample, sample_tokens, n, plan.seed)
     real_rows = min(n, len(real))
@@ -118,7 +119,6 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     codes.flush()
     del vectors, codes
     lexical = LexicalIndex.build(chunk_tokens)
-    del chunk_tokens
     embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
     dense, factory = build_faiss(np.asarray(embeddings), "auto")
     params = search_params(factory, {})
@@ -136,7 +136,7 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     for path in (folder / "lexical").rglob("*"):
         path.unlink()
     (folder / "lexical").rmdir()
-    return index, disk, time.perf_counter() - started
+    return index, disk, time.perf_counter() - started, chunk_tokens
 
 
 def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], real_rows: int) -> np.ndarray:
@@ -211,16 +211,33 @@ def drop_from_page_cache(index: LocalIndex) -> None:
             os.close(fd)
 
 
-def measure_langchain(index: LocalIndex, corpus: Corpus, plan: Plan, log: Progress) -> dict[str, Any]:
-    """EnsembleRetriever (BM25Retriever + FAISS, weighted RRF) over the same chunks, tokens and vectors."""
+def measure_langchain(index: LocalIndex, tokens: list[list[str]], corpus: Corpus, plan: Plan,
+                      log: Progress) -> dict[str, Any]:
+    """EnsembleRetriever (BM25Retriever + FAISS, weighted RRF) over the same chunks, tokens and vectors.
+
+    Each retriever is the object ``BM25Retriever.from_texts`` and ``FAISS.from_embeddings`` make, built
+    from what the index already holds (its chunks' BM25 tokens, its vectors as one array): those two
+    would tokenize every chunk again and copy every vector into Python lists (12 GB at 1M chunks).
+    The searches are LangChain's own."""
     try:
+        import faiss
         from langchain_classic.retrievers import EnsembleRetriever
+        from langchain_community.docstore.in_memory import InMemoryDocstore
         from langchain_community.retrievers import BM25Retriever
         from langchain_community.vectorstores import FAISS
         from langchain_community.vectorstores.utils import DistanceStrategy
+        from langchain_core.documents import Document
         from langchain_core.embeddings import Embeddings
+        from rank_bm25 import BM25Okapi
     except ImportError as error:
         return {"skipped": f"LangChain not installed ({error.name}): pip install -e '.[bench]'"}
+    import psutil
+
+    n = len(index.chunks)
+    needed = LANGCHAIN_BYTES_PER_CHUNK * n
+    if psutil.virtual_memory().available < needed:
+        return {"skipped": f"not built: it needs about {needed / 2**30:.1f} GiB (rank_bm25 keeps a dict per chunk, "
+                           f"a Document per chunk, a copy of the vectors), more than this machine has free"}
     vectors = dict(zip(corpus.queries, corpus.query_vectors))
 
     class KnownEmbeddings(Embeddings):
@@ -230,14 +247,20 @@ def measure_langchain(index: LocalIndex, corpus: Corpus, plan: Plan, log: Progre
         def embed_query(self, text: str) -> list[float]:
             return vectors[text].tolist()
 
-    n = len(index.chunks)
+    def build() -> tuple[Any, Any]:
+        ids = [str(row) for row in range(n)]
+        documents = [Document(page_content=chunk.text, id=id_) for id_, chunk in zip(ids, index.chunks)]
+        bm25 = BM25Retriever(vectorizer=BM25Okapi(tokens), docs=documents, preprocess_func=tokenize, k=TOP_K)
+        embeddings = np.asarray(index.dense.embeddings)
+        flat = faiss.IndexFlatIP(embeddings.shape[1])
+        for start in range(0, n, 100_000):
+            flat.add(np.ascontiguousarray(embeddings[start : start + 100_000], dtype=np.float32))
+        store = FAISS(KnownEmbeddings(), flat, InMemoryDocstore(dict(zip(ids, documents))), dict(enumerate(ids)),
+                      distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+        return bm25, store
+
     log(f"ranker: LangChain EnsembleRetriever over {n:,} chunks (rank_bm25 and a FAISS store)")
-    texts = [chunk.text for chunk in index.chunks]
-    ids = [str(row) for row in range(n)]
-    (bm25, faiss_store), build_s = timed(lambda: (
-        BM25Retriever.from_texts(texts, ids=ids, preprocess_func=tokenize, k=TOP_K),
-        FAISS.from_embeddings(list(zip(texts, np.asarray(index.dense.embeddings).tolist())), KnownEmbeddings(), ids=ids,
-                              distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)))
+    (bm25, faiss_store), build_s = timed(build)
     ensemble = EnsembleRetriever(retrievers=[bm25, faiss_store.as_retriever(search_kwargs={"k": TOP_K})],
                                  weights=[0.5, 0.5])
     ensemble.invoke(corpus.queries[0])
@@ -250,8 +273,8 @@ def measure_langchain(index: LocalIndex, corpus: Corpus, plan: Plan, log: Progre
         if number >= 20 and time.perf_counter() > deadline:
             break
     return {"build_s": round(build_s, 1), "warm": latency_stats(seconds),
-            "design": "BM25Retriever(rank_bm25 BM25Okapi, jieba tokens as ours) + FAISS IndexFlatIP store, "
-                      "EnsembleRetriever weights 0.5/0.5 (Langchain-Chatchat's)"}
+            "design": "BM25Retriever(rank_bm25 BM25Okapi over the index's BM25 tokens) + FAISS IndexFlatIP store over "
+                      "its vectors, EnsembleRetriever weights 0.5/0.5 (Langchain-Chatchat's)"}
 
 
 def ranker_table(r: dict[str, Any]) -> list[str]:
