@@ -20,7 +20,7 @@ from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
-from filegen import cjk_font_file, make_gongwen_pdf, make_word97, render_gongwen_page
+from filegen import cjk_font_file, make_flowing_pdf, make_gongwen_pdf, make_word97, render_gongwen_page
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -386,3 +386,35 @@ def test_a_title_whose_issuer_line_repeats_the_masthead_keeps_it() -> None:
     cleaned = clean(pages)
     meta = extract_metadata(cleaned.text, mastheads=cleaned.mastheads)
     assert meta.title == "中共东海市委组织部关于开展纪念建党97周年系列活动的通知"
+
+
+# ----------------------------------------------------------------------------- a published 部门预算 (test5)
+
+DUTIES = "东海市西湖区司法局是主管本区司法和法制工作的区政府工作部门，主要职责是："
+DUTY = "（一）贯彻执行国家和本市有关司法行政工作的法律、法规、规章和方针、政策，制定本区司法行政工作规划并组织实施。"
+
+
+@pytest.mark.parametrize("page_number", ["", "12"])
+def test_a_contents_entry_that_fills_its_line_with_leader_dots_goes_on_to_nothing(tmp_path: Path, page_number: str) -> None:
+    """A table of contents' last entry fills its line with leader dots, so it runs to the margin as a
+    wrapped line does; the next page's heading was joined onto it ("七、项目经费情况说明……西湖区司法局主要职能").
+    A line ending in leader dots, with or without a page number, is a contents entry: nothing goes on from it."""
+    entries = [f"{head}{'…' * (28 - len(head) - len(page_number))}{page_number}"
+               for head in ("一、部门主要职能", "二、部门机构设置", "4.2026年部门财政拨款收支预算总表", "七、项目经费情况说明")]
+    pages = [[("centred", ["目录"]), *[("recipient", entry) for entry in entries]],
+             [("centred", ["东海市西湖区司法局主要职能"]), ("body", DUTIES), ("body", DUTY)]]
+    lines = load_document(make_gongwen_pdf(tmp_path / "目录.pdf", pages)).text.split("\n")
+    assert lines[1:6] == [*entries, "东海市西湖区司法局主要职能"], lines[:6]
+
+
+def test_a_line_broken_before_a_number_that_did_not_fit_goes_on(tmp_path: Path) -> None:
+    """A word processor never breaks a number: where "118.46" does not fit, the line stops short of the
+    margin (by more than the slack a full line leaves) and the number opens the next line; the sentence
+    goes on ("……执行数为" | "118.46万元，……" were two paragraphs). Under a numbered item ("1.……") a line
+    opening with a number that has a decimal point starts no new item ("118." is not a marker)."""
+    cut_short = "普法宣传经费用于法制宣传工作的支出，全年执行数为"  # indented 2: leaves 2 characters, "118.46" needs 2.5
+    item = "1.公共法律服务经费用于公共法律服务业务支出，全年执行数为"  # fills its line: "118.46" opens the next
+    rest = "118.46万元，2026年预算安排124.29万元，比上年预算执行数增加4.92%。主要原因是：法制宣传工作支出增加，业务量增加。"
+    doc = load_document(make_flowing_pdf(tmp_path / "预算.pdf", [(2, "一年来，各项工作有序推进。"), (2, cut_short + rest),
+                                                                  (0, item + rest), (2, "特此说明。")]))
+    assert doc.text.split("\n") == ["一年来，各项工作有序推进。", cut_short + rest, item + rest, "特此说明。"], doc.text
