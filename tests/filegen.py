@@ -10,6 +10,7 @@ machine, and pypdf extracts its text back as Unicode (checked by tests/test_inge
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from html import escape
@@ -608,6 +609,31 @@ def _ofd_text(ident: int, x: float, y: float, size: float, text: str, red: bool)
     return (f'<ofd:TextObject ID="{ident}" Boundary="{x} {y} {width + 1:.2f} {size * 1.5:.2f}" Font="1" Size="{size}">'
             f'{colour}<ofd:TextCode X="0" Y="{size:.2f}" DeltaX="{" ".join(f"{a:.3f}" for a in advances)}">{escape(glyphs)}'
             "</ofd:TextCode></ofd:TextObject>")
+
+
+def make_flowing_pdf(path: Path, paragraphs: list[tuple[int, str]]) -> Path:
+    """Body paragraphs set as a word processor sets them (WPS): flush left and not spread, each first
+    line indented by its paragraph's indent (characters). A line breaks between any two characters
+    but never inside a number or a Latin word ("118.46"): where one does not fit, the line stops short
+    of the margin and the word opens the next line."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    right = _TEXT_LEFT + _TEXT_WIDTH
+    y = A4[1] - 100
+    for indent, text in paragraphs:
+        x = _TEXT_LEFT + indent * BODY_PT
+        line = ""
+        for word in re.findall(r"[0-9A-Za-z.,%]+|.", text):
+            if line and x + pdfmetrics.stringWidth(line + word, CJK_FONT, BODY_PT) > right + 0.01:
+                pdf.setFont(CJK_FONT, BODY_PT)
+                pdf.drawString(x, y - BODY_PT, line)
+                x, line, y = _TEXT_LEFT, "", y - _PITCH
+            line += word
+        pdf.setFont(CJK_FONT, BODY_PT)
+        pdf.drawString(x, y - BODY_PT, line)
+        y -= _PITCH
+    pdf.showPage()
+    pdf.save()
+    return Path(path)
 
 
 def make_list_pdf(path: Path, pages: list[list[tuple[str, str]]], pitch: float = _PITCH, number_gap: float = 2.0) -> Path:

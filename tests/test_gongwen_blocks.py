@@ -20,7 +20,7 @@ from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
-from filegen import cjk_font_file, make_gongwen_pdf, make_word97, render_gongwen_page
+from filegen import cjk_font_file, make_flowing_pdf, make_gongwen_pdf, make_word97, render_gongwen_page
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -386,3 +386,74 @@ def test_a_title_whose_issuer_line_repeats_the_masthead_keeps_it() -> None:
     cleaned = clean(pages)
     meta = extract_metadata(cleaned.text, mastheads=cleaned.mastheads)
     assert meta.title == "中共东海市委组织部关于开展纪念建党97周年系列活动的通知"
+
+
+# ----------------------------------------------------------------------------- a published 部门预算 (test5)
+
+DUTIES = "东海市西湖区司法局是主管本区司法和法制工作的区政府工作部门，主要职责是："
+DUTY = "（一）贯彻执行国家和本市有关司法行政工作的法律、法规、规章和方针、政策，制定本区司法行政工作规划并组织实施。"
+
+
+@pytest.mark.parametrize("title", ["东海市西湖区2026年区级部门预算", "东海市西湖区司法局2025年度部门决算",
+                                   "2025年西湖区国民经济和社会发展统计公报", "西湖区司法局2025年政府信息公开工作年报"])
+def test_the_cover_of_a_published_budget_or_report_names_its_title_and_kind(tmp_path: Path, title: str) -> None:
+    """A 部门预算 (决算, 统计公报, 年报) as a 政府信息公开 page publishes it: its cover prints the title
+    large and centred, the 预算主管部门 under it, then the contents and the body. Its kind closes the title
+    as a 公文's does (the title was None, the body's opening sentence read as the 主送); the cover's
+    label line is no 主送."""
+    pages = [[("title", [title]), ("centred", ["预算主管部门：东海市西湖区司法局"])],
+             [("centred", ["东海市西湖区司法局主要职能"]), ("body", DUTIES), ("body", DUTY)]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "预算.pdf", pages))
+    assert doc.meta.title == title, doc.text[:80]
+    assert doc.meta.doc_type == title[-2:]
+    assert doc.meta.recipients == [] and doc.meta.cc == []
+
+
+@pytest.mark.parametrize("sentence", [DUTIES, "现将有关事项通知如下：", "本办法所称公共法律服务，包括："])
+def test_a_sentence_ending_in_a_colon_is_no_list_of_recipients(sentence: str) -> None:
+    """A 主送 line lists bodies or people; a sentence that says something of a body (……是……的部门，
+    主要职责是：) or announces what follows (通知如下：) ends in "：" too, but names no addressee (it was
+    read as the recipients "……区政府工作部门", "主要职责是"). It is no salutation either: the page's
+    heading above it is still found, and a real 主送 after it still is one."""
+    text = "\n".join(["东海市西湖区司法局关于加强公共法律服务工作的通知", sentence, DUTY])
+    meta = extract_metadata(text)
+    assert meta.recipients == []
+    assert meta.title == "东海市西湖区司法局关于加强公共法律服务工作的通知"
+    addressed = extract_metadata("\n".join(["关于加强公共法律服务工作的通知", "各街道办事处、镇政府，区政府各委、办、局：", DUTY]))
+    assert addressed.recipients == ["各街道办事处、镇政府", "区政府各委、办、局"]
+
+
+@pytest.mark.parametrize("page_number", ["", "12"])
+def test_a_contents_entry_that_fills_its_line_with_leader_dots_goes_on_to_nothing(tmp_path: Path, page_number: str) -> None:
+    """A table of contents' last entry fills its line with leader dots, so it runs to the margin as a
+    wrapped line does; the next page's heading was joined onto it ("七、项目经费情况说明……西湖区司法局主要职能").
+    A line ending in leader dots, with or without a page number, is a contents entry: nothing goes on from it."""
+    entries = [f"{head}{'…' * (28 - len(head) - len(page_number))}{page_number}"
+               for head in ("一、部门主要职能", "二、部门机构设置", "4.2026年部门财政拨款收支预算总表", "七、项目经费情况说明")]
+    pages = [[("centred", ["目录"]), *[("recipient", entry) for entry in entries]],
+             [("centred", ["东海市西湖区司法局主要职能"]), ("body", DUTIES), ("body", DUTY)]]
+    lines = load_document(make_gongwen_pdf(tmp_path / "目录.pdf", pages)).text.split("\n")
+    assert lines[1:6] == [*entries, "东海市西湖区司法局主要职能"], lines[:6]
+
+
+def test_a_line_broken_before_a_number_that_did_not_fit_goes_on(tmp_path: Path) -> None:
+    """A word processor never breaks a number: where "118.46" does not fit, the line stops short of the
+    margin (by more than the slack a full line leaves) and the number opens the next line; the sentence
+    goes on ("……执行数为" | "118.46万元，……" were two paragraphs). Under a numbered item ("1.……") a line
+    opening with a number that has a decimal point starts no new item ("118." is not a marker)."""
+    cut_short = "普法宣传经费用于法制宣传工作的支出，全年执行数为"  # indented 2: leaves 2 characters, "118.46" needs 2.5
+    item = "1.公共法律服务经费用于公共法律服务业务支出，全年执行数为"  # fills its line: "118.46" opens the next
+    rest = "118.46万元，2026年预算安排124.29万元，比上年预算执行数增加4.92%。主要原因是：法制宣传工作支出增加，业务量增加。"
+    doc = load_document(make_flowing_pdf(tmp_path / "预算.pdf", [(2, "一年来，各项工作有序推进。"), (2, cut_short + rest),
+                                                                  (0, item + rest), (2, "特此说明。")]))
+    assert doc.text.split("\n") == ["一年来，各项工作有序推进。", cut_short + rest, item + rest, "特此说明。"], doc.text
+
+
+@pytest.mark.parametrize("number", ["XXX〔2023〕X号", "东府办〔2026〕  号"])
+def test_a_doc_number_left_to_fill_in_is_no_title(number: str) -> None:
+    """A draft's or a template's 版头 prints the 文号 with its serial left blank or held by a placeholder;
+    it is still the number line, and the title is the line under it (a title naming no kind: the
+    number line was taken for the title once a sentence ending in "如下：" stopped being the 主送)."""
+    text = "\n".join(["东海机密文件", number, "测试公文标题", "本文件用于测试，包含以下内容。", "关键词测试如下：",
+                      "东海单位", "二〇二三年一月一日"])
+    assert extract_metadata(text).title == "测试公文标题"

@@ -12,6 +12,7 @@ from indexer.config import DEFAULT_MAX_FILE_BYTES as MAX_FILE_BYTES
 from indexer.errors import UnreadableFile
 from indexer.ingest import SUPPORTED_SUFFIXES, extract, iter_files
 from indexer.ingest.files import max_file_bytes
+from indexer.ingest.ocr import OCR_TIME
 from indexer.ingest.paragraphs import LINE_WRAP, PARAGRAPH_END
 
 from filegen import (
@@ -119,6 +120,19 @@ def test_pdf_that_needs_a_password_is_refused(tmp_path: Path) -> None:
 def test_scanned_pdf_without_text_layer_needs_ocr(tmp_path: Path) -> None:
     error = assert_refused(make_scanned_pdf(tmp_path / "scan.pdf", pages=3), "no text layer: OCR needed")
     assert "3 pages" in error.reason
+
+
+def test_a_blank_page_between_pages_of_text_is_not_read_by_ocr_and_lost_nothing(tmp_path: Path) -> None:
+    """A page left blank between sections (a 部门预算's page 3) has no text layer; its rendered image is
+    all paper, so it is read as empty without OCR, and listed nowhere: no OCR read it, nothing on it
+    was lost (it was listed among the OCR'd pages, "OCR p.2 no text read", its chunks none)."""
+    path = make_pdf(tmp_path / "预算.pdf", ["一、部门主要职能\n东海市西湖区司法局是主管本区司法工作的区政府工作部门。", "",
+                                            "二、部门机构设置\n东海市西湖区司法局内设科室七个。"])
+    before = OCR_TIME.pages
+    extracted = extract(path)
+    assert OCR_TIME.pages == before
+    assert extracted.ocr_pages == []
+    assert extracted.pages[1] == "" and "内设科室七个" in extracted.pages[2]
 
 
 def test_truncated_pdf_is_not_readable(tmp_path: Path) -> None:

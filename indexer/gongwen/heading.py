@@ -15,11 +15,15 @@ from collections.abc import Collection
 from indexer.gongwen.dates import parse_date
 from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
 
-# kinds a reply or other document names at the end of its heading; 建议/提案 name the proposal answered
+# kinds a reply or other document names at the end of its heading; 建议/提案 name the proposal answered;
+# 预算, 决算, 公报, 年报: what a 政府信息公开 page publishes as a document of its own (a 部门预算, a
+# 统计公报, a 政府信息公开工作年报), its kind closing its title as a 公文's does
+REPORT_KINDS = ("预算", "决算", "公报", "年报")
 KINDS = (
     "会办意见", "答复意见", "办理意见", "答复", "回复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议",
     "意见", "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "说明",
     "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法", "制度", "规程", "守则", "章程", "准则", "须知",
+    *REPORT_KINDS,
 )
 PROPOSAL_KINDS = ("代表建议", "建议", "提案", "议案")
 ORG_SUFFIX = re.compile(
@@ -30,6 +34,9 @@ _ORG_THEN_SUBJECT = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?)(?:关于|对)
 _SALUTATION = re.compile(
     r"^尊敬的|^[\u4e00-\u9fff（）()、，,\d\s]{1,120}[:：]$|^[\u4e00-\u9fff（）()、，,\d]{1,40}(?:代表|委员|同志)们?[:：]?$"
 )
+# a line ending in "：" that says something and introduces what follows: "XX局是主管……的部门，主要职责是：",
+# "现将有关事项通知如下：". A 主送 line names bodies or people; none of them ends in 是/为/如下, or is "X是……的……"
+_INTRODUCES = re.compile(r"(?:是|为|如下|以下|下列|包括|有|即)[:：]$|是[^，,、：:]*的")
 _MASTHEAD = re.compile(
     r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^(?:特急|加急|平急|特提|急件)$"
     r"|^(?:绝密|机密|秘密)|^\d{1,8}$|★"
@@ -42,7 +49,14 @@ ZONE_LINES = 25  # a heading stands near the top; the body's headings (一、…
 
 
 def is_salutation(line: str) -> bool:
-    return bool(_SALUTATION.search(line)) and "。" not in line[:40]
+    """The 主送 (salutation) opening a letter: addressees and a colon, not a sentence that introduces a list."""
+    return bool(_SALUTATION.search(line)) and "。" not in line[:40] and not introduces(line)
+
+
+def introduces(line: str) -> bool:
+    """A sentence ending in "：" that says something of a body (……是……的部门，主要职责是：) or
+    announces what follows (通知如下：): the body's, not a list of addressees."""
+    return bool(_INTRODUCES.search(line.strip()))
 
 
 def is_masthead(line: str) -> bool:

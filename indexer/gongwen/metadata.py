@@ -16,8 +16,10 @@ from typing import NamedTuple
 from indexer.gongwen.characters import CJK
 from indexer.gongwen.dates import DATE_ANYWHERE, find_date, parse_date
 from indexer.gongwen.heading import (
+    REPORT_KINDS,
     find_heading,
     heading_issuer,
+    introduces,
     is_masthead,
     is_org,
     is_salutation,
@@ -53,7 +55,7 @@ _NOT_A_PLACE = (
 DOC_TYPES = (
     "会办意见", "代表建议", "答复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议", "意见",
     "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "提案", "建议",
-    "法", "解释", "制度", "规程", "守则", "章程", "准则", "须知",
+    "法", "解释", "制度", "规程", "守则", "章程", "准则", "须知", *REPORT_KINDS,
 )
 # titles a writing program fills in by itself: no title of the document
 _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.*|untitled|title|document\d*|microsoft word - .*)$", re.IGNORECASE)
@@ -61,6 +63,9 @@ _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
+# a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
+# "XXX〔2023〕X号"): the 版头's number line still, never the title
+_NUMBER_TO_FILL = re.compile(r"^\S{0,12}\s*[〔［\[(（【]\s*(?:19|20)\d\d\s*[〕］\])）】]\s*[第\sXx×＿_○〇]*号$")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
@@ -257,7 +262,8 @@ def _first_title_line(header: list[str]) -> str | None:
     for line in opening:
         plain = not re.search(r"[。：:]", line) and len(line) <= 160 and not _RECIPIENT_LINE.match(line)
         if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line)
-                          or _ISSUER_LINE.match(line) or line.startswith(("公开属性", "信息公开属性", "主动公开"))):
+                          or _ISSUER_LINE.match(line) or _NUMBER_TO_FILL.match(line)
+                          or line.startswith(("公开属性", "信息公开属性", "主动公开"))):
             return line
     return None
 
@@ -265,7 +271,7 @@ def _first_title_line(header: list[str]) -> str | None:
 def _find_recipients(header: list[str], lines: list[str]) -> list[str]:
     recipients = []
     for line in header:
-        if _RECIPIENT_LINE.match(line) and len(line) <= 120:
+        if _RECIPIENT_LINE.match(line) and len(line) <= 120 and not introduces(line):
             recipients = _split_items(line.rstrip("：:"))
             break
     for item in _label_items(lines, "主送"):

@@ -27,6 +27,9 @@ _STANDALONE = re.compile(
     r"|特此(?:报告|通知|函告|批复|公告)。?)$"
 )
 
+# a contents entry: its title, leader dots (……, ⋯, ．．．, ....) and the page number, if printed
+_CONTENTS_ENTRY = re.compile(r"(?:…{3,}|⋯{3,}|\.{4,}|．{3,}|·{4,})\s*\d{0,4}$")
+
 _BARE_SALUTATION = re.compile(f"(?:尊敬的)?[{CJK}、，（）]{{2,30}}(?:代表|委员|同志)们?")
 
 
@@ -98,7 +101,7 @@ def join_paragraphs(lines: list[Line], page_count: int) -> tuple[str, list[int]]
 
 
 def _breaks_between(previous: Line, line: Line, typical: float) -> bool:
-    if previous.ends is True or previous.closes or line.opens:
+    if previous.ends is True or previous.closes or line.opens or is_contents_entry(previous.text):
         return True
     if previous.ends is False:  # the line runs to the margin (or on in a title block) and the next one carries on
         return any(_stands_alone(text) for text in (previous.text, line.text)) or bool(_HEADING_START.match(line.text))
@@ -119,6 +122,12 @@ def _breaks_between(previous: Line, line: Line, typical: float) -> bool:
     # A short line closing a bracket ends a title ("…计划（2021-2023年）"), not a sentence.
     short = typical > 0 and len(previous.text) < 0.6 * typical
     return short and "。" not in previous.text and previous.text[-1] in "）)》”」"
+
+
+def is_contents_entry(text: str) -> bool:
+    """A line of a table of contents: it ends in leader dots, or in them and a page number. Its dots
+    fill the line to the margin, so a layout takes it for a wrapped line; nothing goes on from it."""
+    return bool(_CONTENTS_ENTRY.search(text))
 
 
 def _stands_alone(text: str) -> bool:

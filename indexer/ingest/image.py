@@ -17,7 +17,7 @@ MAX_PIXELS = 200_000_000
 
 
 def extract_image(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], None, list[OcrPage]]:
-    """(page texts, no title, OCR facts of every page); a multi-page TIFF gives one text per frame."""
+    """(page texts, no title, OCR facts of every page but blank ones); a multi-page TIFF gives one text per frame."""
     if ocr == "off":
         raise UnreadableFile(path, "image of a page: its text needs OCR, and OCR is off")
     try:
@@ -35,7 +35,7 @@ def extract_image(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[
     check_pages(path, frames, frames)  # every frame is a page for OCR
     read = read_pages(path, [(frame + 1, _frame_of(data, frame)) for frame in range(frames)])
     pages = [read[frame + 1][0] for frame in range(frames)]
-    facts = [read[frame + 1][1] for frame in range(frames)]
+    facts = [found for frame in range(frames) if (found := read[frame + 1][1])]  # a blank frame was not read by OCR
     if not any(page.strip() for page in pages):
         errors = sorted({f.error for f in facts if f.error})
         raise UnreadableFile(path, f"no text found by OCR in the image ({frames} pages){'; ' + errors[0] if errors else ''}")

@@ -165,15 +165,17 @@ def _upright_score(read: tuple[list[Box], OcrPage]) -> float:
     return sum(len(box.text) for box in boxes) * (facts.confidence or 0.0) * (1.0 - _on_end_share(boxes))
 
 
-def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]]) -> dict[int, tuple[str, OcrPage]]:
-    """OCR each (page number, image maker); a page that fails is logged and recorded, the others kept."""
+def read_pages(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]]) -> dict[int, tuple[str, OcrPage | None]]:
+    """OCR each (page number, image maker); a page that fails is logged and recorded, the others kept;
+    a blank page is read as empty, without OCR and without facts (nothing on it was read or lost)."""
     read = read_boxes(path, images, recognise)
     return {page: (text if isinstance(text, str) else "", facts) for page, (text, facts) in read.items()}
 
 
 def read_boxes(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]]], reader: Callable = recognise_boxes) -> dict:
     """OCR each (page number, image maker) with ``reader`` (words as boxes, by default); a page that
-    fails is logged and recorded with no words, the others kept."""
+    fails is logged and recorded with no words, the others kept. A blank page (no ink: a page left
+    empty between sections) has no words and no OCR facts: it was not read by OCR, and lost nothing."""
     from indexer.progress import progress
 
     done: dict = {}
@@ -182,7 +184,7 @@ def read_boxes(path: Path, images: Sequence[tuple[int, Callable[[], Image.Image]
         checkpoint()  # a cancelled upload stops here, between pages
         try:
             image = within_pixels(make_image())
-            done[page] = ([], OcrPage(page=page, confidence=None)) if is_blank(image) else reader(image, page)
+            done[page] = ([], None) if is_blank(image) else reader(image, page)
         except Exception as exc:  # a damaged image or an engine failure costs this page, not the file
             reason = f"OCR failed: {type(exc).__name__}: {exc}"
             log.warning("%s: page %d: %s", path, page, reason)

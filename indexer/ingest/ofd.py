@@ -78,7 +78,7 @@ def extract_ofd(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
         read = read_pages(path, [(number, _opener(image)) for number, image in scanned])
         for number, _ in scanned:
             pages[number - 1], page_facts = read[number]
-            facts.append(page_facts)
+            facts += [page_facts] if page_facts else []  # a blank page image was not read by OCR
     facts += _outline_pages(path, parts, pages)
     facts.sort(key=lambda fact: fact.page)
     if not any(page.strip() for page in pages):
@@ -261,7 +261,7 @@ def _read_backgrounds(path: Path, parts: list[_PageParts], ocr: OcrMode) -> list
     for number, (image, where) in wanted.items():
         words, page_facts = read[number]
         parts[number - 1].boxes = merge(parts[number - 1].boxes, on_page(words, upright_size(image, where), where))
-        facts.append(page_facts)
+        facts += [page_facts] if page_facts else []
     return facts
 
 

@@ -42,13 +42,18 @@ _RUNNING_PAGES = 3  # a row recurring at the top of this many pages (and half of
 _HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
 _COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
 _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
+_SENTENCE_END = "。！？；：!?;"  # a row ending in one ends its paragraph where it stops short
+_WORD_SLACK = 0.5  # a Latin letter or digit is taken as half a character wide, within this many characters
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
 _FOOTER_NUMBER_GAP = 1.1  # a bare page number this many pitches below the text is the footer (double-spaced rules)
 # a numbered item's marker: its wrapped lines may hang under the text after it (Word's hanging indent)
+# ("118.46万元" opens no item: a dot with a digit after it is a decimal point, not a marker's)
 ITEM_MARKER = re.compile(
-    r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])[)）.．、]"
-    r"|[①-⑳])"
+    r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])"
+    r"(?:[)）、]|[.．](?!\d))|\d{1,3}(?:\.\d{1,3})+(?=\s)|[①-⑳])"
 )
+# a word a line is never broken inside: a number ("118.46", "4.92%") or a run of Latin letters
+_UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
 # a page number between dashes: "— 3 —" as printed, and as OCR reads it, the dashes as "-", "一", "_"
 # or "~" ("-1一", "一6一"), a single digit between them sometimes as a letter ("-S-" for "-5-")
 _DASH = "[—–－\\-一_~～]"
@@ -174,7 +179,8 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
     if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_print(row, below):
         return False
     indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
-    return _reaches(row, right, width) and not indented and below.x0 - left <= _LEFT_SLACK * width
+    reaches = _reaches(row, right, width) or _word_did_not_fit(row, below, right, width)
+    return reaches and not indented and below.x0 - left <= _LEFT_SLACK * width
 
 
 def _masthead(row: Row, body: float) -> bool:
@@ -259,6 +265,16 @@ def _last_body_row(rows: list[Row], pitch: float) -> int:
 
 def _reaches(row: Row, right: float, width: float) -> bool:
     return row.x1 >= right - _MARGIN_SLACK * max(width, row.size if row.size > 0 else 0)
+
+
+def _word_did_not_fit(row: Row, below: Row, right: float, width: float) -> bool:
+    """Whether ``row`` stops short of the margin only because the word opening ``below`` (a number, a
+    Latin word: never broken, half a character wide a letter) would not have fitted after it: a line
+    broken before "118.46万元" leaves up to that word's width blank. A row that ends a sentence ends it."""
+    word = _UNBROKEN_WORD.match(below.text.lstrip())
+    if not word or not row.text.strip() or row.text.strip()[-1] in _SENTENCE_END:
+        return False
+    return row.x1 + len(word.group()) * width / 2 > right - _WORD_SLACK * width
 
 
 def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:

@@ -49,7 +49,7 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[st
     for i in scanned:
         text, page_facts = read[i + 1]
         pages[i] = text
-        facts.append(page_facts)
+        facts += [page_facts] if page_facts else []  # a blank page was not read by OCR
     if not any(_visible(page) for page in pages):
         errors = sorted({f.error for f in facts if f.error})
         detail = f"; {errors[0]}" if errors else ""
@@ -114,7 +114,7 @@ def _read_backgrounds(path: Path, data: bytes, boxes: list[list[Box]], backgroun
         scale = _scale(data, i)
         on_page = [Box(w.x0 / scale, w.y0 / scale, w.x1 / scale, w.y1 / scale, w.text, red=w.red) for w in words]
         boxes[i] = merge(boxes[i], on_page)
-        facts.append(page_facts)
+        facts += [page_facts] if page_facts else []
     return facts
 
 
