@@ -457,3 +457,38 @@ def test_a_doc_number_left_to_fill_in_is_no_title(number: str) -> None:
     text = "\n".join(["东海机密文件", number, "测试公文标题", "本文件用于测试，包含以下内容。", "关键词测试如下：",
                       "东海单位", "二〇二三年一月一日"])
     assert extract_metadata(text).title == "测试公文标题"
+
+
+# ----------------------------------------------------------------------------- issue 31, test6
+
+
+def test_a_title_over_two_lines_under_a_property_naming_its_issuer_is_read_whole(tmp_path: Path) -> None:
+    """A university's rules typed in Word: the title centred in 小二 over two lines, the university's
+    name on the first ("东海理工大学" / "研究生论文答辩程序", a kind no 公文 names), a centred note in
+    五号 under it, and the file's title property holding only the university's name. The title block
+    ends where the size changes (its last line was joined onto the note), and a property naming only
+    the body whose name opens the printed title is not the title ("东海理工大学" was read)."""
+    document = docx.Document()
+    document.core_properties.title = "东海理工大学"
+    for text, size in (("东海理工大学", 18), ("研究生论文答辩程序", 18), ("1985年6月制订，2005年8月第2次修订", 10.5)):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run(text).font.size = Pt(size)
+    for text in ("一、论文答辩由学位评定分委员会主任宣布答辩委员会成员名单，邀请答辩委员会主席主持论文答辩会。",
+                 "二、由答辩委员会主席宣布论文答辩会开始，研究生进行学位论文报告。", "三、答辩委员会和来宾提问，研究生进行解答。"):
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        paragraph.add_run(text).font.size = Pt(12)
+    document.save(str(tmp_path / "程序.docx"))
+    doc = load_document(tmp_path / "程序.docx")
+    assert doc.text.split("\n")[:2] == ["东海理工大学研究生论文答辩程序", "1985年6月制订，2005年8月第2次修订"], doc.text[:80]
+    assert doc.meta.title == "东海理工大学研究生论文答辩程序"
+
+
+def test_a_title_property_that_is_the_whole_title_or_another_still_wins() -> None:
+    """The property names the title whenever it is more than the issuer opening the printed one."""
+    text = "\n".join(["东海理工大学研究生论文答辩程序", "一、论文答辩由学位评定分委员会主任宣布答辩委员会成员名单，邀请答辩委员会主席主持论文答辩会，"
+                      "研究生进行学位论文报告，答辩委员会和来宾提问，研究生进行解答。"])
+    assert extract_metadata(text, title_hint="东海理工大学").title == "东海理工大学研究生论文答辩程序"
+    assert extract_metadata(text, title_hint="论文答辩程序（2005年修订）").title == "论文答辩程序（2005年修订）"
+

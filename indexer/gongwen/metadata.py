@@ -126,8 +126,9 @@ def read_metadata(
     found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
     _offer_stated(found, stated, "title")
     hint = None if title_hint is None or _placeholder(title_hint) else title_hint.strip()
-    found.offer("title", hint, "title hint (HTML <title>, DOCX properties)")
-    found.offer("title", None if heading or _starts_at_salutation(lines) else _first_title_line(header), "opening line")
+    opening = None if heading or _starts_at_salutation(lines) else _first_title_line(header)
+    found.offer("title", None if _issuer_of(hint, opening) else hint, "title hint (HTML <title>, DOCX properties)")
+    found.offer("title", opening, "opening line")
     doc_title = found.value("title")
 
     signers, signed, printed = _find_signature(lines, set(set_right))
@@ -162,6 +163,13 @@ def read_metadata(
 
 def _placeholder(title_hint: str | None) -> bool:
     return not title_hint or not title_hint.strip() or bool(_PLACEHOLDER_TITLE.match(title_hint.strip()))
+
+
+def _issuer_of(hint: str | None, opening: str | None) -> bool:
+    """Whether a file's title property names only the body whose name opens the printed title
+    ("华东理工大学" for "华东理工大学" over "研究生论文答辩程序"): the printed title is whole, the property
+    is not."""
+    return bool(hint and opening and len(opening) > len(hint) and opening.startswith(hint) and is_org(hint))
 
 
 def _offer_stated(found: _Found, stated: PageFields, name: str) -> None:

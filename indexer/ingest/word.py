@@ -6,7 +6,8 @@ cleaner never glues a signature to the line before. Text pasted into Word often 
 over paragraphs ("…用燃气检漏仪对燃" / "气管道设施进行检漏。"): a paragraph that stops mid-sentence
 carries no mark and the cleaner decides, as for plain text, unless Word shows it wrapping (it fills
 its line and the next goes on flush in the same look: ``docxwraps``), where it goes on (``LINE_WRAP``). The lines of a title set over several
-centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block;
+centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block,
+and its last line ends where the size changes (a smaller line under it, "1985年6月制订", centred too);
 a red paragraph larger than the body is a masthead (``MASTHEAD_END``), as on a PDF's page.
 Paragraphs Word numbers itself keep the number it prints ("一、", "（一）", "1."; ``docxnumbering``).
 """
@@ -120,6 +121,8 @@ def _paragraph_marks(content: list[Paragraph | Table], looks: list, wraps: list[
             marks.append(PARAGRAPH_END)
         elif here == below and here[0] and here[1] and body and here[1] > body and looks[k + 1] is not None:
             marks.append(LINE_WRAP)  # a title block over centred paragraphs in one larger size
+        elif here[1] and below[1] and body and here[1] > body and here[1] != below[1]:
+            marks.append(PARAGRAPH_END)  # a title block ends where the type size changes, aligned alike or not
         elif here[2] != below[2]:
             marks.append(PARAGRAPH_END)  # aligned otherwise: a signature, a date, a title
         else:
