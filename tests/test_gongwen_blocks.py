@@ -492,3 +492,41 @@ def test_a_title_property_that_is_the_whole_title_or_another_still_wins() -> Non
     assert extract_metadata(text, title_hint="东海理工大学").title == "东海理工大学研究生论文答辩程序"
     assert extract_metadata(text, title_hint="论文答辩程序（2005年修订）").title == "论文答辩程序（2005年修订）"
 
+
+SIGNED_BY_TWO = ["东海市委办公厅", "东海市人民政府办公厅", "2024年7月24日"]
+STAMP = ["东海市政务服务和数据管理局", "收文章", "2024-07-27", "2364号"]
+JOINT_NOTICE = ["东海市委办公厅 东海市人民政府办公厅关于印发《市直各类机关名称及简称》的通知", "各区党委和人民政府，市直局以上单位：",
+                "《市直各类机关名称及简称》已经市委、市政府领导同志同意，现印发给你们，请结合实际认真贯彻落实。"]
+
+
+@pytest.mark.parametrize("layout", [
+    [*JOINT_NOTICE, *SIGNED_BY_TWO, *STAMP],  # the stamp read after the signature
+    [*STAMP, *JOINT_NOTICE, *SIGNED_BY_TWO],  # the stamp over the first page's top, read first
+    [*JOINT_NOTICE, *SIGNED_BY_TWO, "收文章", "2024-07-27", "东海市政务服务和数据管理局"],  # its words just under the date
+    [*JOINT_NOTICE, *SIGNED_BY_TWO, "收文日期", "2024-07-27", "编号：2364"],
+])
+def test_a_received_stamps_date_is_no_chengwen_date(layout: list[str]) -> None:
+    """A 收文章 (the receiving office's stamp: 收文章 or 收文日期, the date, a serial) read with the page:
+    its date is when the document arrived. The last date line was the stamp's, so the 成文日期 was
+    2024-07-27 and the two bodies stacked over the real date were never reached (the issuer fell to
+    the 版头's one name). The signature reads as it is printed, wherever the stamp stands."""
+    meta = extract_metadata("\n".join(layout), laid_out=True)
+    assert meta.date == "2024-07-24"
+    assert meta.issuer == "东海市委办公厅、东海市人民政府办公厅"
+
+
+def test_a_stamps_date_alone_is_no_chengwen_date() -> None:
+    """Without a signature date, a stamp's date is still not the document's."""
+    assert extract_metadata("\n".join([*STAMP, *JOINT_NOTICE]), laid_out=True).date is None
+
+
+@pytest.mark.system
+@needs_font
+def test_a_scanned_joint_notice_under_a_received_stamp_keeps_its_signature(tmp_path: Path) -> None:
+    """The same page scanned: two bodies stacked over the date, set right, the stamp under them."""
+    lines = [("title", JOINT_NOTICE[0]), ("left", JOINT_NOTICE[1]), ("body", JOINT_NOTICE[2]),
+             *[("right", line) for line in SIGNED_BY_TWO], *[("left", line) for line in STAMP]]
+    image, _ = render_gongwen_page(lines, seed=5)
+    image.save(tmp_path / "通知.png")
+    doc = load_document(tmp_path / "通知.png")
+    assert (doc.meta.issuer, doc.meta.date) == ("东海市委办公厅、东海市人民政府办公厅", "2024-07-24"), doc.text

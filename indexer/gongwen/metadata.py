@@ -66,6 +66,10 @@ _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$
 # a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
 # "XXX〔2023〕X号"): the 版头's number line still, never the title
 _NUMBER_TO_FILL = re.compile(r"^\S{0,12}\s*[〔［\[(（【]\s*(?:19|20)\d\d\s*[〕］\])）】]\s*[第\sXx×＿_○〇]*号$")
+# a 收文章 (the stamp a receiving office sets on a document, often over its first page's top): its words
+# stand on the date's line or next to it ("收文章" / "2024-07-27" / "2364号"); its date is when the
+# document arrived, never its 成文日期
+_RECEIVED = re.compile(r"收文|收件|签收|来文登记|收讫")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
@@ -225,7 +229,7 @@ def _closing_date(line: str) -> str | None:
 
 def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
-    版记's 印发 line ("XX办公室 2021年12月31日印发"); the bodies sign on the lines just above it,
+    版记's 印发 line ("XX办公室 2021年12月31日印发") nor a 收文章's; the bodies sign on the lines just above it,
     one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
     named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
     signature block) signs once. An 印发日期 is never a 成文日期."""
@@ -235,7 +239,7 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             printed = printed or find_date(lines[i])
             continue
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
-        if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE):
+        if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
             continue
         above: list[str] = []
         while i - len(above) > 0 and len(above) < 6:
@@ -246,6 +250,16 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
         names = [name for line in above for name in (joint_names(line) or [line])]
         return list(dict.fromkeys(names)), date, printed  # a body co-signs with others, never with itself
     return [], None, printed
+
+
+def _received_stamp(lines: list[str], i: int) -> bool:
+    """Whether the date on line ``i`` is a 收文章's: the stamp's words on its line or the line next to it.
+    Words just under the date, with a date under them, are a stamp set under a signature's date: that
+    date is the stamp's ("2024年7月24日" / "收文章" / "2024-07-27")."""
+    if any(_RECEIVED.search(line) for line in lines[max(i - 1, 0):i + 1]):
+        return True
+    return i + 1 < len(lines) and bool(_RECEIVED.search(lines[i + 1])) and not (
+        i + 2 < len(lines) and parse_date(lines[i + 2]))
 
 
 def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
