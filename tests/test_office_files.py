@@ -268,6 +268,33 @@ def test_a_bare_page_number_under_double_spaced_lines_is_a_footer_and_the_paragr
     assert "1" not in lines and "2" not in lines
 
 
+RUN_OVER = [
+    "如论文题目内容层次很多，难以简化时，可采用论文题目和论文副标题相结合的方法，其中副标题起补充、阐明题目的作用，副标题前加破折号。",
+    "中文摘要应简要说明研究工作的目的、方法、结果和结论，是一篇具有独立性和完整性的短文，可以引用、推广，不宜使用公式、图表和非公知公用的符号。",
+    "致谢是作者对该文章的形成作过贡献的组织或个人予以感谢的文字记载，语言要诚恳、恰当、简短，包括资助研究工作的基金、合同单位和提供便利条件的个人。",
+]
+WHOLE = ["论文题目应简明扼要地概括论文最主要的内容，一般不宜超过二十五个字，必要时可加副标题。",
+         "关键词一般选取三至五个，按词条的外延层次排列，外延大的排在前面，每个关键词之间用分号隔开。",
+         "目录由论文的章、节、附录等的序号、名称和页码组成，另页排在摘要之后，章节层次一般不超过三级。",
+         "引言应说明论文研究的目的、意义、范围以及本研究领域国内外的研究现状，言简意赅，不要与摘要雷同。"]
+
+
+def test_a_bare_page_number_where_the_footer_prints_it_is_no_line_however_close_under_the_text(tmp_path: Path) -> None:
+    """A thesis guide printed from Word: each page filled down to its footer, so the footer's bare
+    number ("1") stands closer under the last line than a line's pitch, and the number cut every
+    paragraph running over a page ("……论文副标题相" | "1" | "结合的方法，……"). Printed at the same place
+    on every page, it is the footer."""
+    full = 54  # two lines of 27 characters under an empty marker
+    pages = [[("", "学位论文是本科生毕业前的一项重要工作。"), ("", WHOLE[0]), ("", RUN_OVER[0][:full])]]
+    for k, (before, sentence) in enumerate(zip(RUN_OVER, [*RUN_OVER[1:], None]), start=1):
+        # each page five lines, its number at the same place
+        pages.append([("", before[full:]), ("", WHOLE[k]), ("", sentence[:full] if sentence else WHOLE[0])])
+    doc = load_document(make_list_pdf(tmp_path / "规范.pdf", pages, number_gap=0.6))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    assert all(sentence in lines for sentence in [*RUN_OVER, *WHOLE]), lines
+    assert not any(line.isdigit() for line in lines), lines
+
+
 HAZARDS = [
     ["隐患等级", "隐患内容", "整改期限"],
     ["一级隐患（居民）", "燃气表设置在卧室或浴室内，或存在偷盗气、无表、反装、直通表、小火不走等情形的", "5日"],

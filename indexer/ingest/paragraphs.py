@@ -59,6 +59,7 @@ _UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
 _DASH = "[—–－\\-一_~～]"
 DASHED_PAGE_NUMBER = rf"{_DASH}+\s*(?:\d{{1,4}}|[A-Za-z])\s*{_DASH}+"
 _MARKED_PAGE_NUMBER = re.compile(rf"^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*页(?:\s*[，,/]?\s*共\s*\d{{1,4}}\s*页)?$")
+_BARE_NUMBER = re.compile(r"\d{1,4}")  # a page number as Word's page field prints it in a footer
 _PAGE_NUMBER_ROW = re.compile(rf"^{_DASH}?\s*\d{{1,4}}\s*{_DASH}?$|^{DASHED_PAGE_NUMBER}$|^第\s*\d{{1,4}}\s*页")
 
 
@@ -80,11 +81,36 @@ def laid_out(pages: list[list[Box]], rules: list[list[Rule]] | None = None) -> l
     document = (_left_margin(everywhere, width), _right_margin(everywhere, width))
     body = _body_size(every_box)
     running = _running_headers(rows)
+    numbers_at = _page_number_place(rows)
     texts = []
     for page, own in zip(rows, full):
         margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN else document
+        page = [column[:-1] if _at_place(column, numbers_at) else column for column in page]
         texts.append("\n".join(_page_text(page, width, margins, body, running)))
     return texts
+
+
+def _page_number_place(pages: list[list[list[Row]]]) -> float | None:
+    """Where the document's footer prints its bare page numbers ("1", "2", …): the top of a column's last
+    row that is a number alone, at the same height on at least three pages and half of them. On a page
+    filled down to its footer the number stands closer under the text than a line's pitch, and only
+    its place tells it from the text."""
+    tops = [rows[-1] for page in pages for rows in page if len(rows) > 1 and _BARE_NUMBER.fullmatch(rows[-1].text.strip())]
+    best: tuple[int, float] | None = None
+    for row in tops:
+        pages_there = sum(abs(other.y0 - row.y0) <= 0.5 * (row.y1 - row.y0) for other in tops)
+        if best is None or pages_there > best[0]:
+            best = (pages_there, row.y0)
+    if best is None or best[0] < _RUNNING_PAGES or 2 * best[0] < len(pages):
+        return None
+    return best[1]
+
+
+def _at_place(rows: list[Row], numbers_at: float | None) -> bool:
+    """Whether the column ends in a bare page number printed where the document's footer prints them."""
+    last = rows[-1]
+    return numbers_at is not None and len(rows) > 1 and bool(_BARE_NUMBER.fullmatch(last.text.strip())) \
+        and abs(last.y0 - numbers_at) <= 0.5 * (last.y1 - last.y0)
 
 
 def _running_headers(pages: list[list[list[Row]]]) -> set[str]:
