@@ -62,6 +62,8 @@ _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.
 # a licence's printed field names before its issuing body and date: 发证机关…, 核发机关…, 发证日期…
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
+# where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
+_SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|签字|签名|此处)[^（）()]*[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
 # a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
 # "XXX〔2023〕X号"): the 版头's number line still, never the title
@@ -243,8 +245,9 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             continue
         above: list[str] = []
         while i - len(above) > 0 and len(above) < 6:
-            line = _FIELD_LABEL.sub("", lines[i - len(above) - 1])
-            if not (is_org(line) or line in set_right or joint_names(line)):
+            printed_line = _FIELD_LABEL.sub("", lines[i - len(above) - 1])
+            line = _SEAL_NOTE.sub("", printed_line)
+            if not (is_org(line) or printed_line in set_right or joint_names(line)):
                 break
             above.insert(0, line.lstrip("；;，, "))
         names = [name for line in above for name in (joint_names(line) or [line])]
@@ -268,7 +271,7 @@ def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
     end = next((i for i, line in enumerate(lines) if i and _BODY_ENDS.match(line)), len(lines))
     names: list[str] = []
     while end - len(names) > 0 and lines[end - len(names) - 1] in set_right:
-        names.insert(0, lines[end - len(names) - 1])
+        names.insert(0, _SEAL_NOTE.sub("", lines[end - len(names) - 1]))
     return [name for line in names for name in (joint_names(line) or [line])]
 
 
