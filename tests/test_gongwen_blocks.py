@@ -549,3 +549,19 @@ def test_a_bracketed_qualifier_of_a_signing_bodys_name_stays() -> None:
                       "东海大学信息学院（软件学院）", "2024年3月1日"])
     assert extract_metadata(text, laid_out=True).issuer == "东海大学信息学院（软件学院）"
 
+
+@pytest.mark.system
+@needs_font
+def test_a_scans_paragraph_indented_under_the_title_is_no_line_of_the_title(tmp_path: Path) -> None:
+    """On a scan with few lines the body's first line, indented two characters and running to the
+    right margin, is near enough the middle to pass for centred: it was read as the title's last line
+    ("东海大学关于印发《学生管理办法》的通知为规范……"), so the page had no title. A line of body
+    type from the paragraph indent to the margin is text."""
+    body = "为规范研究生论文答辩工作，保证学位授予质量，根据有关规定，结合学校实际，制定本办法，请各单位认真遵照执行。"
+    lines = [("title", "东海大学"), ("title", "关于印发《学生管理办法》的通知"), ("body", body),
+             ("right", "东海大学研究生院"), ("right", "2024年3月1日")]
+    image, _ = render_gongwen_page(lines, seed=3)
+    image.save(tmp_path / "通知.png")
+    doc = load_document(tmp_path / "通知.png")
+    assert doc.meta.title == "东海大学关于印发《学生管理办法》的通知", doc.text
+    assert doc.text.split("\n")[1].startswith("为规范研究生论文答辩工作"), doc.text

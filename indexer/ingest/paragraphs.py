@@ -27,6 +27,7 @@ MASTHEAD_END = PARAGRAPH_END * 2
 
 _MARGIN_SLACK = 1.5  # a line within this many character widths of the right margin runs to it
 _LEFT_SLACK = 1.0  # a line starting within this many character widths of the column's left edge is not indented
+_FIRST_LINE_INDENT = 2.0  # GB/T 9704 indents a paragraph's first line two characters
 _WRAP_INDENT = 4.0  # a wrapped paragraph's first line is indented at most this many characters
 _SAME_SIZE = 0.15  # sizes within this share of each other are one size
 _PITCH_OF_HEIGHT = 1.5  # an OCR row whose characters are further apart than this many box heights was not read whole
@@ -251,9 +252,11 @@ def _title_block(row: Row, below: Row, margins: tuple[float, float], width: floa
 
 
 def _fills_measure(row: Row, margins: tuple[float, float], width: float, body: float) -> bool:
-    """A row in body type from the left margin to the right one: a wrapped line of text (a 主送 set
-    close under the title), centred only because it is full, so no title block goes on into it."""
-    return _same_size(row.size, body) and row.x0 - margins[0] <= _LEFT_SLACK * width and _reaches(row, margins[1], width)
+    """A row in body type from the left margin, or a paragraph's first-line indent, to the right one:
+    a line of text (a 主送 set close under the title, the body's first line), centred only because
+    it is full, so no title block goes on into it."""
+    indent = (_LEFT_SLACK + _FIRST_LINE_INDENT) * width
+    return _same_size(row.size, body) and row.x0 - margins[0] <= indent and _reaches(row, margins[1], width)
 
 
 def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
