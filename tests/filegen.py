@@ -380,7 +380,7 @@ _PITCH = 28.0
 
 def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
                      number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0,
-                     title_pitch: float = 32.0, framed: bool = False) -> Path:
+                     title_pitch: float = 32.0, framed: bool = False, masthead_spread: bool = False) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -395,7 +395,8 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     text's last line the page number stands (else it sits at the foot of the page). ``title_space`` is
     the space under the title block's last line (a typeset 公文 sets the 主送 close under it);
     ``masthead_pitch`` the distance between a joint masthead's names (set solid: about their size);
-    ``title_pitch`` the distance between a title's lines (set double: about twice their size).
+    ``title_pitch`` the distance between a title's lines (set double: about twice their size);
+    ``masthead_spread`` spreads each of a joint masthead's names over the longest one's width (分散对齐).
     ``centred`` blocks are lines centred in body type (a title printed in the body's size).
     ``table`` is (column widths in points, rows): a table ruled as Word draws one, in 12 pt, each
     cell's text wrapped inside its cell; a cell given as None is merged with the cell above it (no
@@ -411,7 +412,7 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
             pdf.drawString(_TEXT_LEFT, y + _PITCH - BODY_PT, running_header)
         rules = [y + 6]
         for kind, text in blocks:
-            y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch, title_pitch)
+            y = _draw_block(pdf, kind, text, y, title_space, masthead_pitch, title_pitch, masthead_spread)
             rules.append(y + 6)
         if framed:
             pdf.setStrokeColorRGB(0, 0, 0)
@@ -429,7 +430,7 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
 
 
 def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: float = 20.0, masthead_pitch: float = 38.0,
-                title_pitch: float = 32.0) -> float:
+                title_pitch: float = 32.0, text_spread: bool = False) -> float:
     middle = _TEXT_LEFT + _TEXT_WIDTH / 2
     pdf.setFillColorRGB(0, 0, 0)
     if kind == "masthead":
@@ -442,7 +443,13 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         left = middle - (names_width + 70) / 2
         pdf.setFont(CJK_FONT, 30)
         for k, name in enumerate(text):
-            pdf.drawString(left, y - 32 - k * masthead_pitch, name)
+            spread = text_spread and len(name) > 1
+            line = pdf.beginText(left, y - 32 - k * masthead_pitch)
+            line.setFont(CJK_FONT, 30)
+            if spread:  # 分散对齐: each name spread over the longest one's width
+                line.setCharSpace((names_width - pdfmetrics.stringWidth(name, CJK_FONT, 30)) / (len(name) - 1))
+            line.textOut(name)
+            pdf.drawText(line)
         pdf.drawString(left + names_width + 10, y - 32 - (len(text) - 1) * masthead_pitch / 2, "文件")
         return y - 40 - masthead_pitch * len(text)
     if kind == "number":

@@ -504,6 +504,21 @@ def test_a_joint_masthead_reads_name_by_name(tmp_path: Path) -> None:
     assert doc.meta.issuers == ["国家税务总局办公厅", "财政部办公厅"]
 
 
+def test_a_joint_mastheads_names_spread_to_one_width_are_no_margin(tmp_path: Path) -> None:
+    """A joint 红头 spreads each body's name over one width (分散对齐). On a first page with a few
+    lines of text under six names, their common right edge was taken for the page's margin: the
+    主送 "reached" it and ran into the body, and on a real file (test7) the title's first line
+    stood off centre and was lost from the title."""
+    names = ["东海省科学技术厅", "中共东海省委宣传部", "中共东海省委网信办", "东海省财政厅", "东海省文化和旅游厅", "东海省广播电视局"]
+    recipient = "各设区市科技局、党委宣传部、网信办、财政局："
+    pages = [[("masthead", names), ("number", "东科高发〔2020〕120号"),
+              ("title", ["东海省科技厅等部门印发《关于促进文化", "和科技深度融合的实施意见》的通知"]), ("recipient", recipient),
+              ("body", "为贯彻落实科技部等六部门印发的《关于促进文化和科技深度融合的指导意见》文件精神，现印发给你们，请认真贯彻执行。")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "联合发文.pdf", pages, masthead_spread=True))
+    assert doc.meta.title == "东海省科技厅等部门印发《关于促进文化和科技深度融合的实施意见》的通知"
+    assert recipient in doc.text.split("\n"), doc.text
+
+
 # ----------------------------------------------------------------------------- 6. wrong fields
 
 

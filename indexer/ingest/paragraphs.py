@@ -78,10 +78,11 @@ def laid_out(pages: list[list[Box]], rules: list[list[Rule]] | None = None) -> l
     if not every_box:
         return ["" for _ in pages]
     width = char_width(every_box)
-    full = [[row for column in page for row in column if row.full_width] for page in rows]
+    body = _body_size(every_box)
+    # a masthead's names are spread to one width (分散对齐): five of them would pass for the margins
+    full = [[row for column in page for row in column if row.full_width and not _masthead(row, body)] for page in rows]
     everywhere = [row for page in full for row in page]
     document = (_left_margin(everywhere, width), _right_margin(everywhere, width))
-    body = _body_size(every_box)
     running = _running_headers(rows)
     numbers_at = _page_number_place(rows)
     texts = []
