@@ -389,7 +389,8 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     centred lines at 22 pt), ``recipient`` (flush left, wrapped), ``body`` (indented two characters,
     wrapped), ``right`` (a signature line), ``printed`` ((office, date) of the 版记), ``latin`` (text
     in Helvetica, whose soft hyphen glyph Word-made PDFs draw as a hyphen), ``gap`` (one blank line),
-    ``preamble`` (flush left and wrapped like ``recipient``, in red: a law's 题注 under its title).
+    ``preamble`` (flush left and wrapped like ``recipient``, in red: a law's 题注 under its title),
+    ``signatures`` (rows of joint signers side by side, a name given as "…\\n…" set on two lines).
     ``running_header`` is printed in body type at the top of every page (a 公报's "XX公报 2021·5"),
     as far above the text as a line's pitch; ``number_gap``, where given, is how many pitches below the
     text's last line the page number stands (else it sits at the foot of the page). ``title_space`` is
@@ -471,6 +472,15 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         pdf.setFont(CJK_FONT, BODY_PT)
         pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 4 * BODY_PT, y - BODY_PT, text)
         return y - _PITCH
+    if kind == "signatures":  # joint signers two to a row, each centred on its half, room for the seals between rows
+        pdf.setFont(CJK_FONT, BODY_PT)
+        for row in text:
+            for k, name in enumerate(row):
+                centre = _TEXT_LEFT + _TEXT_WIDTH * (0.25 + 0.5 * k)
+                for n, part in enumerate(name.split("\n")):  # a long name set on two lines
+                    pdf.drawCentredString(centre, y - BODY_PT - n * (BODY_PT + 2), part)
+            y -= 4 * _PITCH
+        return y + 2 * _PITCH
     if kind == "printed":  # the 版记's last line, between its rules (GB/T 9704: 分隔线 above and below)
         office, date = text
         pdf.setFont(CJK_FONT, 14)

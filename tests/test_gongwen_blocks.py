@@ -565,3 +565,25 @@ def test_a_scans_paragraph_indented_under_the_title_is_no_line_of_the_title(tmp_
     doc = load_document(tmp_path / "通知.png")
     assert doc.meta.title == "东海大学关于印发《学生管理办法》的通知", doc.text
     assert doc.text.split("\n")[1].startswith("为规范研究生论文答辩工作"), doc.text
+
+
+FOUR_SIGNERS = [["东海省财政厅", "东海省地方金融监督\n管理局"], ["人行东海分行", "中国银保监会\n东海监管局"]]
+SIX_SIGNERS = [["东海省科学技术厅", "中共东海省委宣传部"], ["中共东海省委网信办", "东海省财政厅"], ["东海省文化和旅游厅", "东海省广播电视局"]]
+
+
+@pytest.mark.parametrize(("signers", "issuer"), [
+    (FOUR_SIGNERS, "东海省财政厅、东海省地方金融监督管理局、人行东海分行、中国银保监会东海监管局"),
+    (SIX_SIGNERS, "东海省科学技术厅、中共东海省委宣传部、中共东海省委网信办、东海省财政厅、东海省文化和旅游厅、东海省广播电视局"),
+])
+def test_joint_signers_set_two_to_a_row_sign_row_by_row_and_a_name_set_on_two_lines_is_one(
+        tmp_path: Path, signers: list[list[str]], issuer: str) -> None:
+    """GB/T 9704 sets joint signers two to a row, each under its seal, a long name on two lines.
+    The rows were read as two columns, left then right: the right column's names ran together
+    ('东海省财政厅东海省广播电视局') or a name's second line was taken for a body of its own and the ones
+    above it lost ('管理局'); a reader signs row by row, each name whole (test7)."""
+    pages = [[("title", ["关于印发《东海省普惠金融发展风险补偿基金管理办法》的通知"]), ("recipient", "省各有关部门，各有关金融机构："),
+              ("body", "为进一步引导金融加大对实体经济支持力度，现将《东海省普惠金融发展风险补偿基金管理办法》印发给你们，请遵照执行。"),
+              ("signatures", signers), ("right", "2020年6月10日"), ("recipient", "（此件主动公开）")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "联合发文.pdf", pages))
+    assert (doc.meta.issuer, doc.meta.date) == (issuer, "2020-06-10"), doc.text
+

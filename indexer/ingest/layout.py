@@ -21,6 +21,7 @@ _MIN_COLUMN_OVERLAP = 0.5  # columns side by side share at least this share of t
 _DOUBLE_STRIKE = 0.3  # the same text this share of its size from itself is one text drawn twice
 _BESIDE = 0.25  # a box overlapping two stacked rows by this share of its height each stands beside both
 _STACKED = 0.5  # boxes sharing this share of the narrower one's width, at different heights, are on two lines
+_NAME_CHARS = 20  # a signer's name, or a name's line, is no longer than this
 _MARGIN_SLACK = 1.5  # a cell's line this many characters short of its margin fills it (a wrapped line)
 
 
@@ -278,6 +279,9 @@ def _split_band(band: list[list[Box]], area_left: float) -> list[tuple[float, bo
             cuts.append((reach + x0) / 2)
         reach = max(reach, x1)
     columns = [[box for segment in band if _column_of(segment, cuts) == k for box in segment] for k in range(len(cuts) + 1)]
+    grid = _names_in_rows(columns)
+    if grid is not None:
+        return [(area_left, True, grid)]
     if _cells_of_rows(columns):
         return [(area_left, True, flat)]
     merged = [columns[0]]
@@ -298,6 +302,60 @@ def _cells_of_rows(columns: list[list[Box]]) -> bool:
     shortest = min(lines, key=len)
     others = [line for column in lines if column is not shortest for line in column]
     return len(shortest) < 2 and all(any(_level(line, other) for other in others) for line in shortest)
+
+
+def _names_in_rows(columns: list[list[Box]]) -> list[Box] | None:
+    """The boxes of joint signers set side by side in rows (GB/T 9704: two to a row, each under its
+    seal), read row by row, each name whole: from the first row down every line is short and stands
+    level with a line of another column, or carries on the name above it (a long name set on two
+    lines, close under it), or comes after the last row (the date, "（此件主动公开）", the page
+    number). Lines above the first row (the body's last) read as they stand. None for anything else."""
+    lines = [_group_lines(column) for column in columns]
+    level = [[any(_level(line, other) for k, column in enumerate(lines) if k != c for other in column) for line in column]
+             for c, column in enumerate(lines)]
+    rows = [line for c, column in enumerate(lines) for line, paired in zip(column, level[c]) if paired]
+    if len(lines) < 2 or not rows:
+        return None
+    first_row = min(min(box.y0 for box in line) for line in rows)
+    last_row = max(max(box.y0 for box in line) for line in rows)
+    boxes: list[Box] = []
+    for c, column in enumerate(lines):
+        held: list[Box] = []  # the name being read in this column
+        for k, line in enumerate(column):
+            top = min(box.y0 for box in line)
+            if top < first_row:
+                boxes += line
+                continue
+            if len(_plain(line)) > _NAME_CHARS:
+                return None
+            if not level[c][k] and held and _carries_on(held[-1], line):
+                held[-1] = _joined(held[-1], line)
+                continue
+            if not level[c][k] and top < last_row:
+                return None
+            boxes += held
+            held = list(line)
+        boxes += held
+    return boxes
+
+
+def _plain(line: list[Box]) -> str:
+    return "".join(box.text.split() for box in line) if False else "".join("".join(box.text.split()) for box in line)
+
+
+def _carries_on(name: Box, line: list[Box]) -> bool:
+    """Whether ``line`` is a name's second line: ideographs only, close under it, under its width."""
+    text = _plain(line)
+    close = min(box.y0 for box in line) - name.y1 <= name.height
+    under = min(box.x0 for box in line) < name.x1 and max(box.x1 for box in line) > name.x0
+    return bool(text) and all("\u3400" <= char <= "\u9fff" for char in text) and close and under
+
+
+def _joined(first: Box, rest: list[Box]) -> Box:
+    """One box holding ``first``'s text and the text after it, at ``first``'s line (its size stays)."""
+    text = first.text.strip() + "".join(box.text.strip() for box in rest)
+    return Box(min(first.x0, *(box.x0 for box in rest)), first.y0, max(first.x1, *(box.x1 for box in rest)), first.y1,
+               text, size=first.size, red=first.red)
 
 
 def _level(a: list[Box], b: list[Box]) -> bool:
