@@ -587,3 +587,22 @@ def test_joint_signers_set_two_to_a_row_sign_row_by_row_and_a_name_set_on_two_li
     doc = load_document(make_gongwen_pdf(tmp_path / "联合发文.pdf", pages))
     assert (doc.meta.issuer, doc.meta.date) == (issuer, "2020-06-10"), doc.text
 
+
+def test_a_title_ending_in_its_bracketed_doc_number_is_the_title_without_it() -> None:
+    """Republished 公文 print the 文号 in brackets at the title's end ("……的实施意见（安监总管三〔2010〕186号）").
+    The bracket is the number, not words of the title; it is the 文号 where the page prints none
+    on its own line."""
+    lines = ["东海省安全监管局关于加强化工过程安全管理的实施意见（东安监〔2010〕186号）", "各设区市安全监管局：",
+             "为加强化工过程安全管理，现提出如下意见。", "东海省安全监管局", "2010年11月3日"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.title, meta.doc_number) == ("东海省安全监管局关于加强化工过程安全管理的实施意见", "东安监〔2010〕186号")
+    with_number_line = "\n".join([lines[0], "东安监〔2010〕187号", *lines[1:]])  # the 版头's line wins
+    assert extract_metadata(with_number_line, laid_out=True).doc_number == "东安监〔2010〕187号"
+
+
+@pytest.mark.parametrize("label", ["附件8", "附件", "附件 3"])  # GB/T 9704 prints the label with no colon
+def test_an_attachments_label_over_its_title_is_no_title(label: str) -> None:
+    """An attachment printed as a file of its own opens with its label ("附件8") over its title;
+    the label was taken for the title of a 撰写规范 whose kind names no 公文's."""
+    text = "\n".join([label, "东海大学本科生毕业设计（论文）撰写规范", "为规范我校本科生毕业设计（论文）的书写格式，特制定本规范。", "一、基本结构"])
+    assert extract_metadata(text, laid_out=True).title == "东海大学本科生毕业设计（论文）撰写规范"

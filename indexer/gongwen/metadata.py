@@ -64,6 +64,7 @@ _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|签字|签名|此处)[^（）()]*[）)]$")
+_TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
 # a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
 # "XXX〔2023〕X号"): the 版头's number line still, never the title
@@ -128,11 +129,14 @@ def read_metadata(
     _offer_stated(found, stated, "doc_number")
 
     heading = find_heading(lines, joined=laid_out, mastheads=set(mastheads))
+    heading_title, heading_number = _number_at_end("".join(lines[heading[0]:heading[1] + 1]) if heading else None)
+    found.offer("doc_number", heading_number, "文号 in brackets at the title's end")
     found.offer("title", title, "title given by the collection")
-    found.offer("title", "".join(lines[heading[0]:heading[1] + 1]) if heading else None, "heading above the salutation")
+    found.offer("title", heading_title, "heading above the salutation")
     _offer_stated(found, stated, "title")
     hint = None if title_hint is None or _placeholder(title_hint) else title_hint.strip()
-    opening = None if heading or _starts_at_salutation(lines) else _first_title_line(header)
+    opening, opening_number = _number_at_end(None if heading or _starts_at_salutation(lines) else _first_title_line(header))
+    found.offer("doc_number", opening_number, "文号 in brackets at the title's end")
     found.offer("title", None if _issuer_of(hint, opening) else hint, "title hint (HTML <title>, DOCX properties)")
     found.offer("title", opening, "opening line")
     doc_title = found.value("title")
@@ -165,6 +169,16 @@ def read_metadata(
         found.offer("issuers", [issuer], found["issuer"][1])
     meta = DocMeta(**{name: value for name, (value, _) in found.items()})
     return meta, {name: rule for name, (_, rule) in found.items()}
+
+
+def _number_at_end(title: str | None) -> tuple[str | None, str | None]:
+    """(title, 文号) of a title that ends in its 文号 in brackets, as republished 公文 print it
+    ("……的实施意见（安监总管三〔2010〕186号）"): the bracket is the number, not the title's words."""
+    match = _TITLE_NUMBER.search(title or "")
+    number = doc_number_line(match.group(1)) if match else None
+    if not (title and match and number and match.start() > 0):
+        return title, None
+    return title[:match.start()].rstrip(), number
 
 
 def _placeholder(title_hint: str | None) -> bool:
@@ -286,7 +300,7 @@ def _first_title_line(header: list[str]) -> str | None:
     opening = [line for line in header if not is_masthead(line) or is_org(line)][:3]  # 份号, 密级, 紧急程度, XX文件 come first
     for line in opening:
         plain = not re.search(r"[。：:]", line) and len(line) <= 160 and not _RECIPIENT_LINE.match(line)
-        if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line)
+        if plain and not (is_org(line) or _HEADING.match(line) or parse_date(line) or doc_number_line(line) or _BODY_ENDS.match(line)
                           or _ISSUER_LINE.match(line) or _NUMBER_TO_FILL.match(line)
                           or line.startswith(("公开属性", "信息公开属性", "主动公开"))):
             return line
