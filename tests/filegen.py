@@ -786,3 +786,20 @@ def render_scanned_pages(paragraphs: list[str], *, rows: int, numbers: list[str]
         pixels = np.asarray(page, dtype=np.int16) + rng.normal(0, 6, (height, width, 1)).astype(np.int16)
         images.append(Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5)))
     return images
+
+
+def make_placed_pdf(path: Path, pages: list[list[tuple[float, float, float, str, float | None]]]) -> Path:
+    """Lines placed where a layout puts them: (x, y from the page's top, size, text, right edge to
+    spread the line to as Word spreads a full line, or None)."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for lines in pages:
+        for x, y, size, text, right in lines:
+            line = pdf.beginText(x, A4[1] - y - size)
+            line.setFont(CJK_FONT, size)
+            if right is not None and len(text) > 1:
+                line.setCharSpace((right - x - pdfmetrics.stringWidth(text, CJK_FONT, size)) / (len(text) - 1))
+            line.textOut(text)
+            pdf.drawText(line)
+        pdf.showPage()
+    pdf.save()
+    return Path(path)

@@ -28,6 +28,7 @@ from filegen import (
     make_docx,
     make_form_pdf,
     make_gongwen_pdf,
+    make_placed_pdf,
     make_list_pdf,
     make_ofd,
     make_word97,
@@ -643,3 +644,34 @@ def test_a_page_drawn_as_outlines_is_reported_by_page(tmp_path: Path, caplog) ->
     (notice,) = doc.ocr_pages
     assert notice.page == 2 and notice.confidence is None and "outlines" in notice.error
     assert any("防汛.ofd: page 2" in record.getMessage() for record in caplog.records)
+
+
+_RIGHT = 79.0 + 448.0  # the text block's right edge in filegen's A4 layout
+
+
+def test_an_indent_is_counted_in_the_rows_own_characters(tmp_path: Path) -> None:
+    """A rulebook sets its list items in 三号 and its sample pages in 小四: the document's usual
+    character (12 pt) made a 16 pt item's first-line indent of under four of its characters more
+    than four, so its wrapped line was not joined ("……允许下页接" | "写，表题可省略……", test7)."""
+    small = [(79.0, 60.0 + 20 * k, 12.0, "参考文献按正文中引用的先后顺序排列，著录格式应符合国家标准的规定，", _RIGHT) for k in range(30)]
+    small.append((79.0, 660.0, 12.0, "以上各项均应遵照执行。", None))
+    item = "一张表格应为一个整体，表格一页排不下允许下页接"
+    page = [(79.0 + 3.8 * 16, 100.0, 16.0, item, _RIGHT), (79.0, 127.0, 16.0, "写，表题可省略，表头应重复写。", None),
+            (79.0 + 3.8 * 16, 154.0, 16.0, "表中参数应标明量和单位的符号。", None)]
+    doc = load_document(make_placed_pdf(tmp_path / "规范.pdf", [small, page]))
+    assert item + "写，表题可省略，表头应重复写。" in doc.text.split("\n"), doc.text[-200:]
+
+
+def test_a_paragraph_goes_on_under_a_full_width_stretch_beside_a_formulas_number(tmp_path: Path) -> None:
+    """A paragraph whose next line stands over formulas numbered at the right margin: the formulas
+    and their numbers are set as columns, and the full-width text's last row ended its column
+    there ("……双方程模型。本" | "文也采用该模型……", test7). The row goes on into the first row under it."""
+    body = [(79.0 + 32.0, 60.0, 16.0, "描述气体湍流流动的湍流模型很多，目前工程上常用的是双方程模型。本", _RIGHT),
+            (79.0, 87.0, 16.0, "文也采用该模型。公式如下：", None),
+            (230.0, 120.0, 16.0, "甲＝乙＋丙", None), (480.0, 120.0, 16.0, "（3-1）", None),
+            (79.0 + 32.0, 150.0, 16.0, "其中，动能方程为：", None),
+            (230.0, 180.0, 16.0, "丁＝戊－己", None), (480.0, 180.0, 16.0, "（3-2）", None),
+            (79.0 + 32.0, 220.0, 16.0, "式中，甲表示由层流速度梯度而产生的湍流动能；乙是由浮力产生的湍流动能，", _RIGHT),
+            (79.0, 247.0, 16.0, "丙是常量。", None)]
+    doc = load_document(make_placed_pdf(tmp_path / "规范.pdf", [body]))
+    assert "描述气体湍流流动的湍流模型很多，目前工程上常用的是双方程模型。本文也采用该模型。公式如下：" in doc.text.split("\n"), doc.text

@@ -173,6 +173,10 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
         if last > first and _MARKED_PAGE_NUMBER.match(rows[last].text.strip()):
             last -= 1
         extent = (min(row.x0 for row in rows), max(row.x1 for row in rows)) if not rows[0].full_width else (left, right)
+        # a full-width stretch's last row goes on into the stretch set under it beside something else
+        # (a formula and its number at the right margin): the first row of the next column below it
+        following = columns[number + 1][0] if number + 1 < len(columns) else None
+        running_into = following if rows[0].full_width and following is not None and following.y0 > rows[-1].y0 else None
         hang: float | None = None  # where the text of the numbered item being read starts
         for k, row in enumerate(rows):
             if k > footer and _PAGE_NUMBER_ROW.match(row.text.strip()) or foot is not None and k > foot:
@@ -180,7 +184,9 @@ def _page_text(columns: list[list[Row]], width: float, margins: tuple[float, flo
             indent = 0 if row.table else max(0, round((row.x0 - left) / width))  # a table row is not set right
             marker = _item_hang(row, width) if row.x0 - left <= _LEFT_SLACK * width else None
             hang = marker if marker is not None else hang if hang is not None and abs(row.x0 - hang) <= _LEFT_SLACK * width else None
-            if k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
+            if k == last and running_into is not None:  # the text goes on under a full-width stretch
+                wraps = _continues(row, running_into, width, (left, right, *extent), pitch, body)
+            elif k == last:  # the body's last line runs to the margin: its paragraph goes on overleaf
                 wraps = overleaf and _reaches(row, right, width) and not row.has_cells and not row.red
             elif first <= k < last:
                 below = rows[k + 1]
@@ -209,9 +215,15 @@ def _continues(row: Row, below: Row, width: float, margins: tuple[float, ...], p
         return True
     if pitch and below.y0 - row.y0 > _PARAGRAPH_GAP * pitch or not _same_print(row, below):
         return False
-    indented = row.x0 - left > _WRAP_INDENT * width  # a right-aligned signature line, not a wrapped one
+    indented = row.x0 - left > _WRAP_INDENT * _own_width(row, width)  # a right-aligned signature line, not a wrapped one
     reaches = _reaches(row, right, width) or _word_did_not_fit(row, below, right, width)
     return reaches and not indented and below.x0 - left <= _LEFT_SLACK * width
+
+
+def _own_width(row: Row, width: float) -> float:
+    """A full-width character of the row's own type: its size where the file gives one (a page set
+    in a larger type than most of the document indents by its own characters), else ``width``."""
+    return row.size if any(box.size > 0 for box in row.boxes) else width
 
 
 def _masthead(row: Row, body: float) -> bool:
