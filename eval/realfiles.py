@@ -35,10 +35,13 @@ LABELS = Path(__file__).with_name("realfiles.json")
 FIELDS = ("title", "doc_number", "issuer", "date", "printed")
 # a line that ends a sentence or a clause, or that is a label or a heading by its punctuation
 _CLOSED = tuple("。！？；：，、…”’）》」』】〕)!?;:,") + ("——",)
+# a line complete as it stands: an entry of a reference list closed by its full stop ("……，2001：179-193."),
+# a contents entry (its leader dots, its page number)
+_ENTRY_END = re.compile(r"(?<![.．])\.$|(?:[.．…·]{3,}|…{2,})\s*\d{0,4}$")
 # the next line starts a new item: a heading or list mark, an attachment, a numbered row
 _OPENS = re.compile(
     r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]\D|第[一二三四五六七八九十百千\d]+[章节条款]"
-    r"|附件|[①-⑳]|[A-Za-z]\d*[.、])"
+    r"|附件|[①-⑳]|[A-Za-z]\d*[.、]|\[\d{1,3}\]|\d{1,3}(?:\.\d{1,3})+\D)"
 )
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、]|第[一二三四五六七八九十百千\d]+[章节])")
 _MARK = re.compile(r"^(?:第[一二三四五六七八九十百千\d]+[章节条款][、．.\s]*|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[）)]、?)")
@@ -79,7 +82,7 @@ def broken_lines(text: str) -> list[tuple[str, str]]:
     for line, below in zip(lines, lines[1:]):
         line, below = line.strip(), below.strip()
         running = _RUNNING.search(_MARK.sub("", line))  # "第七条、安检工单管理" is a heading, "第二条 学生……，成绩纳入毕" runs on
-        if len(line) < _MIN_BROKEN or not below or line.endswith(_CLOSED) or not running or "|" in line:
+        if len(line) < _MIN_BROKEN or not below or line.endswith(_CLOSED) or _ENTRY_END.search(line) or not running or "|" in line:
             continue
         if (_HEADING.match(line) and len(line) <= 40) or _LABELLED.match(line) or _OPENS.match(below) or is_date_line(below):
             continue

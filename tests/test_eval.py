@@ -379,3 +379,23 @@ def test_realfiles_counts_page_numbers_not_lines_about_a_page() -> None:
 
     text = "\n".join(["— 3 —", "第 2 页 共 9 页", "第1页：填写用户信息，使用范围、气价、表具信息；", "合同一式两份。— 3 —", "12"])
     assert page_number_remnants(text) == ["— 3 —", "第 2 页 共 9 页", "合同一式两份。— 3 —"]
+
+
+def test_realfiles_broken_lines_are_cut_paragraphs_not_entries_of_a_list() -> None:
+    """A reference list ("[4]……，2001：179-193." over "[5]……"), numbered sections ("2.1……" over "2.2……")
+    and contents entries ending in leader dots are whole lines; a paragraph or an entry cut at a
+    line's end is still broken."""
+    from eval.realfiles import broken_lines
+
+    whole = [
+        "[4]余敏.出版集团研究[M].北京：中国书籍出版社，2001：179-193.",
+        "[5]昂温G，昂温P S.外国出版国史[M].陈生铮，译.北京：中国书籍出版社，1988.",
+        "2.1文字、标点符号和数字..........................5",
+        "2.2密级标注、页眉和页码…………………………5",
+        "3.1.1湍流模型、燃烧模型和辐射传热模型",
+        "3.1.2燃烧模型",
+    ]
+    assert broken_lines("\n".join(whole)) == []
+    cut = ["[6]程根伟.1998年长江洪水的成因与减灾对策[M]//许厚泽，赵其国.长江流域洪涝灾害与科技对", "策.北京：科学出版社，1999：32-36.",
+           "描述气体湍流流动的湍流模型很多，但目前工程上常用的是双方程模型。本", "文也采用该模型进行数值模拟。"]
+    assert broken_lines("\n".join(cut)) == [(cut[0], cut[1]), (cut[2], cut[3])]
