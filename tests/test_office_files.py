@@ -675,3 +675,17 @@ def test_a_paragraph_goes_on_under_a_full_width_stretch_beside_a_formulas_number
             (79.0, 247.0, 16.0, "丙是常量。", None)]
     doc = load_document(make_placed_pdf(tmp_path / "规范.pdf", [body]))
     assert "描述气体湍流流动的湍流模型很多，目前工程上常用的是双方程模型。本文也采用该模型。公式如下：" in doc.text.split("\n"), doc.text
+
+
+def test_a_reference_wrapped_under_its_number_is_one_entry(tmp_path: Path) -> None:
+    """GB/T 7714 reference lists hang each entry's wrapped lines under its text, after "[6]": the
+    marker was no item's, so the wrapped line, indented from the margin, was cut off its entry
+    ("……长江流域洪涝灾害与科技对" | "策.北京：科学出版社，1999：32-36.", test7)."""
+    body = [(79.0, 60.0 + 27.0 * k, 14.0, "参考文献按正文中引用的先后顺序排列，著录格式应符合国家标准的规定，", _RIGHT)
+            for k in range(8)]
+    first = "[6]程根伟.1998年长江洪水的成因与减灾对策[M]//许厚泽，赵其国.长江流域洪涝灾害与科技对"
+    entries = [(79.0, 300.0, 10.5, "[5]昂温G，昂温P S.外国出版国史[M].陈生铮，译.北京：中国书籍出版社，1988.", None),
+               (79.0, 320.0, 10.5, first, _RIGHT), (79.0 + 21.0, 340.0, 10.5, "策.北京：科学出版社，1999：32-36.", None),
+               (79.0, 360.0, 10.5, "[7]孙玉文.汉语变调构词研究[D].北京：北京大学，1997.", None)]
+    doc = load_document(make_placed_pdf(tmp_path / "规范.pdf", [body + entries]))
+    assert first + "策.北京：科学出版社，1999：32-36." in doc.text.split("\n"), doc.text[-300:]

@@ -49,10 +49,11 @@ _WORD_SLACK = 0.5  # a Latin letter or digit is taken as half a character wide, 
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
 _FOOTER_NUMBER_GAP = 1.1  # a bare page number this many pitches below the text is the footer (double-spaced rules)
 # a numbered item's marker: its wrapped lines may hang under the text after it (Word's hanging indent)
-# ("118.46万元" opens no item: a dot with a digit after it is a decimal point, not a marker's)
+# ("118.46万元" opens no item: a dot with a digit after it is a decimal point, not a marker's); a
+# reference's number "[6]" (GB/T 7714) is one
 ITEM_MARKER = re.compile(
     r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])"
-    r"(?:[)）、]|[.．](?!\d))|\d{1,3}(?:\.\d{1,3})+(?=\s)|[①-⑳])"
+    r"(?:[)）、]|[.．](?!\d))|\d{1,3}(?:\.\d{1,3})+(?=\s)|[①-⑳]|\[\d{1,3}\])"
 )
 # a word a line is never broken inside: a number ("118.46", "4.92%") or a run of Latin letters
 _UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
