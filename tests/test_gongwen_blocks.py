@@ -249,6 +249,28 @@ def test_the_browsers_print_date_in_its_header_is_no_date_of_the_document() -> N
     assert "2023/3/1" not in cleaned.text and "中国政府网" not in cleaned.text
 
 
+@pytest.mark.parametrize("header_read", ["first", "last"])  # the layout reads a running header after the page's text
+def test_a_title_the_browsers_header_repeats_stays_in_the_text(header_read: str) -> None:
+    """A browser's header prints the page's title, and the page's title is the document's: the header
+    on every page and the title on the first were the same words, and both went as the running
+    header, so the text lost its title line (test8). A page prints what repeats once."""
+    end, wrap = PARAGRAPH_END, LINE_WRAP
+    title = "东海省人民政府关于深入实施“人工智能+”行动的意见"
+    header = f"2026/5/19 19:11    {title}{end}"
+    body = "为深入实施“人工智能+”行动，推动人工智能与经济社会各行业各领域广泛深度融合，重塑人类生产生活范式，促进生产力"
+    texts = [
+        f"{title}{end}\n东政发〔2025〕11号{end}\n各市、县人民政府：{end}\n{body}{wrap}\nwww.dh.gov.cn/zhengce/1.htm    1/3{end}",
+        f"革命性跃迁。{end}\n{body}{wrap}\nwww.dh.gov.cn/zhengce/1.htm    2/3{end}",
+        f"革命性跃迁。{end}\n                        东海省人民政府{end}\n                          2025年8月21日{end}\n"
+        f"www.dh.gov.cn/zhengce/1.htm    3/3{end}",
+    ]
+    pages = [f"{header}\n{text}" if header_read == "first" else f"{text}\n{header}" for text in texts]
+    cleaned = clean(pages)
+    assert cleaned.text.split("\n")[0] == title, cleaned.text[:200]
+    assert "2026/5/19" not in cleaned.text and cleaned.text.count(title) == 1
+    assert extract_metadata(cleaned.text, laid_out=True, set_right=cleaned.set_right).title == title
+
+
 # ----------------------------------------------------------------------------- 文号 as WPS and regulations print them (test4)
 
 

@@ -123,10 +123,16 @@ def _drop_running_headers(page_lines: list[list[str]]) -> None:
     }
     for lines in page_lines:
         content_positions = [i for i, line in enumerate(lines) if line.strip()]
-        edge_positions = content_positions[:2] + content_positions[-2:]
+        edge_positions = sorted(set(content_positions[:2] + content_positions[-2:]),
+                                key=lambda i: -sum(_furniture_key(cell) in repeated for cell in _cells(lines[i])))
+        # the page prints what repeats once: a browser's header (its date and the page's title) goes
+        # first, and the document's own title that the header repeats stays
+        removed: set[str] = set()
         for i in edge_positions:
-            kept = [cell for cell in _cells(lines[i]) if _furniture_key(cell) not in repeated]
-            if len(kept) < len(_cells(lines[i])):
+            cells = _cells(lines[i])
+            kept = [cell for cell in cells if _furniture_key(cell) not in repeated - removed]
+            removed |= {_furniture_key(cell) for cell in cells} & repeated
+            if len(kept) < len(cells):
                 lines[i] = "    ".join(kept) + (lines[i][-1] if kept and lines[i][-1] in (PARAGRAPH_END, LINE_WRAP) else "")
 
 
