@@ -28,9 +28,9 @@ from filegen import (
     make_docx,
     make_form_pdf,
     make_gongwen_pdf,
-    make_placed_pdf,
     make_list_pdf,
     make_ofd,
+    make_placed_pdf,
     make_word97,
     render_gongwen_page,
 )
