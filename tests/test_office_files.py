@@ -689,3 +689,17 @@ def test_a_reference_wrapped_under_its_number_is_one_entry(tmp_path: Path) -> No
                (79.0, 360.0, 10.5, "[7]孙玉文.汉语变调构词研究[D].北京：北京大学，1997.", None)]
     doc = load_document(make_placed_pdf(tmp_path / "规范.pdf", [body + entries]))
     assert first + "策.北京：科学出版社，1999：32-36." in doc.text.split("\n"), doc.text[-300:]
+
+
+def test_a_title_set_in_xiao_er_over_a_body_in_san_hao_is_one_title_block(tmp_path: Path) -> None:
+    """Offices often set the title in 小二 (18 pt) over a body in 三号 (16 pt): 1.125 times the body,
+    under the 1.15 the title block asked for, so a title over two lines was read as its second line
+    ("科研能力评价办法", test9)."""
+    centred = [("东海学院优秀应届本科毕业生免试攻读研究生推荐", 60.0), ("科研能力评价办法", 85.0)]
+    lines = [(79.0 + (448.0 - 18.0 * len(text)) / 2, y, 18.0, text, None) for text, y in centred]
+    body = "为规范学院优秀应届本科毕业生免试攻读研究生推荐科研能力评分工作，根据学校有关规定，结合学院工作实际，特制定本办法。"
+    lines += [(79.0 + 32.0, 130.0, 16.0, "一、总则", None), (79.0 + 32.0, 158.0, 16.0, body[:26], _RIGHT),
+              (79.0, 186.0, 16.0, body[26:54], _RIGHT), (79.0, 214.0, 16.0, body[54:], None)]
+    doc = load_document(make_placed_pdf(tmp_path / "评价办法.pdf", [lines]))
+    assert doc.meta.title == "东海学院优秀应届本科毕业生免试攻读研究生推荐科研能力评价办法", doc.text[:120]
+

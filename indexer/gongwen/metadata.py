@@ -65,6 +65,7 @@ _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|签字|签名|此处)[^（）()]*[）)]$")
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
+_EDITION_NOTE = re.compile(r"\s*[（(]\s*\d{4}\s*(?:年\s*(?:\d{1,2}\s*月\s*)?(?:修订|修正)版?|年?版)\s*[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
 # a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
 # "XXX〔2023〕X号"): the 版头's number line still, never the title
@@ -173,7 +174,11 @@ def read_metadata(
 
 def _number_at_end(title: str | None) -> tuple[str | None, str | None]:
     """(title, 文号) of a title that ends in its 文号 in brackets, as republished 公文 print it
-    ("……的实施意见（安监总管三〔2010〕186号）"): the bracket is the number, not the title's words."""
+    ("……的实施意见（安监总管三〔2010〕186号）"): the bracket is the number, not the title's words. An
+    edition note ending it ("（2025年修订）", "（2018版）") says which edition: it goes too."""
+    edition = _EDITION_NOTE.search(title or "")
+    if title and edition and edition.start() > 0:
+        title = title[:edition.start()]
     match = _TITLE_NUMBER.search(title or "")
     number = doc_number_line(match.group(1)) if match else None
     if not (title and match and number and match.start() > 0):
