@@ -703,3 +703,26 @@ def test_a_title_set_in_xiao_er_over_a_body_in_san_hao_is_one_title_block(tmp_pa
     doc = load_document(make_placed_pdf(tmp_path / "评价办法.pdf", [lines]))
     assert doc.meta.title == "东海学院优秀应届本科毕业生免试攻读研究生推荐科研能力评价办法", doc.text[:120]
 
+
+@pytest.mark.parametrize(("opening", "joined"), [("元，支出决算为80.38万元。", True), ("元支出决算为80.38万元。", False)])
+def test_a_character_that_went_down_with_its_closing_punctuation_leaves_its_row_wrapping(
+        tmp_path: Path, opening: str, joined: bool) -> None:
+    """No line may start with "，" (禁则), so WPS moves the character before it down too and the row
+    stops two characters short ("…年初预算为80.81万" | "元，支出决算为…", test9): it still wraps. A row two
+    characters short before a line opening otherwise ends its paragraph."""
+    full = "一般公共预算财政拨款支出主要用于以下方面，行政运行支出，机关服务支出，"
+    rows = [(79.0, 60.0 + 28.0 * k, 16.0, full, _RIGHT) for k in range(6)]
+    short = "主要用于在职人员的职业年金缴费支出年初预算为80.81万"  # stops two characters short of the margin
+    rows += [(79.0, 228.0, 16.0, short, _RIGHT - 32.0), (79.0, 256.0, 16.0, opening, None)]
+    doc = load_document(make_placed_pdf(tmp_path / "决算.pdf", [rows]))
+    assert (short + opening in doc.text) is joined, doc.text[-120:]
+    assert (short + "\n" + opening in doc.text) is not joined
+
+
+def test_a_font_reporting_its_size_under_its_tall_box_keeps_its_size() -> None:
+    """A font whose ascent and descent make a 12 pt character's box 22.3 pt tall reports 12 pt: that is
+    its size (the box height made two rows of one paragraph two sizes, test9); a text matrix's 1 or
+    240 for a 12 pt character is not."""
+    from indexer.ingest.pdftext import font_size
+
+    assert (font_size(12.0, 22.3), font_size(1.0, 12.0), font_size(240.0, 12.0), font_size(16.0, 16.5)) == (12.0, 12.0, 12.0, 16.0)

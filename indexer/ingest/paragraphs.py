@@ -57,6 +57,8 @@ ITEM_MARKER = re.compile(
 )
 # a word a line is never broken inside: a number ("118.46", "4.92%") or a run of Latin letters
 _UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
+# a character and the closing punctuation after it, which may not open a line (禁则): they wrap together
+_HELD_TOGETHER = re.compile(r"^[\u3400-\u9fff][，。、；：！？）》」』”’]+")
 # a page number between dashes: "— 3 —" as printed, and as OCR reads it, the dashes as "-", "一", "_"
 # or "~" ("-1一", "一6一"), a single digit between them sometimes as a letter ("-S-" for "-5-")
 _DASH = "[—–－\\-一_~～]"
@@ -316,11 +318,18 @@ def _reaches(row: Row, right: float, width: float) -> bool:
 def _word_did_not_fit(row: Row, below: Row, right: float, width: float) -> bool:
     """Whether ``row`` stops short of the margin only because the word opening ``below`` (a number, a
     Latin word: never broken, half a character wide a letter) would not have fitted after it: a line
-    broken before "118.46万元" leaves up to that word's width blank. A row that ends a sentence ends it."""
-    word = _UNBROKEN_WORD.match(below.text.lstrip())
-    if not word or not row.text.strip() or row.text.strip()[-1] in _SENTENCE_END:
+    broken before "118.46万元" leaves up to that word's width blank; so does a character that went down
+    with the closing punctuation after it, which no line may start with ("…年初预算为80.81万" | "元，…").
+    A row that ends a sentence ends it."""
+    opening = below.text.lstrip()
+    word = _UNBROKEN_WORD.match(opening)
+    if not row.text.strip() or row.text.strip()[-1] in _SENTENCE_END:
         return False
-    return row.x1 + len(word.group()) * width / 2 > right - _WORD_SLACK * width
+    if word:
+        return row.x1 + len(word.group()) * width / 2 > right - _WORD_SLACK * width
+    # no line starts with closing punctuation: the character before it goes down with it ("…万" | "元，")
+    held = _HELD_TOGETHER.match(opening)
+    return bool(held) and row.x1 + len(held.group()) * width > right - _WORD_SLACK * width
 
 
 def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:

@@ -132,9 +132,7 @@ def _char(textpage, index: int, height: float):
     left, bottom, right, top = textpage.get_charbox(index, loose=True)
     if text.isspace() and right - left < 0.1:
         return ()
-    size = pdfium.FPDFText_GetFontSize(textpage, index)
-    if not 0.6 * (top - bottom) <= size <= 1.6 * (top - bottom):  # set by the text matrix instead (1, or 20 times too large)
-        size = top - bottom
+    size = font_size(pdfium.FPDFText_GetFontSize(textpage, index), top - bottom)
     red = ctypes.c_uint()
     green = ctypes.c_uint()
     blue = ctypes.c_uint()
@@ -143,6 +141,13 @@ def _char(textpage, index: int, height: float):
     if pdfium.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha):
         is_red = red_ink(red.value, green.value, blue.value)
     return (_DRAWN_HYPHEN.get(text, text), left, height - top, right, height - bottom, size, is_red)
+
+
+def font_size(reported: float, box_height: float) -> float:
+    """The size a character is printed in: pdfium's, unless the text matrix set it instead (1, or
+    20 times too large), then the character's box height. A font whose ascent and descent make its
+    box nearly twice its size (1.86 em) still reports its size right."""
+    return reported if 0.4 * box_height <= reported <= 2.5 * box_height else box_height
 
 
 def _continues(previous: tuple, char: tuple) -> bool:
