@@ -329,7 +329,7 @@ def _word_did_not_fit(row: Row, below: Row, right: float, width: float) -> bool:
         return row.x1 + len(word.group()) * width / 2 > right - _WORD_SLACK * width
     # no line starts with closing punctuation: the character before it goes down with it ("…万" | "元，")
     held = _HELD_TOGETHER.match(opening)
-    return bool(held) and row.x1 + len(held.group()) * width > right - _WORD_SLACK * width
+    return held is not None and row.x1 + len(held.group()) * width > right - _WORD_SLACK * width
 
 
 def _centred(row: Row, margins: tuple[float, float], width: float) -> bool:
