@@ -630,11 +630,14 @@ def test_an_attachments_label_over_its_title_is_no_title(label: str) -> None:
     assert extract_metadata(text, laid_out=True).title == "东海大学本科生毕业设计（论文）撰写规范"
 
 
-@pytest.mark.parametrize("note", ["（2025年修订）", "（2021年6月修订）", "（2018版）", "(2020年修正)"])
+@pytest.mark.parametrize("note", ["（2025年修订）", "（2021年6月修订）", "（2018版）", "(2020年修正)", "（修订）", "（修订稿）"])
 def test_an_edition_note_after_a_title_is_no_part_of_it(note: str) -> None:
     """A revised rule prints its edition under or after its title ("……评价办法（2025年修订）"): the note
-    says which edition, the title stays the rule's name (one inside 《》 stays: it names the edition cited)."""
+    says which edition, with its year or without ("（修订）", test10), the title stays the rule's name (one inside
+    《》 stays: it names the edition cited; "（试行）" is part of a trial rule's name)."""
     text = "\n".join([f"东海学院推荐综合素质拓展评价办法{note}", "一、总则", "为规范我院本科生推荐工作，特制定本办法。"])
     assert extract_metadata(text, laid_out=True).title == "东海学院推荐综合素质拓展评价办法"
     cited = "东海省财政厅关于印发《金融企业呆账核销管理办法（2017年版）》的通知"
     assert extract_metadata("\n".join([cited, "各市财政局：", "现印发给你们，请遵照执行。"]), laid_out=True).title == cited
+    trial = "东海学院推荐综合素质拓展评价办法（试行）"  # a trial rule's name: no edition note
+    assert extract_metadata("\n".join([trial, "一、总则", "为规范我院本科生推荐工作，特制定本办法。"]), laid_out=True).title == trial

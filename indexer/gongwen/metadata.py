@@ -65,7 +65,7 @@ _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|签字|签名|此处)[^（）()]*[）)]$")
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
-_EDITION_NOTE = re.compile(r"\s*[（(]\s*\d{4}\s*(?:年\s*(?:\d{1,2}\s*月\s*)?(?:修订|修正)版?|年?版)\s*[）)]$")
+_EDITION_NOTE = re.compile(r"\s*[（(]\s*(?:(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?)?(?:修订|修正)[稿版]?|\d{4}\s*年?版)\s*[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
 # a 文号 whose serial is left blank or held by a placeholder (a draft's "XX〔2023〕  号", a template's
 # "XXX〔2023〕X号"): the 版头's number line still, never the title
