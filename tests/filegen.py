@@ -543,7 +543,7 @@ def _draw_table(pdf: canvas.Canvas, widths: list[float], rows: list[list[str | N
 
 def _cell_lines(text: str, width: float) -> list[str]:
     per_line = int((width - 2 * _CELL_PAD) // _CELL_PT)
-    return [text[k:k + per_line] for k in range(0, len(text), per_line)]
+    return [part[k:k + per_line] for part in text.split("\n") for k in range(0, len(part), per_line)]
 
 
 def _justified_lines(text: str, indent: int) -> list[str]:

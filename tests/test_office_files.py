@@ -329,6 +329,44 @@ def test_a_frame_ruled_round_a_page_of_text_is_no_table(tmp_path: Path) -> None:
     assert doc.meta.title == "东海大学关于印发《东海大学本科生毕业论文管理办法》的通知"
 
 
+GOALS = [
+    ["绩效目标", "项目总目标", "年度总目标"],
+    ["项目绩效目标",
+     "加强禁毒宣传教育，提升辖区居民群众的防毒意识和能力，严防发生吸毒人员因吸毒引发肇祸肇事案件，确保社会环境和谐稳定；"
+     "有针对性地开展法治宣传教育工作，维护社区稳定，实现社区依法治理；培育弘扬社会主义核心价值观，稳步推进创建工作，"
+     "促进志愿服务常态化，扩大创建覆盖面，全面提升创建质量，形成覆盖广泛、扎实有效的同创共建格局，完成兵役登记和征兵工作。",
+     "举办寒托班和暑托班，开展全年团员学习教育活动；完成兵役执法检查及兵役登记工作，开展一年两次征兵工作，完成民兵整组、"
+     "训练及备勤工作，开展民防疏散演练工作；确保经济发展服务中心、协税办、商会和营商办日常工作有序开展，开展走访慰问、"
+     "企业沙龙、企业座谈会和企业培训，探索党建引领善治的新路子，全面提升社区党员党性修养，牢固树立全心全意为民服务意识。"],
+]
+
+
+def test_a_paragraph_wrapped_in_its_cell_beside_another_keeps_its_table(tmp_path: Path) -> None:
+    """A 绩效目标表 sets its 项目总目标 and 年度总目标 side by side, each a paragraph wrapped over twenty
+    lines of its cell: a table's cells, each line filled to the cell's edge, not a frame round text
+    (test9's 街道 budget was read row by visual row, its two paragraphs interleaved line by line)."""
+    pages = [[("title", ["财政项目支出绩效目标填报表"]), ("table", ([70, 150, 150], GOALS))]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "预算.pdf", pages))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    assert "|".join(GOALS[1]) in lines, lines
+
+
+UNITS = [("频率", "赫兹"), ("力；重力", "牛顿"), ("压力，压强；应力", "帕斯卡"), ("能量；功；热量", "焦耳"), ("功率；辐射通量", "瓦特"),
+         ("电荷量", "库仑"), ("电位；电压；电动势", "伏特"), ("电容", "法拉"), ("电阻", "欧姆"), ("电导", "西门子"), ("磁通量", "韦伯"),
+         ("磁通量密度；磁感应强度", "特斯拉（韦伯每平方米）"), ("电感", "亨利"), ("摄氏温度", "摄氏度"), ("光通量", "流明")]
+
+
+def test_rows_ruled_only_round_their_body_stay_rows(tmp_path: Path) -> None:
+    """A units table ruled under its header and round its body but not between the body's rows (a
+    thesis guide's, test7): each column's "cell" holds fifteen short items, one a row, not a paragraph,
+    so the rows read row by row, an item beside its unit, never a column's items run into one text."""
+    rows = [["量的名称", "单位名称"], ["\n".join(name for name, _ in UNITS), "\n".join(unit for _, unit in UNITS)]]
+    pages = [[("title", ["国际单位制中具有专门名称的导出单位"]), ("table", ([160, 160], rows))]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "规范.pdf", pages))
+    lines = [line.replace(" ", "") for line in doc.text.split("\n")]
+    assert all(name + unit in lines or {name, unit} <= set(lines) for name, unit in UNITS), lines
+
+
 def _numbered_docx(path: Path) -> Path:
     """A 实施方案 whose headings Word numbers itself: 一、 over （一）, and a "List Number" list."""
     import docx

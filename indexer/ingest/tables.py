@@ -7,8 +7,10 @@ one cell (a cell merged over rows or columns). A text box belongs to the cell it
 a cell's text wrapped over several visual lines is read as one, and a row's cells together.
 
 Rules under a 版记, a masthead's red line or a box drawn round one block of text make no table: a
-table has at least two cells, each side ruled. A frame drawn round a page of text is no table either:
-no cell of a table holds more than a few lines more than a table's cells do.
+table has at least two cells, each side ruled. A frame drawn round a page of text is no table either,
+nor are rows with no rules between them (a 三线表's body): a cell holding more lines than a table's
+cells do is one of those, unless it is a paragraph wrapped in its cell beside others (a 绩效目标表's
+项目总目标 and 年度总目标 side by side), each of its lines filled to the cell's edge.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _MIN_RULE = 3.0  # a rule is at least this long: shorter pieces are dots, corner
 _TOUCH = 2.0  # lines this close (points) meet; positions this close are one
 _MAX_CROSSINGS = 250_000  # a page with more horizontal times vertical lines than this is a drawing
 _MAX_CELL_LINES = 12  # a "cell" holding more visual lines than this is a frame round text, not a table's
+_MIN_MEASURE = 8  # a paragraph wrapped in a cell runs at least this many characters a line
+_FILLED = 0.75  # and this share of its lines, all but its paragraphs' last, reach the cell's edge
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def tables(boxes: list[Box], rules: list[Rule]) -> tuple[list[Box], list[Table]]
     kept = []
     for table in found:
         cells = [cell for _, _, row in table.rows for cell in row]
-        if any(_visual_lines(cell.boxes) > _MAX_CELL_LINES for cell in cells):
+        if any(_visual_lines(cell.boxes) > _MAX_CELL_LINES and not _wrapped_beside(table, cell) for cell in cells):
             outside += [box for cell in cells for box in cell.boxes]  # a frame round text: read as text
         elif any(cell.boxes for cell in cells):
             kept.append(table)
@@ -202,6 +206,28 @@ def _positions(values: list[float]) -> list[float]:
             continue
         merged.append(value)
     return merged
+
+
+def _wrapped_beside(table: Table, cell: Cell) -> bool:
+    """Whether ``cell`` holds one paragraph wrapped at its edge beside other cells: narrower than its
+    table (a frame spans it), its longest line at least ``_MIN_MEASURE`` characters, and its lines filled to
+    within a character and a half of the cell's longest, but for a paragraph's last lines (rows stacked
+    without rules, short items each on its line, stop where their words do)."""
+    if cell.x0 <= table.x0 + _TOUCH and cell.x1 >= table.x1 - _TOUCH:
+        return False
+    sizes = sorted(box.font for box in cell.boxes)
+    size = sizes[len(sizes) // 2]
+    ends: list[list[float]] = []  # per visual line: its middle, its right end
+    for box in sorted(cell.boxes, key=lambda box: box.y_mid):
+        if ends and box.y_mid - ends[-1][0] <= 0.5 * size:
+            ends[-1][1] = max(ends[-1][1], box.x1)
+        else:
+            ends.append([box.y_mid, box.x1])
+    full = max(end for _, end in ends)
+    if full - min(box.x0 for box in cell.boxes) < _MIN_MEASURE * size:
+        return False
+    filled = sum(end >= full - 1.5 * size for _, end in ends[:-1])
+    return filled >= _FILLED * (len(ends) - 1)
 
 
 def _visual_lines(boxes: list[Box]) -> int:
