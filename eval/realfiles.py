@@ -10,7 +10,7 @@ pages state as a person reads them), the file is read as ``zhengce index`` reads
 - page-number remnants: a line that is a page number ("— 3 —", "-1一", "3"), or one ending in it.
 
 The files themselves are third-party and are not in the repository: fetch them from the sources the
-labels name into ``--root`` (the sha256 is checked). Usage::
+labels name into ``--root`` (``eval.realfiles_fetch`` does, from clones; the sha256 is checked). Usage::
 
     python -m eval.realfiles --root var/real [--split test] [--json out.json] [--show-broken]
 """

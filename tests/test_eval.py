@@ -399,3 +399,37 @@ def test_realfiles_broken_lines_are_cut_paragraphs_not_entries_of_a_list() -> No
     cut = ["[6]程根伟.1998年长江洪水的成因与减灾对策[M]//许厚泽，赵其国.长江流域洪涝灾害与科技对", "策.北京：科学出版社，1999：32-36.",
            "描述气体湍流流动的湍流模型很多，但目前工程上常用的是双方程模型。本", "文也采用该模型进行数值模拟。"]
     assert broken_lines("\n".join(cut)) == [(cut[0], cut[1]), (cut[2], cut[3])]
+
+
+def test_realfiles_fetch_takes_each_file_out_of_its_commit_and_checks_its_bytes(tmp_path: Path, capsys) -> None:
+    """The labelled real files come from clones of their repositories, at the labelled commit, and a
+    file whose bytes differ from its label (a later commit, another file) is refused, not written."""
+    import hashlib
+    import json
+    import subprocess
+
+    from eval.realfiles_fetch import main
+
+    clone = tmp_path / "clones" / "gov+files"
+    clone.mkdir(parents=True)
+    (clone / "通知.doc").write_bytes(b"first")
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(clone), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", "通知.doc")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    first = git("rev-parse", "HEAD")
+    (clone / "通知.doc").write_bytes(b"second")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "two")
+    labels = tmp_path / "labels.json"
+    good = {"split": "t", "file": "t/gov/通知.doc", "sha256": hashlib.sha256(b"first").hexdigest(),
+            "source": {"repo": "gov/files", "commit": first, "path": "通知.doc"}}
+    stale = dict(good, file="t/gov/新.doc", source=dict(good["source"], commit=git("rev-parse", "HEAD")))
+    labels.write_text(json.dumps({"files": [good, stale]}, ensure_ascii=False), encoding="utf-8")
+    root = tmp_path / "real"
+    assert main(["--clones", str(tmp_path / "clones"), "--root", str(root), "--labels", str(labels)]) == 1
+    assert (root / "t/gov/通知.doc").read_bytes() == b"first"
+    assert not (root / "t/gov/新.doc").exists()
+    assert "sha256 differs" in capsys.readouterr().err
