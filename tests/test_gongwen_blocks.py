@@ -641,3 +641,20 @@ def test_an_edition_note_after_a_title_is_no_part_of_it(note: str) -> None:
     assert extract_metadata("\n".join([cited, "各市财政局：", "现印发给你们，请遵照执行。"]), laid_out=True).title == cited
     trial = "东海学院推荐综合素质拓展评价办法（试行）"  # a trial rule's name: no edition note
     assert extract_metadata("\n".join([trial, "一、总则", "为规范我院本科生推荐工作，特制定本办法。"]), laid_out=True).title == trial
+
+
+@pytest.mark.parametrize(("signature", "bodies"), [
+    ("教育部科技部", ["教育部", "科技部"]),
+    ("教育部国家知识产权局科技部", ["教育部", "国家知识产权局", "科技部"]),
+    ("中共中央办公厅国务院办公厅", ["中共中央办公厅", "国务院办公厅"]),
+    ("公安部交通管理局", ["公安部交通管理局"]),  # one body: its bureau is no central body of its own
+    ("国务院国资委", ["国务院国资委"]),
+])
+def test_central_bodies_signing_with_their_names_run_together_are_each_an_issuer(signature: str, bodies: list[str]) -> None:
+    """A joint notice of ministries signed "教育部　科技部" reads "教育部科技部" where OCR, a web page or a
+    copy out of a PDF lost the space (wbj's two republished notices): known central bodies whose names
+    run together exactly are each an issuer; a body whose name holds another's is one."""
+    text = "\n".join(["关于规范高等学校SCI论文相关指标使用的若干意见", "各省、自治区、直辖市教育厅（教委）：",
+                      "现就有关事项通知如下。", signature, "2020年2月18日"])
+    meta = extract_metadata(text)
+    assert (meta.issuers, meta.issuer) == (bodies, "、".join(bodies))

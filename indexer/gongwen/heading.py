@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from indexer.gongwen.bodies import run_together
 from indexer.gongwen.dates import parse_date
 from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
 
@@ -76,9 +77,10 @@ def is_org(line: str) -> bool:
 
 def joint_names(line: str) -> list[str]:
     """Bodies signing on one line, set apart by spaces ("学生工作处 国际合作与交流处"), each named as a
-    body is; else none."""
-    names = line.split()
-    return names if len(names) > 1 and all(is_org(name) for name in names) else []
+    body is, or central bodies whose names run together ("教育部科技部"); else none."""
+    names = [(name, run_together(name)) for name in line.split()]
+    bodies = [body for name, parts in names for body in (parts or (name,))]
+    return bodies if len(bodies) > 1 and all(parts or is_org(name) for name, parts in names) else []
 
 
 def _unqualified(name: str) -> str:
