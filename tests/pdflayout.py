@@ -3,17 +3,19 @@ text (characters grouped by their baseline) and how many characters each line ho
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 PT_PER_MM = 72 / 25.4
 
 
 @dataclass
 class Line:
-    top: float  # PDF points from the page's bottom edge
+    top: float  # the baseline, PDF points from the page's bottom edge
     left: float
     right: float
     text: str
@@ -45,14 +47,22 @@ def read_pages(pdf: Path) -> list[Page]:
                 ch = text_page.get_text_range(i, 1)
                 if not ch or ch in "\r\n" or ch.isspace():
                     continue
-                left, bottom, right, top = text_page.get_charbox(i, loose=True)
-                boxes.append((round(bottom, 0), left, right, ch))
+                left, _, right, _ = text_page.get_charbox(i, loose=True)
+                boxes.append((_baseline(text_page, i), left, right, ch))
             pages.append(Page(width / PT_PER_MM, height / PT_PER_MM, _lines(boxes)))
             text_page.close()
             page.close()
     finally:
         document.close()
     return pages
+
+
+def _baseline(text_page: pdfium.PdfTextPage, index: int) -> float:
+    """Where the character stands: its origin's height. A box's bottom is its font's descent below
+    that, which differs between the CJK font and the one the digits fall back to."""
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(text_page, index, ctypes.byref(x), ctypes.byref(y))
+    return round(y.value, 1)
 
 
 def _lines(boxes: list[tuple[float, float, float, str]]) -> list[Line]:
