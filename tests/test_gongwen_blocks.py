@@ -658,3 +658,30 @@ def test_central_bodies_signing_with_their_names_run_together_are_each_an_issuer
                       "现就有关事项通知如下。", signature, "2020年2月18日"])
     meta = extract_metadata(text)
     assert (meta.issuers, meta.issuer) == (bodies, "、".join(bodies))
+
+
+@pytest.mark.parametrize("issuers", ["山东省商务厅等4部门", "山东省商务厅等四部门", "教育部等六部门"])
+def test_joint_issuers_shortened_to_the_first_and_a_count_open_the_title(issuers: str) -> None:
+    """A joint notice's title names its issuers as the first and a count, on a line of its own above
+    关于 ("山东省商务厅等4部门" / "关于印发《……》的通知", test11): that line is the title's, as a single
+    issuer's name is."""
+    text = "\n".join(["鲁商字〔2025〕1号", issuers, "关于印发《山东省2025年家电以旧换新实施方案》的通知",
+                      "各市商务主管部门、发展改革委、财政局、市场监管局：", "现印发给你们，请认真抓好贯彻落实。"])
+    title = issuers + "关于印发《山东省2025年家电以旧换新实施方案》的通知"
+    assert extract_metadata(text, laid_out=True).title == title
+    assert extract_metadata(text).title == title
+
+
+def test_what_ocr_read_of_the_seals_over_a_scanned_joint_signature_signs_nothing() -> None:
+    """Four bodies sign a scanned notice two to a row under four red seals, and OCR reads pieces of the
+    seals' rings between the names ("东省务", "发展和改革委", one character misread in "容财"; test11):
+    the pieces neither stop the signature block nor sign, the four bodies do."""
+    bodies = ["山东省商务厅", "山东省发展和改革委员会", "山东省财政厅", "山东省市场监督管理局"]
+    text = "\n".join(["关于印发《山东省2025年家电以旧换新实施方案》的通知", "各市商务主管部门：",
+                      "现印发给你们，请认真抓好贯彻落实。", "东省务", "发展和改革委", *bodies[:2], "容财", "东", *bodies[2:],
+                      "2025年1月20日", "（此件公开发布）"])
+    meta = extract_metadata(text)
+    assert (meta.issuers, meta.date) == (bodies, "2025-01-20")
+    plain = "\n".join(["关于印发《实施方案》的通知", "各市商务主管部门：", "现印发给你们，请认真抓好贯彻落实。", "此复",
+                       "山东省商务厅", "2025年1月20日"])
+    assert extract_metadata(plain).issuers == ["山东省商务厅"]  # a body's closing words are no seal

@@ -31,6 +31,8 @@ ORG_SUFFIX = re.compile(
     r"(?:局|委|会|府|办|室|院|部|厅|处|署|所|站|中心|办公室|委员会|联合会|政府|法院|检察院|公司|学校|集团|支队|大队|街道办事处"
     r"|大学|中学|小学|幼儿园|党校|协会|学会|银行|分行|支行|馆|社)$"
 )
+# a joint title's issuers shortened to the first and a count: "山东省商务厅等4部门", "教育部等六部门"
+_FIRST_AND_OTHERS = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}等[\d一二三四五六七八九十]{1,3}(?:个|家)?(?:部门|单位|机构|部委)$")
 _ORG_THEN_SUBJECT = re.compile(r"^([\u4e00-\u9fff（）()]{2,40}?)(?:关于|对)")
 _SALUTATION = re.compile(
     r"^尊敬的|^[\u4e00-\u9fff（）()、，,\d\s]{1,120}[:：]$|^[\u4e00-\u9fff（）()、，,\d]{1,40}(?:代表|委员|同志)们?[:：]?$"
@@ -152,8 +154,9 @@ def _first_line(lines: list[str], last: int, joined: bool = False, mastheads: Co
     """Walk up from the heading's last line to its first (three lines at most). Where the layout joined
     the title's lines, a line above goes with it only where the layout could not tell: a line left at
     "……的", or one that opens the heading ("XX关于……新增" over a line running from margin to margin).
-    An issuer on a line of its own above 关于/对 is the title's, unless the layout printed it as a
-    masthead (``mastheads``, their indices: a 红头 without 文件, larger and red)."""
+    An issuer on a line of its own above 关于/对 is the title's, and so are joint issuers shortened to the
+    first and a count ("山东省商务厅等4部门"), unless the layout printed it as a masthead (``mastheads``,
+    their indices: a 红头 without 文件, larger and red)."""
     first = last
     while (not joined or (first > 0 and _goes_on(lines[first - 1]))) and not starts_heading(lines[first].strip()) \
             and first > 0 and last - first < 2:
@@ -162,8 +165,9 @@ def _first_line(lines: list[str], last: int, joined: bool = False, mastheads: Co
                 or first - 1 in mastheads:
             break
         first -= 1
-    if first > 0 and first - 1 not in mastheads and lines[first].strip().startswith(("关于", "对")) and is_org(lines[first - 1]):
-        first -= 1  # the issuer printed on its own line above 对……/关于……
+    if first > 0 and first - 1 not in mastheads and lines[first].strip().startswith(("关于", "对")) and (
+            is_org(lines[first - 1]) or _FIRST_AND_OTHERS.match(lines[first - 1].strip())):
+        first -= 1  # the issuer (or "XX等4部门") printed on its own line above 对……/关于……
     return first
 
 

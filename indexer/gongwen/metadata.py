@@ -76,6 +76,8 @@ _NUMBER_TO_FILL = re.compile(r"^\S{0,12}\s*[〔［\[(（【]\s*(?:19|20)\d\d\s*[
 _RECEIVED = re.compile(r"收文|收件|签收|来文登记|收讫")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
+_SIGNATURE_LINES = 12  # a signature block, with what OCR read of its seals, spans at most this many lines
+_SEAL_CHARS = 8  # OCR reads a seal's ring of text as a few characters at a time
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
 
@@ -253,7 +255,8 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
     版记's 印发 line ("XX办公室 2021年12月31日印发") nor a 收文章's; the bodies sign on the lines just above it,
     one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
     named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
-    signature block) signs once. An 印发日期 is never a 成文日期."""
+    signature block) signs once, and what OCR read of the seals over a scanned signature (pieces of the
+    names) signs not at all. An 印发日期 is never a 成文日期."""
     printed = None
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
@@ -263,15 +266,30 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
         if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
             continue
         above: list[str] = []
-        while i - len(above) > 0 and len(above) < 6:
-            printed_line = _FIELD_LABEL.sub("", lines[i - len(above) - 1])
+        k = i  # the line under the one read next
+        while k > 0 and len(above) < 6 and i - k < _SIGNATURE_LINES:
+            printed_line = _FIELD_LABEL.sub("", lines[k - 1])
             line = _SEAL_NOTE.sub("", printed_line)
+            k -= 1
             if not (is_org(line) or printed_line in set_right or joint_names(line)):
+                if _seal_remnant(line, lines[max(0, k - 4):i]):
+                    continue
                 break
             above.insert(0, line.lstrip("；;，, "))
         names = [name for line in above for name in (joint_names(line) or [line])]
-        return list(dict.fromkeys(names)), date, printed  # a body co-signs with others, never with itself
+        # a body co-signs with others, never with itself nor with a piece of its own name (its seal's)
+        return [name for name in dict.fromkeys(names) if not any(name != other and name in other for other in names)], date, printed
     return [], None, printed
+
+
+def _seal_remnant(line: str, around: list[str]) -> bool:
+    """Whether ``line`` is what OCR read of a seal over a scanned signature: a few characters, at least
+    half of them from the names signing around it (a seal prints its body's name: "东省务" under 山东省商务厅,
+    "发展和改革委", "容财" with one character misread)."""
+    names = "".join(name for name in around if is_org(name))
+    text = line.strip()
+    return 0 < len(text) <= _SEAL_CHARS and all("\u4e00" <= c <= "\u9fff" for c in text) \
+        and sum(c in names for c in text) >= len(text) / 2
 
 
 def _received_stamp(lines: list[str], i: int) -> bool:
