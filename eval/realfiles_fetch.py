@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.realfiles import LABELS
+from indexer.ingest.pdfium_access import opened, render
 
 
 def git_dir(clones: Path, repo: str) -> Path | None:
@@ -45,20 +47,18 @@ def take(clones: Path, root: Path, label: dict[str, Any]) -> str | None:
     return _written(root / label["file"], shown.stdout, label["sha256"])
 
 
-def render(root: Path, label: dict[str, Any]) -> str | None:
+def rendered_again(root: Path, label: dict[str, Any]) -> str | None:
     """Make a labelled page image again from the PDF it was rendered from (first page, at its dpi)."""
-    import pypdfium2 as pdfium
-
     made_from = label["source"]["made_from"]
     stem = made_from.split("…")[0]  # the label may shorten a long name with "…"
     found = sorted(path for path in root.rglob("*.pdf") if path.relative_to(root).as_posix().startswith(stem))
     if not found:
         return f"{made_from}: not in {root} (fetch it first)"
-    pdf = pdfium.PdfDocument(str(found[0]))
-    target = root / label["file"]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pdf[0].render(scale=150 / 72).to_pil().save(target)
-    return _written(target, target.read_bytes(), label["sha256"])
+    with opened(found[0].read_bytes()) as document:
+        image = render(document, 0, scale=150 / 72)
+    page = io.BytesIO()
+    image.save(page, format="PNG")
+    return _written(root / label["file"], page.getvalue(), label["sha256"])
 
 
 def _written(target: Path, data: bytes, sha256: str) -> str | None:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
               if args.split in (None, label["split"])]
     taken = [label for label in labels if "repo" in label["source"]]
     failed = [problem for label in taken if (problem := take(args.clones, args.root, label))]
-    failed += [problem for label in labels if "made_from" in label["source"] if (problem := render(args.root, label))]
+    failed += [problem for label in labels if "made_from" in label["source"] if (problem := rendered_again(args.root, label))]
     for problem in failed:
         print(problem, file=sys.stderr)
     print(f"{len(labels) - len(failed)} of {len(labels)} files in {args.root}")
