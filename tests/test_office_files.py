@@ -742,12 +742,16 @@ def test_a_title_set_in_xiao_er_over_a_body_in_san_hao_is_one_title_block(tmp_pa
     assert doc.meta.title == "东海学院优秀应届本科毕业生免试攻读研究生推荐科研能力评价办法", doc.text[:120]
 
 
-@pytest.mark.parametrize(("opening", "joined"), [("元，支出决算为80.38万元。", True), ("元支出决算为80.38万元。", False)])
+@pytest.mark.parametrize(("opening", "joined"), [
+    ("元，支出决算为80.38万元。", True), ("元支出决算为80.38万元。", False),
+    ("0%，其中：因公出国（境）费决算为0.00万元。", True), ("0%其中因公出国（境）费决算为0.00万元。", False),
+])
 def test_a_character_that_went_down_with_its_closing_punctuation_leaves_its_row_wrapping(
         tmp_path: Path, opening: str, joined: bool) -> None:
     """No line may start with "，" (禁则), so WPS moves the character before it down too and the row
-    stops two characters short ("…年初预算为80.81万" | "元，支出决算为…", test9): it still wraps. A row two
-    characters short before a line opening otherwise ends its paragraph."""
+    stops two characters short ("…年初预算为80.81万" | "元，支出决算为…", test9): it still wraps, and so does one
+    before a number and its comma ("…完成预算的" | "0%，其中：…"). A row two characters short before a line
+    opening otherwise ends its paragraph."""
     full = "一般公共预算财政拨款支出主要用于以下方面，行政运行支出，机关服务支出，"
     rows = [(79.0, 60.0 + 28.0 * k, 16.0, full, _RIGHT) for k in range(6)]
     short = "主要用于在职人员的职业年金缴费支出年初预算为80.81万"  # stops two characters short of the margin
@@ -764,3 +768,41 @@ def test_a_font_reporting_its_size_under_its_tall_box_keeps_its_size() -> None:
     from indexer.ingest.pdftext import font_size
 
     assert (font_size(12.0, 22.3), font_size(1.0, 12.0), font_size(240.0, 12.0), font_size(16.0, 16.5)) == (12.0, 12.0, 12.0, 16.0)
+
+
+def test_a_character_after_a_tall_quotation_mark_stays_on_its_line() -> None:
+    """WPS's font boxes "“" and "”" nearly twice as tall as a character (22 pt for 12 pt type), so a
+    line ending "当年度无“三" seemed to reach into the next line, which opens with "公”", and its last
+    character was moved after that line as if it stood beside a stack of two (test9's 决算 lost "三"
+    from "“三公”"). A line's height is its characters' own."""
+    from indexer.ingest.layout import Box, page_rows
+
+    upper = [Box(72.0, 294.0, 482.6, 306.6, "2024年度经费支出决算数小于预算数的主要原因：当年度无", 12.0),
+             Box(482.6, 289.1, 487.96, 311.5, "“", 12.0), Box(487.97, 297.4, 499.97, 306.6, "三", 12.0)]
+    lower = [Box(72.0, 309.4, 84.0, 321.9, "公", 12.0), Box(84.0, 303.0, 89.3, 325.4, "”", 12.0),
+             Box(89.3, 309.4, 149.3, 321.9, "经费支出。", 12.0)]
+    masthead = [Box(100.0, 80.0, 300.0, 116.0, "东海省教育厅", 36.0), Box(100.0, 124.0, 300.0, 160.0, "东海省财政厅", 36.0),
+                Box(320.0, 100.0, 400.0, 136.0, "文件", 36.0)]  # 文件 beside the two names stacked: after both
+    rows = [row.text.replace(" ", "") for column in page_rows([*masthead, *upper, *lower]) for row in column]
+    assert rows == ["东海省教育厅", "东海省财政厅文件", "2024年度经费支出决算数小于预算数的主要原因：当年度无“三", "公”经费支出。"], rows
+
+
+def test_a_page_with_one_short_paragraph_shows_its_own_margin() -> None:
+    """A budget's landscape page holds one paragraph of three lines, its text narrower than the tables'
+    rows on the other pages, which set the document's margin two characters further right: the
+    paragraph's indented first line and its second, ending at one edge, show the page's own margin,
+    so its lines wrap (test9's 财政局 预算 broke "……、预" | "算处、债务处……"). A list's lines end where their
+    words do and show none."""
+    import tempfile
+
+    row = "上海市财政局设二十二个内设机构包括办公室政策法规处人事教育处"  # 28 characters at 16 pt: 448 pt
+    tables = [(79.0, 60.0 + 28.0 * k, 16.0, row, _RIGHT) for k in range(8)]
+    short = _RIGHT - 32.0  # the page's own text ends two characters short of the document's margin
+    lines = ["上海市财政局设二十二个内设机构，包括：办公室、政策法规处、人事", "教育处、信息技术处、综合规划处、预算处、债务处、国库处、行政政",
+             "法处、教科文处。"]
+    paragraph = [(111.0, 60.0, 16.0, lines[0], short), (79.0, 88.0, 16.0, lines[1], short), (79.0, 116.0, 16.0, lines[2], None)]
+    listed = [(79.0, 60.0 + 28.0 * k, 16.0, item, None) for k, item in enumerate(["一、办公室负责机关日常运转工作", "二、政策法规处负责法制建设工作"])]
+    with tempfile.TemporaryDirectory() as folder:
+        doc = load_document(make_placed_pdf(Path(folder) / "预算.pdf", [tables, paragraph, listed]))
+    assert any("".join(lines) in line for line in doc.text.split("\n")), doc.text[-200:]
+    assert "一、办公室负责机关日常运转工作\n二、政策法规处负责法制建设工作" in doc.text

@@ -416,7 +416,10 @@ def _beside(box: Box, line: list[Box]) -> bool:
 
 
 def _overlap(box: Box, line: list[Box]) -> float:
-    return min(box.y1, max(b.y1 for b in line)) - max(box.y0, min(b.y0 for b in line))
+    """How far ``box`` overlaps the line's height: its boxes' median top to median bottom, so that a
+    quotation mark whose font boxes it nearly twice as tall ("“" in WPS's fonts) does not stretch it."""
+    tops, bottoms = sorted(b.y0 for b in line), sorted(b.y1 for b in line)
+    return min(box.y1, bottoms[len(bottoms) // 2]) - max(box.y0, tops[len(tops) // 2])
 
 
 def _join(line: list[Box], char_width: float) -> str:

@@ -47,6 +47,7 @@ _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
 _SENTENCE_END = "。！？；：!?;"  # a row ending in one ends its paragraph where it stops short
 _WORD_SLACK = 0.5  # a Latin letter or digit is taken as half a character wide, within this many characters
 _LONG_ROW = 8  # rows of at least this many characters show where the right margin is
+_INDENT_RANGE = (1.5, 2.5)  # a paragraph's first line is indented two characters (in its own type)
 _FOOTER_NUMBER_GAP = 1.1  # a bare page number this many pitches below the text is the footer (double-spaced rules)
 # a numbered item's marker: its wrapped lines may hang under the text after it (Word's hanging indent)
 # ("118.46万元" opens no item: a dot with a digit after it is a decimal point, not a marker's); a
@@ -59,6 +60,7 @@ ITEM_MARKER = re.compile(
 _UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
 # a character and the closing punctuation after it, which may not open a line (禁则): they wrap together
 _HELD_TOGETHER = re.compile(r"^[\u3400-\u9fff][，。、；：！？）》」』”’]+")
+_CLOSING = re.compile("[，。、；：！？）》」』”’]+")
 # a page number between dashes: "— 3 —" as printed, and as OCR reads it, the dashes as "-", "一", "_"
 # or "~" ("-1一", "一6一"), a single digit between them sometimes as a letter ("-S-" for "-5-")
 _DASH = "[—–－\\-一_~～]"
@@ -72,9 +74,10 @@ def laid_out(pages: list[list[Box]], rules: list[list[Rule]] | None = None) -> l
     """Each page's text: lines in reading order with indents and paragraph ends; ``rules``, the
     lines drawn on each page, rule its tables (a row of one is a line, its cells joined by " | ").
 
-    The margins are the page's where it has enough full lines to show them, else the document's
-    over all its pages: on a page of short lines (a list, a signature page) no line runs to the
-    document's margin, so none wraps; a page of text among pages of wider tables keeps its own.
+    The margins are the page's where it has enough full lines to show them, or a paragraph whose
+    first line, indented two characters, ends where its second does; else the document's over all its
+    pages: on a page of short lines (a list, a signature page) no line runs to the document's margin,
+    so none wraps; a page of text among pages of wider tables keeps its own.
     """
     rows = [page_rows(boxes, rules[k] if rules else None) for k, boxes in enumerate(pages)]
     every_box = [box for boxes in pages for box in boxes if box.text.strip()]
@@ -90,10 +93,23 @@ def laid_out(pages: list[list[Box]], rules: list[list[Rule]] | None = None) -> l
     numbers_at = _page_number_place(rows)
     texts = []
     for page, own in zip(rows, full):
-        margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN else document
+        margins = (_left_margin(own, width), _right_margin(own, width)) if len(_long(own)) >= _OWN_MARGIN \
+            else _paragraph_margins(own, width) or document
         page = [column[:-1] if _at_place(column, numbers_at) else column for column in page]
         texts.append("\n".join(_page_text(page, width, margins, body, running)))
     return texts
+
+
+def _paragraph_margins(rows: list[Row], width: float) -> tuple[float, float] | None:
+    """A page's margins shown by one paragraph: its first line indented two characters and its second
+    flush, both long and ending at one edge (a landscape page of a budget with a short paragraph,
+    among pages of tables wider than its text). Lines of a list end where their words do."""
+    long = _long(rows)
+    for first, second in zip(long, long[1:]):
+        indent = (first.x0 - second.x0) / _own_width(first, width)
+        if _INDENT_RANGE[0] <= indent <= _INDENT_RANGE[1] and abs(first.x1 - second.x1) <= 0.5 * width:
+            return second.x0, max(first.x1, second.x1)
+    return None
 
 
 def _page_number_place(pages: list[list[list[Row]]]) -> float | None:
@@ -325,8 +341,10 @@ def _word_did_not_fit(row: Row, below: Row, right: float, width: float) -> bool:
     word = _UNBROKEN_WORD.match(opening)
     if not row.text.strip() or row.text.strip()[-1] in _SENTENCE_END:
         return False
-    if word:
-        return row.x1 + len(word.group()) * width / 2 > right - _WORD_SLACK * width
+    if word:  # with the closing punctuation after it, which goes down with it ("0%，")
+        closing = _CLOSING.match(opening, word.end())
+        needed = len(word.group()) * width / 2 + (closing.end() - closing.start() if closing else 0) * width
+        return row.x1 + needed > right - _WORD_SLACK * width
     # no line starts with closing punctuation: the character before it goes down with it ("…万" | "元，")
     held = _HELD_TOGETHER.match(opening)
     return held is not None and row.x1 + len(held.group()) * width > right - _WORD_SLACK * width
