@@ -730,16 +730,20 @@ def make_bulletin_pdf(path: Path, paragraphs: list[str], header: str, rows: int 
     return Path(path)
 
 
-def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, float, str]], invisible: bool = False) -> Path:
+def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, float, str]], invisible: bool = False,
+                  placed: tuple[float, float, float, float] | None = None) -> Path:
     """One A4 page whose background is ``picture`` (PNG bytes) over the whole page, with text-layer
     ``values`` (x mm, y mm from the top, size mm, text) printed on it: a form filled in by a program.
-    ``invisible`` writes the values in text render mode 3, as a scanner's OCR layer over its scan."""
+    ``invisible`` writes the values in text render mode 3, as a scanner's OCR layer over its scan.
+    ``placed`` (x mm, y mm from the top, width mm, height mm) puts the picture there instead."""
     from PIL import Image
     from reportlab.lib.utils import ImageReader
 
     mm = 72 / 25.4
     pdf = canvas.Canvas(str(path), pagesize=A4)
-    pdf.drawImage(ImageReader(Image.open(io.BytesIO(picture)).convert("RGB")), 0, 0, width=A4[0], height=A4[1])
+    left, top, width, height = placed if placed else (0.0, 0.0, A4[0] / mm, A4[1] / mm)
+    pdf.drawImage(ImageReader(Image.open(io.BytesIO(picture)).convert("RGB")), left * mm, A4[1] - (top + height) * mm,
+                  width=width * mm, height=height * mm)
     for x, y, size, text in values:
         text_object = pdf.beginText(x * mm, A4[1] - (y + size) * mm)
         text_object.setFont(CJK_FONT, size * mm)

@@ -806,3 +806,29 @@ def test_a_page_with_one_short_paragraph_shows_its_own_margin() -> None:
         doc = load_document(make_placed_pdf(Path(folder) / "预算.pdf", [tables, paragraph, listed]))
     assert any("".join(lines) in line for line in doc.text.split("\n")), doc.text[-200:]
     assert "一、办公室负责机关日常运转工作\n二、政策法规处负责法制建设工作" in doc.text
+
+
+@needs_font
+def test_a_title_and_body_pasted_in_as_a_picture_under_a_text_masthead_are_read(tmp_path: Path) -> None:
+    """A ministry's notice re-saved by WPS: the masthead and 文号 are its text layer, the title, 主送 and
+    body a scan pasted in under them, covering two fifths of the page. A picture that size on a page of
+    so little text holds the page's text: OCR reads it (the title and body were lost from the text,
+    test12). A picture beside a page of text is left to the text layer."""
+    from filegen import _cjk_font
+
+    lines = [(40, "水利部办公厅关于印发生产建设项目", 30), (40, "水土保持设施自主验收规程的通知", 30),
+             (20, "各流域管理机构，各省、自治区、直辖市水利厅：", 24), (68, "现将规程印发你们，请遵照执行。", 24)]
+    image = Image.new("RGB", (1000, 560), "white")
+    draw = ImageDraw.Draw(image)
+    for k, (x, text, size) in enumerate(lines):
+        draw.text((x + 60, 60 + 110 * k), text, font=_cjk_font(size * 3 // 2), fill=(20, 20, 20))
+    picture = io.BytesIO()
+    image.save(picture, "PNG")
+    masthead = [(45, 50, 12.0, "水利部办公厅文件"), (80, 80, 5.0, "办水保〔2018〕133号")]
+    doc = load_document(make_form_pdf(tmp_path / "通知.pdf", picture.getvalue(), masthead, placed=(20, 95, 170, 95)))
+    assert doc.meta.title == "水利部办公厅关于印发生产建设项目水土保持设施自主验收规程的通知", doc.text
+    assert "现将规程印发你们，请遵照执行。" in doc.text.replace(" ", "")
+    assert [facts.page for facts in doc.ocr_pages] == [1]
+    body = [(25, 20 + 9 * k, 5.0, "为进一步规范生产建设项目水土保持设施自主验收工作特制定本规程") for k in range(8)]
+    doc = load_document(make_form_pdf(tmp_path / "规程.pdf", picture.getvalue(), body, placed=(20, 95, 170, 95)))
+    assert doc.ocr_pages == [] and "水利部办公厅关于印发" not in doc.text

@@ -29,6 +29,8 @@ from indexer.models import OcrPage
 
 # A page with fewer visible characters than this has no text layer (a page number at most).
 MIN_CHARS_PER_PAGE = 10
+TEXT_PICTURE_SHARE = 0.25  # a picture this large on a page of sparse text holds the page's text
+SPARSE_TEXT = 150  # a page of 公文 holds some 600 characters; a quarter of that is a masthead, a caption
 
 
 def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
@@ -89,10 +91,12 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
     try:
         boxes = page_boxes(data)
         rules = page_rules(data)
-        # a page OCR reads whole anyway (too little text layer, or --ocr force) is not read twice
+        # a page OCR reads whole anyway (too little text layer, or --ocr force) is not read twice;
+        # a smaller picture is read where the page's text layer is too sparse to be its text (a
+        # masthead and 文号 as text over the title and body pasted in as a scan)
         backgrounds = [] if ocr == "force" else [
-            i for i in background_pages(data, BACKGROUND_SHARE)
-            if sum(len("".join(b.text.split())) for b in boxes[i]) >= MIN_CHARS_PER_PAGE
+            i for i, share in background_pages(data, TEXT_PICTURE_SHARE).items()
+            if _characters(boxes[i]) >= MIN_CHARS_PER_PAGE and (share >= BACKGROUND_SHARE or _characters(boxes[i]) < SPARSE_TEXT)
         ]
     except pypdfium2.PdfiumError:
         return None
@@ -103,6 +107,10 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
     else:
         facts = _read_backgrounds(path, data, boxes, backgrounds)
     return laid_out(boxes, rules), facts
+
+
+def _characters(boxes: list[Box]) -> int:
+    return sum(len("".join(box.text.split())) for box in boxes)
 
 
 def _read_backgrounds(path: Path, data: bytes, boxes: list[list[Box]], backgrounds: list[int]) -> list[OcrPage]:

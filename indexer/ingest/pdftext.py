@@ -169,13 +169,13 @@ def _box(run: list[tuple]) -> Box:
     )
 
 
-def background_pages(data: bytes, share: float) -> list[int]:
-    """Indexes of the pages with a visible text layer and a picture covering at least ``share`` of
-    the page: a form printed over its blank's picture, a letterhead or masthead set as an image. A
-    page whose text is mostly invisible (render mode 3) is a scanner's OCR over its scan: that text
-    is the picture's already."""
+def background_pages(data: bytes, share: float) -> dict[int, float]:
+    """The pages with a visible text layer and a picture covering at least ``share`` of the page (a
+    form printed over its blank's picture, a letterhead or masthead set as an image, a title and body
+    pasted in as a scan), each with the share its largest picture covers. A page whose text is mostly
+    invisible (render mode 3) is a scanner's OCR over its scan: that text is the picture's already."""
     with opened(data) as document:
-        found = []
+        found = {}
         for index in range(len(document)):
             page = document[index]
             try:
@@ -186,7 +186,7 @@ def background_pages(data: bytes, share: float) -> list[int]:
                          for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT], max_depth=3)]
                 invisible = sum(mode == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE for mode in modes)
                 if modes and invisible * 2 < len(modes) and largest >= share * width * height:
-                    found.append(index)
+                    found[index] = largest / (width * height)
             finally:
                 page.close()
         return found
