@@ -685,3 +685,34 @@ def test_what_ocr_read_of_the_seals_over_a_scanned_joint_signature_signs_nothing
     plain = "\n".join(["关于印发《实施方案》的通知", "各市商务主管部门：", "现印发给你们，请认真抓好贯彻落实。", "此复",
                        "山东省商务厅", "2025年1月20日"])
     assert extract_metadata(plain).issuers == ["山东省商务厅"]  # a body's closing words are no seal
+
+
+def test_a_date_in_brackets_under_the_title_of_an_unsigned_document_is_its_date() -> None:
+    """A Party and government 意见 issued without a signature prints its date in brackets under its
+    title, "（2018年4月7日）" (test13): that is its 成文日期. A bracketed note that is no date is not."""
+    lines = ["中共东海市委文件", "东发〔2018〕10号", "中共东海市委东海市人民政府关于进一步优化全市营商环境的意见", "（2018年4月7日）",
+             "为进一步优化全市营商环境，现结合实际，提出如下意见。", "一、总体要求"]
+    assert extract_metadata("\n".join(lines), laid_out=True).date == "2018-04-07"
+    lines[3] = "（试行）"
+    assert extract_metadata("\n".join(lines), laid_out=True).date is None
+
+
+def test_a_date_under_the_copy_line_without_yinfa_is_the_printing_date() -> None:
+    """A 版记 whose 印发 line leaves out "印发" ("海南大学教务处" / "2025年6月16日" under "抄送：分管校领导",
+    test13) prints the 印发日期 and names the printing office: the signature above it signs and dates."""
+    lines = ["东海大学教务处文件", "东大教〔2025〕42号", "东海大学教务处关于做好第二轮答辩工作的通知", "各相关学院：",
+             "现将有关事项通知如下。", "附件：申请汇总表", "教务处", "2025年6月15日", "抄送：分管校领导", "东海大学教务处", "2025年6月16日"]
+    meta = extract_metadata("\n".join(lines))
+    assert (meta.issuers, meta.date, meta.printed) == (["教务处"], "2025-06-15", "2025-06-16")
+
+
+def test_a_co_signers_name_wrapped_in_its_column_is_one_name() -> None:
+    """Two bodies sign side by side and the left one's long name wraps in its column, so the rows read
+    "唐山市“一港双城”（城镇化）" / "唐山市行政审批局" / "工作委员会办公室" (test13): the first and third are one
+    body's name, which signs first. A body's closing sentence is no part of a name."""
+    lines = ["东海港城办发〔2019〕9号", "关于印发《东海市工程建设项目“多评合一”实施办法》的通知", "各县（市、区）人民政府：",
+             "现印发给你们，请遵照执行。", "东海市“一港双城”（城镇化）", "东海市行政审批局", "工作委员会办公室", "2019年3月26日"]
+    meta = extract_metadata("\n".join(lines))
+    assert meta.issuers == ["东海市“一港双城”（城镇化）工作委员会办公室", "东海市行政审批局"]
+    lines[3:5] = ["请各区教育局认真执行"]
+    assert extract_metadata("\n".join(lines)).issuers == ["东海市行政审批局", "工作委员会办公室"]

@@ -76,6 +76,10 @@ _NUMBER_TO_FILL = re.compile(r"^\S{0,12}\s*[〔［\[(（【]\s*(?:19|20)\d\d\s*[
 _RECEIVED = re.compile(r"收文|收件|签收|来文登记|收讫")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
+_BRACKETED_DATE = re.compile(r"[（(]\s*(.{6,16}?)\s*(?:通过|印发)?\s*[）)]")  # "（2018年4月7日）" under a title
+_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,6}?[省市县区州盟旗]")  # a name opening with its place: "唐山市", "东海省"
+_COPIED_TO = re.compile(r"^抄送[:：]")  # the 版记's 抄送 line; its 印发 line stands under it
+_IMPRINT_LINES = 3  # the 印发机关 and 印发日期 stand within this many lines under the 抄送 line
 _SIGNATURE_LINES = 12  # a signature block, with what OCR read of its seals, spans at most this many lines
 _SEAL_CHARS = 8  # OCR reads a seal's ring of text as a few characters at a time
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
@@ -158,6 +162,7 @@ def read_metadata(
     found.offer("issuer", heading_issuer(doc_title) if heading else None, "heading (XX关于/对……)")
     found.offer("issuer", _standalone_org(header), "版头 issuer line")
     found.offer("date", signed, "signature date (成文日期)")
+    found.offer("date", _dated_under_title(lines, heading), "date in brackets under the title")
     _offer_stated(found, stated, "date")
     found.offer("printed", printed, "版记 印发 date")
     for name in ("published", "index_number"):
@@ -256,10 +261,16 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
     one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
     named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
     signature block) signs once, and what OCR read of the seals over a scanned signature (pieces of the
-    names) signs not at all. An 印发日期 is never a 成文日期."""
+    names) signs not at all; a name wrapped in its column beside a co-signer's is one name. An 印发日期 is
+    never a 成文日期, nor is a date of the 版记 under its 抄送 line
+    without "印发" after it (the 印发机关 over its date: "海南大学教务处" / "2025年6月16日")."""
     printed = None
+    copied = max((i for i, line in enumerate(lines) if _COPIED_TO.match(line)), default=None)
     for i in range(len(lines) - 1, -1, -1):
         if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
+            printed = printed or find_date(lines[i])
+            continue
+        if copied is not None and 0 < i - copied <= _IMPRINT_LINES and len(lines[i]) <= _PRINTED_LINE and find_date(lines[i]):
             printed = printed or find_date(lines[i])
             continue
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
@@ -274,12 +285,35 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             if not (is_org(line) or printed_line in set_right or joint_names(line)):
                 if _seal_remnant(line, lines[max(0, k - 4):i]):
                     continue
-                break
+                rest = _wrapped_name(line, above)
+                if rest is None:
+                    break
+                above.insert(0, line + above.pop(rest))
+                continue
             above.insert(0, line.lstrip("；;，, "))
         names = [name for line in above for name in (joint_names(line) or [line])]
         # a body co-signs with others, never with itself nor with a piece of its own name (its seal's)
         return [name for name in dict.fromkeys(names) if not any(name != other and name in other for other in names)], date, printed
     return [], None, printed
+
+
+def _dated_under_title(lines: list[str], heading: tuple[int, int] | None) -> str | None:
+    """The 成文日期 of a document issued without a signature (a 意见 or 决定 of Party and government
+    bodies, a 公报): in brackets on the line under its title, "（2018年4月7日）"."""
+    if heading is None or heading[1] + 1 >= len(lines):
+        return None
+    match = _BRACKETED_DATE.fullmatch(lines[heading[1] + 1].strip())
+    return parse_date(match.group(1)) if match else None
+
+
+def _wrapped_name(line: str, below: list[str]) -> int | None:
+    """Where in ``below`` the rest of a co-signer's name stands when it wrapped in its column: ``line``
+    opens with the place another signer names ("唐山市“一港双城”（城镇化）" beside "唐山市行政审批局") and a
+    line under it names a body without a place ("工作委员会办公室"), the two together a body's name."""
+    place = _PLACE.match(line)
+    if not place or not any(name.startswith(place.group()) for name in below):
+        return None
+    return next((k for k, name in enumerate(below) if not _PLACE.match(name) and is_org(line + name)), None)
 
 
 def _seal_remnant(line: str, around: list[str]) -> bool:
