@@ -256,45 +256,46 @@ def _closing_date(line: str) -> str | None:
 
 
 def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
-    """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the
-    版记's 印发 line ("XX办公室 2021年12月31日印发") nor a 收文章's; the bodies sign on the lines just above it,
-    one per line when several co-sign, or several on one line set apart ("学生工作处 国际合作与交流处"),
-    named as bodies are or set right by the layout; a name read twice (a scan's 版记 line read into the
-    signature block) signs once, and what OCR read of the seals over a scanned signature (pieces of the
-    names) signs not at all; a name wrapped in its column beside a co-signer's is one name. An 印发日期 is
-    never a 成文日期, nor is a date of the 版记 under its 抄送 line
-    without "印发" after it (the 印发机关 over its date: "海南大学教务处" / "2025年6月16日")."""
+    """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the 版记's 印发
+    line ("XX办公室 2021年12月31日印发", or a date under its 抄送 line without "印发": "海南大学教务处" /
+    "2025年6月16日") nor a 收文章's; the bodies sign on the lines just above it (``_signers_above``). An
+    印发日期 is never a 成文日期."""
     printed = None
     copied = max((i for i, line in enumerate(lines) if _COPIED_TO.match(line)), default=None)
     for i in range(len(lines) - 1, -1, -1):
-        if lines[i].endswith(("印发", "发布")) and len(lines[i]) <= _PRINTED_LINE:
-            printed = printed or find_date(lines[i])
-            continue
-        if copied is not None and 0 < i - copied <= _IMPRINT_LINES and len(lines[i]) <= _PRINTED_LINE and find_date(lines[i]):
+        imprint = copied is not None and 0 < i - copied <= _IMPRINT_LINES
+        if (lines[i].endswith(("印发", "发布")) or imprint) and len(lines[i]) <= _PRINTED_LINE and find_date(lines[i]):
             printed = printed or find_date(lines[i])
             continue
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
         if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
             continue
-        above: list[str] = []
-        k = i  # the line under the one read next
-        while k > 0 and len(above) < 6 and i - k < _SIGNATURE_LINES:
-            printed_line = _FIELD_LABEL.sub("", lines[k - 1])
-            line = _SEAL_NOTE.sub("", printed_line)
-            k -= 1
-            if not (is_org(line) or printed_line in set_right or joint_names(line)):
-                if _seal_remnant(line, lines[max(0, k - 4):i]):
-                    continue
-                rest = _wrapped_name(line, above)
-                if rest is None:
-                    break
-                above.insert(0, line + above.pop(rest))
-                continue
-            above.insert(0, line.lstrip("；;，, "))
-        names = [name for line in above for name in (joint_names(line) or [line])]
-        # a body co-signs with others, never with itself nor with a piece of its own name (its seal's)
-        return [name for name in dict.fromkeys(names) if not any(name != other and name in other for other in names)], date, printed
+        return _signers_above(lines, i, set_right), date, printed
     return [], None, printed
+
+
+def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> list[str]:
+    """The bodies signing above the date on line ``date``: one per line when several co-sign, or several
+    on one line set apart ("学生工作处 国际合作与交流处"), named as bodies are or set right by the layout.
+    What OCR read of the seals over a scanned signature (pieces of the names) signs not at all; a name
+    wrapped in its column beside a co-signer's is one name; a name read twice (a scan's 版记 line read
+    into the block) signs once."""
+    above: list[str] = []
+    k = date  # the line under the one read next
+    while k > 0 and len(above) < 6 and date - k < _SIGNATURE_LINES:
+        printed_line = _FIELD_LABEL.sub("", lines[k - 1])
+        line = _SEAL_NOTE.sub("", printed_line)
+        k -= 1
+        if is_org(line) or printed_line in set_right or joint_names(line):
+            above.insert(0, line.lstrip("；;，, "))
+        elif not _seal_remnant(line, lines[max(0, k - 4):date]):
+            rest = _wrapped_name(line, above)
+            if rest is None:
+                break
+            above.insert(0, line + above.pop(rest))
+    names = [name for line in above for name in (joint_names(line) or [line])]
+    # a body co-signs with others, never with itself nor with a piece of its own name (its seal's)
+    return [name for name in dict.fromkeys(names) if not any(name != other and name in other for other in names)]
 
 
 def _dated_under_title(lines: list[str], heading: tuple[int, int] | None) -> str | None:
