@@ -555,14 +555,15 @@ def test_a_scanned_joint_notice_under_a_received_stamp_keeps_its_signature(tmp_p
 
 
 @pytest.mark.parametrize("signature", ["东海市教育局（盖章）", "东海市教育局(公章)", "东海市教育局（此处添加印章图片或文字说明）",
-                                       "东海市教育局（签章）"])
+                                       "东海市教育局（签章）", "东海市教育局办公室（代章）"])
 def test_a_note_where_the_seal_goes_is_no_part_of_the_signing_bodys_name(signature: str) -> None:
-    """Templates and forms print where the seal goes beside the signature ("（盖章）", "（此处添加印章……）").
-    The body signs; the note was read into its name (a template's issuer was
-    'BJTU单位（此处添加印章图片或文字说明）' in all five formats)."""
+    """Templates and forms print where the seal goes beside the signature ("（盖章）", "（此处添加印章……）"),
+    and an office sealing with its parent body's seal says so ("（代章）", test14). The body signs; the
+    note was read into its name (a template's issuer was 'BJTU单位（此处添加印章图片或文字说明）' in all
+    five formats)."""
     text = "\n".join(["关于做好2024年招生工作的通知", "各区教育局：", "现将有关事项通知如下，请认真贯彻执行。", signature, "2024年3月1日"])
     meta = extract_metadata(text, laid_out=True)
-    assert (meta.issuer, meta.date) == ("东海市教育局", "2024-03-01")
+    assert (meta.issuer, meta.date) == (signature.split("（")[0].split("(")[0], "2024-03-01")
 
 
 def test_a_bracketed_qualifier_of_a_signing_bodys_name_stays() -> None:

@@ -63,7 +63,7 @@ _PLACEHOLDER_TITLE = re.compile(r"^(?:标题|无标题|文档\d*|新建.*文档.
 _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
-_SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|签字|签名|此处)[^（）()]*[）)]$")
+_SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|代章|签字|签名|此处)[^（）()]*[）)]$")
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
 _EDITION_NOTE = re.compile(r"\s*[（(]\s*(?:(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?)?(?:修订|修正)[稿版]?|\d{4}\s*年?版)\s*[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
