@@ -36,6 +36,7 @@ CENTRAL_BODIES = frozenset("""
 全国妇联 中华全国妇女联合会 共青团中央 中华全国总工会 全国总工会 中国残联 中国残疾人联合会 中国科协
 中华全国工商业联合会 全国工商联 中国红十字会总会 中国关心下一代工作委员会
 """.split())
+_LONGEST = max(map(len, CENTRAL_BODIES))
 
 
 @lru_cache(maxsize=1024)
@@ -44,10 +45,9 @@ def run_together(name: str) -> tuple[str, ...]:
     empty unless it is two or more of them exactly, and not one body's own name."""
     if name in CENTRAL_BODIES or len(name) < 4:
         return ()
-    longest = max(map(len, CENTRAL_BODIES))
     parts: list[tuple[str, ...] | None] = [()] + [None] * len(name)  # parts[k]: name[:k] as bodies, fewest first
     for end in range(1, len(name) + 1):
-        for start in range(max(0, end - longest), end):
+        for start in range(max(0, end - _LONGEST), end):
             before, best = parts[start], parts[end]
             if before is not None and name[start:end] in CENTRAL_BODIES and (best is None or len(before) + 1 < len(best)):
                 parts[end] = (*before, name[start:end])

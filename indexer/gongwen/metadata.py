@@ -82,6 +82,7 @@ _COPIED_TO = re.compile(r"^抄送[:：]")  # the 版记's 抄送 line; its 印�
 _IMPRINT_LINES = 3  # the 印发机关 and 印发日期 stand within this many lines under the 抄送 line
 _SIGNATURE_LINES = 12  # a signature block, with what OCR read of its seals, spans at most this many lines
 _SEAL_CHARS = 8  # OCR reads a seal's ring of text as a few characters at a time
+_IDEOGRAPHS = re.compile(f"[{CJK}]+")
 _OPENING_LINES = 3  # the 提案/建议号 a reply quotes stands in its first sentences ("您提出的……（第N号）收悉")
 
 
@@ -264,8 +265,8 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
     copied = max((i for i, line in enumerate(lines) if _COPIED_TO.match(line)), default=None)
     for i in range(len(lines) - 1, -1, -1):
         imprint = copied is not None and 0 < i - copied <= _IMPRINT_LINES
-        if (lines[i].endswith(("印发", "发布")) or imprint) and len(lines[i]) <= _PRINTED_LINE and find_date(lines[i]):
-            printed = printed or find_date(lines[i])
+        if (lines[i].endswith(("印发", "发布")) or imprint) and len(lines[i]) <= _PRINTED_LINE and (stamped := find_date(lines[i])):
+            printed = printed or stamped
             continue
         date = parse_date(_FIELD_LABEL.sub("", lines[i]))
         if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
@@ -323,8 +324,7 @@ def _seal_remnant(line: str, around: list[str]) -> bool:
     "发展和改革委", "容财" with one character misread)."""
     names = "".join(name for name in around if is_org(name))
     text = line.strip()
-    return 0 < len(text) <= _SEAL_CHARS and all("\u4e00" <= c <= "\u9fff" for c in text) \
-        and sum(c in names for c in text) >= len(text) / 2
+    return 0 < len(text) <= _SEAL_CHARS and bool(_IDEOGRAPHS.fullmatch(text)) and sum(c in names for c in text) >= len(text) / 2
 
 
 def _received_stamp(lines: list[str], i: int) -> bool:

@@ -340,7 +340,7 @@ def _names_in_rows(columns: list[list[Box]]) -> list[Box] | None:
 
 
 def _plain(line: list[Box]) -> str:
-    return "".join(box.text.split() for box in line) if False else "".join("".join(box.text.split()) for box in line)
+    return "".join("".join(box.text.split()) for box in line)
 
 
 def _carries_on(name: Box, line: list[Box]) -> bool:

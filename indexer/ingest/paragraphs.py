@@ -58,9 +58,9 @@ ITEM_MARKER = re.compile(
 )
 # a word a line is never broken inside: a number ("118.46", "4.92%") or a run of Latin letters
 _UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
-# a character and the closing punctuation after it, which may not open a line (禁则): they wrap together
-_HELD_TOGETHER = re.compile(r"^[\u3400-\u9fff][，。、；：！？）》」』”’]+")
+# closing punctuation, which may not open a line (禁则): the character or number before it wraps with it
 _CLOSING = re.compile("[，。、；：！？）》」』”’]+")
+_HELD_TOGETHER = re.compile(rf"^[\u3400-\u9fff]{_CLOSING.pattern}")
 # a page number between dashes: "— 3 —" as printed, and as OCR reads it, the dashes as "-", "一", "_"
 # or "~" ("-1一", "一6一"), a single digit between them sometimes as a letter ("-S-" for "-5-")
 _DASH = "[—–－\\-一_~～]"

@@ -96,7 +96,7 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
         # masthead and 文号 as text over the title and body pasted in as a scan)
         backgrounds = [] if ocr == "force" else [
             i for i, share in background_pages(data, TEXT_PICTURE_SHARE).items()
-            if _characters(boxes[i]) >= MIN_CHARS_PER_PAGE and (share >= BACKGROUND_SHARE or _characters(boxes[i]) < SPARSE_TEXT)
+            if (chars := _characters(boxes[i])) >= MIN_CHARS_PER_PAGE and (share >= BACKGROUND_SHARE or chars < SPARSE_TEXT)
         ]
     except pypdfium2.PdfiumError:
         return None

@@ -215,27 +215,37 @@ def _wrapped_beside(table: Table, cell: Cell) -> bool:
     without rules, short items each on its line, stop where their words do)."""
     if cell.x0 <= table.x0 + _TOUCH and cell.x1 >= table.x1 - _TOUCH:
         return False
-    sizes = sorted(box.font for box in cell.boxes)
-    size = sizes[len(sizes) // 2]
-    ends: list[list[float]] = []  # per visual line: its middle, its right end
-    for box in sorted(cell.boxes, key=lambda box: box.y_mid):
-        if ends and box.y_mid - ends[-1][0] <= 0.5 * size:
-            ends[-1][1] = max(ends[-1][1], box.x1)
-        else:
-            ends.append([box.y_mid, box.x1])
-    full = max(end for _, end in ends)
+    lines = _printed_lines(cell.boxes)
+    size = _median_size(cell.boxes)
+    ends = [max(box.x1 for box in line) for line in lines]
+    full = max(ends)
     if full - min(box.x0 for box in cell.boxes) < _MIN_MEASURE * size:
         return False
-    filled = sum(end >= full - 1.5 * size for _, end in ends[:-1])
+    filled = sum(end >= full - 1.5 * size for end in ends[:-1])
     return filled >= _FILLED * (len(ends) - 1)
 
 
 def _visual_lines(boxes: list[Box]) -> int:
-    """How many printed lines the boxes stand on (their middles apart by half their size or more)."""
-    middles = sorted(box.y_mid for box in boxes)
-    if not middles:
-        return 0
-    sizes = sorted(box.font for box in boxes)
-    step = 0.5 * sizes[len(sizes) // 2]
-    return 1 + sum(b - a > step for a, b in zip(middles, middles[1:]))
+    """How many printed lines the boxes stand on."""
+    return len(_printed_lines(boxes))
 
+
+def _printed_lines(boxes: list[Box]) -> list[list[Box]]:
+    """The boxes by the printed line they stand on, top to bottom: a box whose middle is half its
+    size or more below the one above it starts a line."""
+    if not boxes:
+        return []
+    step = 0.5 * _median_size(boxes)
+    lines: list[list[Box]] = []
+    previous = None
+    for box in sorted(boxes, key=lambda box: box.y_mid):
+        if previous is None or box.y_mid - previous > step:
+            lines.append([])
+        lines[-1].append(box)
+        previous = box.y_mid
+    return lines
+
+
+def _median_size(boxes: list[Box]) -> float:
+    sizes = sorted(box.font for box in boxes)
+    return sizes[len(sizes) // 2]
