@@ -390,7 +390,8 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     wrapped), ``right`` (a signature line), ``printed`` ((office, date) of the 版记), ``latin`` (text
     in Helvetica, whose soft hyphen glyph Word-made PDFs draw as a hyphen), ``gap`` (one blank line),
     ``preamble`` (flush left and wrapped like ``recipient``, in red: a law's 题注 under its title),
-    ``signatures`` (rows of joint signers side by side, a name given as "…\\n…" set on two lines).
+    ``signatures`` (rows of joint signers side by side, a name given as "…\\n…" set on two lines),
+    ``mark`` (a 版头 mark at the top left, "特急" or "机密★1年", in 14 pt).
     ``running_header`` is printed in body type at the top of every page (a 公报's "XX公报 2021·5"),
     as far above the text as a line's pitch; ``number_gap``, where given, is how many pitches below the
     text's last line the page number stands (else it sits at the foot of the page). ``title_space`` is
@@ -468,6 +469,10 @@ def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: floa
         return y - title_space
     if kind == "gap":
         return y - _PITCH
+    if kind == "mark":  # a 版头 mark at the top left (份号, 密级, 紧急程度), a size under the body's
+        pdf.setFont(CJK_FONT, 14)
+        pdf.drawString(_TEXT_LEFT, y - 14, text)
+        return y - 3 * _PITCH  # the masthead stands well under it
     if kind == "right":
         pdf.setFont(CJK_FONT, BODY_PT)
         pdf.drawRightString(_TEXT_LEFT + _TEXT_WIDTH - 4 * BODY_PT, y - BODY_PT, text)

@@ -40,6 +40,23 @@ def test_a_recipient_set_close_under_the_title_is_no_line_of_the_title(tmp_path:
     assert doc.text.split("\n")[:2] == ["关于加强个人所得税纳税信用建设的通知", RECIPIENT]
 
 
+@pytest.mark.parametrize("mark", ["特急", "机密★1年", "000123"])
+def test_a_mark_over_the_masthead_is_read_where_it_stands_not_into_the_text_overleaf(tmp_path: Path, mark: str) -> None:
+    """GB/T 9704 sets 份号, 密级 and 紧急程度 at the top left of page 1, over the masthead. A short row set
+    apart above the text in smaller type was taken for a running header and read after the page's
+    text: the paragraph running over the page break took it in ("……现就特急" | "开展……", test16)."""
+    opening = "为做好年度政府投资项目计划编制工作，根据有关规定，结合本市实际，" * 3
+    opening = opening[: 26 + 28 * 2]  # three full lines: the paragraph goes on overleaf
+    rest = "开展2015年市本级政府投资项目申报工作有关事项通知如下。"
+    pages = [[("mark", mark), ("masthead", "东海市发展和改革委员会文件"), ("number", "东发改〔2014〕145号"),
+              ("title", ["关于2015年政府投资项目库申报工作的通知"]), ("recipient", "市直各有关部门："), ("body", opening)],
+             [("recipient", rest), ("right", "东海市发展和改革委员会"), ("right", "2014年6月30日")]]
+    doc = load_document(make_gongwen_pdf(tmp_path / "通知.pdf", pages))
+    assert opening + rest in doc.text.split("\n"), doc.text
+    assert doc.text.split("\n")[0] == mark, doc.text
+    assert (doc.meta.title, doc.meta.doc_number) == ("关于2015年政府投资项目库申报工作的通知", "东发改〔2014〕145号")
+
+
 def test_a_joint_masthead_set_solid_reads_name_by_name(tmp_path: Path) -> None:
     """Two issuers' names stacked beside "文件", set solid (one name's size apart): the character
     boxes of the two names overlap, but one name stands over the other, so they are two lines, in

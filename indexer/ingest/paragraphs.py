@@ -38,10 +38,13 @@ _TITLE_STEP = 0.55  # a title's lines differ in size by at most this factor ("�
 _TITLE_GAP = 1.0  # lines of a title are at most a line's height apart
 _PARAGRAPH_GAP = 1.7  # rows further apart than this many times the usual line pitch are not one paragraph
 _FOOTER_GAP = 1.3  # a short row this many line pitches below the text above it is the page's footer
-_FOOTER_CHARS = 12
+_FOOTER_CHARS = 12  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
 _FOOTER_ROWS = 2  # a page's footer is at most this many rows: a page number and a line under it
 _RUNNING_PAGES = 3  # a row recurring at the top of this many pages (and half of them) is a running header
-_HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this  # a footer row (a page number, "第 3 页 共 9 页") is no longer than this
+_HEADER_CHARS = 24  # a running header ("全国人民代表大会常务委员会公报 2021·5") is no longer than this
+# the marks GB/T 9704 sets over the masthead (份号, 密级 and its term, 紧急程度): the document's first
+# lines, where they stand, not a running header
+_HEAD_MARK = re.compile(r"^(?:\d{6}|(?:绝密|机密|秘密)(?:★.{0,8})?|特急|加急|特提|平急|急件)$")
 _COLUMN_ROWS = 5  # a column of this many rows is text set in columns (its text runs on into the next), not a side block
 _OWN_MARGIN = 6  # a page with this many long rows shows its own margins
 _SENTENCE_END = "。！？；：!?;"  # a row ending in one ends its paragraph where it stops short
@@ -292,10 +295,12 @@ def _fills_measure(row: Row, margins: tuple[float, float], width: float, body: f
 
 
 def _first_body_row(rows: list[Row], pitch: float, body: float) -> int:
-    """Index of the first row below a running header: a short row in small type set apart above the text."""
+    """Index of the first row below a running header: a short row in small type set apart above the
+    text, but for a mark of the 版头 ("特急", "机密★1年")."""
     first = 0
     while (
         first < min(2, len(rows) - 1) and pitch and len(rows[first].text.replace(" ", "")) <= _HEADER_CHARS
+        and not _HEAD_MARK.match(rows[first].text.replace(" ", ""))
         and rows[first].size < body and rows[first].size < rows[first + 1].size  # smaller than the text (a title is larger)
         and rows[first + 1].y0 - rows[first].y0 > _FOOTER_GAP * pitch and len(rows) >= _COLUMN_ROWS
     ):
