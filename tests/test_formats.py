@@ -36,6 +36,7 @@ from search_api.settings import Settings
 
 from filegen import (
     NOTICE_PARAGRAPHS,
+    NOTO_SERIF_BOLD,
     NOTICE_TITLE,
     SCANNED_NOTICE,
     cjk_font_file,
@@ -44,6 +45,7 @@ from filegen import (
     make_image_pdf,
     make_mixed_pdf,
     make_word97,
+    render_bilevel_lines,
     render_gongwen_page,
     render_scanned_pages,
 )
@@ -201,6 +203,19 @@ def test_a_paragraph_read_by_ocr_is_joined_over_its_wrapped_lines(tmp_path: Path
     assert paragraph.endswith("促进知识产权的创造和运用。"), text
     assert character_accuracy(paragraph, body) >= 0.97, paragraph
     assert "关于提升高等学校专利质量的若干意见" in text.split("\n")[0] and "特此通知。" not in paragraph
+
+
+@pytest.mark.system
+@pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the scan: apt-get install fonts-noto-cjk")
+def test_upright_lines_of_a_black_and_white_scan_are_read_as_they_stand(tmp_path: Path) -> None:
+    """OCR's angle step turned whole upright lines of letter-spaced bold text upside down before
+    reading them: the first came out "图垫的系(关存）", the second was dropped as unreadable (a
+    regulator's G4 TIFF, test16, lost two lines that way and garbled a third). 公文 lines stand
+    upright; a page stored turned is found by its lines' shape (ingest.ocr)."""
+    lines = ["（以下简称托育服务）是生命全周期服务管理的重要内容，事", "时通过“湖北公共招聘网”等渠道及时向社会公布涉及婴幼儿"]
+    render_bilevel_lines(lines).save(tmp_path / "通知.tif", compression="group4")
+    text = load_document(tmp_path / "通知.tif").text
+    assert character_accuracy(text, "".join(lines)) >= 0.95, text
 
 
 @pytest.mark.system

@@ -73,7 +73,10 @@ def _recogniser():
             # detection at the page's own resolution: shrunk to 1280 pixels a side it took a third
             # of the time but lost a line under the seal of the tests' scanned notice
             # word boxes: where each character was read, to cut a line at a gap (ingest.ocrwords)
-            _engine = RapidOCR(params={"Global.log_level": "warning", "Global.return_word_box": True})
+            # no per-line angle step: 公文 lines stand upright, and it turned whole lines of body text
+            # upside down before reading them ("胡热(十）" for a 27-character line), or below the score
+            # that keeps a line
+            _engine = RapidOCR(params={"Global.log_level": "warning", "Global.return_word_box": True, "Global.use_cls": False})
         return _engine
 
 
