@@ -36,8 +36,8 @@ from search_api.settings import Settings
 
 from filegen import (
     NOTICE_PARAGRAPHS,
-    NOTO_SERIF_BOLD,
     NOTICE_TITLE,
+    NOTO_SERIF_BOLD,
     SCANNED_NOTICE,
     cjk_font_file,
     make_docx,
@@ -216,6 +216,22 @@ def test_upright_lines_of_a_black_and_white_scan_are_read_as_they_stand(tmp_path
     render_bilevel_lines(lines).save(tmp_path / "通知.tif", compression="group4")
     text = load_document(tmp_path / "通知.tif").text
     assert character_accuracy(text, "".join(lines)) >= 0.95, text
+
+
+@pytest.mark.system
+@pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the scan: apt-get install fonts-noto-cjk")
+def test_a_scanned_paragraphs_last_line_of_a_character_and_a_full_stop_goes_on(tmp_path: Path) -> None:
+    """OCR gives no font size, so a scan's rows are compared by their characters' pitch, from their
+    boxes' widths. A box may stop at the ink of a closing "。", in the left half of its square, or
+    a typesetter may set it in half a character (标点挤压): a paragraph's last line "程。" then gave a
+    fifth less pitch than the line above it and was taken for another size ("……覆盖中介渠道业务全流"
+    | "程。", test16). A mark counts whole or half."""
+    lines = ["（四）保险公司应当具备信息化管理手段，业务管理信息系统、", "财务管理信息系统能够真实、准确、完整覆盖中介渠道业务全流", "程。↵",
+             "（五）保险公司应当建立中介渠道业务合规审计制度，健全对业", "务部门、各级分支机构的合规审计，形成完善的责任追究机制。↵"]
+    render_bilevel_lines(lines, spacing=0.3, measure=1800).save(tmp_path / "通知.tif", compression="group4")
+    text = load_document(tmp_path / "通知.tif").text.split("\n")
+    assert len(text) == 2, text
+    assert character_accuracy(text[0], "".join(lines[:3]).replace("↵", "")) >= 0.95, text
 
 
 @pytest.mark.system

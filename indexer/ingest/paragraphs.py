@@ -368,18 +368,26 @@ def _same_print(row: Row, below: Row) -> bool:
     upper, lower = _pitch_of_characters(row), _pitch_of_characters(below)
     if upper is None or lower is None:
         return _same_size(row.size, below.size)
-    return _same_size(upper, lower)
+    # the pitches with every mark whole are one size, or what the marks leave open meets exactly
+    # (no tolerance on top: a 三号 row over a 四号 one would pass)
+    return _same_size(upper[0], lower[0]) or (upper[0] <= lower[1] and lower[0] <= upper[1])
 
 
-def _pitch_of_characters(row: Row) -> float | None:
-    """An OCR row's boxes' widths over their characters (full-width ones whole, the others half), or
-    None: a row with font sizes, or one whose pitch passes its box height by half (letters spaced
-    out, or characters OCR did not read)."""
+def _pitch_of_characters(row: Row) -> tuple[float, float] | None:
+    """The least and greatest pitch an OCR row's boxes give its characters: their widths over the
+    characters, full-width ones whole and the others half, a full-width punctuation mark whole or
+    half (set close up, 标点挤压, or ending a box that stops at its ink, in the left half of the
+    mark's square); None for a row with font sizes, or one whose pitch passes its box height by half
+    (letters spaced out, or characters OCR did not read)."""
     if any(box.size > 0 for box in row.boxes):
         return None
-    characters = sum(0.5 if char.isascii() else 1.0 for box in row.boxes for char in box.text if not char.isspace())
-    pitch = sum(box.x1 - box.x0 for box in row.boxes) / characters if characters else None
-    return pitch if pitch is not None and pitch <= _PITCH_OF_HEIGHT * (row.y1 - row.y0) else None
+    characters = [char for box in row.boxes for char in box.text if not char.isspace()]
+    count = sum(0.5 if char.isascii() else 1.0 for char in characters)
+    marks = sum(bool(_CLOSING.fullmatch(char)) for char in characters)
+    ink = sum(box.x1 - box.x0 for box in row.boxes)
+    if not count or ink / count > _PITCH_OF_HEIGHT * (row.y1 - row.y0):
+        return None
+    return ink / count, ink / max(count - marks / 2, 0.5)
 
 
 def _same_size(a: float, b: float) -> bool:
