@@ -724,6 +724,23 @@ def test_a_date_under_the_copy_line_without_yinfa_is_the_printing_date() -> None
     assert (meta.issuers, meta.date, meta.printed) == (["教务处"], "2025-06-15", "2025-06-16")
 
 
+@pytest.mark.parametrize(("signature", "issuers"), [
+    (["东海电力工程顾问集团有限公司", "开发投资公司"], ["东海电力工程顾问集团有限公司开发投资公司"]),
+    (["东海大学", "研究生院"], ["东海大学研究生院"]),
+    (["国家电网有限公司", "中国南方电网有限责任公司"], ["国家电网有限公司", "中国南方电网有限责任公司"]),
+    (["东海大学", "东海市教育局"], ["东海大学", "东海市教育局"]),
+    (["东海大学", "西海大学"], ["东海大学", "西海大学"]),
+    (["教育部", "科技部"], ["教育部", "科技部"]),
+])
+def test_a_company_or_university_over_its_own_unit_signs_once(signature: list[str], issuers: list[str]) -> None:
+    """A unit signs under its company's or university's name, on two lines where the whole is long
+    ("中国电力工程顾问集团有限公司" / "开发投资公司" under one seal, test11): one body, not two co-signers.
+    A second company, a body with its own place, a second university and two ministries co-sign."""
+    lines = ["关于规范安全生产事件报送的通知", "各运营管理单位：", "现就有关要求通知如下，请遵照执行。", *signature, "2024年5月24日"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.issuers, meta.date) == (issuers, "2024-05-24")
+
+
 def test_a_co_signers_name_wrapped_in_its_column_is_one_name() -> None:
     """Two bodies sign side by side and the left one's long name wraps in its column, so the rows read
     "唐山市“一港双城”（城镇化）" / "唐山市行政审批局" / "工作委员会办公室" (test13): the first and third are one

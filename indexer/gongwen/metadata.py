@@ -78,6 +78,11 @@ _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes e
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
 _BRACKETED_DATE = re.compile(r"[（(]\s*(.{6,16}?)\s*(?:通过|印发)?\s*[）)]")  # "（2018年4月7日）" under a title
 _PLACE = re.compile(r"^[\u4e00-\u9fff]{1,6}?[省市县区州盟旗]")  # a name opening with its place: "唐山市", "东海省"
+# a company or a university signing over one of its own units, and the units it signs over
+_PARENT = re.compile(r"(?:集团|集团公司|有限公司|有限责任公司|大学)$")
+_UNIT = re.compile(r"(?:公司|部|处|院|中心|办公室|研究所)$")
+_UNIT_CHARS = 10
+_NATIONWIDE = re.compile(r"^(?:中国|中华|国家|全国)")
 _COPIED_TO = re.compile(r"^抄送[:：]")  # the 版记's 抄送 line; its 印发 line stands under it
 _IMPRINT_LINES = 3  # the 印发机关 and 印发日期 stand within this many lines under the 抄送 line
 _SIGNATURE_LINES = 12  # a signature block, with what OCR read of its seals, spans at most this many lines
@@ -279,8 +284,8 @@ def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> l
     """The bodies signing above the date on line ``date``: one per line when several co-sign, or several
     on one line set apart ("学生工作处 国际合作与交流处"), named as bodies are or set right by the layout.
     What OCR read of the seals over a scanned signature (pieces of the names) signs not at all; a name
-    wrapped in its column beside a co-signer's is one name; a name read twice (a scan's 版记 line read
-    into the block) signs once."""
+    wrapped in its column beside a co-signer's is one name, and so is a unit signing under its company's
+    or university's name; a name read twice (a scan's 版记 line read into the block) signs once."""
     above: list[str] = []
     k = date  # the line under the one read next
     while k > 0 and len(above) < 6 and date - k < _SIGNATURE_LINES:
@@ -294,6 +299,9 @@ def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> l
             if rest is None:
                 break
             above.insert(0, line + above.pop(rest))
+    for k in range(len(above) - 1, 0, -1):
+        if _own_unit(above[k - 1], above[k]):
+            above[k - 1 : k + 1] = [above[k - 1] + above[k]]
     names = [name for line in above for name in (joint_names(line) or [line])]
     # a body co-signs with others, never with itself nor with a piece of its own name (its seal's)
     return [name for name in dict.fromkeys(names) if not any(name != other and name in other for other in names)]
@@ -316,6 +324,15 @@ def _wrapped_name(line: str, below: list[str]) -> int | None:
     if not place or not any(name.startswith(place.group()) for name in below):
         return None
     return next((k for k, name in enumerate(below) if not _PLACE.match(name) and is_org(line + name)), None)
+
+
+def _own_unit(parent: str, unit: str) -> bool:
+    """Whether ``unit``, signed on the line under ``parent``, is a part of it: a short name of a unit
+    with no place or country of its own ("开发投资公司", "研究生院") under a company's or a university's
+    name ("中国电力工程顾问集团有限公司" / "开发投资公司" under one seal). Another company, university or a
+    body with its own place co-signs."""
+    return (bool(_PARENT.search(parent)) and bool(_UNIT.search(unit)) and not _PARENT.search(unit)
+            and len(unit) <= _UNIT_CHARS and not _PLACE.match(unit) and not _NATIONWIDE.match(unit))
 
 
 def _seal_remnant(line: str, around: list[str]) -> bool:
