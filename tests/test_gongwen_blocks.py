@@ -741,6 +741,19 @@ def test_a_company_or_university_over_its_own_unit_signs_once(signature: list[st
     assert (meta.issuers, meta.date) == (issuers, "2024-05-24")
 
 
+@pytest.mark.parametrize(("cover", "issuer"), [
+    (["东海中燃城市燃", "ZR-XNQY-DHJG-KF-C-002(V2.0)", "气发展有限公司", "企业标准"], "东海中燃城市燃气发展有限公司"),
+    (["内部资料", "东海市妇女联合会"], "东海市妇女联合会"),
+    (["东海市妇女联合会", "东海市总工会"], "东海市妇女联合会"),
+])
+def test_a_body_named_over_two_lines_of_a_narrow_cover_block_is_named_whole(cover: list[str], issuer: str) -> None:
+    """A standard's cover names its company in a narrow block beside its code, the name wrapped over
+    two lines, the code read between them (nnzr's 安检管理制度): the issuer was the second line alone,
+    "气发展有限公司". A word above a body's name, or another body, is no part of it."""
+    lines = [*cover, "客户服务部安检管理制度", "第一章 总则", "第一条 为规范安检工作，制定本制度。"]
+    assert extract_metadata("\n".join(lines), laid_out=True).issuer == issuer
+
+
 def test_a_co_signers_name_wrapped_in_its_column_is_one_name() -> None:
     """Two bodies sign side by side and the left one's long name wraps in its column, so the rows read
     "唐山市“一港双城”（城镇化）" / "唐山市行政审批局" / "工作委员会办公室" (test13): the first and third are one

@@ -425,8 +425,26 @@ def _masthead_issuers(header: list[str]) -> list[str]:
 
 
 def _standalone_org(header: list[str]) -> str | None:
-    """A 版头 that names the issuer on a line of its own (上海市妇女联合会) without 文件."""
-    return next((line for line in header[:6] if is_org(line) and "《" not in line), None)
+    """A 版头 that names the issuer on a line of its own (上海市妇女联合会) without 文件, or over two
+    lines where a narrow block wraps it (a standard's cover: "南宁中燃城市燃" / "气发展有限公司", with
+    the standard's code printed beside the first line and read between them)."""
+    for k, line in enumerate(header[:6]):
+        if is_org(line) and "《" not in line:
+            return _wrapped_above(header[:k], line) or line
+    return None
+
+
+def _wrapped_above(above: list[str], name: str) -> str | None:
+    """The body's whole name where ``name`` is the end of it wrapped from the line above (lines with
+    no ideograph, a code, passed over): that line is words only, at least as long as ``name`` (a
+    wrapped line is full), names no body and no 版头 element itself, and the two together name one."""
+    words = [line.strip() for line in above if _IDEOGRAPHS.search(line)]
+    if not words:
+        return None
+    start = words[-1]
+    if not _IDEOGRAPHS.fullmatch(start) or len(start) < len(name) or is_masthead(start) or not is_org(start + name):
+        return None
+    return start + name
 
 
 def _find_proposal(
