@@ -432,6 +432,31 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     return Path(path)
 
 
+def map_glyph_wrongly(path: Path, printed: str, read_as: str) -> Path:
+    """Give the CJK font of a PDF made by ``make_gongwen_pdf`` a ToUnicode map that reads the glyph
+    of ``printed`` as ``read_as``, as some fonts of browsers' printouts map "《" to a space; every
+    other glyph maps to itself. The page still shows ``printed``."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(str(path)))
+    cmap = DecodedStreamObject()
+    cmap.set_data(
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) "
+        b"/Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n1 beginbfrange <0000> <FFFF> <0000> endbfrange\n"
+        + f"1 beginbfchar <{ord(printed):04X}> <{ord(read_as):04X}> endbfchar\n".encode()
+        + b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    reference = writer._add_object(cmap)
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            if font.get_object().get("/Subtype") == "/Type0":
+                font.get_object()[NameObject("/ToUnicode")] = reference
+    writer.write(str(path))
+    return Path(path)
+
+
 def _draw_block(pdf: canvas.Canvas, kind: str, text, y: float, title_space: float = 20.0, masthead_pitch: float = 38.0,
                 title_pitch: float = 32.0, text_spread: bool = False) -> float:
     middle = _TEXT_LEFT + _TEXT_WIDTH / 2

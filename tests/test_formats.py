@@ -45,6 +45,7 @@ from filegen import (
     make_image_pdf,
     make_mixed_pdf,
     make_word97,
+    map_glyph_wrongly,
     render_bilevel_lines,
     render_gongwen_page,
     render_scanned_pages,
@@ -203,6 +204,16 @@ def test_a_paragraph_read_by_ocr_is_joined_over_its_wrapped_lines(tmp_path: Path
     assert paragraph.endswith("促进知识产权的创造和运用。"), text
     assert character_accuracy(paragraph, body) >= 0.97, paragraph
     assert "关于提升高等学校专利质量的若干意见" in text.split("\n")[0] and "特此通知。" not in paragraph
+
+
+def test_a_title_mark_a_font_maps_to_a_space_is_read_as_printed(tmp_path: Path) -> None:
+    """A browser's printout of a ministry's notice uses a font whose ToUnicode map reads "《" as a
+    space: the title came out "国家文物局关于印发 革命文物保护利用“十四五”专项规划》的通知" (test7)."""
+    title = "东海市文物局关于印发《革命文物保护利用“十四五”专项规划》的通知"
+    pdf = make_gongwen_pdf(tmp_path / "通知.pdf", [[("title", [title]), ("recipient", "各区文物局："),
+                                                   ("body", "现将规划印发给你们，请认真贯彻落实。")]])
+    doc = load_document(map_glyph_wrongly(pdf, "《", " "))
+    assert (doc.meta.title, doc.text.split("\n")[0]) == (title, title)
 
 
 @pytest.mark.system

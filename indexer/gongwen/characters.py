@@ -26,6 +26,10 @@ _TO_FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "("
 _HALF_PUNCT_NEAR_CJK = re.compile(
     f"(?<=[{CJK}])[,:;?!()]|[,:;?!()](?=[{CJK}])|(?<=[{CJK}][)])[,:;]"
 )
+# a space standing for a title's 《: between a character and an ideograph or an opening quotation mark
+_TITLE_GAP = re.compile(f"(?<=[{CJK}{CJK_PUNCT}]) (?=[{CJK}“])")
+_TITLE_CHARS = 60  # a document's name between 《》 is at most this long
+_NOT_IN_TITLE = re.compile("[，。；：！？《]")  # a name holds no sentence
 # A 发文字号 year in any bracket style is written 〔2024〕, so identifiers match across documents.
 _DOC_NUMBER_BRACKETS = re.compile(
     f"(?<=[{CJK}])\\s*[\\[［【〔(（]\\s*((?:19|20)\\d{{2}})\\s*[\\]］】〕)）]\\s*(?=第?\\s*\\d{{1,5}}\\s*号)"
@@ -39,7 +43,31 @@ def normalise_characters(text: str) -> str:
     text = _HYPHEN_BETWEEN_DIGITS.sub("-", text)
     text = text.translate(_INVISIBLE).translate(_SPACES).translate(_FULLWIDTH_ALNUM)
     text = _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
-    return full_width_punctuation(text)
+    return full_width_punctuation(_reopen_titles(text))
+
+
+def _reopen_titles(text: str) -> str:
+    """A 《 a font's wrong map reads as a space ("关于印发 革命文物保护利用……规划》的通知", printed from a
+    web page): on a line where a 》 closes a title nothing opened, the last space between two
+    characters before it (an ideograph or a quotation mark after it) is that 《, where what stands
+    between them is a name: short, no sentence in it."""
+    if "》" not in text:
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        depth, start = 0, 0
+        for k, char in enumerate(line):
+            if char == "《":
+                depth += 1
+            elif char == "》" and depth:
+                depth -= 1
+            elif char == "》":  # spaces stand one for one, so the places read from the line as given hold
+                gaps = [gap.start() for gap in _TITLE_GAP.finditer(line, start, k)]
+                if gaps and k - gaps[-1] <= _TITLE_CHARS and not _NOT_IN_TITLE.search(line, gaps[-1], k):
+                    line = line[: gaps[-1]] + "《" + line[gaps[-1] + 1 :]
+                start = k + 1
+        lines[number] = line
+    return "\n".join(lines)
 
 
 def full_width_punctuation(text: str) -> str:
