@@ -787,6 +787,46 @@ def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, f
     return Path(path)
 
 
+def make_pictured_head_pdf(path: Path, head: list[tuple[str, int, bool]], number: str, body: list[str],
+                           signature: str, date: str, spaced: bool = False) -> Path:
+    """A 公文 as an office's Word template makes one: the masthead and the title are pictures pasted in
+    (each line of ``head``: text, size in points, red), the 文号, body, signature and date its text
+    layer. ``spaced`` sets the signature letter-spaced, a character's width apart ("河 池 学 院")."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    middle, y = _TEXT_LEFT + _TEXT_WIDTH / 2, A4[1] - 90
+    for text, size, red in head:
+        font = next(face for index in range(5)  # 小标宋 and 方正 mastheads are bold; 4 pixels a point: 288 dpi
+                    if (face := ImageFont.truetype(str(NOTO_SERIF_BOLD), size * 4, index=index)).getname()[0].endswith(" SC"))
+        image = Image.new("RGB", (int(font.getlength(text)) + 8, size * 5), "white")
+        ImageDraw.Draw(image).text((4, size // 2), text, font=font, fill=MASTHEAD_RED if red else (0, 0, 0))
+        width = image.width / 4
+        pdf.drawImage(ImageReader(image), middle - width / 2, y - size * 1.25, width=width, height=size * 1.25)
+        y -= size * 1.6
+        if red and text.endswith("文件"):  # the 文号 under the masthead, then the title
+            pdf.setFont(CJK_FONT, BODY_PT)
+            pdf.drawCentredString(middle, y - BODY_PT, number)
+            y -= 2.5 * _PITCH
+    pdf.setFont(CJK_FONT, BODY_PT)
+    for paragraph in body:
+        for k, line in enumerate(_justified_lines(paragraph, 2)):
+            pdf.drawString(_TEXT_LEFT + (2 * BODY_PT if k == 0 else 0), y - BODY_PT, line)
+            y -= _PITCH
+    y -= _PITCH
+    for line, gap in ((signature, BODY_PT if spaced else 0.0), (date, 0.0)):
+        text_object = pdf.beginText(_TEXT_LEFT + _TEXT_WIDTH - 4 * BODY_PT - (BODY_PT + gap) * len(line) + gap, y - BODY_PT)
+        text_object.setFont(CJK_FONT, BODY_PT)
+        text_object.setCharSpace(gap)
+        text_object.textOut(line)
+        pdf.drawText(text_object)
+        y -= _PITCH
+    pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
 def render_bilevel_lines(lines: list[str], *, spacing: float = 0.25, size: int = 50, measure: float | None = None):
     """A page as an office scanner saves a letter-spaced 公文 in black and white (a fax, a G4 TIFF): each
     line in bold serif from the left margin, characters ``spacing`` of a character apart, every

@@ -44,6 +44,7 @@ from filegen import (
     make_gongwen_pdf,
     make_image_pdf,
     make_mixed_pdf,
+    make_pictured_head_pdf,
     make_word97,
     map_glyph_wrongly,
     render_bilevel_lines,
@@ -204,6 +205,26 @@ def test_a_paragraph_read_by_ocr_is_joined_over_its_wrapped_lines(tmp_path: Path
     assert paragraph.endswith("促进知识产权的创造和运用。"), text
     assert character_accuracy(paragraph, body) >= 0.97, paragraph
     assert "关于提升高等学校专利质量的若干意见" in text.split("\n")[0] and "特此通知。" not in paragraph
+
+
+HEAD_AS_PICTURES = [("东　海　学　院", 30, True), ("校长办公室文件", 30, True), ("东海学院关于开展2016年春季学期", 20, False),
+                    ("开学检查工作的通知", 20, False)]
+SCHOOL_BODY = ["根据学校校历安排，2月29日为学校2016年春季学期开学时间。为确保开学检查工作顺利进行，现将有关事项通知如下，请各单位认真做好开学准备自查工作。"]
+
+
+@pytest.mark.system
+@pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the pictures: apt-get install fonts-noto-cjk")
+def test_a_masthead_and_title_pasted_in_as_pictures_are_read(tmp_path: Path) -> None:
+    """An office's Word template pastes the red masthead and the title in as pictures over a text
+    layer that begins at the 文号: both were lost without a word, and the document had no title
+    (three of a college's notices, test17). Pictures clear of the text in the upper half of page 1
+    are read by OCR and join the text layer."""
+    pdf = make_pictured_head_pdf(tmp_path / "通知.pdf", HEAD_AS_PICTURES, "东校政办〔2016〕4号", SCHOOL_BODY,
+                                 "东海学院校长办公室", "2016年2月27日")
+    doc = load_document(pdf)
+    assert doc.meta.title == "东海学院关于开展2016年春季学期开学检查工作的通知", doc.text
+    assert doc.text.split("\n")[:3] == ["东海学院", "校长办公室文件", "东校政办〔2016〕4号"], doc.text
+    assert [page.page for page in doc.ocr_pages] == [1]
 
 
 def test_a_title_mark_a_font_maps_to_a_space_is_read_as_printed(tmp_path: Path) -> None:

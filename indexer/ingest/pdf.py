@@ -24,13 +24,17 @@ from indexer.ingest.ofdpictures import BACKGROUND_SHARE, merge
 from indexer.ingest.paragraphs import laid_out
 from indexer.ingest.pdfium_access import opened, page_size
 from indexer.ingest.pdfium_access import render as render_page
-from indexer.ingest.pdftext import background_pages, page_boxes, page_rules
+from indexer.ingest.pdftext import background_pages, page_boxes, page_pictures, page_rules
 from indexer.models import OcrPage
 
 # A page with fewer visible characters than this has no text layer (a page number at most).
 MIN_CHARS_PER_PAGE = 10
 TEXT_PICTURE_SHARE = 0.25  # a picture this large on a page of sparse text holds the page's text
 SPARSE_TEXT = 150  # a page of 公文 holds some 600 characters; a quarter of that is a masthead, a caption
+# pictures clear of the text layer in the upper half of the first page, together this share of the
+# page, hold its 版头 or title: a red masthead or a title pasted in as pictures (a seal stands over
+# the signature, lower down; a logo is a hundredth of the page)
+HEAD_PICTURE_SHARE = 0.02
 
 
 def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
@@ -98,6 +102,8 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
             i for i, share in background_pages(data, TEXT_PICTURE_SHARE).items()
             if (chars := _characters(boxes[i])) >= MIN_CHARS_PER_PAGE and (share >= BACKGROUND_SHARE or chars < SPARSE_TEXT)
         ]
+        if ocr != "force" and 0 not in backgrounds and boxes and _head_set_as_pictures(data, boxes[0]):
+            backgrounds.insert(0, 0)
     except pypdfium2.PdfiumError:
         return None
     cap = current().max_ocr_pages
@@ -107,6 +113,20 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
     else:
         facts = _read_backgrounds(path, data, boxes, backgrounds)
     return laid_out(boxes, rules), facts
+
+
+def _head_set_as_pictures(data: bytes, boxes: list[Box]) -> bool:
+    """Whether the first page, which has a text layer, holds its 版头 or title in pictures: pictures
+    in its upper half that no text box overlaps cover ``HEAD_PICTURE_SHARE`` of it (a college's
+    "河池学院 / 校长办公室文件" and its title pasted in as pictures over a text layer that begins at the 文号)."""
+    if _characters(boxes) < MIN_CHARS_PER_PAGE:
+        return False  # a scan: read whole anyway
+    (width, height), pictures = page_pictures(data, 0)
+    clear = [
+        (right - left) * (bottom - top) for left, top, right, bottom in pictures
+        if top < height / 2 and not any(box.x0 < right and left < box.x1 and box.y0 < bottom and top < box.y1 for box in boxes)
+    ]
+    return sum(clear) >= HEAD_PICTURE_SHARE * width * height
 
 
 def _characters(boxes: list[Box]) -> int:

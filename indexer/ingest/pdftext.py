@@ -169,6 +169,19 @@ def _box(run: list[tuple]) -> Box:
     )
 
 
+def page_pictures(data: bytes, index: int) -> tuple[tuple[float, float], list[tuple[float, float, float, float]]]:
+    """The size of page ``index`` and the pictures on it, each as (left, top, right, bottom) with y
+    growing downwards, as text boxes are placed."""
+    with opened(data) as document:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            bounds = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3)]
+        finally:
+            page.close()
+    return (width, height), [(left, height - top, right, height - bottom) for left, bottom, right, top in bounds]
+
+
 def background_pages(data: bytes, share: float) -> dict[int, float]:
     """The pages with a visible text layer and a picture covering at least ``share`` of the page (a
     form printed over its blank's picture, a letterhead or masthead set as an image, a title and body
