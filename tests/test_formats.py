@@ -227,6 +227,19 @@ def test_a_masthead_and_title_pasted_in_as_pictures_are_read(tmp_path: Path) -> 
     assert [page.page for page in doc.ocr_pages] == [1]
 
 
+@pytest.mark.system
+@pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the pictures: apt-get install fonts-noto-cjk")
+def test_a_letter_spaced_signature_on_a_page_read_by_ocr_too_is_read_once(tmp_path: Path) -> None:
+    """On a page read by OCR as well as from its text layer, OCR reads a letter-spaced signature
+    ("东 海 学 院") as one word whose middle falls between two of the layer's characters: it joined them
+    and the issuer read "东东海海学学院院" (test17). A word whose characters the boxes under it print is
+    the text layer's."""
+    pdf = make_pictured_head_pdf(tmp_path / "通知.pdf", HEAD_AS_PICTURES, "东校政发〔2015〕116号", SCHOOL_BODY,
+                                 "东海学院", "2015年11月11日", spaced=True)
+    doc = load_document(pdf)
+    assert (doc.meta.issuer, doc.meta.date) == ("东海学院", "2015-11-11"), doc.text
+
+
 def test_a_title_mark_a_font_maps_to_a_space_is_read_as_printed(tmp_path: Path) -> None:
     """A browser's printout of a ministry's notice uses a font whose ToUnicode map reads "《" as a
     space: the title came out "国家文物局关于印发 革命文物保护利用“十四五”专项规划》的通知" (test7)."""

@@ -84,10 +84,17 @@ def on_page(boxes: list[Box], size: tuple[int, int], where: Placement) -> list[B
 
 
 def merge(text_layer: list[Box], read: list[Box]) -> list[Box]:
-    """The text layer's boxes and the words read from the picture that no text-layer box covers."""
-    return text_layer + [box for box in read if not any(_covers(own, box) for own in text_layer)]
+    """The text layer's boxes and the words read from the picture that the text layer does not
+    hold already: a word is held where a text-layer box covers its middle, or where the boxes over it
+    print most of its characters (a letter-spaced "河 池 学 院" under its seal, read whole by OCR)."""
+    return text_layer + [box for box in read if not _held(box, text_layer)]
 
 
-def _covers(own: Box, read: Box) -> bool:
+def _held(read: Box, text_layer: list[Box]) -> bool:
     x, y = (read.x0 + read.x1) / 2, (read.y0 + read.y1) / 2
-    return own.x0 <= x <= own.x1 and own.y0 <= y <= own.y1
+    if any(own.x0 <= x <= own.x1 and own.y0 <= y <= own.y1 for own in text_layer):
+        return True
+    printed = "".join(own.text for own in text_layer
+                      if own.x0 < read.x1 and read.x0 < own.x1 and own.y0 < y < own.y1)
+    characters = [char for char in read.text if not char.isspace()]
+    return bool(characters) and sum(char in printed for char in characters) * 2 > len(characters)
