@@ -787,6 +787,22 @@ def make_form_pdf(path: Path, picture: bytes, values: list[tuple[float, float, f
     return Path(path)
 
 
+def make_scan_over_text_pdf(path: Path, image, lines: list[str]) -> Path:
+    """One A4 page as an office program exports a scan with its OCR: the text ``lines`` drawn first
+    (visible, in body type down the page), then the scan ``image`` (a Pillow image) over the whole page,
+    hiding them."""
+    from reportlab.lib.utils import ImageReader
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.setFont(CJK_FONT, BODY_PT)
+    for k, line in enumerate(lines):
+        pdf.drawString(_TEXT_LEFT, A4[1] - 100 - k * _PITCH, line)
+    pdf.drawImage(ImageReader(image), 0, 0, width=A4[0], height=A4[1])
+    pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
 def make_pictured_head_pdf(path: Path, head: list[tuple[str, int, bool]], number: str, body: list[str],
                            signature: str, date: str, spaced: bool = False) -> Path:
     """A 公文 as an office's Word template makes one: the masthead and the title are pictures pasted in

@@ -45,6 +45,7 @@ from filegen import (
     make_image_pdf,
     make_mixed_pdf,
     make_pictured_head_pdf,
+    make_scan_over_text_pdf,
     make_word97,
     map_glyph_wrongly,
     render_bilevel_lines,
@@ -238,6 +239,18 @@ def test_a_letter_spaced_signature_on_a_page_read_by_ocr_too_is_read_once(tmp_pa
                                  "东海学院", "2015年11月11日", spaced=True)
     doc = load_document(pdf)
     assert (doc.meta.issuer, doc.meta.date) == ("东海学院", "2015-11-11"), doc.text
+
+
+@pytest.mark.system
+@needs_font
+def test_a_scan_drawn_over_its_own_text_is_read_from_the_text_once(tmp_path: Path) -> None:
+    """A 复函 exported with its scan drawn over the text a program read from it (test17): the text
+    layer, drawn first, is the scan's own text, so the page is not read again by OCR; it was, and
+    every line came out twice, interleaved ("……的复关于厦门市……函……")."""
+    image, printed = render_gongwen_page(PNG_NOTICE, size=(1240, 1754), seed=4)
+    doc = load_document(make_scan_over_text_pdf(tmp_path / "复函.pdf", image, printed))
+    assert doc.ocr_pages == [], doc.ocr_pages
+    assert character_accuracy(doc.text, "".join(printed)) >= 0.97, doc.text
 
 
 def test_a_title_mark_a_font_maps_to_a_space_is_read_as_printed(tmp_path: Path) -> None:

@@ -143,6 +143,12 @@ def _char(textpage, index: int, height: float):
     return (_DRAWN_HYPHEN.get(text, text), left, height - top, right, height - bottom, size, is_red)
 
 
+def _covered(bounds: tuple[float, float, float, float], pictures: list[tuple[float, float, float, float]]) -> bool:
+    """Whether a picture covers the middle of ``bounds`` (left, bottom, right, top)."""
+    x, y = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    return any(left <= x <= right and bottom <= y <= top for left, bottom, right, top in pictures)
+
+
 def font_size(reported: float, box_height: float) -> float:
     """The size a character is printed in: pdfium's, unless the text matrix set it instead (1, or
     20 times too large), then the character's box height. A font whose ascent and descent make its
@@ -186,19 +192,22 @@ def background_pages(data: bytes, share: float) -> dict[int, float]:
     """The pages with a visible text layer and a picture covering at least ``share`` of the page (a
     form printed over its blank's picture, a letterhead or masthead set as an image, a title and body
     pasted in as a scan), each with the share its largest picture covers. A page whose text is mostly
-    invisible (render mode 3) is a scanner's OCR over its scan: that text is the picture's already."""
+    unseen is a scanner's OCR over its scan, that text the picture's already: invisible (render mode
+    3), or drawn first and covered by the scan drawn over it."""
     with opened(data) as document:
         found = {}
         for index in range(len(document)):
             page = document[index]
             try:
                 width, height = page.get_size()
-                pictures = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3)]
-                largest = max(((right - left) * (top - bottom) for left, bottom, right, top in pictures), default=0.0)
-                modes = [pdfium.FPDFTextObj_GetTextRenderMode(obj.raw)
-                         for obj in page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT], max_depth=3)]
-                invisible = sum(mode == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE for mode in modes)
-                if modes and invisible * 2 < len(modes) and largest >= share * width * height:
+                objects = list(page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT, pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3))
+                pictures = [(k, obj.get_bounds()) for k, obj in enumerate(objects) if obj.type == pdfium.FPDF_PAGEOBJ_IMAGE]
+                largest = max(((right - left) * (top - bottom) for _, (left, bottom, right, top) in pictures), default=0.0)
+                texts = [(k, obj) for k, obj in enumerate(objects) if obj.type == pdfium.FPDF_PAGEOBJ_TEXT]
+                unseen = sum(pdfium.FPDFTextObj_GetTextRenderMode(obj.raw) == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE
+                             or _covered(obj.get_bounds(), [bounds for later, bounds in pictures if later > k])
+                             for k, obj in texts)
+                if texts and unseen * 2 < len(texts) and largest >= share * width * height:
                     found[index] = largest / (width * height)
             finally:
                 page.close()
