@@ -583,6 +583,18 @@ def test_a_note_where_the_seal_goes_is_no_part_of_the_signing_bodys_name(signatu
     assert (meta.issuer, meta.date) == (signature.split("（")[0].split("(")[0], "2024-03-01")
 
 
+def test_a_seal_note_on_its_own_line_and_the_publicity_note_stand_in_the_signature_block() -> None:
+    """A 复函 signed by a leading group's office and sealed by another body says so on a line of its
+    own ("（科技部火炬中心代章）"), and its 附注 "（此件主动公开）" was read between the signature and the date:
+    the walk up from the date stopped at the first, and nothing signed (test17)."""
+    lines = ["国科火字〔2019〕247号", "关于东海市2019年第一批高新技术企业备案的复函", "东海市高新技术企业认定管理机构：", "现将备案结果函复如下。", "特此函复。",
+             "附件：东海市2019年第一批高新技术企业名单", "全国高新技术企业认定管理工作领导小组办公室", "（此件主动公开）",
+             "（科技部火炬中心代章）", "2019年12月26日", "附件", "东海市2019年第一批高新技术企业名单（发证日期：2019年11月21日）",
+             "序号|企业名称|证书编号", "1 |东海中易智联网络科技股份有限公司| GR201935100001"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.issuer, meta.date) == ("全国高新技术企业认定管理工作领导小组办公室", "2019-12-26")
+
+
 def test_a_bracketed_qualifier_of_a_signing_bodys_name_stays() -> None:
     """A bracket that is part of the name (……学院（……研究院）) is no note about the seal."""
     text = "\n".join(["关于做好2024年招生工作的通知", "各学院：", "现将有关事项通知如下，请认真贯彻执行。",

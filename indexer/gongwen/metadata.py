@@ -64,6 +64,7 @@ _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|代章|签字|签名|此处)[^（）()]*[）)]$")
+_PUBLICITY_NOTE = re.compile(r"^[（(]此件(?:主动|依申请|不予|不)?公开(?:发布)?[）)]$")  # GB/T 9704's 附注 under the date
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
 _EDITION_NOTE = re.compile(r"\s*[（(]\s*(?:(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?)?(?:修订|修正)[稿版]?|\d{4}\s*年?版)\s*[）)]$")
 _BODY_ENDS = re.compile(r"^(?:附件\s*\d*\s*[:：]?|(?:抄送|主送)[:：].*)$")  # an attachment's own first line, the 版记
@@ -292,6 +293,8 @@ def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> l
         printed_line = _FIELD_LABEL.sub("", lines[k - 1])
         line = _SEAL_NOTE.sub("", printed_line)
         k -= 1
+        if not line.strip() or _PUBLICITY_NOTE.match(line.strip()):
+            continue  # a note where the seal goes ("（科技部火炬中心代章）"), or the 附注 "（此件主动公开）"
         if is_org(line) or printed_line in set_right or joint_names(line):
             above.insert(0, line.lstrip("；;，, "))
         elif not _seal_remnant(line, lines[max(0, k - 4):date]):
