@@ -20,7 +20,7 @@ from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
-from filegen import cjk_font_file, make_flowing_pdf, make_gongwen_pdf, make_word97, render_gongwen_page
+from filegen import cjk_font_file, make_flowing_pdf, make_gongwen_pdf, make_placed_pdf, make_word97, render_gongwen_page
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -593,6 +593,18 @@ def test_a_seal_note_on_its_own_line_and_the_publicity_note_stand_in_the_signatu
              "序号|企业名称|证书编号", "1 |东海中易智联网络科技股份有限公司| GR201935100001"]
     meta = extract_metadata("\n".join(lines), laid_out=True)
     assert (meta.issuer, meta.date) == ("全国高新技术企业认定管理工作领导小组办公室", "2019-12-26")
+
+
+def test_a_signature_without_a_date_under_the_attachment_list_signs(tmp_path: Path) -> None:
+    """An alliance's secretariat signs a notice without a date, and the office sealing for it says so
+    on the line under its name, both set right ("（中国科学院行政管理局科学文化传播处代章）", test18): the
+    note, opening with a bracket, was joined to the name and nothing signed."""
+    page = [(90, 100, 16, "关于组织开展2018年度科学教育支撑服务校申报工作的通知", None), (72, 140, 12, "各有关单位：", None),
+            (96, 165, 12, "现将有关事项通知如下，请各单位按要求组织申报，按时提交申报材料。特此通知。", None),
+            (72, 190, 12, "附件：", None), (98, 215, 12, "1.东海科学教育联盟支撑服务校申报表", None),
+            (270, 290, 12, "东海科学教育联盟秘书处办公室", None), (246, 315, 12, "（东海市行政管理局科学文化传播处代章）", None)]
+    doc = load_document(make_placed_pdf(tmp_path / "通知.pdf", [page]))
+    assert doc.meta.issuer == "东海科学教育联盟秘书处办公室", doc.text
 
 
 def test_a_bracketed_qualifier_of_a_signing_bodys_name_stays() -> None:

@@ -359,8 +359,13 @@ def _received_stamp(lines: list[str], i: int) -> bool:
 
 def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
     """A signature without a date: the names set right on the last lines of the body (before the
-    attachments' own pages, "附件1：", or the 版记)."""
+    attachments' own pages, "附件1：", or the 版记), else on the document's last lines (under the
+    附件说明 "附件：" and its list, with no attachment after it)."""
     end = next((i for i, line in enumerate(lines) if i and _BODY_ENDS.match(line)), len(lines))
+    return _names_set_right_above(lines, end, set_right) or _names_set_right_above(lines, len(lines), set_right)
+
+
+def _names_set_right_above(lines: list[str], end: int, set_right: Collection[str]) -> list[str]:
     names: list[str] = []
     while end - len(names) > 0 and lines[end - len(names) - 1] in set_right:
         names.insert(0, _SEAL_NOTE.sub("", lines[end - len(names) - 1]))
