@@ -9,6 +9,7 @@ picture's words read, where the text layer has none.
 from __future__ import annotations
 
 import io
+import statistics
 from pathlib import Path
 
 import pypdf
@@ -117,14 +118,17 @@ def _positioned_text(path: Path, data: bytes, ocr: OcrMode) -> tuple[list[str], 
 
 def _head_set_as_pictures(data: bytes, boxes: list[Box]) -> bool:
     """Whether the first page, which has a text layer, holds its 版头 or title in pictures: pictures
-    in its upper half that no text box overlaps cover ``HEAD_PICTURE_SHARE`` of it (a college's
-    "河池学院 / 校长办公室文件" and its title pasted in as pictures over a text layer that begins at the 文号)."""
+    in its upper half and over most of its text, which no text box overlaps, cover
+    ``HEAD_PICTURE_SHARE`` of it (a college's "河池学院 / 校长办公室文件" and its title pasted in as
+    pictures over a text layer that begins at the 文号; a figure under a page of text is left to it)."""
     if _characters(boxes) < MIN_CHARS_PER_PAGE:
         return False  # a scan: read whole anyway
     (width, height), pictures = page_pictures(data, 0)
+    text_middle = statistics.median((box.y0 + box.y1) / 2 for box in boxes)
     clear = [
         (right - left) * (bottom - top) for left, top, right, bottom in pictures
-        if top < height / 2 and not any(box.x0 < right and left < box.x1 and box.y0 < bottom and top < box.y1 for box in boxes)
+        if top < height / 2 and bottom <= text_middle  # over most of the text, as a 版头 and title stand
+        and not any(box.x0 < right and left < box.x1 and box.y0 < bottom and top < box.y1 for box in boxes)
     ]
     return sum(clear) >= HEAD_PICTURE_SHARE * width * height
 
