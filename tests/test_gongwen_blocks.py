@@ -607,6 +607,20 @@ def test_a_signature_without_a_date_under_the_attachment_list_signs(tmp_path: Pa
     assert doc.meta.issuer == "东海科学教育联盟秘书处办公室", doc.text
 
 
+def test_a_signature_over_a_date_left_to_fill_in_signs() -> None:
+    """A 复函 was published with its 成文日期 never filled in ("2013年  月  日", test17): with no date
+    line, nothing signed. The signature above it signs, and the document has no date. A form's
+    blanks with no year ("年  月  日") sign nothing."""
+    lines = ["国科火字〔2013〕263号", "关于东海市2013年第一批高新技术企业备案申请的复函", "东海市高新技术企业认定管理机构：",
+             "经审查，同意东海池源科技有限公司等91家企业备案。", "特此函复。", "附件：东海市2013年第一批高新技术企业名单",
+             "全国高新技术企业认定管理工作领导小组办公室（科技部火炬中心代章）", "2013年  月  日", "附件：",
+             "东海市2013年第一批高新技术企业名单", "序号|企业名称|证书编号", "1 |东海维智精细化工有限公司| GR201312000001"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.issuer, meta.date) == ("全国高新技术企业认定管理工作领导小组办公室", None)
+    lines[7] = "年  月  日"
+    assert extract_metadata("\n".join(lines), laid_out=True).issuer != "全国高新技术企业认定管理工作领导小组办公室"
+
+
 def test_a_bracketed_qualifier_of_a_signing_bodys_name_stays() -> None:
     """A bracket that is part of the name (……学院（……研究院）) is no note about the seal."""
     text = "\n".join(["关于做好2024年招生工作的通知", "各学院：", "现将有关事项通知如下，请认真贯彻执行。",

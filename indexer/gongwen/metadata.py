@@ -64,6 +64,7 @@ _ISSUING = "(?:发证|核发|发文|签发|颁发|登记|批准|审批)"
 _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|代章|签字|签名|此处)[^（）()]*[）)]$")
+_UNFILLED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*月\s*日$")  # the year printed, month and day left blank
 _PUBLICITY_NOTE = re.compile(r"^[（(]此件(?:主动|依申请|不予|不)?公开(?:发布)?[）)]$")  # GB/T 9704's 附注 under the date
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
 _EDITION_NOTE = re.compile(r"\s*[（(]\s*(?:(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?)?(?:修订|修正)[稿版]?|\d{4}\s*年?版)\s*[）)]$")
@@ -265,8 +266,8 @@ def _closing_date(line: str) -> str | None:
 def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the 版记's 印发
     line ("XX办公室 2021年12月31日印发", or a date under its 抄送 line without "印发": "海南大学教务处" /
-    "2025年6月16日") nor a 收文章's; the bodies sign on the lines just above it (``_signers_above``). An
-    印发日期 is never a 成文日期."""
+    "2025年6月16日") nor a 收文章's; the bodies sign on the lines just above it (``_signers_above``), or
+    above a date line whose month and day were never filled in. An 印发日期 is never a 成文日期."""
     printed = None
     copied = max((i for i, line in enumerate(lines) if _COPIED_TO.match(line)), default=None)
     for i in range(len(lines) - 1, -1, -1):
@@ -278,7 +279,9 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
         if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
             continue
         return _signers_above(lines, i, set_right), date, printed
-    return [], None, printed
+    # a document sent with its 成文日期 left to fill in ("2013年 月 日") still signs above it
+    unfilled = max((i for i, line in enumerate(lines) if _UNFILLED_DATE.match(line)), default=None)
+    return (_signers_above(lines, unfilled, set_right) if unfilled is not None else []), None, printed
 
 
 def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> list[str]:
