@@ -228,6 +228,17 @@ def _cjk_font(size: int):
     raise FileNotFoundError(f"{path} has no Simplified Chinese face")
 
 
+def _bold_cjk_font(size: int):
+    """The Simplified Chinese face of the bold Noto CJK serif (``NOTO_SERIF_BOLD``)."""
+    from PIL import ImageFont
+
+    for index in range(5):
+        font = ImageFont.truetype(str(NOTO_SERIF_BOLD), size, index=index)
+        if font.getname()[0].endswith(" SC"):
+            return font
+    raise FileNotFoundError(f"{NOTO_SERIF_BOLD} has no Simplified Chinese face")
+
+
 def _wrap(text: str, width: int) -> list[str]:
     return [text[start : start + width] for start in range(0, len(text), width)] or [""]
 
@@ -808,14 +819,13 @@ def make_pictured_head_pdf(path: Path, head: list[tuple[str, int, bool]], number
     """A 公文 as an office's Word template makes one: the masthead and the title are pictures pasted in
     (each line of ``head``: text, size in points, red), the 文号, body, signature and date its text
     layer. ``spaced`` sets the signature letter-spaced, a character's width apart ("河 池 学 院")."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
     from reportlab.lib.utils import ImageReader
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
     middle, y = _TEXT_LEFT + _TEXT_WIDTH / 2, A4[1] - 90
     for text, size, red in head:
-        font = next(face for index in range(5)  # 小标宋 and 方正 mastheads are bold; 4 pixels a point: 288 dpi
-                    if (face := ImageFont.truetype(str(NOTO_SERIF_BOLD), size * 4, index=index)).getname()[0].endswith(" SC"))
+        font = _bold_cjk_font(size * 4)  # 小标宋 and 方正 mastheads are bold; 4 pixels a point: 288 dpi
         image = Image.new("RGB", (int(font.getlength(text)) + 8, size * 5), "white")
         ImageDraw.Draw(image).text((4, size // 2), text, font=font, fill=MASTHEAD_RED if red else (0, 0, 0))
         width = image.width / 4
@@ -849,10 +859,9 @@ def render_bilevel_lines(lines: list[str], *, spacing: float = 0.25, size: int =
     pixel black or white. With ``measure`` (pixels), punctuation is set close up (half a character,
     标点挤压), a line ending in "↵" is a paragraph's last line, set as it stands, and the others are
     justified: spread to end at the measure. Returns a Pillow image in mode "1"."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
-    font = next(face for index in range(5)
-                if (face := ImageFont.truetype(str(NOTO_SERIF_BOLD), size, index=index)).getname()[0].endswith(" SC"))
+    font = _bold_cjk_font(size)
     page = Image.new("L", (1990, 200 + len(lines) * 2 * size), 255)
     draw = ImageDraw.Draw(page)
     for row, line in enumerate(lines):

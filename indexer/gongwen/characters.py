@@ -55,6 +55,8 @@ def _reopen_titles(text: str) -> str:
         return text
     lines = text.split("\n")
     for number, line in enumerate(lines):
+        if "》" not in line:
+            continue
         depth, start = 0, 0
         for k, char in enumerate(line):
             if char == "《":

@@ -201,13 +201,19 @@ def background_pages(data: bytes, share: float) -> dict[int, float]:
             try:
                 width, height = page.get_size()
                 objects = list(page.get_objects(filter=[pdfium.FPDF_PAGEOBJ_TEXT, pdfium.FPDF_PAGEOBJ_IMAGE], max_depth=3))
-                pictures = [(k, obj.get_bounds()) for k, obj in enumerate(objects) if obj.type == pdfium.FPDF_PAGEOBJ_IMAGE]
-                largest = max(((right - left) * (top - bottom) for _, (left, bottom, right, top) in pictures), default=0.0)
-                texts = [(k, obj) for k, obj in enumerate(objects) if obj.type == pdfium.FPDF_PAGEOBJ_TEXT]
-                unseen = sum(pdfium.FPDFTextObj_GetTextRenderMode(obj.raw) == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE
-                             or _covered(obj.get_bounds(), [bounds for later, bounds in pictures if later > k])
-                             for k, obj in texts)
-                if texts and unseen * 2 < len(texts) and largest >= share * width * height:
+                largest = max(((right - left) * (top - bottom) for left, bottom, right, top in
+                               (obj.get_bounds() for obj in objects if obj.type == pdfium.FPDF_PAGEOBJ_IMAGE)), default=0.0)
+                if largest < share * width * height:
+                    continue  # no picture large enough: the text is not weighed
+                texts, unseen, drawn_over = 0, 0, []  # drawn_over: the pictures drawn after the object read next
+                for obj in reversed(objects):
+                    if obj.type == pdfium.FPDF_PAGEOBJ_IMAGE:
+                        drawn_over.append(obj.get_bounds())
+                        continue
+                    texts += 1
+                    unseen += (pdfium.FPDFTextObj_GetTextRenderMode(obj.raw) == pdfium.FPDF_TEXTRENDERMODE_INVISIBLE
+                               or _covered(obj.get_bounds(), drawn_over))
+                if texts and unseen * 2 < texts:
                     found[index] = largest / (width * height)
             finally:
                 page.close()
