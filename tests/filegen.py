@@ -244,14 +244,16 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def render_gongwen_page(
-    lines: list[tuple[str, str]], *, seal_text: str | None = None, size: tuple[int, int] = _A4_PIXELS, seed: int = 0
+    lines: list[tuple[str, str]], *, seal_text: str | None = None, size: tuple[int, int] = _A4_PIXELS, seed: int = 0,
+    seal_ink: tuple[int, int, int] = SEAL_RED,
 ):
     """A scanned 公文 page as a Pillow image, and the text printed on it (one string per line).
 
     ``lines`` are (kind, text) with kind ``masthead`` (red, larger still, centred: a 红头), ``title``
     (centred, large), ``centre``, ``left``, ``body`` (paragraph: two-character first-line indent,
     wrapped at 28 characters as GB/T 9704 sets) or ``right``. With ``seal_text`` a red seal (公章) is stamped across the last two lines, as on a
-    signed document: multiplied onto the page like ink, so the text under it stays dark.
+    signed document: multiplied onto the page like ink, so the text under it stays dark. ``seal_ink``
+    is its colour: a stamp pressed hard and scanned dark is far from paper even in the red channel.
     """
     import numpy as np
     from PIL import Image, ImageChops, ImageDraw, ImageFilter
@@ -286,14 +288,14 @@ def render_gongwen_page(
         y += int(char * 0.4) if kind == "title" else 0
     if seal_text:
         x_mid, top, _ = placed[-2]
-        page = ImageChops.multiply(page, _seal(size, (x_mid, top + int(char * 0.9)), seal_text))
+        page = ImageChops.multiply(page, _seal(size, (x_mid, top + int(char * 0.9)), seal_text, seal_ink))
     rng = np.random.default_rng(seed)  # scanner noise and a little blur
     pixels = np.asarray(page, dtype=np.int16) + rng.normal(0, 6, (height, width, 1)).astype(np.int16)
     page = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.5))
     return page, printed
 
 
-def _seal(size: tuple[int, int], centre: tuple[int, int], text: str):
+def _seal(size: tuple[int, int], centre: tuple[int, int], text: str, ink: tuple[int, int, int] = SEAL_RED):
     """A round red seal on white: ring, star and the issuer's name along the top of the ring."""
     import math
 
@@ -303,12 +305,12 @@ def _seal(size: tuple[int, int], centre: tuple[int, int], text: str):
     draw = ImageDraw.Draw(layer)
     cx, cy = centre
     radius = 120
-    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=SEAL_RED, width=9)
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=ink, width=9)
     star = [
         (cx + (36 if k % 2 == 0 else 14) * math.sin(k * math.pi / 5), cy - (36 if k % 2 == 0 else 14) * math.cos(k * math.pi / 5))
         for k in range(10)
     ]
-    draw.polygon(star, fill=SEAL_RED)
+    draw.polygon(star, fill=ink)
     font = _cjk_font(30)
     sweep = math.radians(240)
     for k, character in enumerate(text):
@@ -318,7 +320,7 @@ def _seal(size: tuple[int, int], centre: tuple[int, int], text: str):
         glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
         gx = cx + (radius - 32) * math.sin(angle) - 20
         gy = cy - (radius - 32) * math.cos(angle) - 20
-        layer.paste(Image.new("RGB", (40, 40), SEAL_RED), (int(gx), int(gy)), glyph)
+        layer.paste(Image.new("RGB", (40, 40), ink), (int(gx), int(gy)), glyph)
     return layer
 
 

@@ -114,6 +114,22 @@ def test_red_channel_removes_the_seal_and_keeps_the_ink(sealed_scan) -> None:
     assert grey[ink].mean() < 80
 
 
+@pytest.mark.system
+@needs_font
+def test_a_seal_pressed_hard_and_scanned_dark_is_read_past(tmp_path: Path) -> None:
+    # a real notice's seal (北京交通大学's) kept a fifth of its ink in the red channel, and OCR read
+    # one of its characters into the signature ("本科生院大"); here "人" of the signing body read "大"
+    image, printed = render_gongwen_page(SCANNED_NOTICE, seal_text=ISSUER, seal_ink=(168, 52, 60))
+    doc = load_document(make_image_pdf(tmp_path / "扫描件 浦府办12号.pdf", [image]))
+    assert doc.meta.issuer == ISSUER and doc.meta.date == "2021-05-13"
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    seal = (rgb[:, :, 0] > 140) & (rgb[:, :, 1] < 80) & (rgb[:, :, 2] < 90)
+    ink = rgb.max(axis=2) < 60
+    grey = seal_free(image)[:, :, 0].astype(int)
+    assert seal.sum() > 5000 and rgb[:, :, 0][seal].mean() < 185  # darker than paper in the red channel
+    assert grey[seal].mean() > 235 and grey[ink].mean() < 80
+
+
 def test_ocr_off_refuses_a_scan_by_name_with_the_reason(tmp_path: Path) -> None:
     from PIL import Image
 

@@ -37,6 +37,12 @@ _PROGRESS_FROM_PAGES = 3  # show a per-page progress bar on scans at least this 
 # an A4 page at 150 dpi, two characters) is blank: read as empty, without OCR (about 6 s a page)
 _ON_END = 1.5  # a line box this many times taller than wide stands on end
 BLANK_INK_SHARE = 0.0002
+_RED_MARGIN = 40  # a seal's inked pixels: red this far above green
+_TINT = 20  # any pixel with red this far above green holds some seal ink (its edges, blurred)
+_INKED = 0.6  # and green below this share of paper's
+_SEAL_PIXELS = 500  # fewer such pixels than this: no seal
+_MOST_RED_IN_RED = 0.5  # a red ink darkens red at most half as fast as green
+_LIGHT_SEAL = 0.08  # a seal darkening red less than this against green is left to the red channel
 
 log = logging.getLogger(__name__)
 _engine = None
@@ -81,13 +87,40 @@ def _recogniser():
 
 
 def seal_free(image: Image.Image, bands: list[tuple[int, int, int, int]] | None = None) -> np.ndarray:
-    """The page as greyscale from its red channel (red seals vanish) except where red print is a
-    masthead (read from the green channel, so it stays dark), in the 3 channels OCR expects."""
+    """The page as greyscale from its red channel (red seals vanish; a dark one is lightened by
+    ``_without_seal``) except where red print is a masthead (read from the green channel, so it
+    stays dark), in the 3 channels OCR expects."""
     rgb = _rgb(image)
-    grey = rgb[:, :, 0].copy()
-    for top, bottom, left, right in masthead_bands(rgb) if bands is None else bands:
+    bands = masthead_bands(rgb) if bands is None else bands
+    grey = _without_seal(rgb, bands)
+    for top, bottom, left, right in bands:
         grey[top:bottom, left:right] = rgb[top:bottom, left:right, 1]
     return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+
+
+def _without_seal(rgb: np.ndarray, bands: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """The page's red channel with a seal's ink taken out, as far as its colour shows it.
+
+    Seal ink is a red glaze: under ``d`` of it the red and green channels are darkened as
+    exp(-d a_r) and exp(-d a_g), and print under it darkens both by one factor t. With k = a_r / a_g,
+    read off the seal's own pixels (ln r = k ln g), t = (ln r - k ln g) / (1 - k): grey print keeps
+    its red channel, and a seal pressed hard, darker than paper even in the red channel (OCR read
+    its characters into the signature), is lightened toward paper. A seal as light as paper in the
+    red channel already is left as it is: its texture there is the print under it.
+    """
+    r, g = rgb[:, :, 0], rgb[:, :, 1]
+    redness = r.astype(np.int16) - g
+    inked = (redness > _RED_MARGIN) & (g < _INKED * 255)
+    for top, bottom, left, right in bands:  # a masthead's red is another ink
+        inked[top:bottom, left:right] = False
+    if inked.sum() < _SEAL_PIXELS:
+        return r.copy()
+    log_r, log_g = (np.log(np.maximum(channel, 1).astype(np.float32) / 255.0) for channel in (r, g))
+    k = float(np.clip(np.median(log_r[inked] / log_g[inked]), 0.0, _MOST_RED_IN_RED))
+    if k < _LIGHT_SEAL:
+        return r.copy()
+    print_share = np.exp(np.minimum((log_r - k * log_g) / (1.0 - k), 0.0))
+    return np.where(redness > _TINT, np.round(255.0 * print_share), r).astype(np.uint8)
 
 
 def _rgb(image: Image.Image) -> np.ndarray:
