@@ -394,7 +394,8 @@ _PITCH = 28.0
 
 def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str | None = None,
                      number_gap: float | None = None, title_space: float = 20.0, masthead_pitch: float = 38.0,
-                     title_pitch: float = 32.0, framed: bool = False, masthead_spread: bool = False) -> Path:
+                     title_pitch: float = 32.0, framed: bool = False, masthead_spread: bool = False,
+                     watermark: tuple[str, float, tuple[float, float, float]] | None = None) -> Path:
     """A 公文 PDF laid out as Word prints one: justified lines that run to the right margin, first-line
     indents, a centred title block, red masthead, signature and 版记, "— N —" page numbers.
 
@@ -418,6 +419,8 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
     cell's text wrapped inside its cell; a cell given as None is merged with the cell above it (no
     rule between them, its text in the top one). ``framed`` draws a ruled frame round each page's
     text, a rule under its first block (a form's 稿纸: two "cells", one holding the page's text).
+    ``watermark`` is (text, opacity, grey fill) tiled at 30 degrees over every page, drawn last, as
+    a trading platform stamps who downloaded a file and when.
     """
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for number, blocks in enumerate(pages, start=1):
@@ -440,9 +443,26 @@ def make_gongwen_pdf(path: Path, pages: list[list[tuple]], running_header: str |
         pdf.setFillColorRGB(0, 0, 0)
         pdf.setFont(CJK_FONT, 14)
         pdf.drawCentredString(_TEXT_LEFT + _TEXT_WIDTH / 2, 50 if number_gap is None else y + _PITCH - BODY_PT - number_gap * _PITCH, f"— {number} —")
+        if watermark:
+            _tile_watermark(pdf, *watermark)
         pdf.showPage()
     pdf.save()
     return Path(path)
+
+
+def _tile_watermark(pdf: canvas.Canvas, text: str, opacity: float, grey: tuple[float, float, float]) -> None:
+    pdf.saveState()
+    pdf.setFillAlpha(opacity)
+    pdf.setFillColorRGB(*grey)
+    pdf.setFont(CJK_FONT, 12)
+    for x in range(0, int(A4[0]), 170):
+        for y in range(0, int(A4[1]), 120):
+            pdf.saveState()
+            pdf.translate(x, y)
+            pdf.rotate(30)
+            pdf.drawString(0, 0, text)
+            pdf.restoreState()
+    pdf.restoreState()
 
 
 def map_glyph_wrongly(path: Path, printed: str, read_as: str) -> Path:

@@ -279,6 +279,26 @@ def test_a_title_mark_a_font_maps_to_a_space_is_read_as_printed(tmp_path: Path) 
     assert (doc.meta.title, doc.text.split("\n")[0]) == (title, title)
 
 
+@pytest.mark.parametrize("opacity, grey", [(0.1, (0.0, 0.0, 0.0)), (1.0, (0.8, 0.8, 0.8))], ids=["see-through", "pale"])
+def test_a_watermark_tiled_over_the_pages_is_no_part_of_the_text(tmp_path: Path, opacity: float, grey: tuple) -> None:
+    """A trading centre's notices came with "电力市场交易平台 2025年12月1日 10:35:45" tiled at a slant
+    over every page at 10% opacity; its characters ran into every line (311 broken lines, the
+    title, 文号 and signature lost: test19). Text drawn see-through, or pale at a slant, is a
+    watermark's."""
+    title = "东海市电力交易中心关于印发《电力市场交易实施细则》的通知"
+    body = ("为完善中长期市场交易机制，丰富中长期交易品种，增强中长期市场交易的灵活性和流动性，做好中长期市场与国家政策、"
+            "各类型市场间的衔接，本中心结合市场实际修订形成了本细则。该细则在充分征求市场经营主体意见的基础上，经市电力市场"
+            "管理委员会书面表决通过，现印发给你们，请遵照执行。")
+    pdf = make_gongwen_pdf(tmp_path / "通知.pdf", [[("masthead", "东海市电力交易中心文件"), ("number", "东电交易〔2025〕126号"),
+                                                   ("title", [title]), ("recipient", "各市场成员："), ("body", body),
+                                                   ("right", "东海市电力交易中心"), ("right", "2025年11月21日")]],
+                           watermark=("电力市场交易平台 2025年12月1日 10:35:45", opacity, grey))
+    doc = load_document(pdf)
+    assert (doc.meta.title, doc.meta.doc_number, doc.meta.issuer, doc.meta.date) == (
+        title, "东电交易〔2025〕126号", "东海市电力交易中心", "2025-11-21")
+    assert body in doc.text and "交易平台" not in doc.text.replace(body, "")
+
+
 @pytest.mark.system
 @pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the scan: apt-get install fonts-noto-cjk")
 def test_upright_lines_of_a_black_and_white_scan_are_read_as_they_stand(tmp_path: Path) -> None:

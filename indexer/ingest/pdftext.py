@@ -11,6 +11,7 @@ pdfium reports as a control character.
 from __future__ import annotations
 
 import ctypes
+import math
 
 import pypdfium2.raw as pdfium
 
@@ -21,6 +22,9 @@ from indexer.ingest.tables import RULE_WIDTH, Rule
 _RUN_GAP = 0.5  # characters further apart than this share of their size start a new run
 _SAME_LINE = 0.3  # baselines within this share of the size are one line
 _DRAWN_HYPHEN = {"\u00ad": "-"}
+_SEE_THROUGH = 128  # fill opacity (of 255) below which a character is a watermark over the page
+_PALE = 180  # a character this light in every channel, set at a slant, is a watermark too
+_SLANT = 10  # degrees off the page's axes: a slanted line, not an italic one turned by the font
 
 
 def page_boxes(data: bytes) -> list[list[Box]]:
@@ -139,8 +143,19 @@ def _char(textpage, index: int, height: float):
     alpha = ctypes.c_uint()
     is_red = False
     if pdfium.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha):
+        if _watermark(alpha.value, min(red.value, green.value, blue.value), pdfium.FPDFText_GetCharAngle(textpage, index)):
+            return None
         is_red = red_ink(red.value, green.value, blue.value)
     return (_DRAWN_HYPHEN.get(text, text), left, height - top, right, height - bottom, size, is_red)
+
+
+def _watermark(alpha: int, darkest: int, angle: float) -> bool:
+    """Whether a character is a watermark's ("电力市场交易平台 2025年12月1日 10:35:45" tiled across every
+    page at 10% opacity): drawn see-through, or pale and slanted. A slant alone is italic type, and
+    fully transparent text (alpha 0) is a scan's hidden OCR layer, which is the page's text."""
+    degrees = math.degrees(angle) % 90
+    slanted = min(degrees, 90 - degrees) > _SLANT
+    return 0 < alpha < _SEE_THROUGH or (darkest >= _PALE and slanted)
 
 
 def _covered(bounds: tuple[float, float, float, float], pictures: list[tuple[float, float, float, float]]) -> bool:
