@@ -695,15 +695,15 @@ def _ofd_text(ident: int, x: float, y: float, size: float, text: str, red: bool)
 def make_flowing_pdf(path: Path, paragraphs: list[tuple[int, str]]) -> Path:
     """Body paragraphs set as a word processor sets them (WPS): flush left and not spread, each first
     line indented by its paragraph's indent (characters). A line breaks between any two characters
-    but never inside a number or a Latin word ("118.46"): where one does not fit, the line stops short
-    of the margin and the word opens the next line."""
+    but never inside a number or a Latin word ("118.46", "（¥20,000.00" with its bracket and sign): where
+    one does not fit, the line stops short of the margin and the word opens the next line."""
     pdf = canvas.Canvas(str(path), pagesize=A4)
     right = _TEXT_LEFT + _TEXT_WIDTH
     y = A4[1] - 100
     for indent, text in paragraphs:
         x = _TEXT_LEFT + indent * BODY_PT
         line = ""
-        for word in re.findall(r"[0-9A-Za-z.,%]+|.", text):
+        for word in re.findall(r"(?:[（(]?[¥￥])?[0-9A-Za-z.,%]+|.", text):
             if line and x + pdfmetrics.stringWidth(line + word, CJK_FONT, BODY_PT) > right + 0.01:
                 pdf.setFont(CJK_FONT, BODY_PT)
                 pdf.drawString(x, y - BODY_PT, line)

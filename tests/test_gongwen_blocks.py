@@ -488,6 +488,14 @@ def test_a_line_broken_before_a_number_that_did_not_fit_goes_on(tmp_path: Path) 
     assert doc.text.split("\n") == ["一年来，各项工作有序推进。", cut_short + rest, item + rest, "特此说明。"], doc.text
 
 
+def test_a_line_broken_before_a_bracketed_amount_that_did_not_fit_goes_on(tmp_path: Path) -> None:
+    """An amount in figures after one in words, "（¥20,000.00）", is never broken, nor its bracket left
+    at a line's end: a regulator's 制作说明 (test19) broke its paragraphs before each one."""
+    text = "罚款数额用中文大写填写，如“罚款人民币贰万元整（¥20,000.00）”。其他文书的填写参照本说明执行，不另行通知。"
+    doc = load_document(make_flowing_pdf(tmp_path / "说明.pdf", [(2, "一、填写要求。"), (2, text), (2, "特此说明。")]))
+    assert doc.text.split("\n") == ["一、填写要求。", text, "特此说明。"], doc.text
+
+
 @pytest.mark.parametrize("number", ["XXX〔2023〕X号", "东府办〔2026〕  号"])
 def test_a_doc_number_left_to_fill_in_is_no_title(number: str) -> None:
     """A draft's or a template's 版头 prints the 文号 with its serial left blank or held by a placeholder;

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 import statistics
+from unicodedata import east_asian_width
 
 from indexer.ingest.layout import Box, Row, char_width, page_rows
 from indexer.ingest.tables import Rule
@@ -59,8 +60,9 @@ ITEM_MARKER = re.compile(
     r"^(?:[（(](?:[一二三四五六七八九十百]+|\d{1,3}|[A-Za-z])[)）]|(?:[一二三四五六七八九十百]+|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])"
     r"(?:[)）、]|[.．](?!\d))|\d{1,3}(?:\.\d{1,3})+(?=\s)|[①-⑳]|\[\d{1,3}\])"
 )
-# a word a line is never broken inside: a number ("118.46", "4.92%") or a run of Latin letters
-_UNBROKEN_WORD = re.compile(r"^[0-9A-Za-z.,%‰]+")
+# a word a line is never broken inside: a number ("118.46", "4.92%", "（¥20,000.00）" with the bracket
+# and currency sign before it, which may not end a line) or a run of Latin letters
+_UNBROKEN_WORD = re.compile(r"^(?:[（(]?[¥￥$])?[0-9A-Za-z.,%‰]+")
 # closing punctuation, which may not open a line (禁则): the character or number before it wraps with it
 _CLOSING = re.compile("[，。、；：！？）》」』”’]+")
 _HELD_TOGETHER = re.compile(rf"^[\u3400-\u9fff]{_CLOSING.pattern}")
@@ -348,7 +350,8 @@ def _word_did_not_fit(row: Row, below: Row, right: float, width: float) -> bool:
         return False
     if word:  # with the closing punctuation after it, which goes down with it ("0%，")
         closing = _CLOSING.match(opening, word.end())
-        needed = len(word.group()) * width / 2 + (closing.end() - closing.start() if closing else 0) * width
+        needed = sum(width if east_asian_width(char) in "FW" else width / 2 for char in word.group()) \
+            + (closing.end() - closing.start() if closing else 0) * width
         return row.x1 + needed > right - _WORD_SLACK * width
     # no line starts with closing punctuation: the character before it goes down with it ("…万" | "元，")
     held = _HELD_TOGETHER.match(opening)
