@@ -810,3 +810,17 @@ def test_a_co_signers_name_wrapped_in_its_column_is_one_name() -> None:
     assert meta.issuers == ["东海市“一港双城”（城镇化）工作委员会办公室", "东海市行政审批局"]
     lines[3:5] = ["请各区教育局认真执行"]
     assert extract_metadata("\n".join(lines)).issuers == ["东海市行政审批局", "工作委员会办公室"]
+
+
+def test_a_title_whose_first_line_breaks_inside_a_joint_issuers_name_is_read_whole(tmp_path: Path) -> None:
+    """A joint notice's title opens with both issuers and breaks inside the second's name ("……国家能源局
+    西北" / "监管局关于印发……", test19): the layout set the three lines as one title, and the heading
+    was read from the line holding 关于, which lost the first line and its issuers."""
+    lines = ["东海省发展和改革委员会 国家能源局东北", "监管局关于印发《东海省新型储能参与电力", "市场交易实施方案》的通知"]
+    pdf = make_gongwen_pdf(tmp_path / "通知.pdf", [[("title", lines), ("number", "东发改运行〔2024〕377号"),
+                                                   ("recipient", "各设区市发展改革委："),
+                                                   ("body", "为加快推动东海省新型储能健康发展，编制形成本方案，现予以印发。"),
+                                                   ("right", "东海省发展和改革委员会"), ("right", "2024年3月7日")]])
+    doc = load_document(pdf)
+    assert doc.meta.title.replace(" ", "") == "".join(lines).replace(" ", "")
+    assert doc.text.split("\n")[0].replace(" ", "") == doc.meta.title.replace(" ", "")

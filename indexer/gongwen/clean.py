@@ -209,6 +209,11 @@ def _mark_heading(lines: list[Line]) -> list[Line]:
     first, last = found
     while lines[last].ends is False and last + 1 < len(lines):  # the layout shows the title going on
         last += 1
+    # and into it: joint issuers over the title's first line, broken inside a name ("……国家能源局西北" |
+    # "监管局关于……"), set as its lines are; a title says 关于 once (a browser's header above repeats it)
+    while first > 0 and lines[first - 1].ends is False and not lines[first - 1].masthead \
+            and "关于" not in lines[first - 1].text:
+        first -= 1
     lines[last].closes = True
     if not starts_heading(texts[first]):
         return lines
