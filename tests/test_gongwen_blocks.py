@@ -773,6 +773,7 @@ def test_a_date_under_the_copy_line_without_yinfa_is_the_printing_date() -> None
 @pytest.mark.parametrize(("signature", "issuers"), [
     (["东海电力工程顾问集团有限公司", "开发投资公司"], ["东海电力工程顾问集团有限公司开发投资公司"]),
     (["东海大学", "研究生院"], ["东海大学研究生院"]),
+    (["中国铁路东海局集团有限公司", "工程质量安全监督站"], ["中国铁路东海局集团有限公司工程质量安全监督站"]),
     (["国家电网有限公司", "中国南方电网有限责任公司"], ["国家电网有限公司", "中国南方电网有限责任公司"]),
     (["东海大学", "东海市教育局"], ["东海大学", "东海市教育局"]),
     (["东海大学", "西海大学"], ["东海大学", "西海大学"]),
@@ -810,6 +811,20 @@ def test_a_co_signers_name_wrapped_in_its_column_is_one_name() -> None:
     assert meta.issuers == ["东海市“一港双城”（城镇化）工作委员会办公室", "东海市行政审批局"]
     lines[3:5] = ["请各区教育局认真执行"]
     assert extract_metadata("\n".join(lines)).issuers == ["东海市行政审批局", "工作委员会办公室"]
+
+
+def test_a_form_notice_titled_by_its_kind_with_its_number_on_a_label_line() -> None:
+    """A railway supervision station's 内部监督通知书 (test19): "签发：" left blank over the title, the
+    title a kind alone ("……通知书"), the 文号 behind "编号：" with a category and a project between the
+    year and the number. The blank label was read as the 主送 and closed the heading zone above the
+    title; the 文号 and the title were lost."""
+    lines = ["签发：", "内部监督通知书", "编号：东海站[2025]（通知）沿海二线08号", "沿海铁路工程建设指挥部：",
+             "2025年8月6日，东海监督站对沿海二线项目开展了监督检查。现将有关情况通知如下：", "一、总体情况",
+             "本次对2个施工标段的质量安全和内业资料进行监督检查。", "国铁集团工程质量监督局东海监督站", "2025年8月13日"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.title, meta.doc_number, meta.recipients) == ("内部监督通知书", "东海站〔2025〕（通知）沿海二线08号",
+                                                             ["沿海铁路工程建设指挥部"])
+    assert (meta.issuer, meta.date) == ("国铁集团工程质量监督局东海监督站", "2025-08-13")
 
 
 def test_a_title_whose_first_line_breaks_inside_a_joint_issuers_name_is_read_whole(tmp_path: Path) -> None:

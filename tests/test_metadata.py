@@ -194,3 +194,11 @@ def test_proposal_numbers_in_the_forms_staff_meet(written, expected):
 def test_doc_number_with_di_in_any_bracket(written):
     assert find_doc_number(written) == "临建建议字〔2025〕第1号"
     assert normalize_doc_number(written) == normalize_doc_number("临建建议字〔2025〕1号")
+
+
+@pytest.mark.parametrize("written", ["东海站[2025]（通知）沿海二线08号", "东海站〔2025〕(通知)沿海二线8号", "东海站【2025】（通知）沿海二线 08 号"])
+def test_doc_number_with_a_category_and_project_between_year_and_number(written):
+    """A supervision station numbers its notices 南宁站[2025]（通知）钦防二线08号 (test19)."""
+    assert normalize_doc_number(written) == "东海站〔2025〕（通知）沿海二线8号"
+    assert normalize_doc_number(find_doc_number(f"编号：{written}") or "") == "东海站〔2025〕（通知）沿海二线8号"
+    assert normalize_doc_number(written) != normalize_doc_number("东海站〔2025〕（通知）沿海一线8号")

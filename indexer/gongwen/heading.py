@@ -21,6 +21,7 @@ from indexer.gongwen.numbers import DOC_NUMBER, doc_number_line
 # 统计公报, a 政府信息公开工作年报), its kind closing its title as a 公文's does
 REPORT_KINDS = ("预算", "决算", "公报", "年报")
 KINDS = (
+    "通知书", "决定书", "意见书", "告知书", "倡议书", "报告书", "建议书", "责任书", "承诺书",  # 内部监督通知书, 行政处罚决定书
     "会办意见", "答复意见", "办理意见", "答复", "回复", "复函", "批复", "报告", "请示", "通知", "通报", "决定", "决议",
     "意见", "方案", "计划", "规划", "办法", "规定", "条例", "细则", "纪要", "公告", "通告", "函", "命令", "说明",
     "情况", "要点", "总结", "指南", "指引", "标准", "规则", "解释", "法", "制度", "规程", "守则", "章程", "准则", "须知",
@@ -41,7 +42,7 @@ _SALUTATION = re.compile(
 # "现将有关事项通知如下：". A 主送 line names bodies or people; none of them ends in 是/为/如下, or is "X是……的……"
 _INTRODUCES = re.compile(r"(?:是|为|如下|以下|下列|包括|有|即)[:：]$|是[^，,、：:]*的")
 _MASTHEAD = re.compile(
-    r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^(?:特急|加急|平急|特提|急件)$"
+    r"文件$|^(?:信息)?公开(?:属性|方式)|^(?:主动|依申请|不予)公开|公开$|^签发人|^签发[:：]|^(?:特急|加急|平急|特提|急件)$"
     r"|^(?:绝密|机密|秘密)|^\d{1,8}$|★"
 )
 _STANDARD_COVER = re.compile("(?:企业|团体|行业|地方|国家)标准$")  # a standard's cover names its class, not its title
@@ -53,7 +54,8 @@ ZONE_LINES = 25  # a heading stands near the top; the body's headings (一、…
 
 def is_salutation(line: str) -> bool:
     """The 主送 (salutation) opening a letter: addressees and a colon, not a sentence that introduces a list."""
-    return bool(_SALUTATION.search(line)) and "。" not in line[:40] and not introduces(line)
+    return bool(_SALUTATION.search(line)) and "。" not in line[:40] and not introduces(line) \
+        and not _MASTHEAD.search(line.strip())  # "签发人：" left blank is the 版头's
 
 
 def introduces(line: str) -> bool:

@@ -82,7 +82,7 @@ _BRACKETED_DATE = re.compile(r"[（(]\s*(.{6,16}?)\s*(?:通过|印发)?\s*[）)]
 _PLACE = re.compile(r"^[\u4e00-\u9fff]{1,6}?[省市县区州盟旗]")  # a name opening with its place: "唐山市", "东海省"
 # a company or a university signing over one of its own units, and the units it signs over
 _PARENT = re.compile(r"(?:集团|集团公司|有限公司|有限责任公司|大学)$")
-_UNIT = re.compile(r"(?:公司|部|处|院|中心|办公室|研究所)$")
+_UNIT = re.compile(r"(?:公司|部|处|院|中心|办公室|所|站|科)$")
 _UNIT_CHARS = 10
 _NATIONWIDE = re.compile(r"^(?:中国|中华|国家|全国)")
 _COPIED_TO = re.compile(r"^抄送[:：]")  # the 版记's 抄送 line; its 印发 line stands under it
@@ -396,7 +396,7 @@ def _first_title_line(header: list[str]) -> str | None:
 def _find_recipients(header: list[str], lines: list[str]) -> list[str]:
     recipients = []
     for line in header:
-        if _RECIPIENT_LINE.match(line) and len(line) <= 120 and not introduces(line):
+        if _RECIPIENT_LINE.match(line) and len(line) <= 120 and not introduces(line) and is_salutation(line):
             recipients = _split_items(line.rstrip("：:"))
             break
     for item in _label_items(lines, "主送"):

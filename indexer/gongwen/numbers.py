@@ -18,8 +18,10 @@ CLOSE = "〕]］)】）﹞"
 _O, _C = f"[{re.escape(OPEN)}]", f"[{re.escape(CLOSE)}]"
 # 普教办〔2024〕3号 in running (NFKC-normalised) text; the issuer abbreviation is optional
 DOC_NUMBER_IN_TEXT = re.compile(rf"([{CJK}]{{0,12}})\s*{_O}\s*((?:19|20)\d\d)\s*{_C}\s*(第?)\s*(\d{{1,5}})\s*号")
-# the same with its issuer, as printed in a header: spaces and any bracket
-DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})\s*{_O}\s*(\d{{4}})\s*{_C}\s*(第?)\s*(\d{{1,5}})\s*号")
+# the same with its issuer, as printed in a header: spaces and any bracket; between the year and
+# the number a category in brackets and the project it is about may stand: 南宁站〔2025〕（通知）钦防二线08号
+_PART = rf"(?:{_O}[{CJK}]{{1,4}}{_C}[{CJK}]{{0,6}})?"
+DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})\s*{_O}\s*(\d{{4}})\s*{_C}\s*({_PART})\s*(第?)\s*(\d{{1,5}})\s*号")
 # a 文号 line of a 版头, perhaps followed by the reply's category: 华建复〔2017〕5号（B类）
 DOC_NUMBER_LINE = re.compile(rf"{DOC_NUMBER.pattern}\s*(?:{_O}?\s*[A-Da-d]\s*类?\s*{_C}?)?")
 
@@ -47,6 +49,7 @@ PROPOSAL_IN_TEXT = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _BRACKETED_LINE = re.compile(r"^[(（](.+)[)）]$")
+_NUMBER_LABEL = re.compile(r"^(?:编号|文号|发文字号)[:：]")  # a form's label before its 文号: "编号：南宁站〔2025〕……"
 
 
 def normalize_doc_number(value: str) -> str:
@@ -54,16 +57,25 @@ def normalize_doc_number(value: str) -> str:
     and searched (else the text, unspaced)."""
     text = _SPACE.sub("", unicodedata.normalize("NFKC", value))
     match = DOC_NUMBER_IN_TEXT.fullmatch(text)
-    if not match:
-        return text
-    issuer, year, _, number = match.groups()
-    return f"{issuer}〔{year}〕{int(number)}号"
+    if match:
+        issuer, year, _, number = match.groups()
+        return f"{issuer}〔{year}〕{int(number)}号"
+    match = DOC_NUMBER.fullmatch(text)
+    if match:
+        issuer, year, part, _, number = match.groups()
+        return f"{issuer}〔{year}〕{_round_brackets(part)}{int(number)}号"
+    return text
 
 
 def display_doc_number(match: re.Match[str]) -> str:
     """A DOC_NUMBER match as shown: 〔〕 brackets, the 第 kept where it was printed."""
-    issuer, year, di, number = match.group(1, 2, 3, 4)
-    return f"{issuer}〔{year}〕{di}{number}号"
+    issuer, year, part, di, number = match.group(1, 2, 3, 4, 5)
+    return f"{issuer}〔{year}〕{_round_brackets(part)}{di}{number}号"
+
+
+def _round_brackets(part: str) -> str:
+    """A category's brackets as （）, whichever were printed."""
+    return re.sub(_O, "（", re.sub(_C, "）", part))
 
 
 def find_doc_number(text: str) -> str | None:
@@ -77,7 +89,7 @@ def doc_number_line(line: str) -> str | None:
     number a licence or certificate prints in that place (用字第530902202200014号). A regulation
     published by a 公告 prints the 公告's number in round brackets under its title
     ("（证监会公告[2013]26号）"): that is its 文号 line too."""
-    text = _SPACE.sub("", line)
+    text = _NUMBER_LABEL.sub("", _SPACE.sub("", line))
     match = DOC_NUMBER_LINE.fullmatch(text) or DOC_NUMBER_LINE.fullmatch(_BRACKETED_LINE.sub(r"\1", text))
     if match:
         return display_doc_number(match)
