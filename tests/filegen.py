@@ -840,7 +840,8 @@ def make_pictured_head_pdf(path: Path, head: list[tuple[str, int, bool]], number
                            signature: str, date: str, spaced: bool = False) -> Path:
     """A 公文 as an office's Word template makes one: the masthead and the title are pictures pasted in
     (each line of ``head``: text, size in points, red), the 文号, body, signature and date its text
-    layer. ``spaced`` sets the signature letter-spaced, a character's width apart ("河 池 学 院")."""
+    layer. ``spaced`` sets the signature letter-spaced, a character's width apart ("河 池 学 院"). With
+    no red "……文件" line in ``head`` the 文号 stands under it (a title alone pasted in as a picture)."""
     from PIL import Image, ImageDraw
     from reportlab.lib.utils import ImageReader
 
@@ -857,6 +858,10 @@ def make_pictured_head_pdf(path: Path, head: list[tuple[str, int, bool]], number
             pdf.setFont(CJK_FONT, BODY_PT)
             pdf.drawCentredString(middle, y - BODY_PT, number)
             y -= 2.5 * _PITCH
+    if not any(red and text.endswith("文件") for text, _, red in head):
+        pdf.setFont(CJK_FONT, BODY_PT)
+        pdf.drawCentredString(middle, y - BODY_PT, number)
+        y -= 2 * _PITCH
     pdf.setFont(CJK_FONT, BODY_PT)
     for paragraph in body:
         for k, line in enumerate(_justified_lines(paragraph, 2)):

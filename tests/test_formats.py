@@ -246,6 +246,21 @@ def test_a_masthead_and_title_pasted_in_as_pictures_are_read(tmp_path: Path) -> 
 
 @pytest.mark.system
 @pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the pictures: apt-get install fonts-noto-cjk")
+def test_a_title_alone_pasted_in_as_a_picture_line_is_read(tmp_path: Path) -> None:
+    """A university's notice has its title, one line in bold, pasted in as a picture over a text
+    layer that begins at its 文号 (test22): the picture covers 1.5% of the page, under the share a
+    masthead and title together take, and the title was lost. A picture clear of the text, above
+    it, a third of the page wide and shaped like a line of print is read by OCR."""
+    title = "关于试行东海大学本科课程学分绩点计算办法的通知"
+    pdf = make_pictured_head_pdf(tmp_path / "通知.pdf", [(title, 16, False)], "(2012)东大教10号", SCHOOL_BODY,
+                                 "东海大学教务处", "2012年4月23日")
+    doc = load_document(pdf)
+    assert (doc.meta.title, doc.meta.doc_number) == (title, "〔2012〕东大教10号"), doc.text
+    assert [page.page for page in doc.ocr_pages] == [1]
+
+
+@pytest.mark.system
+@pytest.mark.skipif(not NOTO_SERIF_BOLD.is_file(), reason="no bold CJK serif to draw the pictures: apt-get install fonts-noto-cjk")
 def test_a_letter_spaced_signature_on_a_page_read_by_ocr_too_is_read_once(tmp_path: Path) -> None:
     """On a page read by OCR as well as from its text layer, OCR reads a letter-spaced signature
     ("东 海 学 院") as one word whose middle falls between two of the layer's characters: it joined them

@@ -36,6 +36,11 @@ SPARSE_TEXT = 150  # a page of 公文 holds some 600 characters; a quarter of th
 # page, hold its 版头 or title: a red masthead or a title pasted in as pictures (a seal stands over
 # the signature, lower down; a logo is a hundredth of the page)
 HEAD_PICTURE_SHARE = 0.02
+# or one of them is a line of print: a third of the page wide or more, five times wider than tall and
+# as tall as 8 pt type at least (a title set as a picture; a rule is thinner, a logo squarer)
+HEAD_LINE_WIDTH = 1 / 3
+HEAD_LINE_ASPECT = 5.0
+HEAD_LINE_HEIGHT = 8.0
 
 
 def extract_pdf(path: Path, data: bytes, ocr: OcrMode = "auto") -> tuple[list[str], str | None, list[OcrPage]]:
@@ -120,17 +125,19 @@ def _head_set_as_pictures(data: bytes, boxes: list[Box]) -> bool:
     """Whether the first page, which has a text layer, holds its 版头 or title in pictures: pictures
     in its upper half and over most of its text, which no text box overlaps, cover
     ``HEAD_PICTURE_SHARE`` of it (a college's "河池学院 / 校长办公室文件" and its title pasted in as
-    pictures over a text layer that begins at the 文号; a figure under a page of text is left to it)."""
+    pictures over a text layer that begins at the 文号; a figure under a page of text is left to it), or
+    one of them is a line of print (a university's title over its "(2012)厦大教10号")."""
     if _characters(boxes) < MIN_CHARS_PER_PAGE:
         return False  # a scan: read whole anyway
     (width, height), pictures = page_pictures(data, 0)
     text_middle = statistics.median((box.y0 + box.y1) / 2 for box in boxes)
     clear = [
-        (right - left) * (bottom - top) for left, top, right, bottom in pictures
+        (right - left, bottom - top) for left, top, right, bottom in pictures
         if top < height / 2 and bottom <= text_middle  # over most of the text, as a 版头 and title stand
         and not any(box.x0 < right and left < box.x1 and box.y0 < bottom and top < box.y1 for box in boxes)
     ]
-    return sum(clear) >= HEAD_PICTURE_SHARE * width * height
+    lines = [w for w, h in clear if w >= HEAD_LINE_WIDTH * width and h >= HEAD_LINE_HEIGHT and w >= HEAD_LINE_ASPECT * h]
+    return bool(lines) or sum(w * h for w, h in clear) >= HEAD_PICTURE_SHARE * width * height
 
 
 def _characters(boxes: list[Box]) -> int:
