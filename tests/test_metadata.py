@@ -202,3 +202,11 @@ def test_doc_number_with_a_category_and_project_between_year_and_number(written)
     assert normalize_doc_number(written) == "东海站〔2025〕（通知）沿海二线8号"
     assert normalize_doc_number(find_doc_number(f"编号：{written}") or "") == "东海站〔2025〕（通知）沿海二线8号"
     assert normalize_doc_number(written) != normalize_doc_number("东海站〔2025〕（通知）沿海一线8号")
+
+
+@pytest.mark.parametrize("written", ["(2012)东大教10号", "（2012）东大教10号", "〔2012〕东大教10号"])
+def test_doc_number_printed_year_first(written):
+    """A university prints its 文号 with the year first: "(2012)厦大教10号" (test22)."""
+    text = f"关于试行本科课程学分绩点计算办法的通知\n{written}\n各学院：\n现将有关事项通知如下。"
+    assert extract_metadata(text).doc_number == "〔2012〕东大教10号"
+    assert normalize_doc_number(written) == normalize_doc_number("东大教〔2012〕10号")

@@ -22,6 +22,8 @@ DOC_NUMBER_IN_TEXT = re.compile(rf"([{CJK}]{{0,12}})\s*{_O}\s*((?:19|20)\d\d)\s*
 # the number a category in brackets and the project it is about may stand: 南宁站〔2025〕（通知）钦防二线08号
 _PART = rf"(?:{_O}[{CJK}]{{1,4}}{_C}[{CJK}]{{0,6}})?"
 DOC_NUMBER = re.compile(rf"([{CJK}]{{1,12}})\s*{_O}\s*(\d{{4}})\s*{_C}\s*({_PART})\s*(第?)\s*(\d{{1,5}})\s*号")
+# the year first, as some universities print it: (2012)厦大教10号
+DOC_NUMBER_YEAR_FIRST = re.compile(rf"{_O}\s*(\d{{4}})\s*{_C}\s*([{CJK}]{{1,12}}?)\s*(第?)\s*(\d{{1,5}})\s*号")
 # a 文号 line of a 版头, perhaps followed by the reply's category: 华建复〔2017〕5号（B类）
 DOC_NUMBER_LINE = re.compile(rf"{DOC_NUMBER.pattern}\s*(?:{_O}?\s*[A-Da-d]\s*类?\s*{_C}?)?")
 
@@ -64,6 +66,10 @@ def normalize_doc_number(value: str) -> str:
     if match:
         issuer, year, part, _, number = match.groups()
         return f"{issuer}〔{year}〕{_round_brackets(part)}{int(number)}号"
+    match = DOC_NUMBER_YEAR_FIRST.fullmatch(text)
+    if match:
+        year, issuer, _, number = match.groups()
+        return f"{issuer}〔{year}〕{int(number)}号"
     return text
 
 
@@ -93,6 +99,10 @@ def doc_number_line(line: str) -> str | None:
     match = DOC_NUMBER_LINE.fullmatch(text) or DOC_NUMBER_LINE.fullmatch(_BRACKETED_LINE.sub(r"\1", text))
     if match:
         return display_doc_number(match)
+    year_first = DOC_NUMBER_YEAR_FIRST.fullmatch(text)
+    if year_first:
+        year, issuer, di, number = year_first.groups()
+        return f"〔{year}〕{issuer}{di}{number}号"
     form = FORM_NUMBER.fullmatch(text)
     return form.group() if form else None
 
