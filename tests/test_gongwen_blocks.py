@@ -839,3 +839,18 @@ def test_a_title_whose_first_line_breaks_inside_a_joint_issuers_name_is_read_who
     doc = load_document(pdf)
     assert doc.meta.title.replace(" ", "") == "".join(lines).replace(" ", "")
     assert doc.text.split("\n")[0].replace(" ", "") == doc.meta.title.replace(" ", "")
+
+
+def test_a_notice_issuing_a_document_set_after_it_is_dated_by_its_own_signature() -> None:
+    """A 印发 notice signs and dates itself, then the document it issues follows with its own
+    signature and date (a college's 操作办法, test22): the last date in the file was the document's,
+    and it was taken for the notice's 成文日期."""
+    lines = ["东海大学信息学院文件", "信院〔2024〕12号", "关于印发东海大学信息学院推免综合成绩计算操作办法的通知", "全院各单位：",
+             "《东海大学信息学院推免综合成绩计算操作办法》经学院党政联席会议审议通过，现予以印发，请遵照执行。",
+             "东海大学信息学院", "2024年11月4日", "东海大学信息学院推免综合成绩计算操作办法", "第一条 为规范推免工作，制定本办法。",
+             "第二条 本办法自发布之日起实行。", "东海大学信息学院（特色化示范性软件学院）", "2024年10月28日"]
+    meta = extract_metadata("\n".join(lines), laid_out=True)
+    assert (meta.issuer, meta.date) == ("东海大学信息学院", "2024-11-04")
+    unsigned = lines[:5] + lines[7:]  # no signature of its own: the last one is all there is
+    assert extract_metadata("\n".join(unsigned), laid_out=True).date == "2024-10-28"
+

@@ -78,6 +78,9 @@ _NUMBER_TO_FILL = re.compile(r"^\S{0,12}\s*[〔［\[(（【]\s*(?:19|20)\d\d\s*[
 _RECEIVED = re.compile(r"收文|收件|签收|来文登记|收讫")
 _IN_FORCE = ("实施", "施行", "生效")  # "2025-1-22实施": when it takes effect, not when it was written
 _PRINTED_LINE = 60  # a 版记 印发 line: the printing office and the date
+# a 印发 notice's body issues the document that follows it: its own signature and date come first
+_ISSUES = re.compile(r"(?:现|予以|现予|特)印发|印发给你们|印发给各")
+_ISSUING_LINES = 15
 _BRACKETED_DATE = re.compile(r"[（(]\s*(.{6,16}?)\s*(?:通过|印发)?\s*[）)]")  # "（2018年4月7日）" under a title
 _PLACE = re.compile(r"^[\u4e00-\u9fff]{1,6}?[省市县区州盟旗]")  # a name opening with its place: "唐山市", "东海省"
 # a company or a university signing over one of its own units, and the units it signs over
@@ -275,13 +278,31 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
         if (lines[i].endswith(("印发", "发布")) or imprint) and len(lines[i]) <= _PRINTED_LINE and (stamped := find_date(lines[i])):
             printed = printed or stamped
             continue
-        date = parse_date(_FIELD_LABEL.sub("", lines[i]))
-        if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
+        if (date := _signature_date(lines, i)) is None:
             continue
+        issuing = _issuing_sentence(lines)
+        own = next((k for k in range(issuing + 1, i) if _signature_date(lines, k)), None) if issuing is not None else None
+        if own is not None:  # a notice issuing a document set after it: the document's own date is not the notice's
+            i, date = own, _signature_date(lines, own)
         return _signers_above(lines, i, set_right), date, printed
     # a document sent with its 成文日期 left to fill in ("2013年 月 日") still signs above it
     unfilled = max((i for i, line in enumerate(lines) if _UNFILLED_DATE.match(line)), default=None)
     return (_signers_above(lines, unfilled, set_right) if unfilled is not None else []), None, printed
+
+
+def _signature_date(lines: list[str], i: int) -> str | None:
+    """The date line ``i`` is, where it can be a signature's: short, not a date of taking effect, not
+    a 收文章's."""
+    date = parse_date(_FIELD_LABEL.sub("", lines[i]))
+    if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
+        return None
+    return date
+
+
+def _issuing_sentence(lines: list[str]) -> int | None:
+    """Index of a 印发 notice's sentence that issues the document set after it ("……现予以印发，请遵照执行。"),
+    among the opening lines."""
+    return next((i for i, line in enumerate(lines[:_ISSUING_LINES]) if _ISSUES.search(line) and line.endswith("。")), None)
 
 
 def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> list[str]:
