@@ -854,3 +854,16 @@ def test_a_notice_issuing_a_document_set_after_it_is_dated_by_its_own_signature(
     unsigned = lines[:5] + lines[7:]  # no signature of its own: the last one is all there is
     assert extract_metadata("\n".join(unsigned), laid_out=True).date == "2024-10-28"
 
+
+def test_a_page_number_whose_closing_dash_wrapped_under_it_is_the_footer(tmp_path: Path) -> None:
+    """Word's page field box held "- 9 -" but not "- 10 -": the closing dash wrapped onto a line of its
+    own under the number, and "-10-" stood in the text between the document and its attachment
+    (test22). The number with its dash under it is the page's footer."""
+    body = "为规范推免工作，根据学校有关规定，结合学院实际，制定本办法，请各系、各专业认真遵照执行。"
+    pages = [[(96, 100, 12, body, None), (72, 125, 12, "第二条 本办法由学院推免工作小组负责解释。", None),
+              (283, 762, 12, "- 9 -", None)],
+             [(96, 100, 12, body, None), (72, 125, 12, "第三条 本办法自发布之日起实行。", None),
+              (283, 762, 12, "- 10", None), (283, 778, 12, "-", None)]]
+    doc = load_document(make_placed_pdf(tmp_path / "办法.pdf", pages))
+    assert not any(line.strip("- ").isdigit() or line.strip() == "-" for line in doc.text.split("\n")), doc.text
+    assert doc.text.split("\n")[-1] == "第三条 本办法自发布之日起实行。", doc.text

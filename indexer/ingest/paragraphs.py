@@ -317,6 +317,10 @@ def _foot_number(rows: list[Row], first: int) -> int | None:
     for k in range(len(rows) - 1, max(first, len(rows) - 1 - _FOOTER_ROWS), -1):
         if _MARKED_PAGE_NUMBER.match(rows[k].text.strip()):
             return k
+        # its closing dash wrapped under it, where a two-digit number did not fit Word's field box ("- 10" / "-")
+        wrapped = f"{rows[k - 1].text.strip()} {rows[k].text.strip()}"
+        if k - 1 > first and len(rows[k].text.strip()) == 1 and _MARKED_PAGE_NUMBER.match(wrapped):
+            return k - 1
         if len(rows[k].text.replace(" ", "")) > _FOOTER_CHARS:
             return None
     return None
