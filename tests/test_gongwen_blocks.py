@@ -20,7 +20,15 @@ from indexer.ingest.ocrwords import Piece, cut, line_pitch, placed
 from indexer.ingest.office import soffice
 from indexer.ingest.paragraphs import LINE_WRAP, MASTHEAD_END, PARAGRAPH_END
 
-from filegen import cjk_font_file, make_flowing_pdf, make_gongwen_pdf, make_placed_pdf, make_word97, render_gongwen_page
+from filegen import (
+    cjk_font_file,
+    make_docx,
+    make_flowing_pdf,
+    make_gongwen_pdf,
+    make_placed_pdf,
+    make_word97,
+    render_gongwen_page,
+)
 
 needs_font = pytest.mark.skipif(cjk_font_file() is None, reason="no CJK font to draw scans: apt-get install fonts-noto-cjk")
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
@@ -538,6 +546,19 @@ def test_a_title_property_that_is_the_whole_title_or_another_still_wins() -> Non
                       "研究生进行学位论文报告，答辩委员会和来宾提问，研究生进行解答。"])
     assert extract_metadata(text, title_hint="东海理工大学").title == "东海理工大学研究生论文答辩程序"
     assert extract_metadata(text, title_hint="论文答辩程序（2005年修订）").title == "论文答辩程序（2005年修订）"
+
+
+@pytest.mark.parametrize("declared", ["狂犬病抗体检测实验室名单",
+                                      "为进一步做好携带入境宠物的检疫监管工作，现对有关名单作如下更新："])
+def test_a_title_property_left_short_or_holding_a_sentence_gives_way_to_the_printed_title(
+        tmp_path: Path, declared: str) -> None:
+    """Two customs attachments (test17) declared titles that are not theirs: the printed one with
+    words left out (a property kept from an earlier edition), and the 公告's opening sentence pasted
+    in. The printed title is the title."""
+    printed = "东海海关采信狂犬病抗体检测结果实验室名单"
+    path = make_docx(tmp_path / "名单.docx", ["附件", printed],
+                     table_rows=[["序号", "国家", "实验室名称"], ["1", "奥地利", "AGES Institut"]], title=declared)
+    assert load_document(path).meta.title == printed
 
 
 SIGNED_BY_TWO = ["东海市委办公厅", "东海市人民政府办公厅", "2024年7月24日"]

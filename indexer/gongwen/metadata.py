@@ -155,7 +155,8 @@ def read_metadata(
     hint = None if title_hint is None or _placeholder(title_hint) else title_hint.strip()
     opening, opening_number = _number_at_end(None if heading or _starts_at_salutation(lines) else _first_title_line(header))
     found.offer("doc_number", opening_number, "文号 in brackets at the title's end")
-    found.offer("title", None if _issuer_of(hint, opening) else hint, "title hint (HTML <title>, DOCX properties)")
+    found.offer("title", None if _issuer_of(hint, opening) or _shortened(hint, opening) else hint,
+                "title hint (HTML <title>, DOCX properties)")
     found.offer("title", opening, "opening line")
     doc_title = found.value("title")
 
@@ -205,7 +206,12 @@ def _number_at_end(title: str | None) -> tuple[str | None, str | None]:
 
 
 def _placeholder(title_hint: str | None) -> bool:
-    return not title_hint or not title_hint.strip() or bool(_PLACEHOLDER_TITLE.match(title_hint.strip()))
+    """A declared title that names nothing: empty, a program's default, or a sentence pasted in (a
+    customs attachment's property held its 公告's opening sentence: "为进一步适应……作如下修改：")."""
+    if not title_hint or not title_hint.strip():
+        return True
+    hint = title_hint.strip()
+    return bool(_PLACEHOLDER_TITLE.match(hint)) or "，" in hint or hint.endswith(("：", "。", ":"))
 
 
 def _issuer_of(hint: str | None, opening: str | None) -> bool:
@@ -213,6 +219,16 @@ def _issuer_of(hint: str | None, opening: str | None) -> bool:
     ("华东理工大学" for "华东理工大学" over "研究生论文答辩程序"): the printed title is whole, the property
     is not."""
     return bool(hint and opening and len(opening) > len(hint) and opening.startswith(hint) and is_org(hint))
+
+
+def _shortened(hint: str | None, opening: str | None) -> bool:
+    """Whether a file's title property is the printed title with words left out, every character of it
+    in the printed line and in order ("狂犬病抗体检测实验室名单" for "海关总署采信狂犬病抗体检测结果实验室名单",
+    a property left from the list's earlier edition): the printed title is the fuller one."""
+    if not hint or not opening or len(opening) <= len(hint):
+        return False
+    rest = iter(opening)
+    return all(char in rest for char in hint)
 
 
 def _offer_stated(found: _Found, stated: PageFields, name: str) -> None:
