@@ -809,6 +809,16 @@ def test_a_company_or_university_over_its_own_unit_signs_once(signature: list[st
     assert (meta.issuers, meta.date) == (issuers, "2024-05-24")
 
 
+def test_a_joint_signers_first_character_left_on_the_line_above_is_its_name_s() -> None:
+    """A joint notice re-typeset by an association justified its signature line, so the second
+    signer's first character stood at the end of the first signer's line ("陕西省发展和改革委员会
+    国" / "家能源局西北监管局", test19): the walk up the signature stopped at "国" and one signer was
+    read, "家能源局西北监管局"."""
+    lines = ["关于印发东海省新型储能参与电力市场交易实施方案的通知", "各设区市发展改革委：", "现将实施方案印发给你们，请遵照执行。",
+             "东海省发展和改革委员会", "国", "家能源局东北监管局", "2024年3月7日"]
+    assert extract_metadata("\n".join(lines), laid_out=True).issuers == ["东海省发展和改革委员会", "国家能源局东北监管局"]
+
+
 @pytest.mark.parametrize(("cover", "issuer"), [
     (["东海中燃城市燃", "ZR-XNQY-DHJG-KF-C-002(V2.0)", "气发展有限公司", "企业标准"], "东海中燃城市燃气发展有限公司"),
     (["内部资料", "东海市妇女联合会"], "东海市妇女联合会"),

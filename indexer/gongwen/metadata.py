@@ -338,6 +338,9 @@ def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> l
         if is_org(line) or printed_line in set_right or joint_names(line):
             above.insert(0, line.lstrip("；;，, "))
         elif not _seal_remnant(line, lines[max(0, k - 4):date]):
+            if above and _lone_head(line, above[0]):
+                above[0] = line.strip() + above[0]
+                continue
             rest = _wrapped_name(line, above)
             if rest is None:
                 break
@@ -357,6 +360,14 @@ def _dated_under_title(lines: list[str], heading: tuple[int, int] | None) -> str
         return None
     match = _BRACKETED_DATE.fullmatch(lines[heading[1] + 1].strip())
     return parse_date(match.group(1)) if match else None
+
+
+def _lone_head(line: str, name: str) -> bool:
+    """Whether ``line`` is the first character of the signer's name under it, left at the end of the
+    line above by a justified signature line ("陕西省发展和改革委员会      国" / "家能源局西北监管局", a
+    notice re-typeset by an association, test19): one ideograph, not a seal's mark."""
+    text = line.strip()
+    return len(text) == 1 and bool(_IDEOGRAPHS.fullmatch(text)) and text not in "章印" and is_org(text + name)
 
 
 def _wrapped_name(line: str, below: list[str]) -> int | None:
