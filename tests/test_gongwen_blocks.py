@@ -636,6 +636,20 @@ def test_a_signature_without_a_date_under_the_attachment_list_signs(tmp_path: Pa
     assert doc.meta.issuer == "东海科学教育联盟秘书处办公室", doc.text
 
 
+def test_a_signature_without_a_date_between_the_attachment_list_and_the_attachments_signs(tmp_path: Path) -> None:
+    """The same secretariat's later notice carries its attachments in the file: the 附件说明 and its
+    list, the undated signature, then "附件1" and its form overleaf (test18). The names set right
+    above the attachments' own first page sign."""
+    page = [(90, 100, 16, "关于组织开展2019年度科学教育支撑服务校申报工作的通知", None), (72, 140, 12, "各有关单位：", None),
+            (96, 165, 12, "现将有关事项通知如下，请各单位按要求组织申报，按时提交申报材料。特此通知。", None),
+            (72, 190, 12, "附件：", None), (98, 215, 12, "1.东海科学教育联盟支撑服务校申报表", None),
+            (270, 290, 12, "东海科学教育联盟秘书处办公室", None), (246, 315, 12, "（东海市行政管理局科学文化传播处代章）", None)]
+    form = [(72, 100, 12, "附件1", None), (120, 130, 16, "东海科学教育联盟支撑服务校申报表", None),
+            (72, 170, 12, "学校名称：", None), (72, 195, 12, "申报单位承诺：以上信息真实有效。", None)]
+    doc = load_document(make_placed_pdf(tmp_path / "通知.pdf", [page, form]))
+    assert doc.meta.issuer == "东海科学教育联盟秘书处办公室", doc.text
+
+
 def test_a_signature_over_a_date_left_to_fill_in_signs() -> None:
     """A 复函 was published with its 成文日期 never filled in ("2013年  月  日", test17): with no date
     line, nothing signed. The signature above it signs, and the document has no date. A form's

@@ -410,10 +410,12 @@ def _received_stamp(lines: list[str], i: int) -> bool:
 
 def _closing_names(lines: list[str], set_right: Collection[str]) -> list[str]:
     """A signature without a date: the names set right on the last lines of the body (before the
-    attachments' own pages, "附件1：", or the 版记), else on the document's last lines (under the
-    附件说明 "附件：" and its list, with no attachment after it)."""
-    end = next((i for i, line in enumerate(lines) if i and _BODY_ENDS.match(line)), len(lines))
-    return _names_set_right_above(lines, end, set_right) or _names_set_right_above(lines, len(lines), set_right)
+    attachments' own pages, "附件1：", or the 版记; under the 附件说明 "附件：" and its list, with the
+    attachments after it or not), else on the document's last lines."""
+    ends = [i for i, line in enumerate(lines) if i and _BODY_ENDS.match(line)] + [len(lines)]
+    # the first end with names set right above it: the 附件说明 "附件：" may come before the signature,
+    # its list between, and the attachments' own pages ("附件1") after it
+    return next((names for end in ends if (names := _names_set_right_above(lines, end, set_right))), [])
 
 
 def _names_set_right_above(lines: list[str], end: int, set_right: Collection[str]) -> list[str]:
