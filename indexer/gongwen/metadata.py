@@ -285,8 +285,9 @@ def _closing_date(line: str) -> str | None:
 def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[list[str], str | None, str | None]:
     """(signing bodies, 成文日期, 印发日期): the 成文日期 is the last date line that is not the 版记's 印发
     line ("XX办公室 2021年12月31日印发", or a date under its 抄送 line without "印发": "海南大学教务处" /
-    "2025年6月16日") nor a 收文章's; the bodies sign on the lines just above it (``_signers_above``), or
-    above a date line whose month and day were never filled in. An 印发日期 is never a 成文日期."""
+    "2025年6月16日") nor a 收文章's, but a 印发 notice's own before the issued document's; the bodies sign
+    on the lines just above it (``_signers_above``), or above a date line whose month and day were never
+    filled in. An 印发日期 is never a 成文日期."""
     printed = None
     copied = max((i for i, line in enumerate(lines) if _COPIED_TO.match(line)), default=None)
     for i in range(len(lines) - 1, -1, -1):
@@ -296,10 +297,7 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
             continue
         if (date := _signature_date(lines, i)) is None:
             continue
-        issuing = _issuing_sentence(lines)
-        own = next((k for k in range(issuing + 1, i) if _signature_date(lines, k)), None) if issuing is not None else None
-        if own is not None:  # a notice issuing a document set after it: the document's own date is not the notice's
-            i, date = own, _signature_date(lines, own)
+        i, date = _notice_own_signature(lines, i) or (i, date)
         return _signers_above(lines, i, set_right), date, printed
     # a document sent with its 成文日期 left to fill in ("2013年 月 日") still signs above it
     unfilled = max((i for i, line in enumerate(lines) if _UNFILLED_DATE.match(line)), default=None)
@@ -315,10 +313,14 @@ def _signature_date(lines: list[str], i: int) -> str | None:
     return date
 
 
-def _issuing_sentence(lines: list[str]) -> int | None:
-    """Index of a 印发 notice's sentence that issues the document set after it ("……现予以印发，请遵照执行。"),
-    among the opening lines."""
-    return next((i for i, line in enumerate(lines[:_ISSUING_LINES]) if _ISSUES.search(line) and line.endswith("。")), None)
+def _notice_own_signature(lines: list[str], last: int) -> tuple[int, str] | None:
+    """(line, date) of a 印发 notice's own signature date, where its opening lines issue a document
+    set after it ("……现予以印发，请遵照执行。") and a signature's date stands between that sentence and
+    the ``last`` one, which is then the issued document's own."""
+    issuing = next((i for i, line in enumerate(lines[:_ISSUING_LINES]) if _ISSUES.search(line) and line.endswith("。")), None)
+    if issuing is None:
+        return None
+    return next(((k, date) for k in range(issuing + 1, last) if (date := _signature_date(lines, k))), None)
 
 
 def _signers_above(lines: list[str], date: int, set_right: Collection[str]) -> list[str]:

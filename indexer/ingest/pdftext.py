@@ -143,19 +143,23 @@ def _char(textpage, index: int, height: float):
     alpha = ctypes.c_uint()
     is_red = False
     if pdfium.FPDFText_GetFillColor(textpage, index, red, green, blue, alpha):
-        if _watermark(alpha.value, min(red.value, green.value, blue.value), pdfium.FPDFText_GetCharAngle(textpage, index)):
+        if _watermark(alpha.value, min(red.value, green.value, blue.value), textpage, index):
             return None
         is_red = red_ink(red.value, green.value, blue.value)
     return (_DRAWN_HYPHEN.get(text, text), left, height - top, right, height - bottom, size, is_red)
 
 
-def _watermark(alpha: int, darkest: int, angle: float) -> bool:
+def _watermark(alpha: int, darkest: int, textpage, index: int) -> bool:
     """Whether a character is a watermark's ("电力市场交易平台 2025年12月1日 10:35:45" tiled across every
     page at 10% opacity): drawn see-through, or pale and slanted. A slant alone is italic type, and
-    fully transparent text (alpha 0) is a scan's hidden OCR layer, which is the page's text."""
-    degrees = math.degrees(angle) % 90
-    slanted = min(degrees, 90 - degrees) > _SLANT
-    return 0 < alpha < _SEE_THROUGH or (darkest >= _PALE and slanted)
+    fully transparent text (alpha 0) is a scan's hidden OCR layer, which is the page's text. The
+    angle is asked for pale characters only: most print is dark."""
+    if 0 < alpha < _SEE_THROUGH:
+        return True
+    if darkest < _PALE:
+        return False
+    degrees = math.degrees(pdfium.FPDFText_GetCharAngle(textpage, index)) % 90
+    return min(degrees, 90 - degrees) > _SLANT
 
 
 def _covered(bounds: tuple[float, float, float, float], pictures: list[tuple[float, float, float, float]]) -> bool:
