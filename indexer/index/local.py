@@ -1,8 +1,8 @@
 """The local index: one folder of generations (FAISS + bm25s files), opened here as a ``ChunkIndex``.
 
 A ``LocalIndex`` is one loaded generation, its four stores read from the generation's files; it is
-immutable, so concurrent searches share it. Vectors are memory-mapped; FAISS answers top-k, numpy
-scores given rows. Generations are written by ``generation`` under the lock of ``writer_state``.
+immutable, so concurrent searches share it. The vectors searches gather are held in memory while they
+fit a budget (``resident``), memory-mapped past it; FAISS answers top-k, numpy scores given rows. Generations are written by ``generation`` under the lock of ``writer_state``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from indexer.index.faiss_index import apply_search_params, search_with_selection
 from indexer.index.filters import SearchFilters, Selection, rows_matching
 from indexer.index.lexical import LexicalIndex
 from indexer.index.manifest import Manifest, check_format, check_model
+from indexer.index.resident import Budget, flat_vectors
 from indexer.index.sentence_codes import SentenceCodes
 from indexer.index.sentences import gather, scores_of_rows
 from indexer.index.top_k import top_indices
@@ -52,7 +53,7 @@ class LocalRecords:
 
 @dataclass(frozen=True, eq=False)
 class FaissVectors:
-    """The passage vectors (memory-mapped) and the FAISS index over them."""
+    """The passage vectors (an exact index's own, in memory, or read from the generation) and the FAISS index."""
 
     embeddings: np.ndarray  # (chunks, dim) float32
     faiss: Any  # faiss.Index
@@ -74,17 +75,19 @@ class FaissVectors:
 @dataclass(frozen=True, eq=False)
 class LocalSentences:
     """All sentence vectors in row order and each row's bounds in them: 16-bit codes
-    (``sentence_codes``), or the float32 matrix of an index written before them (memory-mapped)."""
+    (``sentence_codes``), or the float32 matrix of an index written before them."""
 
     matrix: SentenceCodes | np.ndarray
     bounds: np.ndarray  # (chunks + 1,): row r's sentences are bounds[r]:bounds[r + 1]
 
     @classmethod
-    def load(cls, gen_dir: Path) -> LocalSentences:
+    def load(cls, gen_dir: Path, budget: Budget | None = None) -> LocalSentences:
+        """Memory-mapped, or read into memory while they fit ``budget``."""
+        budget = budget or Budget(0)
         bounds = np.load(gen_dir / SENTENCE_BOUNDS)
         if (gen_dir / SENTENCE_VECTORS).exists():
-            return cls(np.load(gen_dir / SENTENCE_VECTORS, mmap_mode="r"), bounds)
-        return cls(SentenceCodes.load(gen_dir), bounds)
+            return cls(budget.load(gen_dir / SENTENCE_VECTORS), bounds)
+        return cls(SentenceCodes.load(gen_dir, budget), bounds)
 
     def vectors(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         numbers, counts = gather(self.bounds, np.asarray(rows, dtype=np.int64))
@@ -117,15 +120,16 @@ class LocalIndex(ChunkIndex):
     path: Path  # the index folder
 
     @classmethod
-    def load(cls, index_dir: Path | str, *, expect_model: str | None = None) -> LocalIndex:
-        """The live generation of ``index_dir``: the local backend's factory."""
+    def load(cls, index_dir: Path | str, *, expect_model: str | None = None, resident_mib: int | None = None) -> LocalIndex:
+        """The live generation of ``index_dir``: the local backend's factory. ``resident_mib``: how much of
+        the vectors searches gather is read into memory (``resident.Budget.of``)."""
         index_dir = Path(index_dir)
         for _ in range(5):
             generation = current_generation(index_dir)
             if generation is None:
                 raise NotFound(f"no index in {index_dir}: build one with `zhengce index PATH --index {index_dir}`")
             try:
-                index = _load_generation(index_dir, generation)
+                index = _load_generation(index_dir, generation, Budget.of(resident_mib))
                 break
             except FileNotFoundError:
                 if current_generation(index_dir) == generation:
@@ -185,7 +189,7 @@ def doc_rows(chunks: Iterable[Chunk]) -> dict[str, range]:
     return rows
 
 
-def _load_generation(index_dir: Path, generation: str) -> LocalIndex:
+def _load_generation(index_dir: Path, generation: str, budget: Budget) -> LocalIndex:
     import faiss
 
     gen_dir = index_dir / generation
@@ -193,15 +197,20 @@ def _load_generation(index_dir: Path, generation: str) -> LocalIndex:
     check_format(manifest, index_dir)
     documents = {d["doc_id"]: Document.from_dict(d) for d in read_jsonl(gen_dir / "documents.jsonl")}
     chunks = [Chunk.from_dict(c) for c in read_jsonl(gen_dir / "chunks.jsonl")]
-    embeddings = np.load(gen_dir / "embeddings.npy", mmap_mode="r")
     dense = faiss.read_index(str(gen_dir / "dense.faiss"))
     apply_search_params(dense, manifest.search_params)
+    embeddings, sentences = load_vectors(gen_dir, dense, manifest.sentences, budget)
     lexical = LexicalIndex.load(gen_dir / "lexical")
     if not (len(chunks) == embeddings.shape[0] == dense.ntotal == lexical.size):
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
-    sentences = None
-    if manifest.sentences:
-        sentences = LocalSentences.load(gen_dir)
-        if len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != len(sentences.matrix):
-            raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
+    if sentences is not None and (len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != len(sentences.matrix)):
+        raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
     return LocalIndex.of(index_dir, generation, manifest, documents, chunks, embeddings, dense, lexical, sentences)
+
+
+def load_vectors(gen_dir: Path, dense: Any, sentences: bool, budget: Budget) -> tuple[np.ndarray, LocalSentences | None]:
+    """A generation's chunk vectors (an exact FAISS index's own, else the file) and its sentence vectors,
+    the sentences first: a learned search gathers many more of them than of chunk vectors."""
+    held = LocalSentences.load(gen_dir, budget) if sentences else None
+    embeddings = flat_vectors(dense)
+    return (budget.load(gen_dir / "embeddings.npy") if embeddings is None else embeddings), held

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.compiled import REORDERED_SUMS, compiled
+from indexer.index.resident import Budget
 
 CODES = "sentence_codes.npy"  # (sentences, dim) int16, row order (indexer.index.sentences)
 SCALES = "sentence_scales.npy"  # (sentences,) float32
@@ -30,7 +31,7 @@ BLOCK = 65_536  # vectors coded at a time: a 1M-chunk index holds millions of se
 class SentenceCodes:
     """Every sentence vector of an index generation as ``scales[i] * codes[i]``."""
 
-    codes: np.ndarray  # (sentences, dim) int16, memory-mapped when loaded
+    codes: np.ndarray  # (sentences, dim) int16: in memory, or memory-mapped past the load's budget
     scales: np.ndarray  # (sentences,) float32
 
     def __len__(self) -> int:
@@ -51,9 +52,10 @@ class SentenceCodes:
         np.save(folder / SCALES, self.scales)
 
     @classmethod
-    def load(cls, folder: Path) -> SentenceCodes:
-        """The codes memory-mapped; the product's machine code loaded now, not in a search."""
-        loaded = cls(np.load(folder / CODES, mmap_mode="r"), np.load(folder / SCALES))
+    def load(cls, folder: Path, budget: Budget | None = None) -> SentenceCodes:
+        """The codes memory-mapped, or in memory while they fit ``budget``; the product's machine code
+        loaded now, not in a search."""
+        loaded = cls((budget or Budget(0)).load(folder / CODES), np.load(folder / SCALES))
         loaded.scores(np.zeros(loaded.codes.shape[1], np.float32), np.empty(0, np.int64))
         return loaded
 

@@ -61,6 +61,7 @@ class LocalStore:
 
     index_dir: Path
     name: str = "local"
+    resident_mib: int | None = None  # vectors searches gather, read into memory up to this (resident.Budget.of)
 
     def describe(self) -> str:
         return str(self.index_dir)
@@ -72,7 +73,7 @@ class LocalStore:
         return current_generation(self.index_dir)
 
     def open(self, *, expect_model: str | None = None) -> LocalIndex:
-        return LocalIndex.load(self.index_dir, expect_model=expect_model)
+        return LocalIndex.load(self.index_dir, expect_model=expect_model, resident_mib=self.resident_mib)
 
     def deleted_ids(self) -> set[str]:
         return set(writer_state.deleted_documents(self.index_dir))
@@ -98,7 +99,7 @@ def open_store(
     if settings.backend == "local":
         if index_dir is None:
             raise BadInput("the local backend needs an index folder (--index DIR)")
-        return LocalStore(Path(index_dir))
+        return LocalStore(Path(index_dir), resident_mib=settings.resident_mib)
     from indexer.index.milvus_store import MilvusStore  # pymilvus is imported only when it is used
 
     if settings.milvus_uri is None:
