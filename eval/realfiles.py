@@ -125,7 +125,7 @@ def score(root: Path, label: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True, help="folder the labelled files were fetched into")
-    parser.add_argument("--split", choices=("dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18", "test19", "test20", "test21", "test22", "all"), default="test2")
+    parser.add_argument("--split", choices=("dev", "test", *(f"test{n}" for n in range(2, 24)), "all"), default="test2")
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--json", type=Path, help="write the per-file report here")
     parser.add_argument("--show-broken", action="store_true", help="print each broken line found")
