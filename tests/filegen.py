@@ -10,6 +10,7 @@ machine, and pypdf extracts its text back as Unicode (checked by tests/test_inge
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -122,6 +123,47 @@ def make_docx(
         document.core_properties.title = title
     document.save(str(path))
     return Path(path)
+
+
+_TEXT_BOX = """<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+ xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+ xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"
+ xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><mc:Choice Requires="wps"><w:drawing>
+<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{id}" behindDoc="0" locked="0"
+ layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>
+<wp:positionH relativeFrom="page"><wp:posOffset>{left}</wp:posOffset></wp:positionH>
+<wp:positionV relativeFrom="page"><wp:posOffset>{top}</wp:posOffset></wp:positionV>
+<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>
+<wp:docPr id="{id}" name="Text Box {id}"/><wp:cNvGraphicFramePr/>
+<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp>
+<wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{width}" cy="{height}"/></a:xfrm>
+<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>
+<wps:txbx><w:txbxContent>{paragraphs}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic>
+</wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape id="box{id}" type="#_x0000_t202"
+ style="position:absolute;margin-left:{left_pt}pt;margin-top:{top_pt}pt;width:{width_pt}pt;height:{height_pt}pt">
+<v:textbox><w:txbxContent>{paragraphs}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent>"""
+
+
+_BOX_IDS = itertools.count(100)
+
+
+def add_text_box(paragraph, lines: list[str], top: float, left: float, width: float = 200.0, size: float = 16.0,
+                 red: bool = False) -> None:
+    """A floating text box anchored in ``paragraph`` at (``left``, ``top``) points from the page's
+    corner, as Word writes one (a DrawingML shape and its VML copy for older readers)."""
+    from docx.oxml import parse_xml
+
+    colour = '<w:color w:val="FF0000"/>' if red else ""
+    runs = "".join(f'<w:p><w:r><w:rPr>{colour}<w:sz w:val="{round(size * 2)}"/></w:rPr><w:t>{escape(line)}</w:t></w:r></w:p>'
+                   for line in lines)
+    emu = 12_700
+    ident = next(_BOX_IDS)
+    box = _TEXT_BOX.format(id=ident, left=round(left * emu), top=round(top * emu), width=round(width * emu),
+                           height=round(size * 1.6 * len(lines) * emu), left_pt=left, top_pt=top, width_pt=width,
+                           height_pt=size * 1.6 * len(lines), paragraphs=runs)
+    run = paragraph.add_run()
+    run._r.append(parse_xml(box))
 
 
 def make_junk_docx(path: Path) -> Path:

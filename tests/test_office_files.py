@@ -437,6 +437,61 @@ def test_doc_signature_and_date_are_their_own_paragraphs_in_any_written_form(tmp
     assert (doc.meta.issuer, doc.meta.date) == ("项目运行办公室", iso)
 
 
+@pytest.mark.system
+@needs_soffice
+@pytest.mark.parametrize("suffix", [".docx", ".doc"])
+def test_a_word_templates_masthead_and_imprint_in_text_boxes_are_read(tmp_path: Path, suffix: str) -> None:
+    """A Word 公文 template floats its masthead and its 版记 in text boxes (test23: a university's
+    印发 notices as .doc): read as paragraphs only, the issuer and the 印发日期 were lost with them.
+    The 版记's office and its date are two boxes side by side on one line."""
+    import docx
+
+    from filegen import add_text_box
+
+    document = docx.Document()
+    add_text_box(document.add_paragraph(), ["东海大学文件"], top=110, left=130, width=340, size=36, red=True)
+    for line in ["东大〔2009〕108号", "关于印发《东海大学岗位设置与聘用实施办法（试行）》的通知", "校属各单位：",
+                 "现将《东海大学岗位设置与聘用实施办法（试行）》印发给你们，请遵照执行。", "二○○九年五月二十日"]:
+        document.add_paragraph(line)
+    imprint = document.add_paragraph()
+    add_text_box(imprint, ["主题词：岗位设置  聘用  实施办法"], top=682, left=90, width=400)
+    add_text_box(imprint, ["东海大学校长办公室"], top=714, left=90, width=180)
+    add_text_box(imprint, ["2009年5月21日印发"], top=714, left=330, width=160)
+    path = tmp_path / f"通知{suffix}"
+    if suffix == ".docx":
+        document.save(str(path))
+    else:
+        make_word97(path, [], document=document)
+    doc = load_document(path)
+    assert (doc.meta.issuer, doc.meta.date, doc.meta.printed) == ("东海大学", "2009-05-20", "2009-05-21")
+    assert doc.meta.title == "关于印发《东海大学岗位设置与聘用实施办法（试行）》的通知"
+    lines = doc.text.split("\n")
+    assert lines[0] == "东海大学文件" and lines.count("东海大学文件") == 1  # the box's VML copy is not read again
+    assert lines[-1].replace(" ", "") == "东海大学校长办公室2009年5月21日印发", lines[-3:]
+
+
+def test_old_vml_text_boxes_are_read_once_side_by_side_with_unitless_places(tmp_path: Path) -> None:
+    """Word 2003 and WPS write text boxes as VML alone, their places often bare numbers (pixels): a
+    company's flowchart of boxes made the whole DOCX unreadable when a unit was taken as required."""
+    import docx
+    from docx.oxml import parse_xml
+
+    vml = ('<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+           'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape style="position:absolute;margin-left:{left};'
+           'margin-top:{top};width:150;height:30"><v:textbox><w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p>'
+           '</w:txbxContent></v:textbox></v:shape></w:pict></w:r>')
+    document = docx.Document()
+    document.add_paragraph("客户服务部管理制度")
+    document.add_paragraph("第一条 为规范报漏处理，制定本制度。")
+    chart = document.add_paragraph()
+    for left, top, text in [(300, 40, "呼叫中心"), (60, 40, "用户拨打热线"), (60, "-", "调度中心")]:
+        chart._p.append(parse_xml(vml.format(left=left, top=top, text=text)))
+    path = tmp_path / "制度.docx"
+    document.save(str(path))
+    lines = load_document(path).text.split("\n")
+    assert lines[-2:] == ["用户拨打热线 呼叫中心", "调度中心"], lines
+
+
 def test_a_printing_date_is_printed_never_the_date_of_the_document() -> None:
     text = "关于做好冬季防火工作的通知\n各科室：\n请各科室做好冬季防火检查工作。\n抄送：区消防救援大队。\nXX区卫生健康委员会办公室 2021年12月31日印发"
     meta = extract_metadata(clean_text(text))

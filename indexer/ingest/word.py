@@ -8,7 +8,8 @@ carries no mark and the cleaner decides, as for plain text, unless Word shows it
 its line and the next goes on flush in the same look: ``docxwraps``), where it goes on (``LINE_WRAP``). The lines of a title set over several
 centred paragraphs in one size larger than the body go on (``LINE_WRAP``), as in a PDF's title block,
 and its last line ends where the size changes (a smaller line under it, "1985年6月制订", centred too);
-a red paragraph larger than the body is a masthead (``MASTHEAD_END``), as on a PDF's page.
+a red paragraph larger than the body is a masthead (``MASTHEAD_END``), as on a PDF's page. Text boxes
+(a template's floating masthead and 版记) are read where they are anchored (``docxboxes``).
 Paragraphs Word numbers itself keep the number it prints ("一、", "（一）", "1."; ``docxnumbering``).
 """
 
@@ -25,6 +26,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from indexer.errors import UnreadableFile
+from indexer.ingest.docxboxes import boxes_in
 from indexer.ingest.docxnumbering import Numbering
 from indexer.ingest.docxwraps import CLOSING, DEFAULT_MEASURE, W, aligned, goes_on
 from indexer.ingest.files import nonblank
@@ -50,9 +52,20 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
                         _body_points(document, looks))
         marks = _paragraph_marks(content, looks, wraps)
         indents = _set_right(document, content, looks)
+        body = _body_points(document, looks)
+        parts: list[str] = []
+        for k, block in enumerate(blocks):
+            boxes = _box_lines(content[k], body)
+            own = [" " * indents[k] + _marked(block, marks[k])] if block.strip() else []
+            if boxes and parts and parts[-1].endswith(LINE_WRAP):
+                parts.extend(own + boxes)  # the paragraph above goes on into this block's text: the boxes after it
+                continue
+            if boxes and parts and not parts[-1].endswith(PARAGRAPH_END):
+                parts[-1] += PARAGRAPH_END  # no sentence runs on into a box
+            parts.extend(boxes + own)
     except Exception as exc:  # not a ZIP, missing parts, malformed XML: all mean the same to the user
         raise UnreadableFile(path, f"not a readable DOCX: {type(exc).__name__}: {exc}") from exc
-    text = "\n\n".join(" " * indents[k] + _marked(block, marks[k]) for k, block in enumerate(blocks) if block.strip())
+    text = "\n\n".join(parts)
     if not text:
         raise UnreadableFile(path, "empty document: the DOCX has no text")
     return [text], nonblank(title)
@@ -78,6 +91,26 @@ def _docx_block_text(block: Paragraph | Table, numbering: Numbering) -> str:
             previous = cell._tc
         rows.append(" | ".join(cells))
     return "\n".join(rows)
+
+
+def _box_lines(block: Paragraph | Table, body: float) -> list[str]:
+    """The printed lines of the text boxes anchored in ``block`` (``docxboxes``): boxes side by side on
+    one line joined by a space, a red box larger than the body a masthead. A box's last line ends its
+    paragraph; its lines before it are left to the cleaner, as plain text is: a small box's text is
+    often broken by hand ("网格员对照数据，核查" / "用户用气情况，填写浮" / "动原因。")."""
+    lines = []
+    for line in boxes_in(block._element, block._parent):
+        paragraphs = [[p for p in box.paragraphs if p.text.strip()] for box in line]
+        if all(len(each) == 1 for each in paragraphs):
+            groups = [[[each[0] for each in paragraphs]]]
+        else:
+            groups = [[[p] for p in each] for each in paragraphs if each]
+        for box in groups:
+            for k, group in enumerate(box):
+                masthead = all(_red(p) and (_look(p)[1] or 0) >= TITLE_SIZE * body for p in group)
+                mark = MASTHEAD_END if masthead else PARAGRAPH_END if k == len(box) - 1 else ""
+                lines.append(" ".join(_paragraph_text(p).strip() for p in group) + mark)
+    return lines
 
 
 def _paragraph_text(paragraph: Paragraph) -> str:
