@@ -210,3 +210,18 @@ def test_doc_number_printed_year_first(written):
     text = f"关于试行本科课程学分绩点计算办法的通知\n{written}\n各学院：\n现将有关事项通知如下。"
     assert extract_metadata(text).doc_number == "〔2012〕东大教10号"
     assert normalize_doc_number(written) == normalize_doc_number("东大教〔2012〕10号")
+
+
+def test_a_scanned_date_whose_closing_day_a_seal_hid_still_dates_the_signature() -> None:
+    """A seal pressed over the 成文日期 of a black-and-white fax (test16's 培训通知) hid the last
+    character from OCR: "2014年7月3" stands alone under the signature, laid out as its own line."""
+    from indexer.ingest.paragraphs import PARAGRAPH_END
+
+    lines = ["培训通知", "市政府各部门：", "现就相关业务培训具体事项通知如下：", "一、培训时间", "2014年7月9日上午9:00。",
+             "请各单位将名单于7月7日前反馈我委（投资处）。", "广州市发展和改革委员会", "2014年7月3",
+             "（联系人：王某，联系电话：83123622）"]
+    meta = extract_metadata(clean_text("\n".join(line + PARAGRAPH_END for line in lines)), laid_out=True)
+    assert (meta.issuer, meta.date) == ("广州市发展和改革委员会", "2014-07-03")
+    lines[7] = "于2014年7月3"  # not a date alone on its line: no such date
+    meta = extract_metadata(clean_text("\n".join(line + PARAGRAPH_END for line in lines)), laid_out=True)
+    assert meta.date != "2014-07-03"
