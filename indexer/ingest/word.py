@@ -48,11 +48,10 @@ def extract_docx(path: Path, data: bytes) -> tuple[list[str], str | None]:
         title = document.core_properties.title
         looks = [_look(block) if isinstance(block, Paragraph) and block.text.strip() else None for block in content]
         numbered = [isinstance(block, Paragraph) and text != _paragraph_text(block) for block, text in zip(content, blocks)]
-        wraps = goes_on(document, content, numbered, [look[1] if look else None for look in looks],
-                        _body_points(document, looks))
+        body = _body_points(document, looks)
+        wraps = goes_on(document, content, numbered, [look[1] if look else None for look in looks], body)
         marks = _paragraph_marks(content, looks, wraps)
         indents = _set_right(document, content, looks)
-        body = _body_points(document, looks)
         parts: list[str] = []
         for k, block in enumerate(blocks):
             boxes = _box_lines(content[k], body)
@@ -99,17 +98,18 @@ def _box_lines(block: Paragraph | Table, body: float) -> list[str]:
     paragraph; its lines before it are left to the cleaner, as plain text is: a small box's text is
     often broken by hand ("网格员对照数据，核查" / "用户用气情况，填写浮" / "动原因。")."""
     lines = []
-    for line in boxes_in(block._element, block._parent):
-        paragraphs = [[p for p in box.paragraphs if p.text.strip()] for box in line]
+    for row in boxes_in(block._element, block._parent):
+        paragraphs = [[p for p in box.paragraphs if p.text.strip()] for box in row]
+        # the row's boxes as runs of printed lines, each line the paragraphs printed on it
         if all(len(each) == 1 for each in paragraphs):
-            groups = [[[each[0] for each in paragraphs]]]
+            runs = [[[each[0] for each in paragraphs]]]  # one line each: side by side
         else:
-            groups = [[[p] for p in each] for each in paragraphs if each]
-        for box in groups:
-            for k, group in enumerate(box):
-                masthead = all(_red(p) and (_look(p)[1] or 0) >= TITLE_SIZE * body for p in group)
-                mark = MASTHEAD_END if masthead else PARAGRAPH_END if k == len(box) - 1 else ""
-                lines.append(" ".join(_paragraph_text(p).strip() for p in group) + mark)
+            runs = [[[p] for p in each] for each in paragraphs if each]
+        for run in runs:
+            for k, printed in enumerate(run):
+                masthead = all(_red(p) and (_look(p)[1] or 0) >= TITLE_SIZE * body for p in printed)
+                mark = MASTHEAD_END if masthead else PARAGRAPH_END if k == len(run) - 1 else ""
+                lines.append(" ".join(_paragraph_text(p).strip() for p in printed) + mark)
     return lines
 
 
