@@ -78,3 +78,15 @@ def test_searches_rank_the_same_with_vectors_held_or_memory_mapped(index_dir, st
 
     with pytest.raises(BadInput, match="ZHENGCE_RESIDENT_MIB"):
         open_store("local", index_dir=index_dir)
+
+
+def test_a_generation_whose_vector_file_disagrees_is_refused_though_an_exact_index_serves_its_own(index_dir):
+    """The chunk vectors of an exact index come from FAISS, but the generation's file is what the next
+    update reads: one missing rows is a damaged generation, said at load, not at the next update."""
+    from indexer.errors import ZhengceError
+    from indexer.index.local import LocalIndex, current_generation
+
+    path = index_dir / current_generation(index_dir) / "embeddings.npy"
+    np.save(path, np.load(path)[:-1])
+    with pytest.raises(ZhengceError, match="inconsistent"):
+        LocalIndex.load(index_dir)

@@ -2,7 +2,8 @@
 
 A ``LocalIndex`` is one loaded generation, its four stores read from the generation's files; it is
 immutable, so concurrent searches share it. The vectors searches gather are held in memory while they
-fit a budget (``resident``), memory-mapped past it; FAISS answers top-k, numpy scores given rows. Generations are written by ``generation`` under the lock of ``writer_state``.
+fit a budget (``resident``), memory-mapped past it; FAISS answers top-k, numpy scores given rows.
+Generations are written by ``generation`` under the lock of ``writer_state``.
 """
 
 from __future__ import annotations
@@ -201,7 +202,8 @@ def _load_generation(index_dir: Path, generation: str, budget: Budget) -> LocalI
     apply_search_params(dense, manifest.search_params)
     embeddings, sentences = load_vectors(gen_dir, dense, manifest.sentences, budget)
     lexical = LexicalIndex.load(gen_dir / "lexical")
-    if not (len(chunks) == embeddings.shape[0] == dense.ntotal == lexical.size):
+    stored = np.load(gen_dir / "embeddings.npy", mmap_mode="r").shape[0]  # the file updates read: checked, not read
+    if not (len(chunks) == embeddings.shape[0] == stored == dense.ntotal == lexical.size):
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: chunk, vector and BM25 counts differ")
     if sentences is not None and (len(sentences.bounds) != len(chunks) + 1 or sentences.bounds[-1] != len(sentences.matrix)):
         raise ZhengceError(f"index {index_dir}/{generation} is inconsistent: sentence vectors and chunks differ")
