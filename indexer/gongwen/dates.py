@@ -19,6 +19,10 @@ DATE_ANYWHERE = re.compile(f"{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DAT
 _DATE_LINE = re.compile(f"(?:{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DATE.pattern})\\s*(?:印发|发布)?")
 
 
+# a cover's or a report's date: a year and a month alone on a line ("二○一七年三月", "2017年3月")
+_MONTH_LINE = re.compile(rf"(?:\d{{4}}|[{_CN_DIGITS}]{{4}})\s*年\s*(?:\d{{1,2}}|[{_CN_DIGITS}十]{{1,2}})\s*月")
+
+
 def parse_date(text: str) -> str | None:
     """'2024年3月20日', '二〇二四年三月五日' or '2018-12-14' (at the start of text) as an ISO date."""
     text = text.lstrip()
@@ -35,6 +39,11 @@ def is_date_line(text: str) -> bool:
     """Whether a line is a date alone (a signature's 成文日期, or an 印发 date), in any written form."""
     match = _DATE_LINE.fullmatch(text.strip())
     return bool(match and parse_date(match.group()))
+
+
+def is_month_line(text: str) -> bool:
+    """Whether a line is a year and a month alone: a cover's date, under the office that issues it."""
+    return bool(_MONTH_LINE.fullmatch(text.strip()))
 
 
 def find_date(text: str) -> str | None:

@@ -174,7 +174,7 @@ def read_metadata(
     found.offer("issuer", "、".join(closing), "signature block set right, no date")
     _offer_stated(found, stated, "issuer")
     found.offer("issuer", heading_issuer(doc_title) if heading else None, "heading (XX关于/对……)")
-    found.offer("issuer", _standalone_org(header), "版头 issuer line")
+    found.offer("issuer", _standalone_org(header, doc_title), "版头 issuer line")
     found.offer("date", signed, "signature date (成文日期)")
     found.offer("date", _dated_under_title(lines, heading), "date in brackets under the title")
     _offer_stated(found, stated, "date")
@@ -490,25 +490,27 @@ def _masthead_issuers(header: list[str]) -> list[str]:
     return []
 
 
-def _standalone_org(header: list[str]) -> str | None:
+def _standalone_org(header: list[str], title: str | None) -> str | None:
     """A 版头 that names the issuer on a line of its own (上海市妇女联合会) without 文件, or over two
     lines where a narrow block wraps it (a standard's cover: "南宁中燃城市燃" / "气发展有限公司", with
     the standard's code printed beside the first line and read between them)."""
     for k, line in enumerate(header[:6]):
         if is_org(line) and "《" not in line:
-            return _wrapped_above(header[:k], line) or line
+            return _wrapped_above(header[:k], line, title) or line
     return None
 
 
-def _wrapped_above(above: list[str], name: str) -> str | None:
+def _wrapped_above(above: list[str], name: str, title: str | None) -> str | None:
     """The body's whole name where ``name`` is the end of it wrapped from the line above (lines with
     no ideograph, a code, passed over): that line is words only, at least as long as ``name`` (a
-    wrapped line is full), names no body and no 版头 element itself, and the two together name one."""
+    wrapped line is full), names no body, no 版头 element and no part of the title itself (a cover's
+    title over its office), and the two together name one."""
     words = [line.strip() for line in above if _IDEOGRAPHS.search(line)]
     if not words:
         return None
     start = words[-1]
-    if not _IDEOGRAPHS.fullmatch(start) or len(start) < len(name) or is_masthead(start) or not is_org(start + name):
+    if (not _IDEOGRAPHS.fullmatch(start) or len(start) < len(name) or is_masthead(start) or not is_org(start + name)
+            or (title and start in title)):
         return None
     return start + name
 

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 
 from indexer.gongwen.characters import CJK
-from indexer.gongwen.dates import is_date_line
+from indexer.gongwen.dates import is_date_line, is_month_line
 from indexer.gongwen.numbers import doc_number_line, notice_number_line
 
 TERMINAL = "。！？；：!?;…"
@@ -131,8 +131,9 @@ def is_contents_entry(text: str) -> bool:
 
 
 def _stands_alone(text: str) -> bool:
-    """A date, a 文号 or a 公告's number: a line of its own whatever the layout joined it to."""
-    return is_date_line(text) or bool(doc_number_line(text) or notice_number_line(text))
+    """A date (or a cover's year and month), a 文号 or a 公告's number: a line of its own whatever the
+    layout joined it to (a cover's office and date, centred alike, read as one block)."""
+    return is_date_line(text) or is_month_line(text) or bool(doc_number_line(text) or notice_number_line(text))
 
 
 def _needs_space(left: str, right: str) -> bool:
