@@ -914,13 +914,10 @@ def test_a_page_number_whose_closing_dash_wrapped_under_it_is_the_footer(tmp_pat
     assert doc.text.split("\n")[-1] == "第三条 本办法自发布之日起实行。", doc.text
 
 
-def test_a_covers_office_and_its_year_and_month_are_two_lines_and_the_office_issues(tmp_path) -> None:
+def test_a_covers_office_and_its_year_and_month_are_two_lines_and_the_office_issues(tmp_path: Path) -> None:
     """A rulebook's cover sets the office and "二○一七年三月" centred alike under the title (test6's
     writing rules): read as one block, "……教务处二○一七年三月" was no issuer's name. A year and a month
     alone stand on their own line, as a date does."""
-    from filegen import make_gongwen_pdf
-    from indexer.gongwen.documents import load_document
-
     pages = [[("title", ["东海大学学士学位论文写作规范"]), ("gap", 200), ("title", ["东海大学教务处", "二○一七年三月"])],
              [("centred", ["目录"]), ("body", "第一章 学士学位论文应包括封面、摘要、目录、正文和参考文献。"),
               ("body", "第二章 正文用宋体小四号字，行距固定值20磅。")]]
