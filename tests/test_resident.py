@@ -51,6 +51,26 @@ def test_an_exact_index_serves_its_own_vectors_without_a_copy():
     assert flat_vectors(faiss.index_factory(8, "IVF2,Flat", faiss.METRIC_INNER_PRODUCT)) is None
 
 
+def test_a_slice_of_an_exact_indexs_vectors_outlives_the_index_it_came_from():
+    """A generation's chunk vectors taken by a caller (``index.vectors``: the adapter's training, an
+    update) outlived the generation, and FAISS had freed their memory: the adapter learned from NaN
+    (CI, test_adapter). Every slice keeps the index alive, and none can write into it."""
+    import gc
+
+    import faiss
+
+    vectors = np.random.default_rng(5).standard_normal((3000, 384)).astype(np.float32)
+    dense = faiss.index_factory(384, "Flat", faiss.METRIC_INNER_PRODUCT)
+    dense.add(vectors)
+    rows = flat_vectors(dense)[:100]
+    del dense
+    gc.collect()
+    reused = [np.full((3000, 384), np.nan, np.float32) for _ in range(5)]  # what the freed memory would hold
+    assert np.array_equal(rows, vectors[:100]) and len(reused) == 5
+    with pytest.raises(ValueError, match="read-only"):
+        rows[0, 0] = 1.0
+
+
 def test_searches_rank_the_same_with_vectors_held_or_memory_mapped(index_dir, stand_in, monkeypatch):
     from indexer.index.local import LocalIndex
     from indexer.index.sentence_codes import SentenceCodes

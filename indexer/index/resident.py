@@ -49,11 +49,23 @@ class Budget:
 
 
 def flat_vectors(dense: Any) -> np.ndarray | None:
-    """The vectors an exact FAISS index holds, as a numpy view of its own memory (no copy); None for
-    other index types (IVF keeps them in lists by cell, not by row). The view lives as long as ``dense``
-    is not changed, and a loaded generation never changes."""
+    """The vectors an exact FAISS index holds, as a read-only numpy view of its own memory (no copy);
+    None for other index types (IVF keeps them in lists by cell, not by row). The view, and every slice
+    of it, keeps ``dense`` alive: FAISS frees its memory with the index, and a slice taken from a
+    generation may outlive it. A loaded generation never changes its index, so the view stays valid."""
     import faiss
 
     if not isinstance(dense, faiss.IndexFlat) or dense.ntotal == 0:
         return None
-    return faiss.rev_swig_ptr(dense.get_xb(), dense.ntotal * dense.d).reshape(dense.ntotal, dense.d)
+    raw = faiss.rev_swig_ptr(dense.get_xb(), dense.ntotal * dense.d).reshape(dense.ntotal, dense.d)
+    view = np.asarray(_Owned(raw, dense))
+    view.flags.writeable = False
+    return view
+
+
+class _Owned:
+    """An array's memory together with the object that owns it: numpy keeps this as the view's base."""
+
+    def __init__(self, array: np.ndarray, owner: Any) -> None:
+        self.__array_interface__ = array.__array_interface__
+        self.owner = owner
