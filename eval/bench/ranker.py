@@ -132,8 +132,9 @@ def build_index(base: LocalIndex, tokens: list[list[str]], sample: LocalIndex, s
     apply_search_params(dense, params)
     manifest = dataclasses.replace(base.manifest, chunks=n, factory="auto", factory_effective=factory,
                                    search_params=params, sentences=True)
-    index = with_vectors(LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks,
-                                       np.empty((0, 0), np.float32), dense, lexical), folder, Budget.of(None))
+    embeddings, sentences = load_vectors(folder, dense, True, Budget.of(None))
+    index = LocalIndex.of(base.path, f"bench-{n}", manifest, base.records.documents, chunks, embeddings, dense, lexical,
+                          sentences)
     import faiss
 
     faiss.write_index(dense, str(folder / "dense.faiss"))
@@ -157,12 +158,7 @@ def cold_load_seconds(index: LocalIndex, folder: Path) -> float:
     """Seconds to load the generation's vectors as a server does, the files first dropped from the page
     cache: what holding them in memory costs a restart."""
     for path in folder.glob("*.npy"):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # pages not yet written back cannot be dropped
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
+        _drop_file(path)
     begun = time.perf_counter()
     with_vectors(index, folder, Budget.of(None))
     return time.perf_counter() - begun
@@ -245,11 +241,17 @@ def drop_from_page_cache(index: LocalIndex) -> None:
         if mapping is None or filename is None:
             continue
         mapping.madvise(mmap.MADV_DONTNEED)
-        fd = os.open(filename, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
+        _drop_file(filename)
+
+
+def _drop_file(path: Path | str) -> None:
+    """Ask the kernel to drop a file's cached pages, written back first (dirty pages cannot be dropped)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
 
 
 def measure_langchain(index: LocalIndex, tokens: list[list[str]], corpus: Corpus, plan: Plan,

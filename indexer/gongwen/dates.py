@@ -19,6 +19,7 @@ DATE_ANYWHERE = re.compile(f"{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DAT
 _DATE_LINE = re.compile(f"(?:{_ISO_DATE.pattern}|{_DASHED_DATE.pattern}|{_CN_DATE.pattern})\\s*(?:印发|发布)?")
 
 
+_SEALED_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}")
 # a cover's or a report's date: a year and a month alone on a line ("二○一七年三月", "2017年3月")
 _MONTH_LINE = re.compile(rf"(?:\d{{4}}|[{_CN_DIGITS}]{{4}})\s*年\s*(?:\d{{1,2}}|[{_CN_DIGITS}十]{{1,2}})\s*月")
 
@@ -39,6 +40,12 @@ def is_date_line(text: str) -> bool:
     """Whether a line is a date alone (a signature's 成文日期, or an 印发 date), in any written form."""
     match = _DATE_LINE.fullmatch(text.strip())
     return bool(match and parse_date(match.group()))
+
+
+def parse_sealed_date(text: str) -> str | None:
+    """A date alone on its line missing only its closing 日 ("2014年7月3"): a scanned 成文日期 whose end
+    the seal pressed over it hid from OCR."""
+    return parse_date(text + "日") if _SEALED_DATE.fullmatch(text) else None
 
 
 def is_month_line(text: str) -> bool:

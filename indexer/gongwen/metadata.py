@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from indexer.gongwen.characters import CJK
-from indexer.gongwen.dates import DATE_ANYWHERE, find_date, parse_date
+from indexer.gongwen.dates import DATE_ANYWHERE, find_date, parse_date, parse_sealed_date
 from indexer.gongwen.heading import (
     REPORT_KINDS,
     find_heading,
@@ -65,8 +65,6 @@ _FIELD_LABEL = re.compile(rf"^(?:{_ISSUING}机关|{_ISSUING}?日期)[:：]?\s*")
 # where the seal goes, printed beside a signature by templates and forms: "（盖章）", "（此处添加印章……）"
 _SEAL_NOTE = re.compile(r"\s*[（(][^（）()]*(?:盖章|公章|印章|签章|代章|签字|签名|此处)[^（）()]*[）)]$")
 _UNFILLED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*月\s*日$")  # the year printed, month and day left blank
-# a scanned 成文日期 whose last character the seal pressed over it hid from OCR ("2014年7月3")
-_SEALED_DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})$")
 _PUBLICITY_NOTE = re.compile(r"^[（(]此件(?:主动|依申请|不予|不)?公开(?:发布)?[）)]$")  # GB/T 9704's 附注 under the date
 _TITLE_NUMBER = re.compile(r"[（(]([^（）()]+)[）)]$")
 _EDITION_NOTE = re.compile(r"\s*[（(]\s*(?:(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?)?(?:修订|修正)[稿版]?|\d{4}\s*年?版)\s*[）)]$")
@@ -309,8 +307,7 @@ def _find_signature(lines: list[str], set_right: Collection[str] = ()) -> tuple[
 def _signature_date(lines: list[str], i: int) -> str | None:
     """The date line ``i`` is, where it can be a signature's: short, not a date of taking effect, not
     a 收文章's; a date alone on its line missing only its closing 日 is one a seal hid the end of."""
-    sealed = _SEALED_DATE.match(lines[i])
-    date = parse_date(_FIELD_LABEL.sub("", lines[i]) if sealed is None else "{}年{}月{}日".format(*sealed.groups()))
+    date = parse_date(_FIELD_LABEL.sub("", lines[i])) or parse_sealed_date(lines[i])
     if not date or len(lines[i]) > 16 or lines[i].endswith(_IN_FORCE) or _received_stamp(lines, i):
         return None
     return date

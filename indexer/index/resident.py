@@ -40,12 +40,15 @@ class Budget:
         return cls(machine_memory() // SHARE_OF_MEMORY if mib is None else mib * 2**20)
 
     def load(self, path: Path) -> np.ndarray:
-        """The .npy file at ``path``: read into memory if it fits what is left, else memory-mapped."""
+        """The .npy file at ``path``, read-only either way: read into memory if it fits what is left,
+        else memory-mapped."""
         size = path.stat().st_size
         if size > self.left:
             return np.load(path, mmap_mode="r")
         self.left -= size
-        return np.load(path)
+        held = np.load(path)
+        held.flags.writeable = False
+        return held
 
 
 def flat_vectors(dense: Any) -> np.ndarray | None:

@@ -318,8 +318,8 @@ def _foot_number(rows: list[Row], first: int) -> int | None:
         if _MARKED_PAGE_NUMBER.match(rows[k].text.strip()):
             return k
         # its closing dash wrapped under it, where a two-digit number did not fit Word's field box ("- 10" / "-")
-        wrapped = f"{rows[k - 1].text.strip()} {rows[k].text.strip()}"
-        if k - 1 > first and len(rows[k].text.strip()) == 1 and _MARKED_PAGE_NUMBER.match(wrapped):
+        if k - 1 > first and len(rows[k].text.strip()) == 1 and _MARKED_PAGE_NUMBER.match(
+                f"{rows[k - 1].text.strip()} {rows[k].text.strip()}"):
             return k - 1
         if len(rows[k].text.replace(" ", "")) > _FOOTER_CHARS:
             return None

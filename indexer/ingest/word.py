@@ -107,7 +107,7 @@ def _box_lines(block: Paragraph | Table, body: float) -> list[str]:
             runs = [[[p] for p in each] for each in paragraphs if each]
         for run in runs:
             for k, printed in enumerate(run):
-                masthead = all(_red(p) and (_look(p)[1] or 0) >= TITLE_SIZE * body for p in printed)
+                masthead = all(_masthead(p, _look(p)[1], body) for p in printed)
                 mark = MASTHEAD_END if masthead else PARAGRAPH_END if k == len(run) - 1 else ""
                 lines.append(" ".join(_paragraph_text(p).strip() for p in printed) + mark)
     return lines
@@ -146,7 +146,7 @@ def _paragraph_marks(content: list[Paragraph | Table], looks: list, wraps: list[
         here = looks[k]
         below = _next_look(content, looks, k)
         text = block.text.strip() if isinstance(block, Paragraph) else ""
-        if isinstance(block, Paragraph) and here is not None and here[1] and body and here[1] >= TITLE_SIZE * body and _red(block):
+        if isinstance(block, Paragraph) and here is not None and _masthead(block, here[1], body):
             marks.append(MASTHEAD_END)  # red and larger than the body: a masthead, no line of the title
         elif wraps[k]:
             marks.append(LINE_WRAP)  # a sentence broken over paragraphs where a printed line or page ended
@@ -161,6 +161,11 @@ def _paragraph_marks(content: list[Paragraph | Table], looks: list, wraps: list[
         else:
             marks.append("")
     return marks
+
+
+def _masthead(paragraph: Paragraph, size: float | None, body: float | None) -> bool:
+    """Whether a paragraph set in ``size`` points is a masthead: red, and larger than the ``body``."""
+    return bool(size and body and size >= TITLE_SIZE * body and _red(paragraph))
 
 
 def _red(paragraph: Paragraph) -> bool:
